@@ -1,0 +1,388 @@
+//! The `codegraph` command: a thin layer over the `codegraph` library.
+//! Results go to stdout; logs and progress to stderr.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use codegraph::{Codegraph, IndexOptions, IndexReport, Progress, Status};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "codegraph", version, about = "Index a repository into a code graph and query it")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct IndexArgs {
+    /// Repository root (default: the current directory)
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Where the index lives (default: the user's cache directory)
+    #[arg(long, value_name = "DIR")]
+    index_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Index a repository (only what changed since the last run)
+    Index {
+        #[command(flatten)]
+        args: IndexArgs,
+        /// Print the summary as one JSON object
+        #[arg(long)]
+        json: bool,
+        /// Skip files larger than this many bytes
+        #[arg(long, value_name = "BYTES")]
+        max_file_size: Option<u64>,
+        /// Follow symbolic links
+        #[arg(long)]
+        follow_symlinks: bool,
+        /// Parser threads (default: one per core)
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
+    /// Report what the index holds and how healthy it is
+    Status {
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long)]
+        json: bool,
+        /// Also list skipped files and parse diagnostics
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Show what codegraph extracts from one file (no index needed)
+    Symbols {
+        file: PathBuf,
+        /// Print every extracted fact as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find definitions by name or qualified name in an index
+    Symbol {
+        name: String,
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The repository's directory tree with file counts
+    Tree {
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long, default_value_t = 2)]
+        depth: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CODEGRAPH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .without_time()
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(args: &IndexArgs, mut options: IndexOptions) -> Result<Codegraph> {
+    options.index_dir = args.index_dir.clone();
+    Codegraph::open(&args.path, options)
+        .with_context(|| format!("cannot open the index of {}", args.path.display()))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Index {
+            args,
+            json,
+            max_file_size,
+            follow_symlinks,
+            threads,
+        } => {
+            let mut options = IndexOptions {
+                follow_symlinks,
+                ..IndexOptions::default()
+            };
+            if let Some(max) = max_file_size {
+                options.max_file_size = max;
+            }
+            if let Some(t) = threads {
+                options.threads = t;
+            }
+            let mut cg = open(&args, options)?;
+            let bar = Bar::new();
+            let report = cg.index(&bar).context("indexing failed")?;
+            bar.finish();
+            if json {
+                println!("{}", serde_json::to_string(&index_json(&report))?);
+            } else {
+                print_report(&cg, &report);
+            }
+        }
+        Command::Status {
+            args,
+            json,
+            verbose,
+        } => {
+            let cg = open(&args, IndexOptions::default())?;
+            let status = cg.status()?;
+            if json {
+                let mut value = serde_json::to_value(&status)?;
+                if verbose {
+                    value["skipped_files"] = serde_json::to_value(cg.store().skipped()?)?;
+                    value["diagnostics"] = serde_json::to_value(cg.store().diagnostics()?)?;
+                }
+                println!("{value}");
+            } else {
+                print_status(&status);
+                if verbose {
+                    for s in cg.store().skipped()? {
+                        println!("skipped  {}  {} ({})", s.path, s.reason, s.detail);
+                    }
+                    for (path, line, message) in cg.store().diagnostics()? {
+                        println!("diagnostic  {path}:{line}  {message}");
+                    }
+                }
+            }
+        }
+        Command::Symbols { file, json } => {
+            let facts = codegraph::extract_file(&file)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&facts)?);
+            } else {
+                for d in &facts.definitions {
+                    println!(
+                        "{}:{}-{}  {:<9} {}\n    {}",
+                        file.display(),
+                        d.span.start_line,
+                        d.span.end_line,
+                        d.kind,
+                        d.qualified_name,
+                        d.signature
+                    );
+                }
+                for diag in &facts.diagnostics {
+                    eprintln!("{}:{}: {}", file.display(), diag.line, diag.message);
+                }
+            }
+        }
+        Command::Symbol { name, args, json } => {
+            let cg = open(&args, IndexOptions::default())?;
+            let defs = cg.find_symbol(&name)?;
+            if json {
+                println!("{}", serde_json::to_string(&defs)?);
+            } else if defs.is_empty() {
+                anyhow::bail!("no definition named `{name}`");
+            } else {
+                for d in defs {
+                    println!("{}:{}  {:<9} {}\n    {}", d.path, d.start_line, d.kind, d.qualified_name, d.signature);
+                    if let Some(doc) = d.doc.as_deref().and_then(|d| d.lines().next()) {
+                        println!("    {doc}");
+                    }
+                }
+            }
+        }
+        Command::Tree { args, depth } => {
+            let cg = open(&args, IndexOptions::default())?;
+            for (dir, count) in cg.directory_tree(depth)? {
+                let level = if dir.is_empty() { 0 } else { dir.matches('/').count() + 1 };
+                let name = if dir.is_empty() { "." } else { dir.rsplit('/').next().unwrap_or(&dir) };
+                println!("{}{name}/  {count} files", "  ".repeat(level));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn index_json(report: &IndexReport) -> serde_json::Value {
+    serde_json::json!({
+        "files": report.stats.files,
+        "files_by_language": report.stats.files_by_language,
+        "definitions": report.stats.definitions,
+        "chunks": report.stats.chunks,
+        "imports": report.stats.imports,
+        "calls": report.stats.calls,
+        "inheritance": report.stats.inheritance,
+        "skipped": report.stats.skipped,
+        "diagnostics": {
+            "files": report.stats.files_with_diagnostics,
+            "total": report.stats.diagnostics,
+        },
+        "run": report.run,
+        "rebuilt": report.rebuilt,
+        "elapsed_ms": report.elapsed_ms,
+    })
+}
+
+fn join_counts(map: &std::collections::BTreeMap<String, u64>) -> String {
+    let mut items: Vec<_> = map.iter().collect();
+    items.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    items
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_report(cg: &Codegraph, report: &IndexReport) {
+    let s = &report.stats;
+    let r = &report.run;
+    println!(
+        "indexed {} in {:.2} s (parsed {}, unchanged {}, touched {}, removed {})",
+        cg.root().display(),
+        report.elapsed_ms as f64 / 1000.0,
+        r.parsed,
+        r.unchanged,
+        r.touched,
+        r.removed
+    );
+    if let Some(why) = &report.rebuilt {
+        println!("rebuilt the index: {why}");
+    }
+    print_stats(s);
+    println!("index        {}", cg.index_dir().display());
+}
+
+fn print_stats(s: &codegraph::Stats) {
+    let total_defs: u64 = s.definitions.values().sum();
+    let total_skipped: u64 = s.skipped.values().sum();
+    println!("files        {:<8} {}", s.files, join_counts(&s.files_by_language));
+    println!("definitions  {:<8} {}", total_defs, join_counts(&s.definitions));
+    println!("chunks       {}", s.chunks);
+    println!("imports      {}", s.imports);
+    println!("calls        {}", s.calls);
+    println!("inheritance  {}", s.inheritance);
+    println!("skipped      {:<8} {}", total_skipped, join_counts(&s.skipped));
+    println!(
+        "diagnostics  {:<8} in {} files (codegraph status --verbose lists them)",
+        s.diagnostics, s.files_with_diagnostics
+    );
+}
+
+fn print_status(status: &Status) {
+    let repo = &status.repository;
+    println!("repository   {}", repo.root);
+    if let Some(url) = &repo.remote_url {
+        println!("remote       {url}");
+    }
+    match (&status.indexed_head, &status.current_head) {
+        (Some(indexed), Some(current)) if indexed != current => {
+            println!("head         {current} (index built at {indexed}: run `codegraph index`)")
+        }
+        (_, Some(current)) => println!("head         {current}"),
+        _ => {}
+    }
+    if let Some(readme) = &repo.readme {
+        println!("readme       {}", readme.lines().next().unwrap_or(""));
+    }
+    print_stats(&status.stats);
+    println!("format       v{}", status.format_version);
+    println!(
+        "index        {} ({:.1} MB)",
+        status.index_dir,
+        status.size_on_disk as f64 / 1e6
+    );
+    match status.last_indexed {
+        Some(t) => println!(
+            "last indexed {} UTC, took {:.2} s",
+            format_unix(t),
+            status.last_index_ms.unwrap_or(0) as f64 / 1000.0
+        ),
+        None => println!("last indexed never: run `codegraph index`"),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` for unix seconds (UTC).
+fn format_unix(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal.
+struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    fn new() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} indexing [{bar:40}] {pos}/{len} files {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Bar(Some(bar))
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn files_found(&self, count: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(count as u64);
+        }
+    }
+
+    fn file_done(&self, path: &str) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+            if bar.position() % 64 == 0 {
+                bar.set_message(path.to_owned());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_unix_times() {
+        assert_eq!(format_unix(0), "1970-01-01 00:00:00");
+        assert_eq!(format_unix(1_795_000_000), "2026-11-18 09:46:40");
+        assert_eq!(format_unix(951_782_400), "2000-02-29 00:00:00");
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,218 @@
+//! What the parser extracts from one file.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where something is in a file. Lines are 1-based and inclusive; bytes are
+/// 0-based and half-open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Span {
+    pub start_byte: u32,
+    pub end_byte: u32,
+    pub start_line: u32,
+    pub end_line: u32,
+}
+
+impl Span {
+    pub fn contains(&self, other: &Span) -> bool {
+        self.start_byte <= other.start_byte && other.end_byte <= self.end_byte
+    }
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownKind;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownKind(s.to_owned())),
+                }
+            }
+        }
+    };
+}
+
+/// A name that is not one of a kind enum's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKind(pub String);
+
+impl fmt::Display for UnknownKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown kind `{}`", self.0)
+    }
+}
+
+impl std::error::Error for UnknownKind {}
+
+string_enum! {
+    /// The kind of a definition, from the `@definition.<kind>` capture.
+    DefKind {
+        Function => "function",
+        Method => "method",
+        Class => "class",
+        Struct => "struct",
+        Enum => "enum",
+        Union => "union",
+        Interface => "interface",
+        Trait => "trait",
+        Module => "module",
+        Type => "type",
+        Macro => "macro",
+        Constant => "constant",
+    }
+}
+
+impl DefKind {
+    /// Types that have members: they get an outline chunk, and functions
+    /// directly inside them are methods.
+    pub fn is_type_like(self) -> bool {
+        matches!(
+            self,
+            DefKind::Class
+                | DefKind::Struct
+                | DefKind::Enum
+                | DefKind::Union
+                | DefKind::Interface
+                | DefKind::Trait
+        )
+    }
+
+    /// Functions and methods: one chunk each.
+    pub fn is_callable(self) -> bool {
+        matches!(self, DefKind::Function | DefKind::Method | DefKind::Macro)
+    }
+}
+
+string_enum! {
+    /// What a chunk holds.
+    ChunkKind {
+        /// A function or method (or one part of a long one).
+        Function => "function",
+        /// A type's signature with its members' bodies elided.
+        Outline => "outline",
+        /// Top-level code between definitions.
+        Code => "code",
+        /// A Markdown section, split at headings.
+        Section => "section",
+        /// A window of lines of a file without function structure.
+        Text => "text",
+    }
+}
+
+string_enum! {
+    /// How a type relates to its base.
+    Relation {
+        Extends => "extends",
+        Implements => "implements",
+    }
+}
+
+/// One definition: a function, method, type, module...
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Definition {
+    pub name: String,
+    /// Module prefix, enclosing definitions and name, joined by the
+    /// language's separator: `pkg.mod.Class.method`, `crate::a::Type::method`.
+    pub qualified_name: String,
+    pub kind: DefKind,
+    /// The header without the body, whitespace collapsed.
+    pub signature: String,
+    pub doc: Option<String>,
+    pub span: Span,
+    /// Index of the enclosing definition in [`FileFacts::definitions`].
+    pub parent: Option<usize>,
+}
+
+/// One imported module or name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Import {
+    /// The module or path as written (`os.path`, `./util`, `crate::a`).
+    pub module: String,
+    /// The imported name, when the import names one (`from m import name`).
+    pub name: Option<String>,
+    pub alias: Option<String>,
+    pub wildcard: bool,
+    pub line: u32,
+}
+
+/// One call site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    /// The callee's name as written, without qualifier.
+    pub name: String,
+    /// The qualifier or receiver text: `self`, `obj`, `mod`, `Type`.
+    pub receiver: Option<String>,
+    pub line: u32,
+    /// 1-based column in bytes.
+    pub column: u32,
+    /// Index of the innermost definition containing the call.
+    pub enclosing: Option<usize>,
+}
+
+/// `subject extends/implements base`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inheritance {
+    /// Name of the subject type as written.
+    pub subject: String,
+    /// Index of the subject's definition in this file, when it has one.
+    pub subject_def: Option<usize>,
+    pub base: String,
+    pub relation: Relation,
+    pub line: u32,
+}
+
+/// The unit of retrieval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chunk {
+    pub kind: ChunkKind,
+    pub span: Span,
+    /// Index of the definition this chunk belongs to.
+    pub def: Option<usize>,
+    /// For a function split into parts, which part (0-based).
+    pub part: u32,
+    pub text: String,
+}
+
+/// A problem found while parsing; never fatal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub line: u32,
+    pub message: String,
+}
+
+/// Everything extracted from one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFacts {
+    pub language: String,
+    pub line_count: u32,
+    /// Leading doc comment or module docstring.
+    pub doc: Option<String>,
+    /// Declared package or module (`package foo`), when the language has one.
+    pub package: Option<String>,
+    pub definitions: Vec<Definition>,
+    pub imports: Vec<Import>,
+    pub calls: Vec<Call>,
+    pub inheritance: Vec<Inheritance>,
+    pub chunks: Vec<Chunk>,
+    pub diagnostics: Vec<Diagnostic>,
+}

@@ -1,0 +1,452 @@
+//! The language registry: `grammars/languages.toml` and the tree-sitter query
+//! files beside it, embedded at build time.
+//!
+//! ```
+//! let registry = codegraph_lang::Registry::builtin();
+//! let rust = registry.for_path(std::path::Path::new("src/main.rs")).unwrap();
+//! assert_eq!(rust.name, "rust");
+//! assert!(rust.tags().unwrap().is_some());
+//! ```
+//!
+//! Languages are data: this crate knows capture names, not languages. The
+//! capture names a `tags.scm` may use are listed in [`Role`] and documented in
+//! `grammars/README.md`.
+
+mod grammars;
+
+use codegraph_core::{DefKind, Relation};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+/// Errors in the language table or its queries.
+#[derive(Debug, thiserror::Error)]
+pub enum LangError {
+    #[error("languages.toml: {0}")]
+    Table(String),
+    #[error("language `{language}`: unknown grammar `{grammar}`")]
+    UnknownGrammar { language: String, grammar: String },
+    #[error("language `{language}`: query file `{file}` not found")]
+    MissingQuery { language: String, file: String },
+    #[error("language `{language}`: {message}")]
+    Query { language: String, message: String },
+}
+
+/// How a language's files are cut into chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Chunking {
+    Syntax,
+    Markdown,
+    Lines,
+}
+
+/// How a file path becomes the prefix of qualified names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ModuleStyle {
+    Python,
+    Rust,
+    Path,
+    Package,
+    #[default]
+    None,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    name: String,
+    grammar: Option<String>,
+    queries: Option<String>,
+    #[serde(default)]
+    extensions: Vec<String>,
+    #[serde(default)]
+    filenames: Vec<String>,
+    chunking: Option<Chunking>,
+    #[serde(default)]
+    module_style: ModuleStyle,
+    separator: Option<String>,
+    #[serde(default)]
+    comment_kinds: Vec<String>,
+    #[serde(default)]
+    doc_skip_kinds: Vec<String>,
+    #[serde(default)]
+    wrapper_kinds: Vec<String>,
+    elided_body: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Table {
+    language: Vec<Row>,
+}
+
+/// What a capture name means to the extractor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// `@definition.<kind>`: the whole definition node.
+    Definition(DefKind),
+    /// `@name`: the name of the definition, callee, scope or base type.
+    Name,
+    /// `@doc`: a doc comment or docstring of the definition.
+    Doc,
+    /// `@body`: the body; the signature is the text before it.
+    Body,
+    /// `@owner`: an explicit owner type (Go receiver, C++ `A::f`).
+    Owner,
+    /// `@scope`: qualifies the definitions inside it, is not one itself
+    /// (Rust `impl` blocks).
+    Scope,
+    /// `@reference.call`: a call site.
+    Call,
+    /// `@receiver`: the qualifier or receiver of a call.
+    Receiver,
+    /// `@import`: an import statement.
+    Import,
+    /// `@import.module`, `@import.name`, `@import.alias`, `@import.wildcard`.
+    ImportModule,
+    ImportName,
+    ImportAlias,
+    ImportWildcard,
+    /// `@reference.inherits` / `@reference.implementation`.
+    Inherits(Relation),
+    /// `@subject`: the type that inherits, when it is not the enclosing one.
+    Subject,
+    /// `@package`: the file's declared package or module name.
+    Package,
+    /// `@file.doc`: the file's leading docstring.
+    FileDoc,
+    /// Captures starting with `_`, used only by predicates.
+    Ignored,
+}
+
+impl Role {
+    fn parse(capture: &str) -> Option<Role> {
+        if capture.starts_with('_') {
+            return Some(Role::Ignored);
+        }
+        if let Some(kind) = capture.strip_prefix("definition.") {
+            return kind.parse().ok().map(Role::Definition);
+        }
+        Some(match capture {
+            "name" => Role::Name,
+            "doc" => Role::Doc,
+            "body" => Role::Body,
+            "owner" => Role::Owner,
+            "scope" => Role::Scope,
+            "reference.call" => Role::Call,
+            "receiver" => Role::Receiver,
+            "import" => Role::Import,
+            "import.module" => Role::ImportModule,
+            "import.name" => Role::ImportName,
+            "import.alias" => Role::ImportAlias,
+            "import.wildcard" => Role::ImportWildcard,
+            "reference.inherits" => Role::Inherits(Relation::Extends),
+            "reference.implementation" => Role::Inherits(Relation::Implements),
+            "subject" => Role::Subject,
+            "package" => Role::Package,
+            "file.doc" => Role::FileDoc,
+            _ => return None,
+        })
+    }
+}
+
+/// A compiled `tags.scm` with the role of each capture.
+#[derive(Debug)]
+pub struct Tags {
+    pub query: tree_sitter::Query,
+    /// Indexed by capture index.
+    pub roles: Vec<Role>,
+}
+
+/// One row of the language table.
+#[derive(Debug)]
+pub struct Language {
+    pub name: String,
+    pub extensions: Vec<String>,
+    pub filenames: Vec<String>,
+    pub chunking: Chunking,
+    pub module_style: ModuleStyle,
+    pub separator: String,
+    pub comment_kinds: Vec<String>,
+    pub doc_skip_kinds: Vec<String>,
+    pub wrapper_kinds: Vec<String>,
+    pub elided_body: String,
+    grammar: Option<tree_sitter::Language>,
+    query_source: Option<String>,
+    tags: OnceLock<Result<Tags, String>>,
+}
+
+impl Language {
+    /// The tree-sitter grammar, for languages that have one.
+    pub fn grammar(&self) -> Option<&tree_sitter::Language> {
+        self.grammar.as_ref()
+    }
+
+    /// The query source after `; inherits:` lines are expanded.
+    pub fn query_source(&self) -> Option<&str> {
+        self.query_source.as_deref()
+    }
+
+    /// The compiled tags query, compiled on first use. `Ok(None)` for
+    /// languages without a grammar.
+    pub fn tags(&self) -> Result<Option<&Tags>, LangError> {
+        let (Some(grammar), Some(source)) = (&self.grammar, &self.query_source) else {
+            return Ok(None);
+        };
+        let compiled = self.tags.get_or_init(|| compile(grammar, source));
+        match compiled {
+            Ok(tags) => Ok(Some(tags)),
+            Err(message) => Err(LangError::Query {
+                language: self.name.clone(),
+                message: message.clone(),
+            }),
+        }
+    }
+}
+
+fn compile(grammar: &tree_sitter::Language, source: &str) -> Result<Tags, String> {
+    let query = tree_sitter::Query::new(grammar, source).map_err(|e| {
+        format!(
+            "tags.scm line {} column {}: {:?} error: {}",
+            e.row + 1,
+            e.column + 1,
+            e.kind,
+            e.message
+        )
+    })?;
+    let mut roles = Vec::new();
+    for name in query.capture_names() {
+        match Role::parse(name) {
+            Some(role) => roles.push(role),
+            None => return Err(format!("unknown capture name @{name}")),
+        }
+    }
+    Ok(Tags { query, roles })
+}
+
+/// All languages, looked up by name, extension or file name.
+#[derive(Debug)]
+pub struct Registry {
+    languages: Vec<Language>,
+    by_extension: HashMap<String, usize>,
+    by_filename: HashMap<String, usize>,
+}
+
+impl Registry {
+    /// The registry built from the embedded `grammars/` directory.
+    pub fn builtin() -> &'static Registry {
+        static BUILTIN: OnceLock<Registry> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            Registry::from_table(LANGUAGE_TABLE, |dir, file| {
+                QUERY_FILES
+                    .iter()
+                    .find(|(d, f, _)| *d == dir && *f == file)
+                    .map(|(_, _, text)| (*text).to_owned())
+            })
+            .expect("the embedded language table is checked by tests")
+        })
+    }
+
+    /// Builds a registry from a table and a query-file lookup
+    /// (`(directory, file name) -> text`).
+    pub fn from_table(
+        table: &str,
+        read_query: impl Fn(&str, &str) -> Option<String>,
+    ) -> Result<Registry, LangError> {
+        let table: Table = toml::from_str(table).map_err(|e| LangError::Table(e.to_string()))?;
+        let mut languages = Vec::new();
+        let mut by_extension = HashMap::new();
+        let mut by_filename = HashMap::new();
+        for row in table.language {
+            let grammar = match &row.grammar {
+                Some(key) => Some(grammars::grammar(key).ok_or_else(|| {
+                    LangError::UnknownGrammar {
+                        language: row.name.clone(),
+                        grammar: key.clone(),
+                    }
+                })?),
+                None => None,
+            };
+            // A missing or broken query file disables that language's syntax
+            // extraction (reported by `check` and by `tags`), not the registry.
+            let tags = OnceLock::new();
+            let query_source = if grammar.is_some() {
+                let dir = row.queries.clone().unwrap_or_else(|| row.name.clone());
+                match expand_inherits(&row.name, &dir, &read_query, 0) {
+                    Ok(source) => Some(source),
+                    Err(e) => {
+                        let _ = tags.set(Err(e.to_string()));
+                        Some(String::new())
+                    }
+                }
+            } else {
+                None
+            };
+            let index = languages.len();
+            for ext in &row.extensions {
+                by_extension.insert(ext.to_ascii_lowercase(), index);
+            }
+            for name in &row.filenames {
+                by_filename.insert(name.clone(), index);
+            }
+            let chunking = row.chunking.unwrap_or(if grammar.is_some() {
+                Chunking::Syntax
+            } else {
+                Chunking::Lines
+            });
+            languages.push(Language {
+                name: row.name,
+                extensions: row.extensions,
+                filenames: row.filenames,
+                chunking,
+                module_style: row.module_style,
+                separator: row.separator.unwrap_or_else(|| ".".into()),
+                comment_kinds: row.comment_kinds,
+                doc_skip_kinds: row.doc_skip_kinds,
+                wrapper_kinds: row.wrapper_kinds,
+                elided_body: row.elided_body.unwrap_or_else(|| "...".into()),
+                grammar,
+                query_source,
+                tags,
+            });
+        }
+        Ok(Registry {
+            languages,
+            by_extension,
+            by_filename,
+        })
+    }
+
+    pub fn languages(&self) -> &[Language] {
+        &self.languages
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&Language> {
+        self.languages.iter().find(|l| l.name == name)
+    }
+
+    /// The language of a file, by exact file name first, then extension.
+    pub fn for_path(&self, path: &Path) -> Option<&Language> {
+        let file_name = path.file_name()?.to_str()?;
+        if let Some(&i) = self.by_filename.get(file_name) {
+            return Some(&self.languages[i]);
+        }
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        self.by_extension.get(&ext).map(|&i| &self.languages[i])
+    }
+
+    /// The language for text files no row claims.
+    pub fn plain_text(&self) -> Option<&Language> {
+        self.by_name("text")
+    }
+
+    /// Compiles every query; one entry per language that fails.
+    pub fn check(&self) -> Vec<LangError> {
+        self.languages
+            .iter()
+            .filter_map(|l| l.tags().err())
+            .collect()
+    }
+}
+
+/// Expands `; inherits: a, b` lines (helix style) into the named languages'
+/// `tags.scm`, recursively.
+fn expand_inherits(
+    language: &str,
+    dir: &str,
+    read_query: &impl Fn(&str, &str) -> Option<String>,
+    depth: usize,
+) -> Result<String, LangError> {
+    let text = read_query(dir, "tags.scm").ok_or_else(|| LangError::MissingQuery {
+        language: language.into(),
+        file: format!("{dir}/tags.scm"),
+    })?;
+    if depth > 4 {
+        return Err(LangError::Table(format!(
+            "`; inherits:` nested too deeply at {dir}"
+        )));
+    }
+    let mut out = String::new();
+    for line in text.lines() {
+        if let Some(list) = line.trim().strip_prefix("; inherits:") {
+            for parent in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                out.push_str(&expand_inherits(language, parent, read_query, depth + 1)?);
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(&text);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_query_compiles_against_its_grammar() {
+        let errors = Registry::builtin().check();
+        assert!(errors.is_empty(), "query errors: {errors:#?}");
+    }
+
+    #[test]
+    fn required_languages_have_grammars_and_queries() {
+        let registry = Registry::builtin();
+        for name in [
+            "rust",
+            "python",
+            "javascript",
+            "typescript",
+            "tsx",
+            "go",
+            "java",
+            "c",
+            "cpp",
+        ] {
+            let lang = registry.by_name(name).unwrap_or_else(|| panic!("{name}"));
+            let tags = lang.tags().unwrap().unwrap_or_else(|| panic!("{name}"));
+            let has_definitions = tags
+                .roles
+                .iter()
+                .any(|r| matches!(r, Role::Definition(_)));
+            assert!(has_definitions, "{name} defines nothing");
+            assert!(tags.roles.contains(&Role::Call), "{name} has no calls");
+            assert!(tags.roles.contains(&Role::Import), "{name} has no imports");
+        }
+    }
+
+    #[test]
+    fn looks_up_by_extension_and_file_name() {
+        let registry = Registry::builtin();
+        let name = |p: &str| registry.for_path(Path::new(p)).map(|l| l.name.as_str());
+        assert_eq!(name("a/b.PY"), Some("python"));
+        assert_eq!(name("x.tsx"), Some("tsx"));
+        assert_eq!(name("include/v.hpp"), Some("cpp"));
+        assert_eq!(name("Makefile"), Some("make"));
+        assert_eq!(name("README.md"), Some("markdown"));
+        assert_eq!(name("image.png"), None);
+    }
+
+    #[test]
+    fn a_broken_query_is_reported_with_its_language() {
+        let table = "[[language]]\nname = \"rust\"\ngrammar = \"rust\"\nextensions = [\"rs\"]\n";
+        let registry = Registry::from_table(table, |_, _| {
+            Some("(function_item name: (identifier) @name) @definition.nonsense".into())
+        })
+        .unwrap();
+        let errors = registry.check();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].to_string().contains("rust"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn unknown_grammar_is_an_error() {
+        let table = "[[language]]\nname = \"cobol\"\ngrammar = \"cobol\"\n";
+        let err = Registry::from_table(table, |_, _| None).unwrap_err();
+        assert!(matches!(err, LangError::UnknownGrammar { .. }), "{err}");
+    }
+}

@@ -1,0 +1,637 @@
+//! Running a language's tags query over a syntax tree and assembling facts.
+
+use crate::chunk::{self, LineIndex};
+use crate::doc;
+use crate::module::module_prefix;
+use codegraph_core::{
+    Call, ChunkKind, DefKind, Definition, Diagnostic, FileFacts, Import, Inheritance, Relation,
+    Span,
+};
+use codegraph_lang::{Language, Role};
+use std::cell::RefCell;
+use std::collections::HashSet;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Parser, QueryCursor};
+
+const MAX_SIGNATURE: usize = 400;
+const MAX_DIAGNOSTICS: usize = 5;
+
+thread_local! {
+    static PARSER: RefCell<Parser> = RefCell::new(Parser::new());
+}
+
+/// A definition or scope as found, before nesting is known.
+struct RawDef {
+    kind: Option<DefKind>, // None for a scope
+    name: String,
+    start: u32,
+    end: u32,
+    body: Option<(u32, u32)>,
+    doc: Option<String>,
+    doc_start: Option<u32>,
+    /// Start of a wrapper (decorators, `export`), which the chunk includes.
+    outer_start: u32,
+    owner: Option<String>,
+    node_start_line: u32,
+    node_end_line: u32,
+}
+
+struct RawInherit {
+    start: u32,
+    end: u32,
+    base: String,
+    subject: Option<String>,
+    relation: Relation,
+    line: u32,
+}
+
+struct RawCall {
+    call: Call,
+    at: u32,
+}
+
+pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut FileFacts) {
+    let (Some(grammar), Ok(Some(tags))) = (language.grammar(), language.tags()) else {
+        if let Err(e) = language.tags() {
+            facts.diagnostics.push(Diagnostic {
+                line: 1,
+                message: e.to_string(),
+            });
+        }
+        facts.chunks = chunk::line_windows(text);
+        return;
+    };
+    let tree = PARSER.with(|parser| {
+        let mut parser = parser.borrow_mut();
+        parser.set_language(grammar).ok()?;
+        parser.parse(text, None)
+    });
+    let Some(tree) = tree else {
+        facts.diagnostics.push(Diagnostic {
+            line: 1,
+            message: "the parser gave up; chunked as text".into(),
+        });
+        facts.chunks = chunk::line_windows(text);
+        return;
+    };
+    let root = tree.root_node();
+    if root.has_error() {
+        collect_errors(root, &mut facts.diagnostics);
+    }
+
+    let bytes = text.as_bytes();
+    let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
+    let mut defs: Vec<RawDef> = Vec::new();
+    let mut seen_defs: HashSet<(usize, u8)> = HashSet::new();
+    let mut calls: Vec<RawCall> = Vec::new();
+    let mut inherits: Vec<RawInherit> = Vec::new();
+    let mut seen_calls: HashSet<(usize, usize)> = HashSet::new();
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&tags.query, root, bytes);
+    while let Some(m) = matches.next() {
+        let mut role_node: Option<(Role, Node)> = None;
+        let mut name: Option<Node> = None;
+        let (mut doc_node, mut body, mut owner, mut receiver, mut subject) =
+            (None, None, None, None, None);
+        let (mut module, mut imp_name, mut alias, mut wildcard) = (None, None, None, false);
+        for cap in m.captures {
+            let role = tags.roles[cap.index as usize];
+            match role {
+                Role::Name => name = Some(cap.node),
+                Role::Doc => doc_node = Some(cap.node),
+                Role::Body => body = Some(cap.node),
+                Role::Owner => owner = Some(cap.node),
+                Role::Receiver => receiver = Some(cap.node),
+                Role::Subject => subject = Some(cap.node),
+                Role::ImportModule => module = Some(cap.node),
+                Role::ImportName => imp_name = Some(cap.node),
+                Role::ImportAlias => alias = Some(cap.node),
+                Role::ImportWildcard => wildcard = true,
+                Role::Ignored => {}
+                Role::Definition(_)
+                | Role::Scope
+                | Role::Call
+                | Role::Import
+                | Role::Inherits(_)
+                | Role::Package
+                | Role::FileDoc => {
+                    if role_node.is_none() {
+                        role_node = Some((role, cap.node));
+                    }
+                }
+            }
+        }
+        let Some((role, node)) = role_node else {
+            continue;
+        };
+        match role {
+            Role::Definition(_) | Role::Scope if name.is_some() => {
+                let kind = match role {
+                    Role::Definition(kind) => Some(kind),
+                    _ => None,
+                };
+                let tag = kind.map_or(255, |k| k as u8);
+                if !seen_defs.insert((node.id(), tag)) {
+                    continue;
+                }
+                let name = name.map(node_text).unwrap_or_default().to_owned();
+                if name.is_empty() {
+                    continue;
+                }
+                let (doc, doc_start) = match doc_node {
+                    Some(d) => (doc::clean(node_text(d)), None),
+                    None if kind.is_some() => preceding_doc(language, node, text),
+                    None => (None, None),
+                };
+                let outer_start = match node.parent() {
+                    Some(p) if language.wrapper_kinds.iter().any(|k| k == p.kind()) => p.start_byte(),
+                    _ => node.start_byte(),
+                } as u32;
+                defs.push(RawDef {
+                    outer_start,
+                    kind,
+                    name,
+                    start: node.start_byte() as u32,
+                    end: node.end_byte() as u32,
+                    body: body.map(|b| (b.start_byte() as u32, b.end_byte() as u32)),
+                    doc,
+                    doc_start,
+                    owner: owner.map(|o| node_text(o).to_owned()),
+                    node_start_line: node.start_position().row as u32 + 1,
+                    node_end_line: node.end_position().row as u32 + 1,
+                });
+            }
+            Role::Call => {
+                let Some(name_node) = name else { continue };
+                if !seen_calls.insert((node.id(), name_node.id())) {
+                    continue;
+                }
+                let pos = name_node.start_position();
+                calls.push(RawCall {
+                    call: Call {
+                        name: node_text(name_node).to_owned(),
+                        receiver: receiver.map(|r| squash(node_text(r), 120)),
+                        line: pos.row as u32 + 1,
+                        column: pos.column as u32 + 1,
+                        enclosing: None,
+                    },
+                    at: node.start_byte() as u32,
+                });
+            }
+            Role::Import => {
+                let module_text = module.map(|m| unquote(node_text(m)));
+                let name_text = imp_name.map(|n| node_text(n).to_owned());
+                let Some(module_text) = module_text.or_else(|| name_text.clone()) else {
+                    continue;
+                };
+                facts.imports.push(Import {
+                    module: module_text,
+                    name: if module.is_some() { name_text } else { None },
+                    alias: alias.map(|a| node_text(a).to_owned()),
+                    wildcard,
+                    line: node.start_position().row as u32 + 1,
+                });
+            }
+            Role::Inherits(relation) => {
+                let Some(base) = name else { continue };
+                inherits.push(RawInherit {
+                    start: node.start_byte() as u32,
+                    end: node.end_byte() as u32,
+                    base: node_text(base).to_owned(),
+                    subject: subject.map(|s| node_text(s).to_owned()),
+                    relation,
+                    line: base.start_position().row as u32 + 1,
+                });
+            }
+            Role::Package => {
+                if facts.package.is_none() {
+                    facts.package = Some(squash(node_text(name.unwrap_or(node)), 200));
+                }
+            }
+            Role::FileDoc => {
+                if facts.doc.is_none() {
+                    facts.doc = doc::clean(node_text(node));
+                }
+            }
+            _ => {}
+        }
+    }
+    if facts.doc.is_none() {
+        facts.doc = leading_file_doc(language, root, text);
+    }
+    facts.imports.sort_by(|a, b| (a.line, &a.module, &a.name).cmp(&(b.line, &b.module, &b.name)));
+    facts.imports.dedup();
+
+    assemble(language, path, text, facts, defs, calls, inherits);
+}
+
+fn assemble(
+    language: &Language,
+    path: &str,
+    text: &str,
+    facts: &mut FileFacts,
+    mut defs: Vec<RawDef>,
+    mut calls: Vec<RawCall>,
+    inherits: Vec<RawInherit>,
+) {
+    // Outer before inner: by start, then longest first.
+    defs.sort_by(|a, b| (a.start, std::cmp::Reverse(a.end)).cmp(&(b.start, std::cmp::Reverse(b.end))));
+    let n = defs.len();
+    // Immediate container (definition or scope) of each entry.
+    let mut container: Vec<Option<usize>> = vec![None; n];
+    let mut stack: Vec<usize> = Vec::new();
+    for i in 0..n {
+        while let Some(&top) = stack.last() {
+            if defs[top].end <= defs[i].start || defs[top].end < defs[i].end {
+                stack.pop();
+            } else {
+                break;
+            }
+        }
+        container[i] = stack.last().copied();
+        stack.push(i);
+    }
+    // Methods: functions whose immediate container is a type or a scope.
+    for i in 0..n {
+        if defs[i].kind == Some(DefKind::Function) {
+            let in_type = container[i].is_some_and(|c| defs[c].kind.is_none_or(|k| k.is_type_like()));
+            if in_type || defs[i].owner.is_some() {
+                defs[i].kind = Some(DefKind::Method);
+            }
+        }
+    }
+    let prefix = module_prefix(language, path, facts.package.as_deref());
+    let sep = language.separator.as_str();
+    // Index in facts.definitions of each raw entry that is a definition.
+    let mut def_index: Vec<Option<usize>> = vec![None; n];
+    let mut qualified: Vec<String> = Vec::with_capacity(n);
+    let lines = LineIndex::new(text);
+    for i in 0..n {
+        let raw = &defs[i];
+        let base = match container[i] {
+            Some(c) => qualified[c].clone(),
+            None => prefix.clone().unwrap_or_default(),
+        };
+        let mut q = base;
+        if let Some(owner) = &raw.owner {
+            push_part(&mut q, sep, owner);
+        }
+        push_part(&mut q, sep, &raw.name);
+        qualified.push(q);
+        let Some(kind) = raw.kind else { continue };
+        let parent = ancestors(&container, i).find_map(|a| def_index[a]);
+        let signature = signature(text, raw);
+        def_index[i] = Some(facts.definitions.len());
+        facts.definitions.push(Definition {
+            name: raw.name.clone(),
+            qualified_name: qualified[i].clone(),
+            kind,
+            signature,
+            doc: raw.doc.clone(),
+            span: Span {
+                start_byte: raw.start,
+                end_byte: raw.end,
+                start_line: raw.node_start_line,
+                end_line: raw.node_end_line,
+            },
+            parent,
+        });
+    }
+
+    // Innermost definition around each call and each inheritance clause.
+    calls.sort_by_key(|c| c.at);
+    let spans: Vec<(u32, u32, Option<usize>)> = (0..n).map(|i| (defs[i].start, defs[i].end, def_index[i])).collect();
+    let mut sweep = Sweep::new(&spans);
+    for c in &mut calls {
+        c.call.enclosing = sweep.innermost_def(c.at, c.at);
+    }
+    facts.calls = calls.into_iter().map(|c| c.call).collect();
+    let mut inherits = inherits;
+    inherits.sort_by_key(|h| h.start);
+    let mut sweep = Sweep::new(&spans);
+    for h in inherits {
+        let enclosing = sweep.innermost_def(h.start, h.end);
+        let (subject, subject_def) = match h.subject {
+            Some(s) => {
+                let found = facts
+                    .definitions
+                    .iter()
+                    .position(|d| d.name == s && d.kind.is_type_like());
+                (s, found)
+            }
+            None => match enclosing {
+                Some(d) => (facts.definitions[d].name.clone(), Some(d)),
+                None => continue,
+            },
+        };
+        facts.inheritance.push(Inheritance {
+            subject,
+            subject_def,
+            base: h.base,
+            relation: h.relation,
+            line: h.line,
+        });
+    }
+
+    // Chunks.
+    let total_lines = lines.len();
+    let mut covered = vec![false; total_lines as usize + 2];
+    for i in 0..n {
+        let raw = &defs[i];
+        let inside_callable = ancestors(&container, i).any(|a| defs[a].kind.is_some_and(DefKind::is_callable));
+        if inside_callable {
+            continue;
+        }
+        let chunk_kind = match raw.kind {
+            Some(k) if k.is_callable() => ChunkKind::Function,
+            Some(k) if k.is_type_like() => ChunkKind::Outline,
+            None => ChunkKind::Outline,
+            Some(_) => continue,
+        };
+        let first_byte = raw.doc_start.unwrap_or(raw.outer_start).min(raw.outer_start);
+        let first_line = lines.line_of(first_byte).min(raw.node_start_line);
+        let last_line = raw.node_end_line;
+        let sig = def_index[i].map_or_else(|| signature(text, raw), |d| facts.definitions[d].signature.clone());
+        let chunk_text = match chunk_kind {
+            ChunkKind::Outline => Some(outline(text, &lines, first_line, raw, &defs, &container, i, &language.elided_body)),
+            _ => None,
+        };
+        // An outline's text is not the lines' text once bodies are elided; a
+        // long outline is split by its own lines.
+        match chunk_text {
+            Some(t) if t.lines().count() as u32 > chunk::LIMITS.max_lines => {
+                let text_index = LineIndex::new(&t);
+                let mut parts = Vec::new();
+                chunk::split_chunk(&text_index, chunk_kind, def_index[i], 1, text_index.len(), None, &sig, &mut parts);
+                for mut p in parts {
+                    p.span = lines.span(first_line, last_line);
+                    facts.chunks.push(p);
+                }
+            }
+            t => chunk::split_chunk(&lines, chunk_kind, def_index[i], first_line, last_line, t, &sig, &mut facts.chunks),
+        }
+        for l in first_line..=last_line.min(total_lines) {
+            covered[l as usize] = true;
+        }
+    }
+    chunk::uncovered_code(&lines, &covered, &mut facts.chunks);
+    facts.chunks.sort_by_key(|c| (c.span.start_line, c.span.end_line, c.part));
+}
+
+fn push_part(q: &mut String, sep: &str, part: &str) {
+    if !q.is_empty() {
+        q.push_str(sep);
+    }
+    q.push_str(part);
+}
+
+fn ancestors(container: &[Option<usize>], i: usize) -> impl Iterator<Item = usize> + '_ {
+    std::iter::successors(container[i], move |&c| container[c])
+}
+
+/// Finds the innermost enclosing definition for ranges visited in order of
+/// start.
+struct Sweep<'a> {
+    spans: &'a [(u32, u32, Option<usize>)],
+    next: usize,
+    stack: Vec<usize>,
+}
+
+impl<'a> Sweep<'a> {
+    fn new(spans: &'a [(u32, u32, Option<usize>)]) -> Self {
+        Sweep {
+            spans,
+            next: 0,
+            stack: Vec::new(),
+        }
+    }
+
+    fn innermost_def(&mut self, start: u32, end: u32) -> Option<usize> {
+        while self.next < self.spans.len() && self.spans[self.next].0 <= start {
+            self.stack.push(self.next);
+            self.next += 1;
+        }
+        // Entries that ended before `start` can never contain later ranges.
+        self.stack.retain(|&i| self.spans[i].1 > start || self.spans[i].0 == start);
+        self.stack
+            .iter()
+            .rev()
+            .find(|&&i| self.spans[i].0 <= start && end <= self.spans[i].1 && self.spans[i].2.is_some())
+            .and_then(|&i| self.spans[i].2)
+    }
+}
+
+/// The header of a definition: its text before the body, whitespace
+/// collapsed; without a body, the first line.
+fn signature(text: &str, raw: &RawDef) -> String {
+    let start = raw.start as usize;
+    let end = match raw.body {
+        Some((body_start, _)) if body_start as usize >= start => body_start as usize,
+        _ => {
+            let whole = &text[start..raw.end as usize];
+            if whole.len() <= MAX_SIGNATURE && whole.lines().count() <= 3 {
+                raw.end as usize
+            } else {
+                start + whole.find('\n').unwrap_or(whole.len())
+            }
+        }
+    };
+    let sig = squash(text.get(start..end).unwrap_or(""), MAX_SIGNATURE);
+    sig.trim_end_matches(['{', ' ']).to_owned()
+}
+
+/// Collapses whitespace runs to one space and caps the length.
+fn squash(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.len() >= max {
+            let mut cut = max;
+            while !out.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.truncate(cut);
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
+fn unquote(s: &str) -> String {
+    let t = s.trim();
+    for (open, close) in [("\"", "\""), ("'", "'"), ("`", "`"), ("<", ">")] {
+        if let Some(inner) = t.strip_prefix(open).and_then(|r| r.strip_suffix(close)) {
+            return inner.to_owned();
+        }
+    }
+    t.to_owned()
+}
+
+/// A type's outline: its text with the bodies of its direct members elided.
+#[allow(clippy::too_many_arguments)]
+fn outline(
+    text: &str,
+    lines: &LineIndex<'_>,
+    first_line: u32,
+    raw: &RawDef,
+    defs: &[RawDef],
+    container: &[Option<usize>],
+    me: usize,
+    elided: &str,
+) -> String {
+    let start = lines.byte_range(first_line, first_line).0.min(raw.start) as usize;
+    let mut out = String::new();
+    let mut pos = start;
+    for (j, member) in defs.iter().enumerate() {
+        if container[j] != Some(me) {
+            continue;
+        }
+        let Some((body_start, body_end)) = member.body else {
+            continue;
+        };
+        let (body_start, body_end) = (body_start as usize, body_end as usize);
+        if body_start < pos || body_end > raw.end as usize {
+            continue;
+        }
+        out.push_str(&text[pos..body_start]);
+        if !out.ends_with(' ') && !out.ends_with('\n') && elided.starts_with('{') {
+            out.push(' ');
+        }
+        out.push_str(elided);
+        pos = body_end;
+    }
+    out.push_str(&text[pos..raw.end as usize]);
+    out
+}
+
+/// Comments directly before a definition (or before its wrapper), joined;
+/// with the byte where they start.
+fn preceding_doc(language: &Language, node: Node, text: &str) -> (Option<String>, Option<u32>) {
+    let mut target = node;
+    loop {
+        let (doc, start) = comments_before(language, target, text);
+        if doc.is_some() {
+            return (doc, start);
+        }
+        match target.parent() {
+            Some(p) if language.wrapper_kinds.iter().any(|k| k == p.kind()) && p.start_byte() <= node.start_byte() => {
+                target = p
+            }
+            _ => return (None, None),
+        }
+    }
+}
+
+fn comments_before(language: &Language, node: Node, text: &str) -> (Option<String>, Option<u32>) {
+    if language.comment_kinds.is_empty() {
+        return (None, None);
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    let mut next_row = node.start_position().row;
+    let mut start = None;
+    let mut sibling = node.prev_sibling();
+    while let Some(s) = sibling {
+        let kind = s.kind();
+        let is_comment = language.comment_kinds.iter().any(|k| k == kind);
+        let skippable = language.doc_skip_kinds.iter().any(|k| k == kind);
+        if !is_comment && !skippable {
+            break;
+        }
+        // A blank line between comment and definition breaks the link.
+        if s.end_position().row + 1 < next_row {
+            break;
+        }
+        next_row = s.start_position().row;
+        if is_comment {
+            let t = text.get(s.byte_range()).unwrap_or("");
+            // Rust: only doc comments count.
+            if language.name == "rust" && !(t.starts_with("///") || t.starts_with("/**")) {
+                break;
+            }
+            parts.push(t);
+            start = Some(s.start_byte() as u32);
+        }
+        sibling = s.prev_sibling();
+    }
+    if parts.is_empty() {
+        return (None, None);
+    }
+    parts.reverse();
+    let joined = parts.join("\n");
+    if doc::is_license(&joined) {
+        return (None, None);
+    }
+    (doc::clean(&joined), start)
+}
+
+/// The first block of comments at the top of the file that is not a license.
+fn leading_file_doc(language: &Language, root: Node, text: &str) -> Option<String> {
+    let mut block: Vec<&str> = Vec::new();
+    let mut last_row: Option<usize> = None;
+    let mut cursor = root.walk();
+    for child in root.children(&mut cursor) {
+        if !language.comment_kinds.iter().any(|k| k == child.kind()) {
+            break;
+        }
+        let t = text.get(child.byte_range()).unwrap_or("");
+        let gap = last_row.is_some_and(|r| child.start_position().row > r + 1);
+        if gap && !block.is_empty() {
+            let joined = block.join("\n");
+            if !doc::is_license(&joined) {
+                return doc::clean(&joined);
+            }
+            block.clear();
+        }
+        block.push(t);
+        last_row = Some(child.end_position().row);
+    }
+    let joined = block.join("\n");
+    if block.is_empty() || doc::is_license(&joined) {
+        return None;
+    }
+    doc::clean(&joined)
+}
+
+/// Up to [`MAX_DIAGNOSTICS`] syntax errors, by line.
+fn collect_errors(root: Node, out: &mut Vec<Diagnostic>) {
+    let mut cursor = root.walk();
+    let mut count = 0usize;
+    'walk: loop {
+        let node = cursor.node();
+        let mut descend = node.has_error();
+        if node.is_error() || node.is_missing() {
+            count += 1;
+            if out.len() < MAX_DIAGNOSTICS {
+                let line = node.start_position().row as u32 + 1;
+                let message = if node.is_missing() {
+                    format!("syntax error: missing `{}`", node.kind())
+                } else {
+                    "syntax error".to_owned()
+                };
+                out.push(Diagnostic { line, message });
+            }
+            descend = false;
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    if count > MAX_DIAGNOSTICS {
+        out.push(Diagnostic {
+            line: out.last().map_or(1, |d| d.line),
+            message: format!("{} more syntax errors", count - MAX_DIAGNOSTICS),
+        });
+    }
+}

@@ -1,0 +1,154 @@
+//! Schema and format version. Bump [`FORMAT_VERSION`] whenever the schema or
+//! the meaning of a column changes; an index of another version is rebuilt.
+//!
+//! Changelog
+//! - 1: files, definitions, imports, calls, inheritance, chunks (text and
+//!   sorted token ids as little-endian u32), tokens, diagnostics, skipped, meta.
+
+use rusqlite::{Connection, OptionalExtension};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+const TABLES: &[&str] = &[
+    "meta",
+    "files",
+    "definitions",
+    "imports",
+    "calls",
+    "inheritance",
+    "chunks",
+    "tokens",
+    "diagnostics",
+    "skipped",
+];
+
+const SCHEMA: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    language TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    line_count INTEGER NOT NULL,
+    doc TEXT,
+    package TEXT,
+    indexed_at INTEGER NOT NULL
+);
+CREATE TABLE definitions (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL,
+    parent_id INTEGER,
+    name TEXT NOT NULL,
+    qualified_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    doc TEXT,
+    start_byte INTEGER NOT NULL,
+    end_byte INTEGER NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL
+);
+CREATE INDEX definitions_file ON definitions (file_id);
+CREATE INDEX definitions_name ON definitions (name);
+CREATE INDEX definitions_qualified ON definitions (qualified_name);
+CREATE TABLE imports (
+    file_id INTEGER NOT NULL,
+    module TEXT NOT NULL,
+    name TEXT,
+    alias TEXT,
+    wildcard INTEGER NOT NULL,
+    line INTEGER NOT NULL
+);
+CREATE INDEX imports_file ON imports (file_id);
+CREATE TABLE calls (
+    file_id INTEGER NOT NULL,
+    caller_id INTEGER,
+    name TEXT NOT NULL,
+    receiver TEXT,
+    line INTEGER NOT NULL,
+    col INTEGER NOT NULL
+);
+CREATE INDEX calls_file ON calls (file_id);
+CREATE INDEX calls_name ON calls (name);
+CREATE TABLE inheritance (
+    file_id INTEGER NOT NULL,
+    subject_id INTEGER,
+    subject TEXT NOT NULL,
+    base TEXT NOT NULL,
+    relation TEXT NOT NULL,
+    line INTEGER NOT NULL
+);
+CREATE INDEX inheritance_file ON inheritance (file_id);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL,
+    def_id INTEGER,
+    kind TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    start_byte INTEGER NOT NULL,
+    end_byte INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    text TEXT NOT NULL,
+    tokens BLOB NOT NULL
+);
+CREATE INDEX chunks_file ON chunks (file_id);
+CREATE TABLE tokens (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE diagnostics (file_id INTEGER NOT NULL, line INTEGER NOT NULL, message TEXT NOT NULL);
+CREATE INDEX diagnostics_file ON diagnostics (file_id);
+CREATE TABLE skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL, detail TEXT NOT NULL);
+";
+
+/// Creates the schema in an empty database, or rebuilds one of another
+/// version. Returns why it rebuilt, if it did.
+pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    let has_meta: bool = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            [],
+            |_| Ok(true),
+        )
+        .optional()?
+        .unwrap_or(false);
+    let version: Option<String> = if has_meta {
+        conn.query_row("SELECT value FROM meta WHERE key = 'format_version'", [], |r| r.get(0))
+            .optional()?
+    } else {
+        None
+    };
+    let current = FORMAT_VERSION.to_string();
+    if version.as_deref() == Some(current.as_str()) {
+        return Ok(None);
+    }
+    let any_table: bool = conn
+        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1", [], |_| Ok(true))
+        .optional()?
+        .unwrap_or(false);
+    let reason = any_table.then(|| {
+        format!(
+            "format version {} found, {} expected",
+            version.as_deref().unwrap_or("none"),
+            FORMAT_VERSION
+        )
+    });
+    if let Some(reason) = &reason {
+        tracing::warn!("{reason}: rebuilding the index");
+    }
+    let mut drop = String::from("BEGIN IMMEDIATE;");
+    let existing: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?;
+        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+    };
+    for table in existing.iter().map(String::as_str).chain(TABLES.iter().copied()) {
+        drop.push_str(&format!("DROP TABLE IF EXISTS \"{}\";", table.replace('"', "")));
+    }
+    drop.push_str(SCHEMA);
+    drop.push_str(&format!(
+        "INSERT INTO meta (key, value) VALUES ('format_version', '{FORMAT_VERSION}'); COMMIT;"
+    ));
+    conn.execute_batch(&drop)?;
+    Ok(reason)
+}

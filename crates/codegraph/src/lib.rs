@@ -1,0 +1,359 @@
+//! codegraph: index a repository into files, definitions, imports, calls,
+//! inheritance and chunks, persisted in SQLite; read it back.
+//!
+//! This is the library other programs embed; the `codegraph` CLI is a thin
+//! layer on it.
+//!
+//! ```no_run
+//! use codegraph::{Codegraph, IndexOptions, NoProgress};
+//! let mut cg = Codegraph::open(std::path::Path::new("."), IndexOptions::default())?;
+//! let report = cg.index(&NoProgress)?;
+//! println!("{} files, {} chunks", report.stats.files, report.stats.chunks);
+//! for def in cg.find_symbol("main")? {
+//!     println!("{}:{} {}", def.path, def.start_line, def.signature);
+//! }
+//! # Ok::<(), codegraph::Error>(())
+//! ```
+//!
+//! The index lives outside the repository (the user's cache directory, keyed
+//! by the repository's canonical path, or [`IndexOptions::index_dir`]);
+//! codegraph never writes into the repository it indexes.
+
+mod git;
+mod pipeline;
+mod walk;
+
+pub use codegraph_core::{self as core, FileFacts};
+pub use codegraph_store::{ChunkRow, DefinitionRow, FORMAT_VERSION, Skipped, Stats};
+pub use git::GitInfo;
+pub use pipeline::RunCounts;
+pub use walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
+
+use codegraph_lang::Registry;
+use codegraph_store::Store;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Errors of the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}: no such directory")]
+    NotFound(PathBuf),
+    #[error("{0}: not a directory")]
+    NotADirectory(PathBuf),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no cache directory on this system; pass an index directory")]
+    NoCacheDir,
+    #[error("{0}: no language for this file")]
+    UnknownLanguage(PathBuf),
+    #[error("{0}: binary file")]
+    Binary(PathBuf),
+    #[error(transparent)]
+    Store(#[from] codegraph_store::StoreError),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How to index. The defaults suit most repositories.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Where the index lives; default: `<cache>/codegraph/<name>-<hash>`.
+    pub index_dir: Option<PathBuf>,
+    /// Files larger than this are skipped (`too_large`).
+    pub max_file_size: u64,
+    /// A file with a longer line is skipped as minified.
+    pub max_line_length: usize,
+    /// Follow symbolic links (loops are detected and skipped).
+    pub follow_symlinks: bool,
+    /// Parser threads; 0 means one per core.
+    pub threads: usize,
+    /// Directory names skipped wherever they appear.
+    pub exclude_dirs: Vec<String>,
+    /// Files per write transaction.
+    pub batch_files: usize,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            index_dir: None,
+            max_file_size: 1 << 20,
+            max_line_length: 4000,
+            follow_symlinks: false,
+            threads: 0,
+            exclude_dirs: DEFAULT_EXCLUDED_DIRS.iter().map(|s| (*s).to_owned()).collect(),
+            batch_files: 256,
+        }
+    }
+}
+
+/// Progress of an indexing run. Called from the indexing threads.
+pub trait Progress: Sync {
+    fn files_found(&self, _count: usize) {}
+    fn file_done(&self, _path: &str) {}
+}
+
+/// Reports nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// The result of [`Codegraph::index`].
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexReport {
+    /// Counts over the whole index after the run.
+    pub stats: Stats,
+    /// What this run did.
+    pub run: RunCounts,
+    pub elapsed_ms: u64,
+    /// Set when the existing index was rebuilt (format change, damage).
+    pub rebuilt: Option<String>,
+}
+
+/// The repository node: what the index knows about the repository as a whole.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct RepositoryInfo {
+    pub root: String,
+    pub remote_url: Option<String>,
+    pub head_commit: Option<String>,
+    pub branch: Option<String>,
+    /// First paragraph of the README.
+    pub readme: Option<String>,
+}
+
+/// The health report of an index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub repository: RepositoryInfo,
+    pub index_dir: String,
+    pub format_version: u32,
+    pub size_on_disk: u64,
+    /// Unix seconds of the last completed run.
+    pub last_indexed: Option<i64>,
+    pub last_index_ms: Option<u64>,
+    /// HEAD when the index was last completed, and HEAD now.
+    pub indexed_head: Option<String>,
+    pub current_head: Option<String>,
+    pub stats: Stats,
+}
+
+/// An index of one repository.
+#[derive(Debug)]
+pub struct Codegraph {
+    root: PathBuf,
+    index_dir: PathBuf,
+    options: IndexOptions,
+    store: Store,
+}
+
+impl Codegraph {
+    /// Opens (creating if needed) the index of the repository at `root`.
+    pub fn open(root: &Path, options: IndexOptions) -> Result<Codegraph> {
+        let root = canonical_root(root)?;
+        let index_dir = match &options.index_dir {
+            Some(dir) => dir.clone(),
+            None => default_index_dir(&root)?,
+        };
+        std::fs::create_dir_all(&index_dir).map_err(|source| Error::Io {
+            path: index_dir.clone(),
+            source,
+        })?;
+        let index_dir = index_dir.canonicalize().map_err(|source| Error::Io {
+            path: index_dir.clone(),
+            source,
+        })?;
+        let store = Store::open(&index_dir.join("index.sqlite"))?;
+        Ok(Codegraph {
+            root,
+            index_dir,
+            options,
+            store,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn index_dir(&self) -> &Path {
+        &self.index_dir
+    }
+
+    /// The underlying store, for read queries this facade does not wrap.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Indexes the repository: new and changed files are parsed, unchanged
+    /// ones (same size and mtime, or same content hash) are not, deleted ones
+    /// are removed. Safe to interrupt at any moment: the next run resumes.
+    pub fn index(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
+        let started = Instant::now();
+        let rebuilt = self.store.rebuilt().map(str::to_owned);
+        let (candidates, skipped) = walk::walk(&self.root, &self.options, &self.index_dir);
+        let run = pipeline::run(&mut self.store, &candidates, skipped, &self.options, progress)?;
+        let git = git::read(&self.root).unwrap_or_default();
+        let readme = self.readme_summary()?;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let mut writer = self.store.writer()?;
+        writer.set_meta("root", &self.root.to_string_lossy())?;
+        for (key, value) in [
+            ("remote_url", &git.remote_url),
+            ("head_commit", &git.head_commit),
+            ("branch", &git.branch),
+            ("readme", &readme),
+        ] {
+            writer.set_meta(key, value.as_deref().unwrap_or(""))?;
+        }
+        writer.set_meta("last_indexed", &now_secs().to_string())?;
+        writer.set_meta("last_index_ms", &elapsed_ms.to_string())?;
+        writer.commit()?;
+        Ok(IndexReport {
+            stats: self.store.stats()?,
+            run,
+            elapsed_ms,
+            rebuilt,
+        })
+    }
+
+    /// The README's first paragraph: the file doc of the shortest-named
+    /// README at the root.
+    fn readme_summary(&self) -> Result<Option<String>> {
+        let files = self.store.files()?;
+        let readme = files
+            .iter()
+            .filter(|(path, _, _)| !path.contains('/') && path.to_ascii_lowercase().starts_with("readme"))
+            .min_by_key(|(path, _, _)| path.len());
+        match readme {
+            Some((path, _, _)) => Ok(self.store.file_doc(path)?),
+            None => Ok(None),
+        }
+    }
+
+    /// The health report, read back from the store.
+    pub fn status(&self) -> Result<Status> {
+        let meta = |k: &str| -> Result<Option<String>> {
+            Ok(self.store.meta(k)?.filter(|v| !v.is_empty()))
+        };
+        let size_on_disk = std::fs::read_dir(&self.index_dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok()?.metadata().ok())
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0);
+        let current = git::read(&self.root).and_then(|g| g.head_commit);
+        Ok(Status {
+            repository: RepositoryInfo {
+                root: self.root.to_string_lossy().into_owned(),
+                remote_url: meta("remote_url")?,
+                head_commit: meta("head_commit")?,
+                branch: meta("branch")?,
+                readme: meta("readme")?,
+            },
+            index_dir: self.index_dir.to_string_lossy().into_owned(),
+            format_version: FORMAT_VERSION,
+            size_on_disk,
+            last_indexed: meta("last_indexed")?.and_then(|v| v.parse().ok()),
+            last_index_ms: meta("last_index_ms")?.and_then(|v| v.parse().ok()),
+            indexed_head: meta("head_commit")?,
+            current_head: current,
+            stats: self.store.stats()?,
+        })
+    }
+
+    /// Definitions in one indexed file (path relative to the root).
+    pub fn symbols_in_file(&self, path: &str) -> Result<Vec<DefinitionRow>> {
+        Ok(self.store.definitions_in_file(path)?)
+    }
+
+    /// Definitions whose name or qualified name is `name`.
+    pub fn find_symbol(&self, name: &str) -> Result<Vec<DefinitionRow>> {
+        Ok(self.store.definitions_named(name)?)
+    }
+
+    /// The directory tree: each directory with its number of indexed files,
+    /// down to `depth` levels.
+    pub fn directory_tree(&self, depth: usize) -> Result<Vec<(String, u64)>> {
+        let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+        for (path, _, _) in self.store.files()? {
+            let parts: Vec<&str> = path.split('/').collect();
+            counts.entry(String::new()).and_modify(|n| *n += 1).or_insert(1);
+            for level in 1..parts.len().min(depth + 1) {
+                *counts.entry(parts[..level].join("/")).or_insert(0) += 1;
+            }
+        }
+        Ok(counts.into_iter().collect())
+    }
+}
+
+/// Parses one file without an index: what codegraph extracts from it.
+pub fn extract_file(path: &Path) -> Result<FileFacts> {
+    let registry = Registry::builtin();
+    let language = registry
+        .for_path(path)
+        .or_else(|| registry.plain_text())
+        .ok_or_else(|| Error::UnknownLanguage(path.to_owned()))?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(Error::Binary(path.to_owned()));
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let name = path.to_string_lossy().replace('\\', "/");
+    Ok(codegraph_parse::parse_file(language, &name, &text))
+}
+
+fn canonical_root(root: &Path) -> Result<PathBuf> {
+    let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound(root.to_owned()),
+        _ => Error::Io {
+            path: root.to_owned(),
+            source,
+        },
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::NotADirectory(root.to_owned()));
+    }
+    root.canonicalize().map_err(|source| Error::Io {
+        path: root.to_owned(),
+        source,
+    })
+}
+
+/// `$CODEGRAPH_CACHE_DIR` or `<user cache>/codegraph`, then
+/// `<repo name>-<hash of its canonical path>`.
+pub fn default_index_dir(root: &Path) -> Result<PathBuf> {
+    let base = match std::env::var_os("CODEGRAPH_CACHE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::cache_dir().ok_or(Error::NoCacheDir)?.join("codegraph"),
+    };
+    let name: String = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "root".into())
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    let hash = blake3::hash(root.to_string_lossy().as_bytes()).to_hex();
+    Ok(base.join(format!("{name}-{}", &hash[..16])))
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

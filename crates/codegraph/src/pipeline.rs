@@ -1,0 +1,298 @@
+//! The indexing pipeline: candidates are classified and parsed in parallel
+//! (rayon); one writer commits them in batched transactions.
+
+use crate::walk::Candidate;
+use crate::{Error, IndexOptions, Progress};
+use codegraph_core::{Diagnostic, FileFacts, content_hash, tokenize};
+use codegraph_lang::Registry;
+use codegraph_store::{FileRecord, FileState, Skipped, Store};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+/// What happened to one candidate.
+pub(crate) enum Outcome {
+    Unchanged,
+    Touched { mtime_ns: i64 },
+    Parsed(Box<Parsed>),
+    Skipped(Skipped),
+}
+
+pub(crate) struct Parsed {
+    size: u64,
+    mtime_ns: i64,
+    hash: [u8; 32],
+    facts: FileFacts,
+    tokens: Vec<Vec<String>>,
+}
+
+/// Counts of what one run did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RunCounts {
+    /// Files parsed and written.
+    pub parsed: u64,
+    /// Files whose size and mtime were unchanged: not read.
+    pub unchanged: u64,
+    /// Files with a new mtime but the same content: not parsed.
+    pub touched: u64,
+    /// Files removed from the index (deleted, or now skipped).
+    pub removed: u64,
+    /// Files skipped in this run.
+    pub skipped: u64,
+}
+
+const LOCKFILES: &[&str] = &[
+    "Cargo.lock",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "poetry.lock",
+    "Pipfile.lock",
+    "composer.lock",
+    "Gemfile.lock",
+    "go.sum",
+    "uv.lock",
+];
+
+fn skip(c: &Candidate, reason: &str, detail: impl Into<String>) -> Outcome {
+    Outcome::Skipped(Skipped {
+        path: c.rel.clone(),
+        reason: reason.into(),
+        detail: detail.into(),
+    })
+}
+
+fn io_skip(c: &Candidate, e: &std::io::Error) -> Outcome {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "vanished",
+        std::io::ErrorKind::PermissionDenied => "unreadable",
+        _ => "io_error",
+    };
+    skip(c, reason, e.to_string())
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// Classifies and, when needed, parses one candidate. Never panics outward.
+pub(crate) fn process(
+    c: &Candidate,
+    options: &IndexOptions,
+    previous: Option<&FileState>,
+    registry: &Registry,
+) -> Outcome {
+    let name = c.rel.rsplit('/').next().unwrap_or(&c.rel);
+    if LOCKFILES.contains(&name) {
+        return skip(c, "generated", "lock file");
+    }
+    if name.ends_with(".min.js") || name.ends_with(".min.css") || name.ends_with(".map") {
+        return skip(c, "minified", "minified by name");
+    }
+    let language = match registry.for_path(Path::new(&c.rel)) {
+        Some(l) => l,
+        None if !name.contains('.') || name.starts_with('.') => match registry.plain_text() {
+            Some(l) => l,
+            None => return skip(c, "unknown_type", "no language for this file"),
+        },
+        None => return skip(c, "unknown_type", "no language for this extension"),
+    };
+    let meta = match std::fs::metadata(&c.abs) {
+        Ok(m) => m,
+        Err(e) => return io_skip(c, &e),
+    };
+    let size = meta.len();
+    if size > options.max_file_size {
+        return skip(
+            c,
+            "too_large",
+            format!("{size} bytes, limit {}", options.max_file_size),
+        );
+    }
+    let mtime = mtime_ns(&meta);
+    if let Some(prev) = previous {
+        if prev.size == size && prev.mtime_ns == mtime {
+            return Outcome::Unchanged;
+        }
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    match std::fs::File::open(&c.abs).and_then(|f| f.take(options.max_file_size + 1).read_to_end(&mut bytes)) {
+        Ok(_) => {}
+        Err(e) => return io_skip(c, &e),
+    }
+    if bytes.len() as u64 > options.max_file_size {
+        return skip(c, "too_large", "grew past the limit while being read");
+    }
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return skip(c, "binary", "NUL byte in the first 8 KiB");
+    }
+    let hash = content_hash(&bytes);
+    if let Some(prev) = previous {
+        if prev.hash == hash {
+            return Outcome::Touched { mtime_ns: mtime };
+        }
+    }
+    if let Some(reason) = minified(&bytes, options.max_line_length) {
+        return skip(c, "minified", reason);
+    }
+    if is_generated(&bytes) {
+        return skip(c, "generated", "marked as generated");
+    }
+    let (text, invalid) = match String::from_utf8(bytes) {
+        Ok(text) => (text, false),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    };
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut facts = codegraph_parse::parse_file(language, &c.rel, &text);
+        if invalid {
+            facts.diagnostics.insert(
+                0,
+                Diagnostic {
+                    line: 1,
+                    message: "invalid UTF-8: bad bytes replaced with U+FFFD".into(),
+                },
+            );
+        }
+        let tokens = facts
+            .chunks
+            .iter()
+            .map(|chunk| {
+                let mut t: Vec<String> = tokenize(&chunk.text).collect();
+                t.sort_unstable();
+                t.dedup();
+                t
+            })
+            .collect();
+        (facts, tokens)
+    }));
+    match parsed {
+        Ok((facts, tokens)) => Outcome::Parsed(Box::new(Parsed {
+            size,
+            mtime_ns: mtime,
+            hash,
+            facts,
+            tokens,
+        })),
+        Err(_) => skip(c, "parse_failed", "the parser panicked on this file"),
+    }
+}
+
+/// A line longer than the limit means minified or generated code.
+fn minified(bytes: &[u8], max_line_length: usize) -> Option<String> {
+    let mut longest = 0;
+    for line in bytes.split(|&b| b == b'\n') {
+        longest = longest.max(line.len());
+        if longest > max_line_length {
+            return Some(format!("a line of over {max_line_length} bytes"));
+        }
+    }
+    None
+}
+
+fn is_generated(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]);
+    head.contains("@generated")
+        || (head.contains("Code generated") && head.contains("DO NOT EDIT"))
+        || head.contains("<auto-generated")
+}
+
+/// Runs the pipeline over `candidates`, writing into `store`.
+pub(crate) fn run(
+    store: &mut Store,
+    candidates: &[Candidate],
+    mut skipped: Vec<Skipped>,
+    options: &IndexOptions,
+    progress: &dyn Progress,
+) -> Result<RunCounts, Error> {
+    let previous = store.file_states()?;
+    let registry = Registry::builtin();
+    let mut counts = RunCounts::default();
+    let mut present: HashSet<&str> = HashSet::with_capacity(candidates.len());
+    progress.files_found(candidates.len());
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .thread_name(|i| format!("codegraph-parse-{i}"))
+        .build()
+        .map_err(|e| Error::Other(format!("thread pool: {e}")))?;
+    let (tx, rx) = crossbeam_channel::bounded::<(usize, Outcome)>(options.batch_files.max(16) * 2);
+    let result: Result<(), Error> = std::thread::scope(|scope| {
+        let previous = &previous;
+        scope.spawn(move || {
+            pool.install(|| {
+                candidates.par_iter().enumerate().for_each_with(tx, |tx, (i, c)| {
+                    let outcome = process(c, options, previous.get(&c.rel), registry);
+                    // The receiver only goes away on a write error; stop then.
+                    let _ = tx.send((i, outcome));
+                });
+            });
+        });
+        let mut writer = store.writer()?;
+        let mut in_batch = 0usize;
+        let mut batch_started = Instant::now();
+        for (i, outcome) in rx.iter() {
+            let c = &candidates[i];
+            match outcome {
+                Outcome::Unchanged => {
+                    counts.unchanged += 1;
+                    present.insert(&c.rel);
+                }
+                Outcome::Touched { mtime_ns } => {
+                    writer.touch_file(&c.rel, mtime_ns)?;
+                    counts.touched += 1;
+                    present.insert(&c.rel);
+                    in_batch += 1;
+                }
+                Outcome::Parsed(p) => {
+                    writer.replace_file(&FileRecord {
+                        path: &c.rel,
+                        size: p.size,
+                        mtime_ns: p.mtime_ns,
+                        hash: p.hash,
+                        facts: &p.facts,
+                        chunk_tokens: &p.tokens,
+                    })?;
+                    counts.parsed += 1;
+                    present.insert(&c.rel);
+                    in_batch += 1;
+                }
+                Outcome::Skipped(s) => {
+                    counts.skipped += 1;
+                    skipped.push(s);
+                }
+            }
+            progress.file_done(&c.rel);
+            if in_batch >= options.batch_files
+                || (in_batch > 0 && batch_started.elapsed() > Duration::from_millis(500))
+            {
+                writer.commit()?;
+                writer = store.writer()?;
+                in_batch = 0;
+                batch_started = Instant::now();
+            }
+        }
+        writer.commit()?;
+        Ok(())
+    });
+    result?;
+
+    // Files that are gone, or are now skipped, leave the index.
+    let mut writer = store.writer()?;
+    for path in previous.keys() {
+        if !present.contains(path.as_str()) {
+            writer.delete_file(path)?;
+            counts.removed += 1;
+        }
+    }
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.dedup_by(|a, b| a.path == b.path);
+    writer.set_skipped(&skipped)?;
+    writer.commit()?;
+    Ok(counts)
+}

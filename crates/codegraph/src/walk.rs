@@ -1,0 +1,157 @@
+//! Finding the files to index, and the reasons others are skipped.
+
+use crate::IndexOptions;
+use codegraph_store::Skipped;
+use ignore::WalkBuilder;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Directories skipped by name unless the options say otherwise.
+pub const DEFAULT_EXCLUDED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "target",
+    "vendor",
+    "dist",
+    "build",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".mypy_cache",
+];
+
+/// The file name of the extra ignore file codegraph reads.
+pub const IGNORE_FILE: &str = ".codegraphignore";
+
+/// A file the walk found, relative to the root with `/` separators.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub rel: String,
+    pub abs: PathBuf,
+}
+
+/// Walks `root`, honouring `.gitignore`, `.ignore`, git's global excludes and
+/// `.codegraphignore`; returns candidates and what was skipped on the way.
+pub fn walk(root: &Path, options: &IndexOptions, index_dir: &Path) -> (Vec<Candidate>, Vec<Skipped>) {
+    let skipped = Arc::new(Mutex::new(Vec::new()));
+    let excluded: Vec<String> = options.exclude_dirs.clone();
+    let index_dir = index_dir.to_owned();
+    let filter_root = root.to_owned();
+    let filter_skipped = Arc::clone(&skipped);
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(true)
+        .parents(true)
+        .ignore(true)
+        .git_ignore(true)
+        .git_global(true)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(options.follow_symlinks)
+        .add_custom_ignore_filename(IGNORE_FILE)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if !is_dir || entry.depth() == 0 {
+                return true;
+            }
+            if entry.path() == index_dir {
+                return false;
+            }
+            let name = entry.file_name().to_string_lossy();
+            if excluded.iter().any(|d| *d == name) {
+                filter_skipped.lock().unwrap().push(Skipped {
+                    path: relative(&filter_root, entry.path()),
+                    reason: "excluded_dir".into(),
+                    detail: format!("`{name}` is excluded by default"),
+                });
+                return false;
+            }
+            true
+        });
+    let mut candidates = Vec::new();
+    let mut local_skips = Vec::new();
+    for result in builder.build() {
+        match result {
+            Ok(entry) => {
+                if entry.depth() == 0 {
+                    continue;
+                }
+                let rel = relative(root, entry.path());
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
+                if file_type.is_dir() {
+                    continue;
+                }
+                if entry.path_is_symlink() && !options.follow_symlinks {
+                    local_skips.push(Skipped {
+                        path: rel,
+                        reason: "symlink".into(),
+                        detail: "symbolic links are not followed".into(),
+                    });
+                    continue;
+                }
+                if !file_type.is_file() {
+                    // A FIFO or device would block or never end.
+                    local_skips.push(Skipped {
+                        path: rel,
+                        reason: "not_a_regular_file".into(),
+                        detail: format!("{file_type:?}"),
+                    });
+                    continue;
+                }
+                candidates.push(Candidate {
+                    rel,
+                    abs: entry.into_path(),
+                });
+            }
+            Err(err) => {
+                let (path, reason) = describe_walk_error(&err);
+                let path = path.map_or_else(|| "<unknown>".to_owned(), |p| relative(root, &p));
+                tracing::warn!(%path, error = %err, "skipped while walking");
+                local_skips.push(Skipped {
+                    path,
+                    reason: reason.into(),
+                    detail: err.to_string(),
+                });
+            }
+        }
+    }
+    let mut skipped = std::mem::take(&mut *skipped.lock().unwrap());
+    skipped.extend(local_skips);
+    (candidates, skipped)
+}
+
+fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, &'static str) {
+    match err {
+        ignore::Error::WithPath { path, err } => {
+            let (inner, reason) = describe_walk_error(err);
+            (inner.or_else(|| Some(path.clone())), reason)
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            describe_walk_error(err)
+        }
+        ignore::Error::Loop { child, .. } => (Some(child.clone()), "symlink_loop"),
+        ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => (None, "unreadable"),
+        ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => (None, "vanished"),
+        ignore::Error::Partial(errs) => errs.first().map_or((None, "walk_error"), describe_walk_error),
+        _ => (None, "walk_error"),
+    }
+}
+
+/// `path` relative to `root`, `/`-separated.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for (i, part) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&part.as_os_str().to_string_lossy());
+    }
+    out
+}
