@@ -296,3 +296,36 @@ pub(crate) fn run(
     writer.commit()?;
     Ok(counts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NoProgress;
+
+    #[test]
+    fn a_file_deleted_between_walk_and_read_is_skipped_as_vanished() {
+        let repo = tempfile::tempdir().unwrap();
+        let idx = tempfile::tempdir().unwrap();
+        std::fs::write(repo.path().join("kept.py"), "def f():\n    return 1\n").unwrap();
+        std::fs::write(repo.path().join("gone.py"), "def g():\n    return 2\n").unwrap();
+        let options = IndexOptions::default();
+        let (candidates, skipped) = crate::walk::walk(repo.path(), &options, idx.path());
+        assert_eq!(candidates.len(), 2);
+        // The walk saw it; now it disappears before the pipeline reads it.
+        std::fs::remove_file(repo.path().join("gone.py")).unwrap();
+        let mut store = Store::open(&idx.path().join("index.sqlite")).unwrap();
+        let counts = run(&mut store, &candidates, skipped, &options, &NoProgress).unwrap();
+        assert_eq!(counts.parsed, 1);
+        assert_eq!(counts.skipped, 1);
+        let skipped = store.skipped().unwrap();
+        assert_eq!(skipped.len(), 1);
+        assert_eq!((skipped[0].path.as_str(), skipped[0].reason.as_str()), ("gone.py", "vanished"));
+        assert_eq!(store.stats().unwrap().files, 1);
+    }
+
+    #[test]
+    fn minified_detection_looks_at_line_length() {
+        assert!(minified(b"short\nlines\n", 10).is_none());
+        assert!(minified(&[b'a'; 11], 10).is_some());
+    }
+}

@@ -1,0 +1,175 @@
+//! The `codegraph` binary end to end: real processes, real files.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn codegraph() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_codegraph"));
+    cmd.env_remove("CODEGRAPH_LOG");
+    cmd
+}
+
+fn run_ok(args: &[&str]) -> Output {
+    let out = codegraph().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "codegraph {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+    })
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn fixture(lang: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(lang)
+}
+
+#[test]
+fn index_json_summary_has_the_documented_fields() {
+    let idx = tempfile::tempdir().unwrap();
+    let repo = fixture("python");
+    let out = run_ok(&["index", repo.to_str().unwrap(), "--index-dir", idx.path().to_str().unwrap(), "--json"]);
+    let v = json(&out);
+    assert_eq!(v["files"], 7, "{v}");
+    assert_eq!(v["definitions"]["class"], 5, "{v}");
+    assert!(v["definitions"]["method"].as_u64().unwrap() >= 10, "{v}");
+    assert!(v["chunks"].as_u64().unwrap() > 10);
+    assert!(v["skipped"].is_object());
+    assert!(v["elapsed_ms"].is_u64());
+    assert_eq!(v["diagnostics"]["files"], 1, "broken.py");
+    // Nothing but JSON on stdout.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+
+    let status = json(&run_ok(&["status", repo.to_str().unwrap(), "--index-dir", idx.path().to_str().unwrap(), "--json"]));
+    assert_eq!(status["stats"]["files"], 7);
+    assert_eq!(status["format_version"], 1);
+    assert!(status["size_on_disk"].as_u64().unwrap() > 0);
+    assert!(status["last_indexed"].is_i64());
+    assert_eq!(status["repository"]["readme"], "A tiny shop used as a fixture.");
+}
+
+#[test]
+fn symbols_prints_definitions_of_one_file() {
+    let file = fixture("python").join("shop/service.py");
+    let out = run_ok(&["symbols", file.to_str().unwrap(), "--json"]);
+    let v = json(&out);
+    let names: Vec<&str> = v["definitions"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["UserService", "__init__", "add_user", "promote", "demo"]);
+    let human = run_ok(&["symbols", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&human.stdout).contains("def add_user(self, user_id, name):"));
+}
+
+#[test]
+fn errors_are_one_line_with_a_nonzero_exit() {
+    let out = codegraph().args(["index", "/no/such/repo", "--index-dir", "/tmp/x-never"]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: ") && stderr.contains("no such directory"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+    assert!(out.stdout.is_empty());
+}
+
+/// Many files, so that a kill lands in the middle of the run.
+fn make_corpus(root: &Path, files: usize) {
+    for i in 0..files {
+        let mut text = format!("\"\"\"Module {i}.\"\"\"\nimport os\nfrom pkg{} import helper\n\n", i % 7);
+        for f in 0..12 {
+            text.push_str(&format!(
+                "def func_{f}_{i}(value, other=None):\n    \"\"\"Compute {f}.\"\"\"\n    total = helper(value) + {f}\n    if other:\n        total += os.getpid()\n    return total\n\n\n"
+            ));
+        }
+        text.push_str(&format!("class Thing{i}:\n    def run(self):\n        return func_0_{i}(1)\n"));
+        write(root, &format!("pkg{}/mod_{i}.py", i % 7), &text);
+    }
+}
+
+fn summary(v: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "files": v["files"], "definitions": v["definitions"], "chunks": v["chunks"],
+        "calls": v["calls"], "imports": v["imports"], "skipped": v["skipped"],
+    })
+}
+
+#[test]
+fn kill_9_during_index_then_index_again_gives_the_same_figures() {
+    let repo = tempfile::tempdir().unwrap();
+    make_corpus(repo.path(), 1500);
+    let repo_s = repo.path().to_str().unwrap();
+    let fresh_idx = tempfile::tempdir().unwrap();
+    let fresh = json(&run_ok(&["index", repo_s, "--index-dir", fresh_idx.path().to_str().unwrap(), "--json"]));
+    assert_eq!(fresh["files"], 1500);
+
+    let mut interrupted_midway = 0;
+    for (round, delay_ms) in [40u64, 120, 250, 400, 700].into_iter().enumerate() {
+        let idx = tempfile::tempdir().unwrap();
+        let idx_s = idx.path().to_str().unwrap();
+        // Kill once early, then once more later in a resumed run.
+        for delay in [delay_ms, delay_ms / 2 + 20] {
+            let mut child = codegraph()
+                .args(["index", repo_s, "--index-dir", idx_s, "--json"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(delay));
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+            // The index opens and answers right after the crash.
+            let status = json(&run_ok(&["status", repo_s, "--index-dir", idx_s, "--json"]));
+            let files = status["stats"]["files"].as_u64().unwrap();
+            if files > 0 && files < 1500 {
+                interrupted_midway += 1;
+            }
+        }
+        let resumed = json(&run_ok(&["index", repo_s, "--index-dir", idx_s, "--json"]));
+        assert_eq!(summary(&resumed), summary(&fresh), "round {round}");
+    }
+    assert!(interrupted_midway > 0, "no kill landed in the middle of a run; make the corpus bigger");
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_directory_is_skipped_and_the_rest_indexed() {
+    use std::os::unix::fs::PermissionsExt;
+    let base = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let repo = base.path().join("repo");
+    write(&repo, "ok.py", "def ok():\n    return 1\n");
+    write(&repo, "secret/hidden.py", "def hidden():\n    return 2\n");
+    let idx = base.path().join("idx");
+    std::fs::create_dir_all(&idx).unwrap();
+    std::fs::set_permissions(&idx, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(repo.join("secret"), std::fs::Permissions::from_mode(0o000)).unwrap();
+
+    // Root reads everything: run as an unprivileged user when we are root.
+    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false);
+    let mut cmd = if is_root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_codegraph")]);
+        c
+    } else {
+        codegraph()
+    };
+    let out = cmd
+        .args(["index", repo.to_str().unwrap(), "--index-dir", idx.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    std::fs::set_permissions(repo.join("secret"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["files"], 1, "{v}");
+    assert_eq!(v["skipped"]["unreadable"], 1, "{v}");
+}

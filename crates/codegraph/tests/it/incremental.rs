@@ -1,0 +1,110 @@
+//! Re-indexing does only the work that changed.
+
+use super::*;
+
+#[test]
+fn unchanged_repository_parses_nothing() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    for i in 0..20 {
+        write(repo.path(), &format!("pkg/m{i}.py"), PY);
+    }
+    let first = index(repo.path(), idx.path());
+    assert_eq!(first.run.parsed, 20);
+    let second = index(repo.path(), idx.path());
+    assert_eq!(second.run.parsed, 0);
+    assert_eq!(second.run.unchanged, 20);
+    assert_eq!(second.stats.files, first.stats.files);
+    assert_eq!(second.stats.chunks, first.stats.chunks);
+    assert_eq!(second.stats.definitions, first.stats.definitions);
+}
+
+#[test]
+fn changed_touched_added_and_deleted_files() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", PY);
+    write(repo.path(), "b.py", PY);
+    write(repo.path(), "c.py", PY);
+    index(repo.path(), idx.path());
+
+    // Modified content, same file: re-parsed, old definitions gone.
+    write(repo.path(), "a.py", "def renamed():\n    return 1\n");
+    // Same content, new mtime: not parsed.
+    let b = repo.path().join("b.py");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options().write(true).open(&b).unwrap().set_modified(later).unwrap();
+    std::fs::remove_file(repo.path().join("c.py")).unwrap();
+    write(repo.path(), "d.py", PY);
+
+    let report = index(repo.path(), idx.path());
+    assert_eq!(report.run.parsed, 2, "a.py and d.py: {:?}", report.run);
+    assert_eq!(report.run.touched, 1);
+    assert_eq!(report.run.removed, 1);
+    let cg = open(repo.path(), idx.path());
+    assert!(cg.find_symbol("a.add").unwrap().is_empty());
+    assert_eq!(cg.find_symbol("a.renamed").unwrap().len(), 1);
+    assert!(cg.find_symbol("c.add").unwrap().is_empty());
+    assert_eq!(cg.find_symbol("d.add").unwrap().len(), 1);
+
+    // Equal to a fresh index of the same tree.
+    let fresh_idx = tempfile::tempdir().unwrap();
+    let fresh = index(repo.path(), fresh_idx.path());
+    let again = open(repo.path(), idx.path()).status().unwrap();
+    assert_eq!(again.stats.files, fresh.stats.files);
+    assert_eq!(again.stats.definitions, fresh.stats.definitions);
+    assert_eq!(again.stats.chunks, fresh.stats.chunks);
+    assert_eq!(again.stats.calls, fresh.stats.calls);
+}
+
+#[test]
+fn a_file_that_becomes_too_large_leaves_the_index() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", PY);
+    index(repo.path(), idx.path());
+    let big = format!("{PY}\n# {}\n", "x".repeat(100)).repeat(12_000);
+    write(repo.path(), "a.py", big);
+    let report = index(repo.path(), idx.path());
+    assert_eq!(report.stats.files, 0);
+    assert_eq!(report.run.removed, 1);
+    assert_eq!(report.stats.skipped.get("too_large"), Some(&1));
+}
+
+#[test]
+fn chunk_ids_are_stable_across_reindexing() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "m.py", PY);
+    index(repo.path(), idx.path());
+    let before: Vec<i64> = open(repo.path(), idx.path()).store().chunks_in_file("m.py").unwrap().iter().map(|c| c.id).collect();
+    // Insert a line above: ranges move, ids of the same definitions stay.
+    write(repo.path(), "m.py", format!("import os\n{PY}"));
+    index(repo.path(), idx.path());
+    let chunks = open(repo.path(), idx.path()).store().chunks_in_file("m.py").unwrap();
+    let add = chunks.iter().find(|c| c.symbol.as_deref() == Some("m.add")).unwrap();
+    assert!(before.contains(&add.id));
+    assert_eq!(add.start_line, 2);
+}
+
+#[test]
+fn chunks_carry_token_ids_from_one_vocabulary() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", "def getUserName(user):\n    return user.name\n");
+    write(repo.path(), "b.py", "def get_user_name(u):\n    return u.name\n");
+    index(repo.path(), idx.path());
+    let cg = open(repo.path(), idx.path());
+    let a = &cg.store().chunks_in_file("a.py").unwrap()[0];
+    let b = &cg.store().chunks_in_file("b.py").unwrap()[0];
+    let words = |ids: &[u32]| -> Vec<String> {
+        ids.iter().map(|&i| cg.store().token_text(i).unwrap().unwrap()).collect()
+    };
+    let mut wa = words(&a.token_ids);
+    wa.sort();
+    assert_eq!(wa, ["def", "get", "name", "return", "user"]);
+    // Same sub-tokens map to the same ids in both files.
+    let shared: Vec<&u32> = a.token_ids.iter().filter(|i| b.token_ids.contains(i)).collect();
+    assert_eq!(shared.len(), 5, "def get name return user");
+    assert!(a.token_ids.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
+}

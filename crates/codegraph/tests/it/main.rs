@@ -1,0 +1,38 @@
+//! Integration tests of the library: real files on disk, a real SQLite index.
+
+mod robustness;
+mod incremental;
+
+use codegraph::{Codegraph, IndexOptions, IndexReport, NoProgress};
+use std::path::Path;
+
+pub fn write(root: &Path, rel: &str, contents: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, contents).unwrap();
+}
+
+/// Opens an index of `root` kept in `index`, with test-friendly options.
+pub fn open(root: &Path, index: &Path) -> Codegraph {
+    let options = IndexOptions {
+        index_dir: Some(index.to_owned()),
+        ..IndexOptions::default()
+    };
+    Codegraph::open(root, options).unwrap()
+}
+
+pub fn index(root: &Path, index: &Path) -> IndexReport {
+    open(root, index).index(&NoProgress).unwrap()
+}
+
+pub fn skipped_reason(cg: &Codegraph, path: &str) -> Option<String> {
+    cg.store()
+        .skipped()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.path == path)
+        .map(|s| s.reason)
+}
+
+/// A small valid Python module.
+pub const PY: &str = "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n\n\nclass Calc:\n    def run(self):\n        return add(1, 2)\n";

@@ -1,0 +1,211 @@
+//! Bad input is skipped or refused with a reason; the rest stays whole.
+
+use super::*;
+use codegraph::Error;
+
+#[test]
+fn binary_file_is_skipped_as_binary() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "ok.py", PY);
+    write(repo.path(), "blob.py", b"\x7fELF\x00\x00\x01binary\x00junk");
+    let report = index(repo.path(), idx.path());
+    assert_eq!(report.stats.files, 1);
+    assert_eq!(report.stats.skipped.get("binary"), Some(&1));
+    let cg = open(repo.path(), idx.path());
+    assert_eq!(skipped_reason(&cg, "blob.py").as_deref(), Some("binary"));
+    assert_eq!(cg.find_symbol("add").unwrap().len(), 1);
+}
+
+#[test]
+fn invalid_utf8_is_indexed_with_a_diagnostic() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    // Latin-1 bytes in a comment: the code around them must still be found.
+    let mut bytes = b"# caf\xe9 au lait\n".to_vec();
+    bytes.extend_from_slice(PY.as_bytes());
+    write(repo.path(), "latin1.py", bytes);
+    let report = index(repo.path(), idx.path());
+    assert_eq!(report.stats.files, 1);
+    let cg = open(repo.path(), idx.path());
+    let add = cg.find_symbol("latin1.add").unwrap();
+    assert_eq!(add.len(), 1);
+    assert_eq!(add[0].start_line, 2);
+    let diags = cg.store().diagnostics().unwrap();
+    assert!(diags.iter().any(|(p, _, m)| p == "latin1.py" && m.contains("invalid UTF-8")), "{diags:?}");
+}
+
+#[test]
+fn huge_and_minified_files_are_skipped() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    // 20 MB of minified JavaScript on one line.
+    let big: String = "var a=function(b){return b+1};".repeat(20 * 1024 * 1024 / 30);
+    write(repo.path(), "bundle.js", &big);
+    // Under the size limit but minified.
+    let small: String = "x=function(y){return y*2};".repeat(8000);
+    write(repo.path(), "app.js", &small);
+    write(repo.path(), "lib.min.js", "var z=1;");
+    write(repo.path(), "ok.js", "function ok() { return 1; }\n");
+    let report = index(repo.path(), idx.path());
+    assert_eq!(report.stats.files, 1);
+    let cg = open(repo.path(), idx.path());
+    assert_eq!(skipped_reason(&cg, "bundle.js").as_deref(), Some("too_large"));
+    assert_eq!(skipped_reason(&cg, "app.js").as_deref(), Some("minified"));
+    assert_eq!(skipped_reason(&cg, "lib.min.js").as_deref(), Some("minified"));
+}
+
+#[test]
+fn syntax_errors_keep_what_parses_and_report_a_diagnostic() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "src/lib.rs",
+        "pub fn good() -> u32 { 1 }\n\npub fn bad( { let x = ;\n\npub fn also_good() -> u32 { good() }\n",
+    );
+    index(repo.path(), idx.path());
+    let cg = open(repo.path(), idx.path());
+    let names: Vec<String> = cg.symbols_in_file("src/lib.rs").unwrap().into_iter().map(|d| d.name).collect();
+    assert!(names.contains(&"good".to_owned()), "{names:?}");
+    assert!(!cg.store().diagnostics().unwrap().is_empty());
+    assert!(!cg.store().chunks_in_file("src/lib.rs").unwrap().is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_neither_hang_nor_fail() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "a/mod.py", PY);
+    std::os::unix::fs::symlink(repo.path().join("a"), repo.path().join("a/loop")).unwrap();
+    std::os::unix::fs::symlink(repo.path().join("a/mod.py"), repo.path().join("link.py")).unwrap();
+
+    // Default: links are not followed, and each is recorded.
+    let idx = tempfile::tempdir().unwrap();
+    let report = index(repo.path(), idx.path());
+    assert_eq!(report.stats.files, 1);
+    let cg = open(repo.path(), idx.path());
+    assert_eq!(skipped_reason(&cg, "a/loop").as_deref(), Some("symlink"));
+    assert_eq!(skipped_reason(&cg, "link.py").as_deref(), Some("symlink"));
+
+    // Following links: the loop is detected and recorded, the rest indexed.
+    let idx = tempfile::tempdir().unwrap();
+    let options = IndexOptions {
+        index_dir: Some(idx.path().to_owned()),
+        follow_symlinks: true,
+        ..IndexOptions::default()
+    };
+    let mut cg = Codegraph::open(repo.path(), options).unwrap();
+    let report = cg.index(&NoProgress).unwrap();
+    assert_eq!(report.stats.files, 2, "a/mod.py and link.py");
+    assert_eq!(report.stats.skipped.get("symlink_loop"), Some(&1), "{:?}", report.stats.skipped);
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_is_not_read() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "ok.py", PY);
+    let status = std::process::Command::new("mkfifo").arg(repo.path().join("pipe.py")).status().unwrap();
+    assert!(status.success());
+    let report = index(repo.path(), idx.path());
+    assert_eq!(report.stats.files, 1);
+    let cg = open(repo.path(), idx.path());
+    assert_eq!(skipped_reason(&cg, "pipe.py").as_deref(), Some("not_a_regular_file"));
+}
+
+#[test]
+fn empty_repository_gives_an_empty_index() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let report = index(repo.path(), idx.path());
+    assert_eq!(report.stats.files, 0);
+    assert_eq!(report.stats.chunks, 0);
+    let status = open(repo.path(), idx.path()).status().unwrap();
+    assert_eq!(status.stats.files, 0);
+    assert!(status.last_indexed.is_some());
+}
+
+#[test]
+fn missing_path_is_a_clear_error() {
+    let idx = tempfile::tempdir().unwrap();
+    let options = IndexOptions {
+        index_dir: Some(idx.path().to_owned()),
+        ..IndexOptions::default()
+    };
+    let err = Codegraph::open(Path::new("/definitely/not/here"), options.clone()).unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+    assert_eq!(err.to_string(), "/definitely/not/here: no such directory");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let err = Codegraph::open(file.path(), options).unwrap_err();
+    assert!(matches!(err, Error::NotADirectory(_)), "{err}");
+}
+
+#[test]
+fn ignore_rules_and_default_exclusions_apply() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "keep.py", PY);
+    write(repo.path(), ".gitignore", "ignored_by_git.py\n");
+    write(repo.path(), ".codegraphignore", "generated/\n");
+    write(repo.path(), "ignored_by_git.py", PY);
+    write(repo.path(), "generated/out.py", PY);
+    write(repo.path(), "node_modules/pkg/index.js", "function f() {}\n");
+    write(repo.path(), "target/debug/x.rs", "fn x() {}\n");
+    write(repo.path(), "sub/vendor/lib.go", "package lib\n");
+    write(repo.path(), "Cargo.lock", "# lock\n");
+    write(repo.path(), "gen.go", "// Code generated by protoc. DO NOT EDIT.\npackage gen\n");
+    let report = index(repo.path(), idx.path());
+    let cg = open(repo.path(), idx.path());
+    let files: Vec<String> = cg.store().files().unwrap().into_iter().map(|f| f.0).collect();
+    assert_eq!(files, ["keep.py"], "{:?}", report.stats);
+    assert_eq!(skipped_reason(&cg, "node_modules").as_deref(), Some("excluded_dir"));
+    assert_eq!(skipped_reason(&cg, "sub/vendor").as_deref(), Some("excluded_dir"));
+    assert_eq!(skipped_reason(&cg, "Cargo.lock").as_deref(), Some("generated"));
+    assert_eq!(skipped_reason(&cg, "gen.go").as_deref(), Some("generated"));
+}
+
+#[test]
+fn indexing_never_writes_into_the_repository() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", PY);
+    write(repo.path(), "docs/README.md", "# Docs\n\nSome words.\n");
+    let before = listing(repo.path());
+    let cache = tempfile::tempdir().unwrap();
+    let options = IndexOptions {
+        index_dir: Some(cache.path().join("idx")),
+        ..IndexOptions::default()
+    };
+    Codegraph::open(repo.path(), options).unwrap().index(&NoProgress).unwrap();
+    assert_eq!(listing(repo.path()), before);
+    assert!(cache.path().join("idx/index.sqlite").exists());
+}
+
+fn listing(root: &Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(entry.path());
+            }
+            out.push((entry.path().display().to_string(), meta.len()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn damaged_index_is_rebuilt_not_fatal() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", PY);
+    std::fs::write(idx.path().join("index.sqlite"), vec![0x42u8; 8192]).unwrap();
+    let report = index(repo.path(), idx.path());
+    assert!(report.rebuilt.is_some_and(|r| r.contains("damaged")));
+    assert_eq!(report.stats.files, 1);
+}
