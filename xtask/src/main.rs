@@ -1,1 +1,379 @@
-fn main() {}
+//! Project automation: `cargo xtask <task>`.
+//!
+//! - `demo`: build codegraph, index a real repository (codegraph's own source
+//!   by default), show the summary and look a symbol up.
+//! - `corpus NAME`: fetch a pinned benchmark corpus into `.bench/` from the
+//!   package registries (`jdk`: Debian's openjdk-17-source, `django`: the
+//!   Django sdist from PyPI).
+//! - `bench-index [NAME...] [--runs N]`: index each corpus N times from scratch
+//!   and once unchanged; report medians of wall time, peak RSS, index size and
+//!   counts, beside `ctags -R` on the same tree.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const DJANGO_VERSION: &str = "6.1.3";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(task) = args.first() else {
+        bail!("usage: cargo xtask <demo|corpus NAME|bench-index [NAME...] [--runs N]>");
+    };
+    match task.as_str() {
+        "demo" => demo(args.get(1).map(PathBuf::from)),
+        "corpus" => {
+            let name = args.get(1).context("corpus NAME: jdk or django")?;
+            let path = corpus(name)?;
+            println!("{}", path.display());
+            Ok(())
+        }
+        "bench-index" => {
+            let mut runs = 5;
+            let mut names = Vec::new();
+            let mut it = args[1..].iter();
+            while let Some(a) = it.next() {
+                if a == "--runs" {
+                    runs = it.next().context("--runs N")?.parse()?;
+                } else {
+                    names.push(a.clone());
+                }
+            }
+            if names.is_empty() {
+                names = vec!["jdk".into(), "django".into()];
+            }
+            for name in names {
+                bench_index(&name, runs)?;
+            }
+            Ok(())
+        }
+        other => bail!("unknown task `{other}`"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Builds the release binary and returns its path.
+fn build_cli() -> Result<PathBuf> {
+    run(Command::new(env!("CARGO"))
+        .current_dir(workspace_root())
+        .args(["build", "--release", "--quiet", "-p", "codegraph-cli"]))?;
+    Ok(workspace_root().join("target/release/codegraph"))
+}
+
+fn demo(path: Option<PathBuf>) -> Result<()> {
+    let bin = build_cli()?;
+    let repo = path.unwrap_or_else(workspace_root);
+    eprintln!("== codegraph index {}", repo.display());
+    run(Command::new(&bin).arg("index").arg(&repo))?;
+    eprintln!("\n== codegraph status");
+    run(Command::new(&bin).arg("status").arg(&repo))?;
+    eprintln!("\n== codegraph symbol Codegraph");
+    // The demo's repository is codegraph itself unless another was given.
+    let name = if repo == workspace_root() {
+        "Codegraph"
+    } else {
+        "main"
+    };
+    let _ = Command::new(&bin)
+        .args(["symbol", name])
+        .arg(&repo)
+        .status();
+    Ok(())
+}
+
+fn bench_dir() -> PathBuf {
+    workspace_root().join(".bench")
+}
+
+/// Fetches a corpus (once) and returns its root.
+fn corpus(name: &str) -> Result<PathBuf> {
+    let dir = bench_dir().join(name);
+    match name {
+        "jdk" => {
+            let root = dir.join("java.base");
+            if root.is_dir() {
+                return Ok(root);
+            }
+            let zip = Path::new("/usr/lib/jvm/openjdk-17/lib/src.zip");
+            if !zip.exists() {
+                eprintln!("installing Debian's openjdk-17-source");
+                apt_install(&["openjdk-17-source"])?;
+            }
+            let zip = find_src_zip()?;
+            std::fs::create_dir_all(&dir)?;
+            run(Command::new("unzip")
+                .args(["-q", "-o"])
+                .arg(&zip)
+                .arg("java.base/*")
+                .arg("-d")
+                .arg(&dir))?;
+            Ok(root)
+        }
+        "django" => {
+            let root = dir.join(format!("django-{DJANGO_VERSION}"));
+            if root.is_dir() {
+                return Ok(root);
+            }
+            std::fs::create_dir_all(&dir)?;
+            run(Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    "--ignore-requires-python",
+                ])
+                .arg(format!("django=={DJANGO_VERSION}"))
+                .arg("-d")
+                .arg(&dir))?;
+            let tarball = std::fs::read_dir(&dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+                .context("the Django sdist was not downloaded")?;
+            run(Command::new("tar")
+                .arg("xzf")
+                .arg(&tarball)
+                .arg("-C")
+                .arg(&dir))?;
+            Ok(root)
+        }
+        other => bail!("unknown corpus `{other}` (jdk, django)"),
+    }
+}
+
+fn find_src_zip() -> Result<PathBuf> {
+    let out = Command::new("dpkg")
+        .args(["-L", "openjdk-17-source"])
+        .output()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find(|l| l.ends_with("src.zip"))
+        .map(PathBuf::from)
+        .context("openjdk-17-source has no src.zip")
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    run(Command::new("apt-get").arg("update").arg("-qq"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq"])
+        .args(packages)
+        .stdout(Stdio::null()))
+}
+
+/// Runs a command to completion, sampling its peak RSS from /proc.
+fn measure(cmd: &mut Command) -> Result<(Duration, u64, Vec<u8>)> {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    let stdout = child.stdout.take().context("stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let mut stdout = stdout;
+        std::io::Read::read_to_end(&mut stdout, &mut buf).map(|_| buf)
+    });
+    loop {
+        let hwm = std::fs::read_to_string(&status_path).ok().and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        });
+        peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        if let Some(status) = child.try_wait()? {
+            if !status.success() {
+                bail!("{cmd:?} failed with {status}");
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let elapsed = started.elapsed();
+    let out = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("reader panicked"))??;
+    Ok((elapsed, peak_kb * 1024, out))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn bench_index(name: &str, runs: usize) -> Result<()> {
+    let root = corpus(name)?;
+    let bin = build_cli()?;
+    if Command::new("ctags").arg("--version").output().is_err() {
+        apt_install(&["universal-ctags"])?;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "== bench-index {name}: {} ({cores} cores, {runs} runs, medians)",
+        root.display()
+    );
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    let mut rss = Vec::new();
+    let mut ctags_times = Vec::new();
+    let mut last_summary = serde_json::Value::Null;
+    let mut size = 0;
+    for _ in 0..runs {
+        let idx = bench_dir().join(format!("index-{name}"));
+        let _ = std::fs::remove_dir_all(&idx);
+        let (t, peak, out) = measure(
+            Command::new(&bin)
+                .arg("index")
+                .arg(&root)
+                .arg("--index-dir")
+                .arg(&idx)
+                .arg("--json"),
+        )?;
+        first.push(t.as_secs_f64());
+        rss.push(peak as f64);
+        last_summary = serde_json::from_slice(&out)?;
+        size = dir_size(&idx);
+        let (t2, _, out2) = measure(
+            Command::new(&bin)
+                .arg("index")
+                .arg(&root)
+                .arg("--index-dir")
+                .arg(&idx)
+                .arg("--json"),
+        )?;
+        second.push(t2.as_secs_f64());
+        let again: serde_json::Value = serde_json::from_slice(&out2)?;
+        if again["run"]["parsed"] != 0 {
+            bail!("the unchanged re-index parsed files: {again}");
+        }
+        let tags = bench_dir().join(format!("ctags-{name}"));
+        let language = if name == "jdk" { "Java" } else { "Python" };
+        let (tc, _, _) = measure(
+            Command::new("ctags")
+                .args([
+                    "-R",
+                    "--fields=+K",
+                    &format!("--languages={language}"),
+                    "-f",
+                ])
+                .arg(&tags)
+                .arg(&root),
+        )?;
+        ctags_times.push(tc.as_secs_f64());
+    }
+    let kinds = ctags_kinds(&bench_dir().join(format!("ctags-{name}")))?;
+    let first_m = median(first);
+    let second_m = median(second);
+    let ctags_m = median(ctags_times);
+    println!("codegraph index (fresh)     {:>8.2} s", first_m);
+    println!(
+        "ctags -R (same tree)        {:>8.2} s   ratio codegraph/ctags {:.2}",
+        ctags_m,
+        first_m / ctags_m
+    );
+    println!(
+        "codegraph index (unchanged) {:>8.3} s   {:.1} % of fresh",
+        second_m,
+        100.0 * second_m / first_m
+    );
+    println!("peak RSS                    {:>8.1} MB", median(rss) / 1e6);
+    println!("index size on disk          {:>8.1} MB", size as f64 / 1e6);
+    println!("files                       {}", last_summary["files"]);
+    println!("chunks                      {}", last_summary["chunks"]);
+    println!(
+        "definitions                 {}",
+        last_summary["definitions"]
+    );
+    println!("skipped                     {}", last_summary["skipped"]);
+    println!("ctags kinds                 {kinds:?}");
+    let defs = &last_summary["definitions"];
+    let ours = |k: &str| defs[k].as_u64().unwrap_or(0);
+    let theirs = |k: &str| *kinds.get(k).unwrap_or(&0);
+    if name == "jdk" {
+        let our_methods = ours("method");
+        let our_types = ours("class") + ours("interface") + ours("enum");
+        let ctags_types =
+            theirs("class") + theirs("interface") + theirs("enum") + theirs("annotation");
+        println!(
+            "methods                     codegraph {our_methods}  ctags {}  ({:+.1} %)",
+            theirs("method"),
+            pct(our_methods, theirs("method"))
+        );
+        println!(
+            "classes (class+interface+enum+annotation) codegraph {our_types}  ctags {ctags_types}  ({:+.1} %)",
+            pct(our_types, ctags_types)
+        );
+    } else {
+        println!(
+            "functions+methods           codegraph {}  ctags {}",
+            ours("function") + ours("method"),
+            theirs("function") + theirs("member")
+        );
+        println!(
+            "classes                     codegraph {}  ctags {}",
+            ours("class"),
+            theirs("class")
+        );
+    }
+    Ok(())
+}
+
+fn pct(ours: u64, theirs: u64) -> f64 {
+    if theirs == 0 {
+        0.0
+    } else {
+        100.0 * (ours as f64 - theirs as f64) / theirs as f64
+    }
+}
+
+/// Counts ctags entries by kind (`--fields=+K` writes `kind:NAME`-less long kinds
+/// as the 4th field).
+fn ctags_kinds(tags: &Path) -> Result<std::collections::BTreeMap<String, u64>> {
+    let text = std::fs::read_to_string(tags)?;
+    let mut kinds = std::collections::BTreeMap::new();
+    for line in text.lines().filter(|l| !l.starts_with("!_")) {
+        // name \t file \t address;" \t kind ...
+        if let Some((_, rest)) = line.split_once(";\"\t") {
+            let kind = rest.split('\t').next().unwrap_or("");
+            *kinds.entry(kind.to_owned()).or_insert(0) += 1;
+        }
+    }
+    Ok(kinds)
+}

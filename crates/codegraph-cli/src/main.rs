@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "codegraph", version, about = "Index a repository into a code graph and query it")]
+#[command(
+    name = "codegraph",
+    version,
+    about = "Index a repository into a code graph and query it"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -189,7 +193,10 @@ fn run(cli: Cli) -> Result<()> {
                 anyhow::bail!("no definition named `{name}`");
             } else {
                 for d in defs {
-                    println!("{}:{}  {:<9} {}\n    {}", d.path, d.start_line, d.kind, d.qualified_name, d.signature);
+                    println!(
+                        "{}:{}  {:<9} {}\n    {}",
+                        d.path, d.start_line, d.kind, d.qualified_name, d.signature
+                    );
                     if let Some(doc) = d.doc.as_deref().and_then(|d| d.lines().next()) {
                         println!("    {doc}");
                     }
@@ -199,8 +206,16 @@ fn run(cli: Cli) -> Result<()> {
         Command::Tree { args, depth } => {
             let cg = open(&args, IndexOptions::default())?;
             for (dir, count) in cg.directory_tree(depth)? {
-                let level = if dir.is_empty() { 0 } else { dir.matches('/').count() + 1 };
-                let name = if dir.is_empty() { "." } else { dir.rsplit('/').next().unwrap_or(&dir) };
+                let level = if dir.is_empty() {
+                    0
+                } else {
+                    dir.matches('/').count() + 1
+                };
+                let name = if dir.is_empty() {
+                    "."
+                } else {
+                    dir.rsplit('/').next().unwrap_or(&dir)
+                };
                 println!("{}{name}/  {count} files", "  ".repeat(level));
             }
         }
@@ -260,13 +275,25 @@ fn print_report(cg: &Codegraph, report: &IndexReport) {
 fn print_stats(s: &codegraph::Stats) {
     let total_defs: u64 = s.definitions.values().sum();
     let total_skipped: u64 = s.skipped.values().sum();
-    println!("files        {:<8} {}", s.files, join_counts(&s.files_by_language));
-    println!("definitions  {:<8} {}", total_defs, join_counts(&s.definitions));
+    println!(
+        "files        {:<8} {}",
+        s.files,
+        join_counts(&s.files_by_language)
+    );
+    println!(
+        "definitions  {:<8} {}",
+        total_defs,
+        join_counts(&s.definitions)
+    );
     println!("chunks       {}", s.chunks);
     println!("imports      {}", s.imports);
     println!("calls        {}", s.calls);
     println!("inheritance  {}", s.inheritance);
-    println!("skipped      {:<8} {}", total_skipped, join_counts(&s.skipped));
+    println!(
+        "skipped      {:<8} {}",
+        total_skipped,
+        join_counts(&s.skipped)
+    );
     println!(
         "diagnostics  {:<8} in {} files (codegraph status --verbose lists them)",
         s.diagnostics, s.files_with_diagnostics
@@ -338,9 +365,11 @@ impl Bar {
         }
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} indexing [{bar:40}] {pos}/{len} files {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} indexing [{bar:40}] {pos}/{len} files {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         Bar(Some(bar))
     }

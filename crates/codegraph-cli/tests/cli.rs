@@ -21,9 +21,8 @@ fn run_ok(args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -33,14 +32,22 @@ fn write(root: &Path, rel: &str, text: &str) {
 }
 
 fn fixture(lang: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(lang)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(lang)
 }
 
 #[test]
 fn index_json_summary_has_the_documented_fields() {
     let idx = tempfile::tempdir().unwrap();
     let repo = fixture("python");
-    let out = run_ok(&["index", repo.to_str().unwrap(), "--index-dir", idx.path().to_str().unwrap(), "--json"]);
+    let out = run_ok(&[
+        "index",
+        repo.to_str().unwrap(),
+        "--index-dir",
+        idx.path().to_str().unwrap(),
+        "--json",
+    ]);
     let v = json(&out);
     assert_eq!(v["files"], 7, "{v}");
     assert_eq!(v["definitions"]["class"], 5, "{v}");
@@ -52,12 +59,21 @@ fn index_json_summary_has_the_documented_fields() {
     // Nothing but JSON on stdout.
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 
-    let status = json(&run_ok(&["status", repo.to_str().unwrap(), "--index-dir", idx.path().to_str().unwrap(), "--json"]));
+    let status = json(&run_ok(&[
+        "status",
+        repo.to_str().unwrap(),
+        "--index-dir",
+        idx.path().to_str().unwrap(),
+        "--json",
+    ]));
     assert_eq!(status["stats"]["files"], 7);
     assert_eq!(status["format_version"], 1);
     assert!(status["size_on_disk"].as_u64().unwrap() > 0);
     assert!(status["last_indexed"].is_i64());
-    assert_eq!(status["repository"]["readme"], "A tiny shop used as a fixture.");
+    assert_eq!(
+        status["repository"]["readme"],
+        "A tiny shop used as a fixture."
+    );
 }
 
 #[test]
@@ -65,19 +81,33 @@ fn symbols_prints_definitions_of_one_file() {
     let file = fixture("python").join("shop/service.py");
     let out = run_ok(&["symbols", file.to_str().unwrap(), "--json"]);
     let v = json(&out);
-    let names: Vec<&str> = v["definitions"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["UserService", "__init__", "add_user", "promote", "demo"]);
+    let names: Vec<&str> = v["definitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["UserService", "__init__", "add_user", "promote", "demo"]
+    );
     let human = run_ok(&["symbols", file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&human.stdout).contains("def add_user(self, user_id, name):"));
 }
 
 #[test]
 fn errors_are_one_line_with_a_nonzero_exit() {
-    let out = codegraph().args(["index", "/no/such/repo", "--index-dir", "/tmp/x-never"]).output().unwrap();
+    let out = codegraph()
+        .args(["index", "/no/such/repo", "--index-dir", "/tmp/x-never"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: ") && stderr.contains("no such directory"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("no such directory"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"));
     assert!(out.stdout.is_empty());
 }
@@ -85,13 +115,18 @@ fn errors_are_one_line_with_a_nonzero_exit() {
 /// Many files, so that a kill lands in the middle of the run.
 fn make_corpus(root: &Path, files: usize) {
     for i in 0..files {
-        let mut text = format!("\"\"\"Module {i}.\"\"\"\nimport os\nfrom pkg{} import helper\n\n", i % 7);
+        let mut text = format!(
+            "\"\"\"Module {i}.\"\"\"\nimport os\nfrom pkg{} import helper\n\n",
+            i % 7
+        );
         for f in 0..12 {
             text.push_str(&format!(
                 "def func_{f}_{i}(value, other=None):\n    \"\"\"Compute {f}.\"\"\"\n    total = helper(value) + {f}\n    if other:\n        total += os.getpid()\n    return total\n\n\n"
             ));
         }
-        text.push_str(&format!("class Thing{i}:\n    def run(self):\n        return func_0_{i}(1)\n"));
+        text.push_str(&format!(
+            "class Thing{i}:\n    def run(self):\n        return func_0_{i}(1)\n"
+        ));
         write(root, &format!("pkg{}/mod_{i}.py", i % 7), &text);
     }
 }
@@ -109,7 +144,13 @@ fn kill_9_during_index_then_index_again_gives_the_same_figures() {
     make_corpus(repo.path(), 1500);
     let repo_s = repo.path().to_str().unwrap();
     let fresh_idx = tempfile::tempdir().unwrap();
-    let fresh = json(&run_ok(&["index", repo_s, "--index-dir", fresh_idx.path().to_str().unwrap(), "--json"]));
+    let fresh = json(&run_ok(&[
+        "index",
+        repo_s,
+        "--index-dir",
+        fresh_idx.path().to_str().unwrap(),
+        "--json",
+    ]));
     assert_eq!(fresh["files"], 1500);
 
     let mut interrupted_midway = 0;
@@ -137,7 +178,10 @@ fn kill_9_during_index_then_index_again_gives_the_same_figures() {
         let resumed = json(&run_ok(&["index", repo_s, "--index-dir", idx_s, "--json"]));
         assert_eq!(summary(&resumed), summary(&fresh), "round {round}");
     }
-    assert!(interrupted_midway > 0, "no kill landed in the middle of a run; make the corpus bigger");
+    assert!(
+        interrupted_midway > 0,
+        "no kill landed in the middle of a run; make the corpus bigger"
+    );
 }
 
 #[cfg(unix)]
@@ -155,20 +199,39 @@ fn unreadable_directory_is_skipped_and_the_rest_indexed() {
     std::fs::set_permissions(repo.join("secret"), std::fs::Permissions::from_mode(0o000)).unwrap();
 
     // Root reads everything: run as an unprivileged user when we are root.
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0\n"))
+        .unwrap_or(false);
     let mut cmd = if is_root {
         let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_codegraph")]);
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_codegraph"),
+        ]);
         c
     } else {
         codegraph()
     };
     let out = cmd
-        .args(["index", repo.to_str().unwrap(), "--index-dir", idx.to_str().unwrap(), "--json"])
+        .args([
+            "index",
+            repo.to_str().unwrap(),
+            "--index-dir",
+            idx.to_str().unwrap(),
+            "--json",
+        ])
         .output()
         .unwrap();
     std::fs::set_permissions(repo.join("secret"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out);
     assert_eq!(v["files"], 1, "{v}");
     assert_eq!(v["skipped"]["unreadable"], 1, "{v}");

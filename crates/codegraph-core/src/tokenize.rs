@@ -53,7 +53,10 @@ mod tests {
         assert_eq!(toks("HTTPServer"), ["http", "server"]);
         assert_eq!(toks("parseHTMLDocument2"), ["parse", "html", "document2"]);
         assert_eq!(toks("MAX_SIZE"), ["max", "size"]);
-        assert_eq!(toks("src/util/strings.rs"), ["src", "util", "strings", "rs"]);
+        assert_eq!(
+            toks("src/util/strings.rs"),
+            ["src", "util", "strings", "rs"]
+        );
     }
 
     #[test]

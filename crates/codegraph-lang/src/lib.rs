@@ -77,6 +77,8 @@ struct Row {
     #[serde(default)]
     wrapper_kinds: Vec<String>,
     elided_body: Option<String>,
+    #[serde(default)]
+    minifiable: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,6 +177,8 @@ pub struct Language {
     pub doc_skip_kinds: Vec<String>,
     pub wrapper_kinds: Vec<String>,
     pub elided_body: String,
+    /// Files of this language are often minified (see `languages.toml`).
+    pub minifiable: bool,
     grammar: Option<tree_sitter::Language>,
     query_source: Option<String>,
     tags: OnceLock<Result<Tags, String>>,
@@ -263,12 +267,14 @@ impl Registry {
         let mut by_filename = HashMap::new();
         for row in table.language {
             let grammar = match &row.grammar {
-                Some(key) => Some(grammars::grammar(key).ok_or_else(|| {
-                    LangError::UnknownGrammar {
-                        language: row.name.clone(),
-                        grammar: key.clone(),
-                    }
-                })?),
+                Some(key) => {
+                    Some(
+                        grammars::grammar(key).ok_or_else(|| LangError::UnknownGrammar {
+                            language: row.name.clone(),
+                            grammar: key.clone(),
+                        })?,
+                    )
+                }
                 None => None,
             };
             // A missing or broken query file disables that language's syntax
@@ -309,6 +315,7 @@ impl Registry {
                 doc_skip_kinds: row.doc_skip_kinds,
                 wrapper_kinds: row.wrapper_kinds,
                 elided_body: row.elided_body.unwrap_or_else(|| "...".into()),
+                minifiable: row.minifiable,
                 grammar,
                 query_source,
                 tags,
@@ -409,10 +416,7 @@ mod tests {
         ] {
             let lang = registry.by_name(name).unwrap_or_else(|| panic!("{name}"));
             let tags = lang.tags().unwrap().unwrap_or_else(|| panic!("{name}"));
-            let has_definitions = tags
-                .roles
-                .iter()
-                .any(|r| matches!(r, Role::Definition(_)));
+            let has_definitions = tags.roles.iter().any(|r| matches!(r, Role::Definition(_)));
             assert!(has_definitions, "{name} defines nothing");
             assert!(tags.roles.contains(&Role::Call), "{name} has no calls");
             assert!(tags.roles.contains(&Role::Import), "{name} has no imports");

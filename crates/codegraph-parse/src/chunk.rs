@@ -90,13 +90,7 @@ fn has_words(text: &str) -> bool {
 }
 
 /// Overlapping windows of lines over `first..=last`.
-fn windows(
-    index: &LineIndex<'_>,
-    first: u32,
-    last: u32,
-    kind: ChunkKind,
-    out: &mut Vec<Chunk>,
-) {
+fn windows(index: &LineIndex<'_>, first: u32, last: u32, kind: ChunkKind, out: &mut Vec<Chunk>) {
     let step = LIMITS.window_lines - LIMITS.window_overlap;
     let mut start = first;
     loop {
@@ -175,8 +169,7 @@ pub(crate) fn split_chunk(
     index: &LineIndex<'_>,
     kind: ChunkKind,
     def: Option<usize>,
-    first: u32,
-    last: u32,
+    (first, last): (u32, u32),
     text: Option<String>,
     signature: &str,
     out: &mut Vec<Chunk>,
@@ -267,7 +260,10 @@ mod tests {
     fn windows_overlap_and_cover_everything() {
         let text: String = (1..=130).map(|i| format!("line{i}\n")).collect();
         let chunks = line_windows(&text);
-        let spans: Vec<(u32, u32)> = chunks.iter().map(|c| (c.span.start_line, c.span.end_line)).collect();
+        let spans: Vec<(u32, u32)> = chunks
+            .iter()
+            .map(|c| (c.span.start_line, c.span.end_line))
+            .collect();
         assert_eq!(spans, [(1, 60), (51, 110), (101, 130)]);
         assert!(chunks[2].text.ends_with("line130"));
     }
@@ -276,7 +272,10 @@ mod tests {
     fn markdown_splits_at_headings_not_in_fences() {
         let md = "intro\n# One\ntext\n```\n# not a heading\n```\n## Two\nmore\n";
         let chunks = markdown_chunks(md);
-        let spans: Vec<(u32, u32)> = chunks.iter().map(|c| (c.span.start_line, c.span.end_line)).collect();
+        let spans: Vec<(u32, u32)> = chunks
+            .iter()
+            .map(|c| (c.span.start_line, c.span.end_line))
+            .collect();
         assert_eq!(spans, [(1, 1), (2, 6), (7, 8)]);
     }
 
@@ -288,7 +287,15 @@ mod tests {
             .collect();
         let idx = LineIndex::new(&text);
         let mut out = Vec::new();
-        split_chunk(&idx, ChunkKind::Function, Some(0), 1, idx.len(), None, "fn big()", &mut out);
+        split_chunk(
+            &idx,
+            ChunkKind::Function,
+            Some(0),
+            (1, idx.len()),
+            None,
+            "fn big()",
+            &mut out,
+        );
         assert_eq!(out.len(), 3);
         assert!(out[0].text.starts_with("fn big() {"));
         assert!(out[1].text.starts_with("fn big()\n"));

@@ -100,10 +100,22 @@ mod tests {
 
     #[test]
     fn cleans_comment_styles() {
-        assert_eq!(clean("/// Adds one.\n/// Twice.").as_deref(), Some("Adds one.\nTwice."));
-        assert_eq!(clean("/**\n * Saves a user.\n * @param u the user\n */").as_deref(), Some("Saves a user.\n@param u the user"));
-        assert_eq!(clean("\"\"\"Return the sum.\n\n    More.\n    \"\"\"").as_deref(), Some("Return the sum.\n\nMore."));
-        assert_eq!(clean("// Package store keeps users."), Some("Package store keeps users.".into()));
+        assert_eq!(
+            clean("/// Adds one.\n/// Twice.").as_deref(),
+            Some("Adds one.\nTwice.")
+        );
+        assert_eq!(
+            clean("/**\n * Saves a user.\n * @param u the user\n */").as_deref(),
+            Some("Saves a user.\n@param u the user")
+        );
+        assert_eq!(
+            clean("\"\"\"Return the sum.\n\n    More.\n    \"\"\"").as_deref(),
+            Some("Return the sum.\n\nMore.")
+        );
+        assert_eq!(
+            clean("// Package store keeps users."),
+            Some("Package store keeps users.".into())
+        );
         assert_eq!(clean("r'''raw doc'''").as_deref(), Some("raw doc"));
         assert_eq!(clean("//"), None);
     }
@@ -111,6 +123,9 @@ mod tests {
     #[test]
     fn markdown_summary_skips_headings_and_badges() {
         let md = "# Title\n\n[![ci](x)](y)\n\nA fast tool\nfor things.\n\nSecond.";
-        assert_eq!(markdown_summary(md).as_deref(), Some("A fast tool\nfor things."));
+        assert_eq!(
+            markdown_summary(md).as_deref(),
+            Some("A fast tool\nfor things.")
+        );
     }
 }

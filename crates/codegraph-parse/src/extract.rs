@@ -144,7 +144,9 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
                     None => (None, None),
                 };
                 let outer_start = match node.parent() {
-                    Some(p) if language.wrapper_kinds.iter().any(|k| k == p.kind()) => p.start_byte(),
+                    Some(p) if language.wrapper_kinds.iter().any(|k| k == p.kind()) => {
+                        p.start_byte()
+                    }
                     _ => node.start_byte(),
                 } as u32;
                 defs.push(RawDef {
@@ -203,15 +205,11 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
                     line: base.start_position().row as u32 + 1,
                 });
             }
-            Role::Package => {
-                if facts.package.is_none() {
-                    facts.package = Some(squash(node_text(name.unwrap_or(node)), 200));
-                }
+            Role::Package if facts.package.is_none() => {
+                facts.package = Some(squash(node_text(name.unwrap_or(node)), 200));
             }
-            Role::FileDoc => {
-                if facts.doc.is_none() {
-                    facts.doc = doc::clean(node_text(node));
-                }
+            Role::FileDoc if facts.doc.is_none() => {
+                facts.doc = doc::clean(node_text(node));
             }
             _ => {}
         }
@@ -219,7 +217,9 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
     if facts.doc.is_none() {
         facts.doc = leading_file_doc(language, root, text);
     }
-    facts.imports.sort_by(|a, b| (a.line, &a.module, &a.name).cmp(&(b.line, &b.module, &b.name)));
+    facts
+        .imports
+        .sort_by(|a, b| (a.line, &a.module, &a.name).cmp(&(b.line, &b.module, &b.name)));
     facts.imports.dedup();
 
     assemble(language, path, text, facts, defs, calls, inherits);
@@ -235,7 +235,9 @@ fn assemble(
     inherits: Vec<RawInherit>,
 ) {
     // Outer before inner: by start, then longest first.
-    defs.sort_by(|a, b| (a.start, std::cmp::Reverse(a.end)).cmp(&(b.start, std::cmp::Reverse(b.end))));
+    defs.sort_by(|a, b| {
+        (a.start, std::cmp::Reverse(a.end)).cmp(&(b.start, std::cmp::Reverse(b.end)))
+    });
     let n = defs.len();
     // Immediate container (definition or scope) of each entry.
     let mut container: Vec<Option<usize>> = vec![None; n];
@@ -254,7 +256,8 @@ fn assemble(
     // Methods: functions whose immediate container is a type or a scope.
     for i in 0..n {
         if defs[i].kind == Some(DefKind::Function) {
-            let in_type = container[i].is_some_and(|c| defs[c].kind.is_none_or(|k| k.is_type_like()));
+            let in_type =
+                container[i].is_some_and(|c| defs[c].kind.is_none_or(|k| k.is_type_like()));
             if in_type || defs[i].owner.is_some() {
                 defs[i].kind = Some(DefKind::Method);
             }
@@ -300,7 +303,9 @@ fn assemble(
 
     // Innermost definition around each call and each inheritance clause.
     calls.sort_by_key(|c| c.at);
-    let spans: Vec<(u32, u32, Option<usize>)> = (0..n).map(|i| (defs[i].start, defs[i].end, def_index[i])).collect();
+    let spans: Vec<(u32, u32, Option<usize>)> = (0..n)
+        .map(|i| (defs[i].start, defs[i].end, def_index[i]))
+        .collect();
     let mut sweep = Sweep::new(&spans);
     for c in &mut calls {
         c.call.enclosing = sweep.innermost_def(c.at, c.at);
@@ -338,7 +343,8 @@ fn assemble(
     let mut covered = vec![false; total_lines as usize + 2];
     for i in 0..n {
         let raw = &defs[i];
-        let inside_callable = ancestors(&container, i).any(|a| defs[a].kind.is_some_and(DefKind::is_callable));
+        let inside_callable =
+            ancestors(&container, i).any(|a| defs[a].kind.is_some_and(DefKind::is_callable));
         if inside_callable {
             continue;
         }
@@ -348,12 +354,27 @@ fn assemble(
             None => ChunkKind::Outline,
             Some(_) => continue,
         };
-        let first_byte = raw.doc_start.unwrap_or(raw.outer_start).min(raw.outer_start);
+        let first_byte = raw
+            .doc_start
+            .unwrap_or(raw.outer_start)
+            .min(raw.outer_start);
         let first_line = lines.line_of(first_byte).min(raw.node_start_line);
         let last_line = raw.node_end_line;
-        let sig = def_index[i].map_or_else(|| signature(text, raw), |d| facts.definitions[d].signature.clone());
+        let sig = def_index[i].map_or_else(
+            || signature(text, raw),
+            |d| facts.definitions[d].signature.clone(),
+        );
         let chunk_text = match chunk_kind {
-            ChunkKind::Outline => Some(outline(text, &lines, first_line, raw, &defs, &container, i, &language.elided_body)),
+            ChunkKind::Outline => Some(outline(
+                text,
+                &lines,
+                first_line,
+                raw,
+                &defs,
+                &container,
+                i,
+                &language.elided_body,
+            )),
             _ => None,
         };
         // An outline's text is not the lines' text once bodies are elided; a
@@ -362,20 +383,38 @@ fn assemble(
             Some(t) if t.lines().count() as u32 > chunk::LIMITS.max_lines => {
                 let text_index = LineIndex::new(&t);
                 let mut parts = Vec::new();
-                chunk::split_chunk(&text_index, chunk_kind, def_index[i], 1, text_index.len(), None, &sig, &mut parts);
+                chunk::split_chunk(
+                    &text_index,
+                    chunk_kind,
+                    def_index[i],
+                    (1, text_index.len()),
+                    None,
+                    &sig,
+                    &mut parts,
+                );
                 for mut p in parts {
                     p.span = lines.span(first_line, last_line);
                     facts.chunks.push(p);
                 }
             }
-            t => chunk::split_chunk(&lines, chunk_kind, def_index[i], first_line, last_line, t, &sig, &mut facts.chunks),
+            t => chunk::split_chunk(
+                &lines,
+                chunk_kind,
+                def_index[i],
+                (first_line, last_line),
+                t,
+                &sig,
+                &mut facts.chunks,
+            ),
         }
         for l in first_line..=last_line.min(total_lines) {
             covered[l as usize] = true;
         }
     }
     chunk::uncovered_code(&lines, &covered, &mut facts.chunks);
-    facts.chunks.sort_by_key(|c| (c.span.start_line, c.span.end_line, c.part));
+    facts
+        .chunks
+        .sort_by_key(|c| (c.span.start_line, c.span.end_line, c.part));
 }
 
 fn push_part(q: &mut String, sep: &str, part: &str) {
@@ -412,11 +451,14 @@ impl<'a> Sweep<'a> {
             self.next += 1;
         }
         // Entries that ended before `start` can never contain later ranges.
-        self.stack.retain(|&i| self.spans[i].1 > start || self.spans[i].0 == start);
+        self.stack
+            .retain(|&i| self.spans[i].1 > start || self.spans[i].0 == start);
         self.stack
             .iter()
             .rev()
-            .find(|&&i| self.spans[i].0 <= start && end <= self.spans[i].1 && self.spans[i].2.is_some())
+            .find(|&&i| {
+                self.spans[i].0 <= start && end <= self.spans[i].1 && self.spans[i].2.is_some()
+            })
             .and_then(|&i| self.spans[i].2)
     }
 }
@@ -518,7 +560,10 @@ fn preceding_doc(language: &Language, node: Node, text: &str) -> (Option<String>
             return (doc, start);
         }
         match target.parent() {
-            Some(p) if language.wrapper_kinds.iter().any(|k| k == p.kind()) && p.start_byte() <= node.start_byte() => {
+            Some(p)
+                if language.wrapper_kinds.iter().any(|k| k == p.kind())
+                    && p.start_byte() <= node.start_byte() =>
+            {
                 target = p
             }
             _ => return (None, None),

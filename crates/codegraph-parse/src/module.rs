@@ -59,24 +59,39 @@ mod tests {
 
     #[test]
     fn python_modules() {
-        assert_eq!(prefix("python", "django/db/models/base.py").as_deref(), Some("django.db.models.base"));
+        assert_eq!(
+            prefix("python", "django/db/models/base.py").as_deref(),
+            Some("django.db.models.base")
+        );
         assert_eq!(prefix("python", "pkg/__init__.py").as_deref(), Some("pkg"));
-        assert_eq!(prefix("python", "src/requests/api.py").as_deref(), Some("requests.api"));
+        assert_eq!(
+            prefix("python", "src/requests/api.py").as_deref(),
+            Some("requests.api")
+        );
     }
 
     #[test]
     fn rust_modules() {
         assert_eq!(prefix("rust", "src/lib.rs").as_deref(), Some("crate"));
-        assert_eq!(prefix("rust", "crates/x/src/a/b.rs").as_deref(), Some("crate::a::b"));
+        assert_eq!(
+            prefix("rust", "crates/x/src/a/b.rs").as_deref(),
+            Some("crate::a::b")
+        );
         assert_eq!(prefix("rust", "src/a/mod.rs").as_deref(), Some("crate::a"));
         assert_eq!(prefix("rust", "build.rs").as_deref(), Some("crate"));
     }
 
     #[test]
     fn path_modules_and_packages() {
-        assert_eq!(prefix("typescript", "src/util/index.ts").as_deref(), Some("src/util"));
+        assert_eq!(
+            prefix("typescript", "src/util/index.ts").as_deref(),
+            Some("src/util")
+        );
         assert_eq!(prefix("java", "A.java"), None);
         let java = Registry::builtin().by_name("java").unwrap();
-        assert_eq!(module_prefix(java, "A.java", Some("com.x")).as_deref(), Some("com.x"));
+        assert_eq!(
+            module_prefix(java, "A.java", Some("com.x")).as_deref(),
+            Some("com.x")
+        );
     }
 }

@@ -138,7 +138,8 @@ impl Store {
             source,
         };
         let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
@@ -251,7 +252,9 @@ impl Store {
         let grouped = |sql: &str| -> Result<BTreeMap<String, u64>> {
             let mut stmt = self.conn.prepare(sql).map_err(self.err())?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })
                 .map_err(self.err())?;
             rows.collect::<rusqlite::Result<_>>().map_err(self.err())
         };
@@ -341,7 +344,9 @@ impl Store {
     /// A file's leading doc comment, module docstring or README paragraph.
     pub fn file_doc(&self, path: &str) -> Result<Option<String>> {
         self.conn
-            .query_row("SELECT doc FROM files WHERE path = ?1", [path], |r| r.get(0))
+            .query_row("SELECT doc FROM files WHERE path = ?1", [path], |r| {
+                r.get(0)
+            })
             .optional()
             .map(Option::flatten)
             .map_err(self.err())
@@ -462,7 +467,14 @@ impl Writer<'_> {
     }
 
     fn delete_children(&self, file_id: i64) -> Result<()> {
-        for table in ["definitions", "imports", "calls", "inheritance", "chunks", "diagnostics"] {
+        for table in [
+            "definitions",
+            "imports",
+            "calls",
+            "inheritance",
+            "chunks",
+            "diagnostics",
+        ] {
             self.tx()
                 .prepare_cached(&format!("DELETE FROM {table} WHERE file_id = ?1"))
                 .and_then(|mut s| s.execute([file_id]))
@@ -532,8 +544,15 @@ impl Writer<'_> {
         let mut seen: HashMap<(String, &str), u32> = HashMap::new();
         let mut def_ids = Vec::with_capacity(facts.definitions.len());
         for d in &facts.definitions {
-            let n = seen.entry((d.qualified_name.clone(), d.kind.as_str())).or_insert(0);
-            def_ids.push(stable_id(&[rec.path, &d.qualified_name, d.kind.as_str(), &n.to_string()]));
+            let n = seen
+                .entry((d.qualified_name.clone(), d.kind.as_str()))
+                .or_insert(0);
+            def_ids.push(stable_id(&[
+                rec.path,
+                &d.qualified_name,
+                d.kind.as_str(),
+                &n.to_string(),
+            ]));
             *n += 1;
         }
         {
@@ -570,8 +589,10 @@ impl Writer<'_> {
                 )
                 .map_err(self.err())?;
             for i in &facts.imports {
-                stmt.execute(params![file_id, i.module, i.name, i.alias, i.wildcard, i.line])
-                    .map_err(self.err())?;
+                stmt.execute(params![
+                    file_id, i.module, i.name, i.alias, i.wildcard, i.line
+                ])
+                .map_err(self.err())?;
             }
             let mut stmt = self
                 .tx()
@@ -609,10 +630,13 @@ impl Writer<'_> {
             }
             let mut stmt = self
                 .tx()
-                .prepare_cached("INSERT INTO diagnostics (file_id, line, message) VALUES (?1,?2,?3)")
+                .prepare_cached(
+                    "INSERT INTO diagnostics (file_id, line, message) VALUES (?1,?2,?3)",
+                )
                 .map_err(self.err())?;
             for d in &facts.diagnostics {
-                stmt.execute(params![file_id, d.line, d.message]).map_err(self.err())?;
+                stmt.execute(params![file_id, d.line, d.message])
+                    .map_err(self.err())?;
             }
         }
         let mut chunk_seen: HashMap<(&str, i64, u32), u32> = HashMap::new();
@@ -620,7 +644,9 @@ impl Writer<'_> {
             let tokens = rec.chunk_tokens.get(i).map(Vec::as_slice).unwrap_or(&[]);
             let ids = self.intern(tokens)?;
             let def_id = c.def.map(|d| def_ids[d]);
-            let n = chunk_seen.entry((c.kind.as_str(), def_id.unwrap_or(0), c.part)).or_insert(0);
+            let n = chunk_seen
+                .entry((c.kind.as_str(), def_id.unwrap_or(0), c.part))
+                .or_insert(0);
             let id = stable_id(&[
                 rec.path,
                 c.kind.as_str(),
@@ -682,13 +708,18 @@ impl Writer<'_> {
 
     /// Replaces the list of skipped paths.
     pub fn set_skipped(&mut self, skipped: &[Skipped]) -> Result<()> {
-        self.tx().execute("DELETE FROM skipped", []).map_err(self.err())?;
+        self.tx()
+            .execute("DELETE FROM skipped", [])
+            .map_err(self.err())?;
         let mut stmt = self
             .tx()
-            .prepare_cached("INSERT OR REPLACE INTO skipped (path, reason, detail) VALUES (?1, ?2, ?3)")
+            .prepare_cached(
+                "INSERT OR REPLACE INTO skipped (path, reason, detail) VALUES (?1, ?2, ?3)",
+            )
             .map_err(self.err())?;
         for s in skipped {
-            stmt.execute(params![s.path, s.reason, s.detail]).map_err(self.err())?;
+            stmt.execute(params![s.path, s.reason, s.detail])
+                .map_err(self.err())?;
         }
         Ok(())
     }

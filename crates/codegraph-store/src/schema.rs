@@ -114,8 +114,12 @@ pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
         .optional()?
         .unwrap_or(false);
     let version: Option<String> = if has_meta {
-        conn.query_row("SELECT value FROM meta WHERE key = 'format_version'", [], |r| r.get(0))
-            .optional()?
+        conn.query_row(
+            "SELECT value FROM meta WHERE key = 'format_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
     } else {
         None
     };
@@ -124,7 +128,11 @@ pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
         return Ok(None);
     }
     let any_table: bool = conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1", [], |_| Ok(true))
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1",
+            [],
+            |_| Ok(true),
+        )
         .optional()?
         .unwrap_or(false);
     let reason = any_table.then(|| {
@@ -139,11 +147,21 @@ pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
     }
     let mut drop = String::from("BEGIN IMMEDIATE;");
     let existing: Vec<String> = {
-        let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?;
-        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        let mut stmt = conn.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
     };
-    for table in existing.iter().map(String::as_str).chain(TABLES.iter().copied()) {
-        drop.push_str(&format!("DROP TABLE IF EXISTS \"{}\";", table.replace('"', "")));
+    for table in existing
+        .iter()
+        .map(String::as_str)
+        .chain(TABLES.iter().copied())
+    {
+        drop.push_str(&format!(
+            "DROP TABLE IF EXISTS \"{}\";",
+            table.replace('"', "")
+        ));
     }
     drop.push_str(SCHEMA);
     drop.push_str(&format!(

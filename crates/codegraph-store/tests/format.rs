@@ -13,12 +13,22 @@ fn facts() -> FileFacts {
             kind: DefKind::Function,
             signature: "def f():".into(),
             doc: Some("Does f.".into()),
-            span: Span { start_byte: 0, end_byte: 20, start_line: 1, end_line: 2 },
+            span: Span {
+                start_byte: 0,
+                end_byte: 20,
+                start_line: 1,
+                end_line: 2,
+            },
             parent: None,
         }],
         chunks: vec![Chunk {
             kind: ChunkKind::Function,
-            span: Span { start_byte: 0, end_byte: 20, start_line: 1, end_line: 2 },
+            span: Span {
+                start_byte: 0,
+                end_byte: 20,
+                start_line: 1,
+                end_line: 2,
+            },
             def: Some(0),
             part: 0,
             text: "def f():\n    return 1".into(),
@@ -31,8 +41,15 @@ fn write_one(store: &mut Store) {
     let facts = facts();
     let tokens = vec![vec!["def".to_owned(), "f".to_owned(), "return".to_owned()]];
     let mut w = store.writer().unwrap();
-    w.replace_file(&FileRecord { path: "m.py", size: 20, mtime_ns: 1, hash: [7; 32], facts: &facts, chunk_tokens: &tokens })
-        .unwrap();
+    w.replace_file(&FileRecord {
+        path: "m.py",
+        size: 20,
+        mtime_ns: 1,
+        hash: [7; 32],
+        facts: &facts,
+        chunk_tokens: &tokens,
+    })
+    .unwrap();
     w.commit().unwrap();
 }
 
@@ -51,7 +68,10 @@ fn committed_data_survives_reopening() {
     let chunks = store.chunks_in_file("m.py").unwrap();
     assert_eq!(chunks[0].symbol.as_deref(), Some("m.f"));
     assert_eq!(chunks[0].token_ids, [1, 2, 3]);
-    assert_eq!(store.meta("format_version").unwrap(), Some(FORMAT_VERSION.to_string()));
+    assert_eq!(
+        store.meta("format_version").unwrap(),
+        Some(FORMAT_VERSION.to_string())
+    );
 }
 
 #[test]
@@ -62,14 +82,24 @@ fn uncommitted_writes_vanish_and_their_tokens_with_them() {
         let facts = facts();
         let tokens = vec![vec!["orphan".to_owned()]];
         let mut w = store.writer().unwrap();
-        w.replace_file(&FileRecord { path: "x.py", size: 1, mtime_ns: 1, hash: [1; 32], facts: &facts, chunk_tokens: &tokens })
-            .unwrap();
+        w.replace_file(&FileRecord {
+            path: "x.py",
+            size: 1,
+            mtime_ns: 1,
+            hash: [1; 32],
+            facts: &facts,
+            chunk_tokens: &tokens,
+        })
+        .unwrap();
         // Dropped without commit: rolled back.
     }
     assert_eq!(store.stats().unwrap().files, 0);
     write_one(&mut store);
     // Token ids restart where the committed vocabulary ends.
-    assert_eq!(store.chunks_in_file("m.py").unwrap()[0].token_ids, [1, 2, 3]);
+    assert_eq!(
+        store.chunks_in_file("m.py").unwrap()[0].token_ids,
+        [1, 2, 3]
+    );
     assert_eq!(store.token_text(1).unwrap().as_deref(), Some("def"));
 }
 
@@ -82,11 +112,18 @@ fn another_format_version_is_rebuilt() {
     drop(store);
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute("UPDATE meta SET value = '0' WHERE key = 'format_version'", []).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = '0' WHERE key = 'format_version'",
+            [],
+        )
+        .unwrap();
     }
     let store = Store::open(&path).unwrap();
     let why = store.rebuilt().expect("rebuilt");
     assert!(why.contains("format version 0"), "{why}");
     assert_eq!(store.stats().unwrap().files, 0);
-    assert_eq!(store.meta("format_version").unwrap(), Some(FORMAT_VERSION.to_string()));
+    assert_eq!(
+        store.meta("format_version").unwrap(),
+        Some(FORMAT_VERSION.to_string())
+    );
 }

@@ -72,14 +72,14 @@ fn remote_url(common: &Path) -> Option<String> {
             continue;
         }
         let Some(remote) = &in_section else { continue };
-        if let Some((key, value)) = line.split_once('=') {
-            if key.trim() == "url" {
-                let url = value.trim().to_owned();
-                if remote == "origin" {
-                    return Some(url);
-                }
-                first.get_or_insert(url);
+        if let Some((key, value)) = line.split_once('=')
+            && key.trim() == "url"
+        {
+            let url = value.trim().to_owned();
+            if remote == "origin" {
+                return Some(url);
             }
+            first.get_or_insert(url);
         }
     }
     first
@@ -113,8 +113,15 @@ mod tests {
         let git = dir.path().join(".git");
         std::fs::create_dir_all(&git).unwrap();
         std::fs::write(git.join("HEAD"), "ref: refs/heads/dev\n").unwrap();
-        std::fs::write(git.join("packed-refs"), "# pack-refs\nfeed42 refs/heads/dev\n").unwrap();
-        assert_eq!(read(dir.path()).unwrap().head_commit.as_deref(), Some("feed42"));
+        std::fs::write(
+            git.join("packed-refs"),
+            "# pack-refs\nfeed42 refs/heads/dev\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read(dir.path()).unwrap().head_commit.as_deref(),
+            Some("feed42")
+        );
         std::fs::write(git.join("HEAD"), "0123abcd\n").unwrap();
         let info = read(dir.path()).unwrap();
         assert_eq!(info.head_commit.as_deref(), Some("0123abcd"));

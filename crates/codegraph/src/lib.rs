@@ -69,7 +69,8 @@ pub struct IndexOptions {
     pub index_dir: Option<PathBuf>,
     /// Files larger than this are skipped (`too_large`).
     pub max_file_size: u64,
-    /// A file with a longer line is skipped as minified.
+    /// A file with a longer line is skipped as minified (for languages that
+    /// are minified; 16 times this for others).
     pub max_line_length: usize,
     /// Follow symbolic links (loops are detected and skipped).
     pub follow_symlinks: bool,
@@ -89,7 +90,10 @@ impl Default for IndexOptions {
             max_line_length: 4000,
             follow_symlinks: false,
             threads: 0,
-            exclude_dirs: DEFAULT_EXCLUDED_DIRS.iter().map(|s| (*s).to_owned()).collect(),
+            exclude_dirs: DEFAULT_EXCLUDED_DIRS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             batch_files: 256,
         }
     }
@@ -200,7 +204,13 @@ impl Codegraph {
         let started = Instant::now();
         let rebuilt = self.store.rebuilt().map(str::to_owned);
         let (candidates, skipped) = walk::walk(&self.root, &self.options, &self.index_dir);
-        let run = pipeline::run(&mut self.store, &candidates, skipped, &self.options, progress)?;
+        let run = pipeline::run(
+            &mut self.store,
+            &candidates,
+            skipped,
+            &self.options,
+            progress,
+        )?;
         let git = git::read(&self.root).unwrap_or_default();
         let readme = self.readme_summary()?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -231,7 +241,9 @@ impl Codegraph {
         let files = self.store.files()?;
         let readme = files
             .iter()
-            .filter(|(path, _, _)| !path.contains('/') && path.to_ascii_lowercase().starts_with("readme"))
+            .filter(|(path, _, _)| {
+                !path.contains('/') && path.to_ascii_lowercase().starts_with("readme")
+            })
             .min_by_key(|(path, _, _)| path.len());
         match readme {
             Some((path, _, _)) => Ok(self.store.file_doc(path)?),
@@ -289,7 +301,10 @@ impl Codegraph {
         let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
         for (path, _, _) in self.store.files()? {
             let parts: Vec<&str> = path.split('/').collect();
-            counts.entry(String::new()).and_modify(|n| *n += 1).or_insert(1);
+            counts
+                .entry(String::new())
+                .and_modify(|n| *n += 1)
+                .or_insert(1);
             for level in 1..parts.len().min(depth + 1) {
                 *counts.entry(parts[..level].join("/")).or_insert(0) += 1;
             }
@@ -339,14 +354,22 @@ fn canonical_root(root: &Path) -> Result<PathBuf> {
 pub fn default_index_dir(root: &Path) -> Result<PathBuf> {
     let base = match std::env::var_os("CODEGRAPH_CACHE_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => dirs::cache_dir().ok_or(Error::NoCacheDir)?.join("codegraph"),
+        None => dirs::cache_dir()
+            .ok_or(Error::NoCacheDir)?
+            .join("codegraph"),
     };
     let name: String = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "root".into())
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let hash = blake3::hash(root.to_string_lossy().as_bytes()).to_hex();
     Ok(base.join(format!("{name}-{}", &hash[..16])))

@@ -116,13 +116,13 @@ pub(crate) fn process(
         );
     }
     let mtime = mtime_ns(&meta);
-    if let Some(prev) = previous {
-        if prev.size == size && prev.mtime_ns == mtime {
-            return Outcome::Unchanged;
-        }
+    if previous.is_some_and(|prev| prev.size == size && prev.mtime_ns == mtime) {
+        return Outcome::Unchanged;
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    match std::fs::File::open(&c.abs).and_then(|f| f.take(options.max_file_size + 1).read_to_end(&mut bytes)) {
+    match std::fs::File::open(&c.abs)
+        .and_then(|f| f.take(options.max_file_size + 1).read_to_end(&mut bytes))
+    {
         Ok(_) => {}
         Err(e) => return io_skip(c, &e),
     }
@@ -133,12 +133,15 @@ pub(crate) fn process(
         return skip(c, "binary", "NUL byte in the first 8 KiB");
     }
     let hash = content_hash(&bytes);
-    if let Some(prev) = previous {
-        if prev.hash == hash {
-            return Outcome::Touched { mtime_ns: mtime };
-        }
+    if previous.is_some_and(|prev| prev.hash == hash) {
+        return Outcome::Touched { mtime_ns: mtime };
     }
-    if let Some(reason) = minified(&bytes, options.max_line_length) {
+    let line_limit = if language.minifiable {
+        options.max_line_length
+    } else {
+        options.max_line_length.saturating_mul(16)
+    };
+    if let Some(reason) = minified(&bytes, line_limit) {
         return skip(c, "minified", reason);
     }
     if is_generated(&bytes) {
@@ -226,11 +229,14 @@ pub(crate) fn run(
         let previous = &previous;
         scope.spawn(move || {
             pool.install(|| {
-                candidates.par_iter().enumerate().for_each_with(tx, |tx, (i, c)| {
-                    let outcome = process(c, options, previous.get(&c.rel), registry);
-                    // The receiver only goes away on a write error; stop then.
-                    let _ = tx.send((i, outcome));
-                });
+                candidates
+                    .par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (i, c)| {
+                        let outcome = process(c, options, previous.get(&c.rel), registry);
+                        // The receiver only goes away on a write error; stop then.
+                        let _ = tx.send((i, outcome));
+                    });
             });
         });
         let mut writer = store.writer()?;
@@ -319,7 +325,10 @@ mod tests {
         assert_eq!(counts.skipped, 1);
         let skipped = store.skipped().unwrap();
         assert_eq!(skipped.len(), 1);
-        assert_eq!((skipped[0].path.as_str(), skipped[0].reason.as_str()), ("gone.py", "vanished"));
+        assert_eq!(
+            (skipped[0].path.as_str(), skipped[0].reason.as_str()),
+            ("gone.py", "vanished")
+        );
         assert_eq!(store.stats().unwrap().files, 1);
     }
 

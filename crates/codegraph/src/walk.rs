@@ -35,7 +35,11 @@ pub struct Candidate {
 
 /// Walks `root`, honouring `.gitignore`, `.ignore`, git's global excludes and
 /// `.codegraphignore`; returns candidates and what was skipped on the way.
-pub fn walk(root: &Path, options: &IndexOptions, index_dir: &Path) -> (Vec<Candidate>, Vec<Skipped>) {
+pub fn walk(
+    root: &Path,
+    options: &IndexOptions,
+    index_dir: &Path,
+) -> (Vec<Candidate>, Vec<Skipped>) {
     let skipped = Arc::new(Mutex::new(Vec::new()));
     let excluded: Vec<String> = options.exclude_dirs.clone();
     let index_dir = index_dir.to_owned();
@@ -136,9 +140,13 @@ fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, &'static str) {
             describe_walk_error(err)
         }
         ignore::Error::Loop { child, .. } => (Some(child.clone()), "symlink_loop"),
-        ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => (None, "unreadable"),
+        ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            (None, "unreadable")
+        }
         ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => (None, "vanished"),
-        ignore::Error::Partial(errs) => errs.first().map_or((None, "walk_error"), describe_walk_error),
+        ignore::Error::Partial(errs) => errs
+            .first()
+            .map_or((None, "walk_error"), describe_walk_error),
         _ => (None, "walk_error"),
     }
 }

@@ -33,7 +33,12 @@ fn changed_touched_added_and_deleted_files() {
     // Same content, new mtime: not parsed.
     let b = repo.path().join("b.py");
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
-    std::fs::File::options().write(true).open(&b).unwrap().set_modified(later).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&b)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
     std::fs::remove_file(repo.path().join("c.py")).unwrap();
     write(repo.path(), "d.py", PY);
 
@@ -77,12 +82,24 @@ fn chunk_ids_are_stable_across_reindexing() {
     let idx = tempfile::tempdir().unwrap();
     write(repo.path(), "m.py", PY);
     index(repo.path(), idx.path());
-    let before: Vec<i64> = open(repo.path(), idx.path()).store().chunks_in_file("m.py").unwrap().iter().map(|c| c.id).collect();
+    let before: Vec<i64> = open(repo.path(), idx.path())
+        .store()
+        .chunks_in_file("m.py")
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
     // Insert a line above: ranges move, ids of the same definitions stay.
     write(repo.path(), "m.py", format!("import os\n{PY}"));
     index(repo.path(), idx.path());
-    let chunks = open(repo.path(), idx.path()).store().chunks_in_file("m.py").unwrap();
-    let add = chunks.iter().find(|c| c.symbol.as_deref() == Some("m.add")).unwrap();
+    let chunks = open(repo.path(), idx.path())
+        .store()
+        .chunks_in_file("m.py")
+        .unwrap();
+    let add = chunks
+        .iter()
+        .find(|c| c.symbol.as_deref() == Some("m.add"))
+        .unwrap();
     assert!(before.contains(&add.id));
     assert_eq!(add.start_line, 2);
 }
@@ -91,20 +108,37 @@ fn chunk_ids_are_stable_across_reindexing() {
 fn chunks_carry_token_ids_from_one_vocabulary() {
     let repo = tempfile::tempdir().unwrap();
     let idx = tempfile::tempdir().unwrap();
-    write(repo.path(), "a.py", "def getUserName(user):\n    return user.name\n");
-    write(repo.path(), "b.py", "def get_user_name(u):\n    return u.name\n");
+    write(
+        repo.path(),
+        "a.py",
+        "def getUserName(user):\n    return user.name\n",
+    );
+    write(
+        repo.path(),
+        "b.py",
+        "def get_user_name(u):\n    return u.name\n",
+    );
     index(repo.path(), idx.path());
     let cg = open(repo.path(), idx.path());
     let a = &cg.store().chunks_in_file("a.py").unwrap()[0];
     let b = &cg.store().chunks_in_file("b.py").unwrap()[0];
     let words = |ids: &[u32]| -> Vec<String> {
-        ids.iter().map(|&i| cg.store().token_text(i).unwrap().unwrap()).collect()
+        ids.iter()
+            .map(|&i| cg.store().token_text(i).unwrap().unwrap())
+            .collect()
     };
     let mut wa = words(&a.token_ids);
     wa.sort();
     assert_eq!(wa, ["def", "get", "name", "return", "user"]);
     // Same sub-tokens map to the same ids in both files.
-    let shared: Vec<&u32> = a.token_ids.iter().filter(|i| b.token_ids.contains(i)).collect();
+    let shared: Vec<&u32> = a
+        .token_ids
+        .iter()
+        .filter(|i| b.token_ids.contains(i))
+        .collect();
     assert_eq!(shared.len(), 5, "def get name return user");
-    assert!(a.token_ids.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
+    assert!(
+        a.token_ids.windows(2).all(|w| w[0] < w[1]),
+        "sorted, unique"
+    );
 }

@@ -1,7 +1,7 @@
 //! Integration tests of the library: real files on disk, a real SQLite index.
 
-mod robustness;
 mod incremental;
+mod robustness;
 
 use codegraph::{Codegraph, IndexOptions, IndexReport, NoProgress};
 use std::path::Path;
