@@ -50,3 +50,23 @@
 (import_from_statement
   module_name: (_) @import.module
   (wildcard_import) @import.wildcard) @import
+
+; Bindings with a type known cheaply (for receiver resolution).
+; `u = User(...)`, `u = models.User(...)`, `self.repo = Repo(...)`
+(assignment
+  left: [(identifier) (attribute)] @binding.name
+  right: (call function: [(identifier) (attribute)] @binding.type)) @binding
+
+; `x: User = ...`, `self.repo: Repo = ...`
+(assignment
+  left: [(identifier) (attribute)] @binding.name
+  type: (type) @binding.type) @binding
+
+; `self.repo = repo` (the type comes from `repo`)
+(assignment
+  left: (attribute) @binding.name
+  right: (identifier) @binding.value) @binding
+
+; Typed parameters: `def f(repo: Repository)`
+(typed_parameter . (identifier) @binding.name type: (type) @binding.type) @binding
+(typed_default_parameter name: (identifier) @binding.name type: (type) @binding.type) @binding

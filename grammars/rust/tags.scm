@@ -118,3 +118,27 @@
 ; `extern crate foo;`
 (extern_crate_declaration
   name: (identifier) @import.module) @import
+
+; Bindings with a type known cheaply (for receiver resolution).
+(let_declaration
+  pattern: (identifier) @binding.name
+  type: (_) @binding.type) @binding
+
+; `let s = Session::new(..)`
+(let_declaration
+  pattern: (identifier) @binding.name
+  value: (call_expression function: (scoped_identifier path: (_) @binding.type))) @binding
+
+; `let s = Session { .. }`
+(let_declaration
+  pattern: (identifier) @binding.name
+  value: (struct_expression name: (_) @binding.type)) @binding
+
+(parameter
+  pattern: (identifier) @binding.name
+  type: (_) @binding.type) @binding
+
+; Struct fields: `self.store` in methods.
+(field_declaration
+  name: (field_identifier) @binding.name
+  type: (_) @binding.type) @binding

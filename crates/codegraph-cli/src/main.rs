@@ -74,6 +74,73 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Who calls SYMBOL (name, qualified name, or `Type.method`)
+    Callers {
+        symbol: String,
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long, default_value_t = 1)]
+        depth: usize,
+        /// Drop edges inferred from a unique name only
+        #[arg(long)]
+        resolved_only: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What SYMBOL calls
+    Callees {
+        symbol: String,
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long, default_value_t = 1)]
+        depth: usize,
+        #[arg(long)]
+        resolved_only: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Files and external modules FILE imports
+    Imports {
+        file: String,
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Files that import FILE
+    Importers {
+        file: String,
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The subgraph around a symbol or a file
+    Neighbors {
+        target: String,
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long, default_value_t = 1)]
+        hops: usize,
+        /// At most this many nodes
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A ranked map of the repository within a token budget
+    Map {
+        #[command(flatten)]
+        args: IndexArgs,
+        /// Token budget (estimate: one token per 4 bytes, per line)
+        #[arg(long, default_value_t = 1024)]
+        budget_tokens: usize,
+        /// Personalise the ranking toward these files
+        #[arg(long, num_args = 1..)]
+        focus: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The repository's directory tree with file counts
     Tree {
         #[command(flatten)]
@@ -203,6 +270,78 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Callers {
+            symbol,
+            args,
+            depth,
+            resolved_only,
+            json,
+        } => {
+            let cg = open(&args, IndexOptions::default())?;
+            print_related(&cg.callers(&symbol, depth, resolved_only)?, json)?;
+        }
+        Command::Callees {
+            symbol,
+            args,
+            depth,
+            resolved_only,
+            json,
+        } => {
+            let cg = open(&args, IndexOptions::default())?;
+            print_related(&cg.callees(&symbol, depth, resolved_only)?, json)?;
+        }
+        Command::Imports { file, args, json } => {
+            let cg = open(&args, IndexOptions::default())?;
+            print_files(&cg.imports(&file)?, json)?;
+        }
+        Command::Importers { file, args, json } => {
+            let cg = open(&args, IndexOptions::default())?;
+            print_files(&cg.importers(&file)?, json)?;
+        }
+        Command::Neighbors {
+            target,
+            args,
+            hops,
+            limit,
+            json,
+        } => {
+            let cg = open(&args, IndexOptions::default())?;
+            let sub = cg.neighbors(&target, hops, limit)?;
+            if json {
+                println!("{}", serde_json::to_string(&sub)?);
+            } else {
+                for n in &sub.nodes {
+                    println!("{}  {}", n.hops, n.key);
+                }
+                for e in &sub.edges {
+                    println!(
+                        "{} -{}-> {} ({})",
+                        e.from,
+                        e.kind.as_str(),
+                        e.to,
+                        e.provenance
+                    );
+                }
+            }
+        }
+        Command::Map {
+            args,
+            budget_tokens,
+            focus,
+            json,
+        } => {
+            let cg = open(&args, IndexOptions::default())?;
+            let map = cg.map(&codegraph::MapOptions {
+                budget_tokens,
+                focus,
+                ..codegraph::MapOptions::default()
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&map)?);
+            } else {
+                print!("{}", map.text);
+            }
+        }
         Command::Tree { args, depth } => {
             let cg = open(&args, IndexOptions::default())?;
             for (dir, count) in cg.directory_tree(depth)? {
@@ -218,6 +357,44 @@ fn run(cli: Cli) -> Result<()> {
                 };
                 println!("{}{name}/  {count} files", "  ".repeat(level));
             }
+        }
+    }
+    Ok(())
+}
+
+fn print_related(items: &[codegraph::Related], json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(items)?);
+        return Ok(());
+    }
+    for r in items {
+        println!(
+            "{}{}:{}  {}  [{}{}]",
+            "  ".repeat(r.depth.saturating_sub(1)),
+            r.path,
+            r.line,
+            r.symbol,
+            r.provenance,
+            if r.call_line > 0 {
+                format!(", call at line {}", r.call_line)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+fn print_files(items: &[(String, u32)], json: bool) -> Result<()> {
+    if json {
+        let v: Vec<_> = items
+            .iter()
+            .map(|(p, l)| serde_json::json!({"path": p, "line": l}))
+            .collect();
+        println!("{}", serde_json::to_string(&v)?);
+    } else {
+        for (path, line) in items {
+            println!("{path}  (line {line})");
         }
     }
     Ok(())
@@ -239,6 +416,7 @@ fn index_json(report: &IndexReport) -> serde_json::Value {
         },
         "run": report.run,
         "rebuilt": report.rebuilt,
+        "graph": report.graph,
         "elapsed_ms": report.elapsed_ms,
     })
 }

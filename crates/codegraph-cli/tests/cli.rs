@@ -67,7 +67,7 @@ fn index_json_summary_has_the_documented_fields() {
         "--json",
     ]));
     assert_eq!(status["stats"]["files"], 7);
-    assert_eq!(status["format_version"], 1);
+    assert_eq!(status["format_version"], codegraph::FORMAT_VERSION);
     assert!(status["size_on_disk"].as_u64().unwrap() > 0);
     assert!(status["last_indexed"].is_i64());
     assert_eq!(

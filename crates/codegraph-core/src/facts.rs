@@ -181,6 +181,21 @@ pub struct Inheritance {
     pub line: u32,
 }
 
+/// A name whose type is known cheaply: `u = User()`, `let s: Session`,
+/// `Foo foo = new Foo()`, a typed parameter or field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Binding {
+    /// The name as written (`u`, `self.repo`).
+    pub name: String,
+    /// The type's name as written, when the binding states it.
+    pub type_name: Option<String>,
+    /// Otherwise the variable it was assigned from (`self.repo = repo`).
+    pub value: Option<String>,
+    /// Index of the innermost definition containing the binding.
+    pub scope: Option<usize>,
+    pub line: u32,
+}
+
 /// The unit of retrieval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chunk {
@@ -213,6 +228,7 @@ pub struct FileFacts {
     pub imports: Vec<Import>,
     pub calls: Vec<Call>,
     pub inheritance: Vec<Inheritance>,
+    pub bindings: Vec<Binding>,
     pub chunks: Vec<Chunk>,
     pub diagnostics: Vec<Diagnostic>,
 }

@@ -56,6 +56,20 @@ pub enum ModuleStyle {
     None,
 }
 
+/// How a language's imports name files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStyle {
+    Python,
+    Rust,
+    Path,
+    Go,
+    Java,
+    Include,
+    #[default]
+    None,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Row {
@@ -79,6 +93,10 @@ struct Row {
     elided_body: Option<String>,
     #[serde(default)]
     minifiable: bool,
+    #[serde(default)]
+    import_style: ImportStyle,
+    #[serde(default)]
+    implicit_this: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,6 +139,13 @@ pub enum Role {
     Package,
     /// `@file.doc`: the file's leading docstring.
     FileDoc,
+    /// `@binding`: a variable, parameter or field whose type can be known
+    /// cheaply; with `@binding.name` and `@binding.type` (a type name) or
+    /// `@binding.value` (another variable whose type is looked up).
+    Binding,
+    BindingName,
+    BindingType,
+    BindingValue,
     /// Captures starting with `_`, used only by predicates.
     Ignored,
 }
@@ -151,6 +176,10 @@ impl Role {
             "subject" => Role::Subject,
             "package" => Role::Package,
             "file.doc" => Role::FileDoc,
+            "binding" => Role::Binding,
+            "binding.name" => Role::BindingName,
+            "binding.type" => Role::BindingType,
+            "binding.value" => Role::BindingValue,
             _ => return None,
         })
     }
@@ -179,6 +208,10 @@ pub struct Language {
     pub elided_body: String,
     /// Files of this language are often minified (see `languages.toml`).
     pub minifiable: bool,
+    /// How imports resolve to files.
+    pub import_style: ImportStyle,
+    /// A bare call inside a class may call one of its members.
+    pub implicit_this: bool,
     grammar: Option<tree_sitter::Language>,
     query_source: Option<String>,
     tags: OnceLock<Result<Tags, String>>,
@@ -316,6 +349,8 @@ impl Registry {
                 wrapper_kinds: row.wrapper_kinds,
                 elided_body: row.elided_body.unwrap_or_else(|| "...".into()),
                 minifiable: row.minifiable,
+                import_style: row.import_style,
+                implicit_this: row.implicit_this,
                 grammar,
                 query_source,
                 tags,

@@ -4,8 +4,8 @@ use crate::chunk::{self, LineIndex};
 use crate::doc;
 use crate::module::module_prefix;
 use codegraph_core::{
-    Call, ChunkKind, DefKind, Definition, Diagnostic, FileFacts, Import, Inheritance, Relation,
-    Span,
+    Binding, Call, ChunkKind, DefKind, Definition, Diagnostic, FileFacts, Import, Inheritance,
+    Relation, Span,
 };
 use codegraph_lang::{Language, Role};
 use std::cell::RefCell;
@@ -86,6 +86,7 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
     let mut calls: Vec<RawCall> = Vec::new();
     let mut inherits: Vec<RawInherit> = Vec::new();
     let mut seen_calls: HashSet<(usize, usize)> = HashSet::new();
+    let mut bindings: Vec<(u32, Binding)> = Vec::new();
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&tags.query, root, bytes);
     while let Some(m) = matches.next() {
@@ -94,6 +95,7 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
         let (mut doc_node, mut body, mut owner, mut receiver, mut subject) =
             (None, None, None, None, None);
         let (mut module, mut imp_name, mut alias, mut wildcard) = (None, None, None, false);
+        let (mut bind_name, mut bind_type, mut bind_value) = (None, None, None);
         for cap in m.captures {
             let role = tags.roles[cap.index as usize];
             match role {
@@ -107,6 +109,9 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
                 Role::ImportName => imp_name = Some(cap.node),
                 Role::ImportAlias => alias = Some(cap.node),
                 Role::ImportWildcard => wildcard = true,
+                Role::BindingName => bind_name = Some(cap.node),
+                Role::BindingType => bind_type = Some(cap.node),
+                Role::BindingValue => bind_value = Some(cap.node),
                 Role::Ignored => {}
                 Role::Definition(_)
                 | Role::Scope
@@ -114,7 +119,8 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
                 | Role::Import
                 | Role::Inherits(_)
                 | Role::Package
-                | Role::FileDoc => {
+                | Role::FileDoc
+                | Role::Binding => {
                     if role_node.is_none() {
                         role_node = Some((role, cap.node));
                     }
@@ -160,7 +166,7 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
                     doc_start,
                     owner: owner.map(|o| node_text(o).to_owned()),
                     node_start_line: node.start_position().row as u32 + 1,
-                    node_end_line: node.end_position().row as u32 + 1,
+                    node_end_line: end_line(node),
                 });
             }
             Role::Call => {
@@ -205,6 +211,22 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
                     line: base.start_position().row as u32 + 1,
                 });
             }
+            Role::Binding => {
+                let Some(name) = bind_name else { continue };
+                if bind_type.is_none() && bind_value.is_none() {
+                    continue;
+                }
+                bindings.push((
+                    name.start_byte() as u32,
+                    Binding {
+                        name: squash(node_text(name), 120),
+                        type_name: bind_type.map(|t| squash(node_text(t), 120)),
+                        value: bind_value.map(|v| squash(node_text(v), 120)),
+                        scope: None,
+                        line: name.start_position().row as u32 + 1,
+                    },
+                ));
+            }
             Role::Package if facts.package.is_none() => {
                 facts.package = Some(squash(node_text(name.unwrap_or(node)), 200));
             }
@@ -222,9 +244,10 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
         .sort_by(|a, b| (a.line, &a.module, &a.name).cmp(&(b.line, &b.module, &b.name)));
     facts.imports.dedup();
 
-    assemble(language, path, text, facts, defs, calls, inherits);
+    assemble(language, path, text, facts, defs, calls, inherits, bindings);
 }
 
+#[allow(clippy::too_many_arguments)]
 fn assemble(
     language: &Language,
     path: &str,
@@ -233,6 +256,7 @@ fn assemble(
     mut defs: Vec<RawDef>,
     mut calls: Vec<RawCall>,
     inherits: Vec<RawInherit>,
+    mut bindings: Vec<(u32, Binding)>,
 ) {
     // Outer before inner: by start, then longest first.
     defs.sort_by(|a, b| {
@@ -311,6 +335,14 @@ fn assemble(
         c.call.enclosing = sweep.innermost_def(c.at, c.at);
     }
     facts.calls = calls.into_iter().map(|c| c.call).collect();
+    bindings.sort_by_key(|b| b.0);
+    let mut sweep = Sweep::new(&spans);
+    for (at, mut b) in bindings {
+        b.scope = sweep.innermost_def(at, at);
+        if !facts.bindings.contains(&b) {
+            facts.bindings.push(b);
+        }
+    }
     let mut inherits = inherits;
     inherits.sort_by_key(|h| h.start);
     let mut sweep = Sweep::new(&spans);
@@ -415,6 +447,17 @@ fn assemble(
     facts
         .chunks
         .sort_by_key(|c| (c.span.start_line, c.span.end_line, c.part));
+}
+
+/// 1-based last line of a node; a node ending just after a newline ends on
+/// the line before (`#define` includes its newline).
+fn end_line(node: Node) -> u32 {
+    let (start, end) = (node.start_position(), node.end_position());
+    if end.column == 0 && end.row > start.row {
+        end.row as u32
+    } else {
+        end.row as u32 + 1
+    }
 }
 
 fn push_part(q: &mut String, sep: &str, part: &str) {

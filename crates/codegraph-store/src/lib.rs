@@ -9,6 +9,7 @@
 //! This crate knows SQL and the facts of `codegraph-core`; it knows nothing of
 //! parsing, walking or the CLI.
 
+mod graph;
 mod schema;
 
 use codegraph_core::{FileFacts, content_hash, pack_token_ids, stable_id, unpack_token_ids};
@@ -17,6 +18,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+pub use graph::*;
 pub use schema::FORMAT_VERSION;
 
 /// Store errors.
@@ -625,6 +627,23 @@ impl Writer<'_> {
                     h.base,
                     h.relation.as_str(),
                     h.line
+                ])
+                .map_err(self.err())?;
+            }
+            let mut stmt = self
+                .tx()
+                .prepare_cached(
+                    "INSERT INTO bindings (file_id, scope_id, name, type_name, value, line) VALUES (?1,?2,?3,?4,?5,?6)",
+                )
+                .map_err(self.err())?;
+            for b in &facts.bindings {
+                stmt.execute(params![
+                    file_id,
+                    b.scope.map(|i| def_ids[i]),
+                    b.name,
+                    b.type_name,
+                    b.value,
+                    b.line
                 ])
                 .map_err(self.err())?;
             }

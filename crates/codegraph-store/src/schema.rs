@@ -4,10 +4,12 @@
 //! Changelog
 //! - 1: files, definitions, imports, calls, inheritance, chunks (text and
 //!   sorted token ids as little-endian u32), tokens, diagnostics, skipped, meta.
+//! - 2: bindings (typed variables, parameters, fields); edges and externals
+//!   for the resolved graph.
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const TABLES: &[&str] = &[
     "meta",
@@ -20,6 +22,9 @@ const TABLES: &[&str] = &[
     "tokens",
     "diagnostics",
     "skipped",
+    "bindings",
+    "edges",
+    "externals",
 ];
 
 const SCHEMA: &str = "
@@ -100,6 +105,31 @@ CREATE TABLE tokens (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE diagnostics (file_id INTEGER NOT NULL, line INTEGER NOT NULL, message TEXT NOT NULL);
 CREATE INDEX diagnostics_file ON diagnostics (file_id);
 CREATE TABLE skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE bindings (
+    file_id INTEGER NOT NULL,
+    scope_id INTEGER,
+    name TEXT NOT NULL,
+    type_name TEXT,
+    value TEXT,
+    line INTEGER NOT NULL
+);
+CREATE INDEX bindings_file ON bindings (file_id);
+-- Resolved graph edges. Node types: 'file' (files.id), 'def' (definitions.id),
+-- 'ext' (externals.id). file_id is the file the reference is written in.
+CREATE TABLE edges (
+    kind TEXT NOT NULL,
+    src_type TEXT NOT NULL,
+    src_id INTEGER NOT NULL,
+    dst_type TEXT NOT NULL,
+    dst_id INTEGER NOT NULL,
+    provenance TEXT NOT NULL,
+    file_id INTEGER NOT NULL,
+    line INTEGER NOT NULL
+);
+CREATE INDEX edges_src ON edges (src_type, src_id);
+CREATE INDEX edges_dst ON edges (dst_type, dst_id);
+CREATE INDEX edges_file ON edges (file_id);
+CREATE TABLE externals (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 ";
 
 /// Creates the schema in an empty database, or rebuilds one of another

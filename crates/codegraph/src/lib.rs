@@ -24,11 +24,16 @@ mod pipeline;
 mod walk;
 
 pub use codegraph_core::{self as core, FileFacts};
+pub use codegraph_graph::{
+    EdgeKind, Graph, MapEntry, MapOptions, Node, Related, RepoMap, ResolutionStats, Subgraph,
+    Symbol,
+};
 pub use codegraph_store::{ChunkRow, DefinitionRow, FORMAT_VERSION, Skipped, Stats};
 pub use git::GitInfo;
 pub use pipeline::RunCounts;
 pub use walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
 
+pub use codegraph_graph::NodeIndex;
 use codegraph_lang::Registry;
 use codegraph_store::Store;
 use serde::Serialize;
@@ -56,6 +61,15 @@ pub enum Error {
     Binary(PathBuf),
     #[error(transparent)]
     Store(#[from] codegraph_store::StoreError),
+    #[error("no definition matches `{0}`")]
+    SymbolNotFound(String),
+    #[error("`{name}` is ambiguous; candidates:\n  {}", candidates.join("\n  "))]
+    Ambiguous {
+        name: String,
+        candidates: Vec<String>,
+    },
+    #[error("{0}: not in the index")]
+    NotIndexed(String),
     #[error("{0}")]
     Other(String),
 }
@@ -121,6 +135,16 @@ pub struct IndexReport {
     pub elapsed_ms: u64,
     /// Set when the existing index was rebuilt (format change, damage).
     pub rebuilt: Option<String>,
+    /// Set when the graph was re-resolved in this run.
+    pub graph: Option<GraphReport>,
+}
+
+/// What re-resolving the graph did.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphReport {
+    pub resolution: ResolutionStats,
+    pub edges: u64,
+    pub elapsed_ms: u64,
 }
 
 /// The repository node: what the index knows about the repository as a whole.
@@ -157,6 +181,7 @@ pub struct Codegraph {
     index_dir: PathBuf,
     options: IndexOptions,
     store: Store,
+    graph: std::sync::OnceLock<Graph>,
 }
 
 impl Codegraph {
@@ -181,6 +206,7 @@ impl Codegraph {
             index_dir,
             options,
             store,
+            graph: std::sync::OnceLock::new(),
         })
     }
 
@@ -211,6 +237,12 @@ impl Codegraph {
             &self.options,
             progress,
         )?;
+        self.graph = std::sync::OnceLock::new();
+        let graph = if self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() != Some("0") {
+            Some(self.rebuild_graph()?)
+        } else {
+            None
+        };
         let git = git::read(&self.root).unwrap_or_default();
         let readme = self.readme_summary()?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -232,7 +264,183 @@ impl Codegraph {
             run,
             elapsed_ms,
             rebuilt,
+            graph,
         })
+    }
+
+    /// Re-resolves every reference into edges and stores them.
+    fn rebuild_graph(&mut self) -> Result<GraphReport> {
+        let started = Instant::now();
+        let facts = self.store.graph_facts()?;
+        let resolution = codegraph_graph::resolve(&facts, Registry::builtin());
+        let edges = (resolution.edges.len() + resolution.externals.len()) as u64;
+        self.store
+            .replace_graph(&resolution.edges, &resolution.externals)?;
+        let mut writer = self.store.writer()?;
+        writer.set_meta(pipeline::GRAPH_DIRTY, "0")?;
+        let stats = &resolution.stats;
+        for (key, value) in [
+            ("calls", stats.calls),
+            ("calls_resolved", stats.calls_resolved),
+            ("calls_inferred", stats.calls_inferred),
+            ("calls_unresolved", stats.calls_unresolved),
+            ("imports", stats.imports),
+            ("imports_to_files", stats.imports_to_files),
+            ("imports_external", stats.imports_external),
+            ("inheritance", stats.inheritance),
+            ("inheritance_resolved", stats.inheritance_resolved),
+            ("inheritance_inferred", stats.inheritance_inferred),
+        ] {
+            writer.set_meta(&format!("resolution.{key}"), &value.to_string())?;
+        }
+        writer.commit()?;
+        Ok(GraphReport {
+            resolution: resolution.stats,
+            edges,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// The code graph, loaded from the store on first use.
+    pub fn graph(&self) -> Result<&Graph> {
+        if let Some(g) = self.graph.get() {
+            return Ok(g);
+        }
+        let facts = self.store.graph_facts()?;
+        let edges = self.store.edges()?;
+        let externals = self.store.externals()?;
+        let graph = Graph::build(&facts, &edges, &externals);
+        Ok(self.graph.get_or_init(|| graph))
+    }
+
+    /// Resolution statistics of the stored graph.
+    pub fn resolution_stats(&self) -> Result<ResolutionStats> {
+        let get = |k: &str| -> Result<u64> {
+            Ok(self
+                .store
+                .meta(&format!("resolution.{k}"))?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0))
+        };
+        Ok(ResolutionStats {
+            calls: get("calls")?,
+            calls_resolved: get("calls_resolved")?,
+            calls_inferred: get("calls_inferred")?,
+            calls_unresolved: get("calls_unresolved")?,
+            imports: get("imports")?,
+            imports_to_files: get("imports_to_files")?,
+            imports_external: get("imports_external")?,
+            inheritance: get("inheritance")?,
+            inheritance_resolved: get("inheritance_resolved")?,
+            inheritance_inferred: get("inheritance_inferred")?,
+        })
+    }
+
+    /// The one definition `name` designates (a name, a qualified name, or a
+    /// qualified suffix such as `Type.method`); several matches are an
+    /// [`Error::Ambiguous`] listing them.
+    pub fn resolve_symbol(&self, name: &str) -> Result<NodeIndex> {
+        let graph = self.graph()?;
+        let found = graph.find_symbols(name);
+        match found.len() {
+            0 => Err(Error::SymbolNotFound(name.to_owned())),
+            1 => Ok(found[0]),
+            _ => {
+                // Overloads share a qualified name: one symbol.
+                let names: std::collections::BTreeSet<String> = found
+                    .iter()
+                    .filter_map(|&n| match graph.node(n) {
+                        Node::Symbol(s) => Some(s.qualified_name.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                if names.len() == 1 {
+                    return Ok(found[0]);
+                }
+                Err(Error::Ambiguous {
+                    name: name.to_owned(),
+                    candidates: found
+                        .iter()
+                        .filter_map(|&n| match graph.node(n) {
+                            Node::Symbol(s) => Some(format!(
+                                "{} ({}:{}, {})",
+                                s.qualified_name, s.path, s.line, s.kind
+                            )),
+                            _ => None,
+                        })
+                        .collect(),
+                })
+            }
+        }
+    }
+
+    /// Who calls `symbol`, up to `depth` hops.
+    pub fn callers(&self, symbol: &str, depth: usize, resolved_only: bool) -> Result<Vec<Related>> {
+        let n = self.resolve_symbol(symbol)?;
+        Ok(self.graph()?.callers(n, depth, resolved_only))
+    }
+
+    /// What `symbol` calls, up to `depth` hops.
+    pub fn callees(&self, symbol: &str, depth: usize, resolved_only: bool) -> Result<Vec<Related>> {
+        let n = self.resolve_symbol(symbol)?;
+        Ok(self.graph()?.callees(n, depth, resolved_only))
+    }
+
+    fn file_node(&self, path: &str) -> Result<NodeIndex> {
+        let rel = self.relative_path(path);
+        self.graph()?.path_node(&rel).ok_or(Error::NotIndexed(rel))
+    }
+
+    /// A path as given on a command line, relative to the root.
+    pub fn relative_path(&self, path: &str) -> String {
+        let p = Path::new(path);
+        let abs = if p.is_absolute() {
+            p.to_owned()
+        } else {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_owned())
+        };
+        match abs.canonicalize().ok().and_then(|a| {
+            a.strip_prefix(&self.root)
+                .ok()
+                .map(walk::relative_to_string)
+        }) {
+            Some(rel) => rel,
+            None => path.trim_start_matches("./").to_owned(),
+        }
+    }
+
+    /// Files and external modules `file` imports.
+    pub fn imports(&self, file: &str) -> Result<Vec<(String, u32)>> {
+        let n = self.file_node(file)?;
+        Ok(self.graph()?.imports(n))
+    }
+
+    /// Files importing `file`.
+    pub fn importers(&self, file: &str) -> Result<Vec<(String, u32)>> {
+        let n = self.file_node(file)?;
+        Ok(self.graph()?.importers(n))
+    }
+
+    /// The subgraph within `hops` of a symbol or a file.
+    pub fn neighbors(&self, target: &str, hops: usize, limit: usize) -> Result<Subgraph> {
+        let n = match self.file_node(target) {
+            Ok(n) => n,
+            Err(_) => self.resolve_symbol(target)?,
+        };
+        Ok(self.graph()?.neighbors(n, hops, limit))
+    }
+
+    /// The ranked repository map.
+    pub fn map(&self, options: &MapOptions) -> Result<RepoMap> {
+        let mut options = options.clone();
+        options.focus = options
+            .focus
+            .iter()
+            .map(|f| self.relative_path(f))
+            .collect();
+        Ok(self.graph()?.map(&options))
     }
 
     /// The README's first paragraph: the file doc of the shortest-named

@@ -12,6 +12,9 @@ use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
+/// Meta key set whenever facts change and cleared once the graph is rebuilt.
+pub(crate) const GRAPH_DIRTY: &str = "graph_dirty";
+
 /// What happened to one candidate.
 pub(crate) enum Outcome {
     Unchanged,
@@ -240,6 +243,7 @@ pub(crate) fn run(
             });
         });
         let mut writer = store.writer()?;
+        let mut marked_dirty = false;
         let mut in_batch = 0usize;
         let mut batch_started = Instant::now();
         for (i, outcome) in rx.iter() {
@@ -256,6 +260,12 @@ pub(crate) fn run(
                     in_batch += 1;
                 }
                 Outcome::Parsed(p) => {
+                    if !marked_dirty {
+                        // Same transaction as the change: a crash cannot leave
+                        // changed facts behind a graph that does not know them.
+                        writer.set_meta(GRAPH_DIRTY, "1")?;
+                        marked_dirty = true;
+                    }
                     writer.replace_file(&FileRecord {
                         path: &c.rel,
                         size: p.size,
@@ -279,6 +289,7 @@ pub(crate) fn run(
             {
                 writer.commit()?;
                 writer = store.writer()?;
+                marked_dirty = false;
                 in_batch = 0;
                 batch_started = Instant::now();
             }
@@ -292,6 +303,7 @@ pub(crate) fn run(
     let mut writer = store.writer()?;
     for path in previous.keys() {
         if !present.contains(path.as_str()) {
+            writer.set_meta(GRAPH_DIRTY, "1")?;
             writer.delete_file(path)?;
             counts.removed += 1;
         }

@@ -153,7 +153,11 @@ fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, &'static str) {
 
 /// `path` relative to `root`, `/`-separated.
 pub fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
+    relative_to_string(path.strip_prefix(root).unwrap_or(path))
+}
+
+/// A relative path with `/` separators.
+pub fn relative_to_string(rel: &Path) -> String {
     let mut out = String::new();
     for (i, part) in rel.components().enumerate() {
         if i > 0 {

@@ -1,0 +1,328 @@
+//! Reading the facts graph resolution needs, and writing resolved edges.
+
+use crate::{Result, Store, StoreError};
+use rusqlite::params;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct FileFact {
+    pub id: i64,
+    pub path: String,
+    pub language: String,
+    pub package: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DefFact {
+    pub id: i64,
+    pub file_id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub qualified_name: String,
+    pub kind: String,
+    pub signature: String,
+    pub start_line: u32,
+    pub end_line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportFact {
+    pub file_id: i64,
+    pub module: String,
+    pub name: Option<String>,
+    pub alias: Option<String>,
+    pub wildcard: bool,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct CallFact {
+    pub file_id: i64,
+    pub caller_id: Option<i64>,
+    pub name: String,
+    pub receiver: Option<String>,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct InheritFact {
+    pub file_id: i64,
+    pub subject_id: Option<i64>,
+    pub subject: String,
+    pub base: String,
+    pub relation: String,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct BindingFact {
+    pub file_id: i64,
+    pub scope_id: Option<i64>,
+    pub name: String,
+    pub type_name: Option<String>,
+    pub value: Option<String>,
+}
+
+/// Everything resolution reads, plus the text of small config files it
+/// needs (`go.mod`).
+#[derive(Debug, Default)]
+pub struct GraphFacts {
+    pub files: Vec<FileFact>,
+    pub defs: Vec<DefFact>,
+    pub imports: Vec<ImportFact>,
+    pub calls: Vec<CallFact>,
+    pub inheritance: Vec<InheritFact>,
+    pub bindings: Vec<BindingFact>,
+    /// Path → text for files named `go.mod`.
+    pub configs: HashMap<String, String>,
+}
+
+/// A graph node as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum NodeRef {
+    File(i64),
+    Def(i64),
+    Ext(i64),
+}
+
+impl NodeRef {
+    fn split(self) -> (&'static str, i64) {
+        match self {
+            NodeRef::File(id) => ("file", id),
+            NodeRef::Def(id) => ("def", id),
+            NodeRef::Ext(id) => ("ext", id),
+        }
+    }
+
+    fn join(kind: &str, id: i64) -> NodeRef {
+        match kind {
+            "file" => NodeRef::File(id),
+            "ext" => NodeRef::Ext(id),
+            _ => NodeRef::Def(id),
+        }
+    }
+}
+
+/// A resolved edge. `file_id` and `line` locate the reference.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EdgeRow {
+    pub kind: String,
+    pub src: NodeRef,
+    pub dst: NodeRef,
+    pub provenance: String,
+    pub file_id: i64,
+    pub line: u32,
+}
+
+/// An edge to an external module, named rather than numbered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExternalEdge {
+    pub src: NodeRef,
+    pub module: String,
+    pub file_id: i64,
+    pub line: u32,
+}
+
+fn collect<T>(
+    store: &Store,
+    sql: &str,
+    f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = store.conn.prepare(sql).map_err(store.err())?;
+    let rows = stmt.query_map([], f).map_err(store.err())?;
+    rows.collect::<rusqlite::Result<_>>().map_err(store.err())
+}
+
+impl Store {
+    /// Loads the facts graph resolution reads.
+    pub fn graph_facts(&self) -> Result<GraphFacts> {
+        let files = collect(self, "SELECT id, path, language, package FROM files", |r| {
+            Ok(FileFact {
+                id: r.get(0)?,
+                path: r.get(1)?,
+                language: r.get(2)?,
+                package: r.get(3)?,
+            })
+        })?;
+        let defs = collect(
+            self,
+            "SELECT id, file_id, parent_id, name, qualified_name, kind, signature, start_line, end_line
+             FROM definitions ORDER BY file_id, start_byte",
+            |r| {
+                Ok(DefFact {
+                    id: r.get(0)?,
+                    file_id: r.get(1)?,
+                    parent_id: r.get(2)?,
+                    name: r.get(3)?,
+                    qualified_name: r.get(4)?,
+                    kind: r.get(5)?,
+                    signature: r.get(6)?,
+                    start_line: r.get(7)?,
+                    end_line: r.get(8)?,
+                })
+            },
+        )?;
+        let imports = collect(
+            self,
+            "SELECT file_id, module, name, alias, wildcard, line FROM imports",
+            |r| {
+                Ok(ImportFact {
+                    file_id: r.get(0)?,
+                    module: r.get(1)?,
+                    name: r.get(2)?,
+                    alias: r.get(3)?,
+                    wildcard: r.get(4)?,
+                    line: r.get(5)?,
+                })
+            },
+        )?;
+        let calls = collect(
+            self,
+            "SELECT file_id, caller_id, name, receiver, line FROM calls",
+            |r| {
+                Ok(CallFact {
+                    file_id: r.get(0)?,
+                    caller_id: r.get(1)?,
+                    name: r.get(2)?,
+                    receiver: r.get(3)?,
+                    line: r.get(4)?,
+                })
+            },
+        )?;
+        let inheritance = collect(
+            self,
+            "SELECT file_id, subject_id, subject, base, relation, line FROM inheritance",
+            |r| {
+                Ok(InheritFact {
+                    file_id: r.get(0)?,
+                    subject_id: r.get(1)?,
+                    subject: r.get(2)?,
+                    base: r.get(3)?,
+                    relation: r.get(4)?,
+                    line: r.get(5)?,
+                })
+            },
+        )?;
+        let bindings = collect(
+            self,
+            "SELECT file_id, scope_id, name, type_name, value FROM bindings",
+            |r| {
+                Ok(BindingFact {
+                    file_id: r.get(0)?,
+                    scope_id: r.get(1)?,
+                    name: r.get(2)?,
+                    type_name: r.get(3)?,
+                    value: r.get(4)?,
+                })
+            },
+        )?;
+        let configs = collect(
+            self,
+            "SELECT f.path, c.text FROM files f JOIN chunks c ON c.file_id = f.id
+             WHERE (f.path = 'go.mod' OR f.path LIKE '%/go.mod') AND c.start_line = 1",
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?
+        .into_iter()
+        .collect();
+        Ok(GraphFacts {
+            files,
+            defs,
+            imports,
+            calls,
+            inheritance,
+            bindings,
+            configs,
+        })
+    }
+
+    /// Replaces the whole resolved graph in one transaction.
+    pub fn replace_graph(&mut self, edges: &[EdgeRow], externals: &[ExternalEdge]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute_batch("DELETE FROM edges; DELETE FROM externals;")
+            .map_err(err)?;
+        {
+            let mut ext_ids: HashMap<&str, i64> = HashMap::new();
+            let mut insert_ext = tx
+                .prepare("INSERT INTO externals (name) VALUES (?1)")
+                .map_err(err)?;
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO edges (kind, src_type, src_id, dst_type, dst_id, provenance, file_id, line)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                )
+                .map_err(err)?;
+            for e in edges {
+                let (st, si) = e.src.split();
+                let (dt, di) = e.dst.split();
+                insert
+                    .execute(params![
+                        e.kind,
+                        st,
+                        si,
+                        dt,
+                        di,
+                        e.provenance,
+                        e.file_id,
+                        e.line
+                    ])
+                    .map_err(err)?;
+            }
+            for x in externals {
+                let id = match ext_ids.get(x.module.as_str()) {
+                    Some(&id) => id,
+                    None => {
+                        insert_ext.execute([&x.module]).map_err(err)?;
+                        let id = tx.last_insert_rowid();
+                        ext_ids.insert(&x.module, id);
+                        id
+                    }
+                };
+                let (st, si) = x.src.split();
+                insert
+                    .execute(params![
+                        "imports", st, si, "ext", id, "resolved", x.file_id, x.line
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(())
+    }
+
+    /// Every stored edge.
+    pub fn edges(&self) -> Result<Vec<EdgeRow>> {
+        collect(
+            self,
+            "SELECT kind, src_type, src_id, dst_type, dst_id, provenance, file_id, line FROM edges",
+            |r| {
+                Ok(EdgeRow {
+                    kind: r.get(0)?,
+                    src: NodeRef::join(&r.get::<_, String>(1)?, r.get(2)?),
+                    dst: NodeRef::join(&r.get::<_, String>(3)?, r.get(4)?),
+                    provenance: r.get(5)?,
+                    file_id: r.get(6)?,
+                    line: r.get(7)?,
+                })
+            },
+        )
+    }
+
+    /// External module names by id.
+    pub fn externals(&self) -> Result<HashMap<i64, String>> {
+        Ok(collect(self, "SELECT id, name FROM externals", |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .into_iter()
+        .collect())
+    }
+}
