@@ -121,3 +121,95 @@
     (string_literal)
     (system_lib_string)
   ] @import.module) @import
+
+; Bindings (receiver types): variables, parameters and struct fields whose
+; type is a tagged type or a typedef name. The type captured is the tag's
+; name (`store` for `struct store *s`); pointers are looked through.
+; Primitive types are not captured.
+
+; Parameters of function definitions (not of prototypes or function pointer
+; types): `struct store *s`, `strbuf_t sb`, `struct entry **e`.
+(function_definition
+  declarator: [
+    (function_declarator
+      parameters: (parameter_list
+        (parameter_declaration
+          type: [
+            (struct_specifier name: (type_identifier) @binding.type)
+            (union_specifier name: (type_identifier) @binding.type)
+            (type_identifier) @binding.type
+          ]
+          declarator: [
+            (identifier) @binding.name
+            (pointer_declarator declarator: (identifier) @binding.name)
+            (pointer_declarator
+              declarator: (pointer_declarator declarator: (identifier) @binding.name))
+          ]) @binding))
+    (_
+      (function_declarator
+        parameters: (parameter_list
+          (parameter_declaration
+            type: [
+              (struct_specifier name: (type_identifier) @binding.type)
+              (union_specifier name: (type_identifier) @binding.type)
+              (type_identifier) @binding.type
+            ]
+            declarator: [
+              (identifier) @binding.name
+              (pointer_declarator declarator: (identifier) @binding.name)
+              (pointer_declarator
+                declarator: (pointer_declarator declarator: (identifier) @binding.name))
+            ]) @binding)))
+    (_
+      (_
+        (function_declarator
+          parameters: (parameter_list
+            (parameter_declaration
+              type: [
+                (struct_specifier name: (type_identifier) @binding.type)
+                (union_specifier name: (type_identifier) @binding.type)
+                (type_identifier) @binding.type
+              ]
+              declarator: [
+                (identifier) @binding.name
+                (pointer_declarator declarator: (identifier) @binding.name)
+                (pointer_declarator
+                  declarator: (pointer_declarator declarator: (identifier) @binding.name))
+              ]) @binding))))
+  ])
+
+; Variables: `struct store *s = store_mem_new(64);`, `struct strbuf line;`,
+; `strbuf_t sb = STRBUF_INIT;` (locals, and globals at file scope).
+(declaration
+  type: [
+    (struct_specifier name: (type_identifier) @binding.type)
+    (union_specifier name: (type_identifier) @binding.type)
+    (type_identifier) @binding.type
+  ]
+  declarator: [
+    (identifier) @binding.name
+    (pointer_declarator declarator: (identifier) @binding.name)
+    (pointer_declarator
+      declarator: (pointer_declarator declarator: (identifier) @binding.name))
+    (init_declarator
+      declarator: [
+        (identifier) @binding.name
+        (pointer_declarator declarator: (identifier) @binding.name)
+        (pointer_declarator
+          declarator: (pointer_declarator declarator: (identifier) @binding.name))
+      ])
+  ]) @binding
+
+; Struct and union fields: `const struct store_ops *ops;` (scope: the struct).
+(field_declaration
+  type: [
+    (struct_specifier name: (type_identifier) @binding.type)
+    (union_specifier name: (type_identifier) @binding.type)
+    (type_identifier) @binding.type
+  ]
+  declarator: [
+    (field_identifier) @binding.name
+    (pointer_declarator declarator: (field_identifier) @binding.name)
+    (pointer_declarator
+      declarator: (pointer_declarator declarator: (field_identifier) @binding.name))
+  ]) @binding

@@ -281,3 +281,186 @@
         (parameter_declaration
           type: (type_identifier)
           !declarator)))) @reference.call)
+
+; Bindings (receiver types), on top of the C ones (tagged types and typedef
+; names through pointers). Types as written: `User`, `util::Cache<K, V>`
+; (the resolver drops template arguments), and for `std::shared_ptr<User>`
+; / `std::unique_ptr<User>` the pointee `User`.
+
+; Parameters of function definitions: `const User &u`, `UserRepository *repo`,
+; `util::Cache<int, V> &c`, `std::shared_ptr<User> user`, `int n = 0`.
+(function_definition
+  declarator: [
+    (function_declarator
+      parameters: (parameter_list
+        [
+          (parameter_declaration
+            type: [(type_identifier) (qualified_identifier) (template_type)] @binding.type
+            declarator: [
+              (identifier) @binding.name
+              (pointer_declarator declarator: (identifier) @binding.name)
+              (reference_declarator (identifier) @binding.name)
+            ])
+          (optional_parameter_declaration
+            type: [(type_identifier) (qualified_identifier) (template_type)] @binding.type
+            declarator: [
+              (identifier) @binding.name
+              (pointer_declarator declarator: (identifier) @binding.name)
+              (reference_declarator (identifier) @binding.name)
+            ])
+        ] @binding))
+    (_
+      (function_declarator
+        parameters: (parameter_list
+          [
+            (parameter_declaration
+              type: [(type_identifier) (qualified_identifier) (template_type)] @binding.type
+              declarator: [
+                (identifier) @binding.name
+                (pointer_declarator declarator: (identifier) @binding.name)
+                (reference_declarator (identifier) @binding.name)
+              ])
+            (optional_parameter_declaration
+              type: [(type_identifier) (qualified_identifier) (template_type)] @binding.type
+              declarator: [
+                (identifier) @binding.name
+                (pointer_declarator declarator: (identifier) @binding.name)
+                (reference_declarator (identifier) @binding.name)
+              ])
+          ] @binding)))
+  ])
+
+; Smart-pointer parameters and locals: `std::shared_ptr<User> user` types
+; `user` as `User`.
+(function_definition
+  declarator: [
+    (function_declarator
+      parameters: (parameter_list
+        (parameter_declaration
+          type: (qualified_identifier
+            scope: (namespace_identifier) @_std
+            name: (template_type
+              name: (type_identifier) @_ptr
+              arguments: (template_argument_list
+                .
+                (type_descriptor type: (_) @binding.type))))
+          declarator: [
+            (identifier) @binding.name
+            (reference_declarator (identifier) @binding.name)
+          ]) @binding))
+    (_
+      (function_declarator
+        parameters: (parameter_list
+          (parameter_declaration
+            type: (qualified_identifier
+              scope: (namespace_identifier) @_std
+              name: (template_type
+                name: (type_identifier) @_ptr
+                arguments: (template_argument_list
+                  .
+                  (type_descriptor type: (_) @binding.type))))
+            declarator: [
+              (identifier) @binding.name
+              (reference_declarator (identifier) @binding.name)
+            ]) @binding)))
+  ]
+  (#eq? @_std "std")
+  (#any-of? @_ptr "shared_ptr" "unique_ptr"))
+
+(declaration
+  type: (qualified_identifier
+    scope: (namespace_identifier) @_std
+    name: (template_type
+      name: (type_identifier) @_ptr
+      arguments: (template_argument_list
+        .
+        (type_descriptor type: (_) @binding.type))))
+  declarator: [
+    (identifier) @binding.name
+    (init_declarator declarator: (identifier) @binding.name)
+  ]
+  (#eq? @_std "std")
+  (#any-of? @_ptr "shared_ptr" "unique_ptr")) @binding
+
+; Variables of a named C++ type: `User u{...};`, `User *guest = new User(...)`,
+; `util::Cache<std::string, int> hits(16);`, `const User &r = u;`.
+(declaration
+  type: [(qualified_identifier) (template_type)] @binding.type
+  declarator: [
+    (identifier) @binding.name
+    (pointer_declarator declarator: (identifier) @binding.name)
+    (init_declarator
+      declarator: [
+        (identifier) @binding.name
+        (pointer_declarator declarator: (identifier) @binding.name)
+        (reference_declarator (identifier) @binding.name)
+      ])
+  ]) @binding
+
+(declaration
+  type: (type_identifier) @binding.type
+  declarator: (init_declarator
+    declarator: (reference_declarator (identifier) @binding.name))) @binding
+
+; `UserService svc(repo);` (parsed as a function declaration; see the
+; construction call above).
+(compound_statement
+  (declaration
+    type: [(type_identifier) (qualified_identifier) (template_type)] @binding.type
+    declarator: (function_declarator
+      declarator: (identifier) @binding.name
+      parameters: (parameter_list
+        .
+        (parameter_declaration
+          type: (type_identifier)
+          !declarator))) @binding))
+
+; `auto u = new User(...)`, `auto *p = new ns::X()`,
+; `auto u = std::make_shared<User>(...)` / `std::make_unique<User>(...)`.
+(declaration
+  type: (placeholder_type_specifier)
+  declarator: (init_declarator
+    declarator: [
+      (identifier) @binding.name
+      (pointer_declarator declarator: (identifier) @binding.name)
+    ]
+    value: (new_expression
+      type: [(type_identifier) (qualified_identifier) (template_type)] @binding.type))) @binding
+
+(declaration
+  type: (placeholder_type_specifier)
+  declarator: (init_declarator
+    declarator: (identifier) @binding.name
+    value: (call_expression
+      function: (qualified_identifier
+        scope: (namespace_identifier) @_std
+        name: (template_function
+          name: (identifier) @_make
+          arguments: (template_argument_list
+            .
+            (type_descriptor type: (_) @binding.type))))))
+  (#eq? @_std "std")
+  (#any-of? @_make "make_shared" "make_unique")) @binding
+
+; Class and struct fields: `UserRepository &repo_;`, `Repo *repo_;`,
+; `util::Cache<int, V> cache_;`, `std::unique_ptr<Repo> repo_;` (scope: the
+; class, so `repo_.save()` and `this->repo_->save()` resolve in its methods).
+(field_declaration
+  type: [(type_identifier) (qualified_identifier) (template_type)] @binding.type
+  declarator: [
+    (field_identifier) @binding.name
+    (pointer_declarator declarator: (field_identifier) @binding.name)
+    (reference_declarator (field_identifier) @binding.name)
+  ]) @binding
+
+(field_declaration
+  type: (qualified_identifier
+    scope: (namespace_identifier) @_std
+    name: (template_type
+      name: (type_identifier) @_ptr
+      arguments: (template_argument_list
+        .
+        (type_descriptor type: (_) @binding.type))))
+  declarator: (field_identifier) @binding.name
+  (#eq? @_std "std")
+  (#any-of? @_ptr "shared_ptr" "unique_ptr")) @binding

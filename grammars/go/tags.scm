@@ -182,3 +182,79 @@
     (interpreted_string_literal (interpreted_string_literal_content) @import.module)
     (raw_string_literal (raw_string_literal_content) @import.module)
   ]) @import
+
+; Bindings: names whose type is cheap to know, for resolving receivers. Type
+; text is as written (`*Store`, `st.Repository`, `Box[T]`); the resolver
+; strips `*` and type arguments and resolves `pkg.Type` through the import.
+; Slices, maps, channels and function types bind nothing.
+
+; Parameters and method receivers: `func f(s *Store)`, `func (s *UserService) M()`
+; (the receiver is inside the method, so it binds there). `a, b T` binds both.
+((parameter_declaration
+  name: (identifier) @binding.name
+  type: [
+    (type_identifier)
+    (qualified_type)
+    (generic_type)
+    (pointer_type [(type_identifier) (qualified_type) (generic_type)])
+  ] @binding.type) @binding
+ (#not-match? @binding.type "^(bool|byte|complex64|complex128|error|float32|float64|int|int8|int16|int32|int64|rune|string|uint|uint8|uint16|uint32|uint64|uintptr|any|comparable)$")
+ (#not-eq? @binding.name "_"))
+
+; `var x T`, `var x T = ...`.
+((var_spec
+  name: (identifier) @binding.name
+  type: [
+    (type_identifier)
+    (qualified_type)
+    (generic_type)
+    (pointer_type [(type_identifier) (qualified_type) (generic_type)])
+  ] @binding.type) @binding
+ (#not-match? @binding.type "^(bool|byte|complex64|complex128|error|float32|float64|int|int8|int16|int32|int64|rune|string|uint|uint8|uint16|uint32|uint64|uintptr|any|comparable)$")
+ (#not-eq? @binding.name "_"))
+
+; `var x = T{...}`, `var x = &T{...}` (a single name and value).
+(var_spec
+  !type
+  .
+  name: (identifier) @binding.name
+  .
+  value: (expression_list
+    .
+    [
+      (composite_literal
+        type: [(type_identifier) (qualified_type) (generic_type)] @binding.type)
+      (unary_expression
+        operator: "&"
+        operand: (composite_literal
+          type: [(type_identifier) (qualified_type) (generic_type)] @binding.type))
+    ]
+    .)) @binding
+
+; `x := T{...}`, `x := &T{...}`, `x := pkg.T{...}` (a single name and value).
+(short_var_declaration
+  left: (expression_list . (identifier) @binding.name .)
+  right: (expression_list
+    .
+    [
+      (composite_literal
+        type: [(type_identifier) (qualified_type) (generic_type)] @binding.type)
+      (unary_expression
+        operator: "&"
+        operand: (composite_literal
+          type: [(type_identifier) (qualified_type) (generic_type)] @binding.type))
+    ]
+    .)) @binding
+
+; Struct fields `repo store.Store`: the binding's scope is the struct type
+; definition. Embedded fields (no name) are inheritance, above.
+((field_declaration
+  name: (field_identifier) @binding.name
+  type: [
+    (type_identifier)
+    (qualified_type)
+    (generic_type)
+    (pointer_type [(type_identifier) (qualified_type) (generic_type)])
+  ] @binding.type) @binding
+ (#not-match? @binding.type "^(bool|byte|complex64|complex128|error|float32|float64|int|int8|int16|int32|int64|rune|string|uint|uint8|uint16|uint32|uint64|uintptr|any|comparable)$")
+ (#not-eq? @binding.name "_"))

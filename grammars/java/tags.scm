@@ -123,3 +123,89 @@
 (import_declaration
   (identifier) @import.name
   .) @import
+
+; Bindings: names whose type is cheap to know, for resolving receivers. The
+; type is the declared one, without type arguments (`List<User> xs` -> `List`)
+; or a qualifier's own name (`a.b.Foo`); array and primitive types bind
+; nothing.
+
+; Local variables `Foo x = ...;`, `List<User> xs;` (not `var`, below).
+(local_variable_declaration
+  type: [
+    (type_identifier)
+    (scoped_type_identifier)
+  ] @binding.type
+  declarator: (variable_declarator name: (identifier) @binding.name)
+  (#not-eq? @binding.type "var")) @binding
+
+(local_variable_declaration
+  type: (generic_type . [(type_identifier) (scoped_type_identifier)] @binding.type)
+  declarator: (variable_declarator name: (identifier) @binding.name)) @binding
+
+; `var x = new Foo(...)`, `var xs = new ArrayList<User>()`.
+(local_variable_declaration
+  type: (type_identifier) @_var
+  declarator: (variable_declarator
+    name: (identifier) @binding.name
+    value: (object_creation_expression
+      type: [
+        (type_identifier) @binding.type
+        (scoped_type_identifier) @binding.type
+        (generic_type . [(type_identifier) (scoped_type_identifier)] @binding.type)
+      ]))
+  (#eq? @_var "var")) @binding
+
+; Fields: `private final UserRepository repo;` — the binding's scope is the
+; class, so `repo.save()` and `this.repo.save()` resolve in every method.
+(field_declaration
+  type: [
+    (type_identifier)
+    (scoped_type_identifier)
+  ] @binding.type
+  declarator: (variable_declarator name: (identifier) @binding.name)) @binding
+
+(field_declaration
+  type: (generic_type . [(type_identifier) (scoped_type_identifier)] @binding.type)
+  declarator: (variable_declarator name: (identifier) @binding.name)) @binding
+
+; Parameters `(User user)`, enhanced-for variables `for (User u : users)`,
+; catch parameters `catch (IOException e)` and type patterns
+; `o instanceof Entity e`.
+([
+  (formal_parameter
+    type: [
+      (type_identifier)
+      (scoped_type_identifier)
+    ] @binding.type
+    name: (identifier) @binding.name)
+  (enhanced_for_statement
+    type: [
+      (type_identifier)
+      (scoped_type_identifier)
+    ] @binding.type
+    name: (identifier) @binding.name)
+  (instanceof_expression
+    right: [
+      (type_identifier)
+      (scoped_type_identifier)
+    ] @binding.type
+    name: (identifier) @binding.name)
+ ] @binding
+ (#not-eq? @binding.type "var"))
+
+[
+  (formal_parameter
+    type: (generic_type . [(type_identifier) (scoped_type_identifier)] @binding.type)
+    name: (identifier) @binding.name)
+  (enhanced_for_statement
+    type: (generic_type . [(type_identifier) (scoped_type_identifier)] @binding.type)
+    name: (identifier) @binding.name)
+] @binding
+
+(catch_formal_parameter
+  (catch_type . [(type_identifier) (scoped_type_identifier)] @binding.type .)
+  name: (identifier) @binding.name) @binding
+
+; `super(...)` in a constructor calls the base class.
+(explicit_constructor_invocation
+  constructor: (super) @name) @reference.call

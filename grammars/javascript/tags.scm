@@ -303,3 +303,6 @@
   property: (property_identifier) @binding.name
   value: (new_expression
     constructor: [(identifier) (member_expression)] @binding.type)) @binding
+
+; `super(...)` in a constructor calls the base class.
+(call_expression function: (super) @name) @reference.call

@@ -142,3 +142,50 @@
 (field_declaration
   name: (field_identifier) @binding.name
   type: (_) @binding.type) @binding
+
+; Type parameters stand for their first bound: `impl<S: Store>`, `struct X<S: Store>`.
+(type_parameter
+  name: (type_identifier) @binding.name
+  bounds: (trait_bounds . [
+    (type_identifier) @binding.type
+    (generic_type type: (type_identifier) @binding.type)
+    (scoped_type_identifier) @binding.type
+  ])) @binding
+
+; Calls inside macro arguments, which tree-sitter keeps as token trees:
+; `assert!(svc.add_user(1))`, `write!(f, "{}", self.name())`, `vec![Foo::new()]`.
+(token_tree
+  [(identifier) (self)] @receiver
+  .
+  "."
+  .
+  (identifier) @name
+  .
+  (token_tree)) @reference.call
+
+(token_tree
+  (identifier) @receiver
+  .
+  "::"
+  .
+  (identifier) @name
+  .
+  (token_tree)) @reference.call
+
+(token_tree
+  (identifier) @name
+  .
+  (token_tree)) @reference.call
+
+; The same bindings with `let mut`.
+(let_declaration
+  pattern: (mut_pattern (identifier) @binding.name)
+  type: (_) @binding.type) @binding
+
+(let_declaration
+  pattern: (mut_pattern (identifier) @binding.name)
+  value: (call_expression function: (scoped_identifier path: (_) @binding.type))) @binding
+
+(let_declaration
+  pattern: (mut_pattern (identifier) @binding.name)
+  value: (struct_expression name: (_) @binding.type)) @binding

@@ -452,3 +452,6 @@
   !type
   value: (new_expression
     constructor: [(identifier) (member_expression)] @binding.type)) @binding
+
+; `super(...)` in a constructor calls the base class.
+(call_expression function: (super) @name) @reference.call

@@ -8,6 +8,10 @@
 //! - `bench-index [NAME...] [--runs N]`: index each corpus N times from scratch
 //!   and once unchanged; report medians of wall time, peak RSS, index size and
 //!   counts, beside `ctags -R` on the same tree.
+//! - `bench-graph [NAME...]`: resolution cost and coverage by provenance,
+//!   `callers` and `map` latency inside the library, and 50 random resolved
+//!   call edges with their source lines for a spot check
+//!   (`.bench/spot-check-NAME.txt`).
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -45,6 +49,17 @@ fn main() -> Result<()> {
             }
             for name in names {
                 bench_index(&name, runs)?;
+            }
+            Ok(())
+        }
+        "bench-graph" => {
+            let names: Vec<String> = if args.len() > 1 {
+                args[1..].to_vec()
+            } else {
+                vec!["jdk".into()]
+            };
+            for name in names {
+                bench_graph(&name)?;
             }
             Ok(())
         }
@@ -376,4 +391,148 @@ fn ctags_kinds(tags: &Path) -> Result<std::collections::BTreeMap<String, u64>> {
         }
     }
     Ok(kinds)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+/// A small deterministic generator (xorshift) for sampling.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn bench_graph(name: &str) -> Result<()> {
+    use codegraph::{Codegraph, IndexOptions, MapOptions, NoProgress, Node};
+    let root = corpus(name)?;
+    let idx = bench_dir().join(format!("index-graph-{name}"));
+    let _ = std::fs::remove_dir_all(&idx);
+    let options = IndexOptions {
+        index_dir: Some(idx.clone()),
+        ..IndexOptions::default()
+    };
+    let mut cg = Codegraph::open(&root, options)?;
+    let started = Instant::now();
+    let report = cg.index(&NoProgress)?;
+    let total = started.elapsed();
+    let graph_report = report.graph.context("the graph was not built")?;
+    let r = &graph_report.resolution;
+    let pct = |n: u64| 100.0 * n as f64 / r.calls.max(1) as f64;
+    println!("== bench-graph {name}: {}", root.display());
+    println!(
+        "index with resolution       {:>8.2} s (resolution {:.2} s)",
+        total.as_secs_f64(),
+        graph_report.elapsed_ms as f64 / 1000.0
+    );
+    println!(
+        "call sites                  {}  resolved {:.1} %  inferred {:.1} %  unresolved {:.1} %",
+        r.calls,
+        pct(r.calls_resolved),
+        pct(r.calls_inferred),
+        pct(r.calls_unresolved)
+    );
+    println!(
+        "imports                     {}  to files {}  external {}",
+        r.imports, r.imports_to_files, r.imports_external
+    );
+    println!(
+        "inheritance                 {}  resolved {}  inferred {}",
+        r.inheritance, r.inheritance_resolved, r.inheritance_inferred
+    );
+
+    let t = Instant::now();
+    let graph = cg.graph()?;
+    println!(
+        "graph load                  {:>8.1} ms ({} nodes)",
+        t.elapsed().as_secs_f64() * 1000.0,
+        graph.node_count()
+    );
+
+    // callers, depth 1, on random definitions.
+    let symbols: Vec<_> = (0..graph.node_count())
+        .map(codegraph::NodeIndex::new)
+        .filter(|&n| matches!(graph.node(n), Node::Symbol(_)))
+        .collect();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut times = Vec::new();
+    for _ in 0..2000 {
+        let n = symbols[(rng.next() % symbols.len() as u64) as usize];
+        let t = Instant::now();
+        let callers = graph.callers(n, 1, false);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(callers);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "callers depth 1 (library)   p50 {:.4} ms  p99 {:.4} ms  (2000 random symbols)",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
+
+    let mut map_times = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let map = cg.map(&MapOptions {
+            budget_tokens: 1024,
+            ..MapOptions::default()
+        })?;
+        map_times.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(map);
+    }
+    map_times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "map --budget-tokens 1024    p50 {:.1} ms  p99 {:.1} ms  (20 runs)",
+        percentile(&map_times, 0.5),
+        percentile(&map_times, 0.99)
+    );
+
+    // 50 random resolved call edges with the call line and the callee's header.
+    let edges: Vec<_> = graph
+        .reference_edges()
+        .into_iter()
+        .filter(|e| e.0 == codegraph::EdgeKind::Calls && e.3 == "resolved")
+        .collect();
+    let mut out = String::new();
+    let mut picked = std::collections::BTreeSet::new();
+    while picked.len() < 50.min(edges.len()) {
+        picked.insert((rng.next() % edges.len() as u64) as usize);
+    }
+    for i in picked {
+        let (_, caller, callee, _) = &edges[i];
+        out.push_str(&format!("{caller}  ->  {callee}\n"));
+        if let Ok(related) = cg.callers(callee, 1, true)
+            && let Some(r) = related.iter().find(|r| &r.symbol == caller)
+        {
+            let text = std::fs::read_to_string(root.join(&r.path)).unwrap_or_default();
+            let line = text
+                .lines()
+                .nth(r.call_line.saturating_sub(1) as usize)
+                .unwrap_or("")
+                .trim();
+            out.push_str(&format!("    call  {}:{}  {line}\n", r.path, r.call_line));
+        }
+        if let Ok(defs) = cg.find_symbol(callee) {
+            for d in defs.iter().take(2) {
+                out.push_str(&format!(
+                    "    def   {}:{}  {}\n",
+                    d.path, d.start_line, d.signature
+                ));
+            }
+        }
+    }
+    let spot = bench_dir().join(format!("spot-check-{name}.txt"));
+    std::fs::write(&spot, out)?;
+    println!("spot check                  {}", spot.display());
+    Ok(())
 }

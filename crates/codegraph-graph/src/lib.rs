@@ -537,6 +537,36 @@ impl Graph {
         &self.g
     }
 
+    /// Reference edges (imports, calls, inherits, implements) as
+    /// `(kind, source, target, provenance)`, where a definition is named by
+    /// its qualified name, a file by its path and an external module as
+    /// `external:NAME`. Sorted; duplicates (overloads) removed.
+    pub fn reference_edges(&self) -> Vec<(EdgeKind, String, String, &'static str)> {
+        let name = |n: NodeIndex| match &self.g[n] {
+            Node::Symbol(s) => s.qualified_name.clone(),
+            Node::File { path, .. } => path.clone(),
+            Node::External { name } => format!("external:{name}"),
+            Node::Directory { path } => format!("{path}/"),
+            Node::Repository => ".".into(),
+        };
+        let mut out: Vec<_> = self
+            .g
+            .edge_references()
+            .filter(|e| !matches!(e.weight().kind, EdgeKind::Contains | EdgeKind::Defines))
+            .map(|e| {
+                (
+                    e.weight().kind,
+                    name(e.source()),
+                    name(e.target()),
+                    provenance(e.weight()),
+                )
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Every edge index of a kind (for tests and statistics).
     pub fn edges_of(&self, kind: EdgeKind) -> Vec<EdgeIndex> {
         self.g

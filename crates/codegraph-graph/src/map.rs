@@ -109,9 +109,10 @@ impl Graph {
                 _ => continue,
             };
             if let (Some(a), Some(b)) = (lift(e.source()), lift(e.target()))
-                && a != b {
-                    *out_links[a].entry(b).or_insert(0.0) += w;
-                }
+                && a != b
+            {
+                *out_links[a].entry(b).or_insert(0.0) += w;
+            }
         }
         let n = files.len();
         let mut personal = vec![0.0; n];
@@ -181,27 +182,25 @@ impl Graph {
             while let Some((n, depth)) = stack.pop() {
                 for e in g.edges(n) {
                     if matches!(e.weight().kind, EdgeKind::Contains | EdgeKind::Defines)
-                        && let Node::Symbol(s) = &g[e.target()] {
-                            let inbound = g
-                                .edges_directed(e.target(), petgraph::Direction::Incoming)
-                                .filter(|r| {
-                                    !matches!(
-                                        r.weight().kind,
-                                        EdgeKind::Contains | EdgeKind::Defines
-                                    )
-                                })
-                                .count();
-                            let type_bonus = if matches!(
-                                s.kind.as_str(),
-                                "class" | "struct" | "interface" | "trait" | "enum"
-                            ) {
-                                1000
-                            } else {
-                                0
-                            };
-                            defs.push((e.target(), depth, (inbound + type_bonus) as u32));
-                            stack.push((e.target(), depth + 1));
-                        }
+                        && let Node::Symbol(s) = &g[e.target()]
+                    {
+                        let inbound = g
+                            .edges_directed(e.target(), petgraph::Direction::Incoming)
+                            .filter(|r| {
+                                !matches!(r.weight().kind, EdgeKind::Contains | EdgeKind::Defines)
+                            })
+                            .count();
+                        let type_bonus = if matches!(
+                            s.kind.as_str(),
+                            "class" | "struct" | "interface" | "trait" | "enum"
+                        ) {
+                            1000
+                        } else {
+                            0
+                        };
+                        defs.push((e.target(), depth, (inbound + type_bonus) as u32));
+                        stack.push((e.target(), depth + 1));
+                    }
                 }
             }
             defs.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.index().cmp(&b.0.index())));

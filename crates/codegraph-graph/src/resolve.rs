@@ -83,6 +83,12 @@ struct Ctx<'a> {
     go_modules: Vec<(String, String)>,
     scopes: Vec<FileScope>,
     bases: HashMap<DefIx, Vec<DefIx>>,
+    /// The base a `super(...)` call reaches: the class it extends.
+    superclass: HashMap<DefIx, DefIx>,
+    /// Imports by file, for following re-exports.
+    imports_of: HashMap<i64, Vec<usize>>,
+    /// Type → bindings made in its methods (`self.x = ...`).
+    type_bindings: HashMap<DefIx, Vec<(DefIx, BindingRef<'a>)>>,
     /// Scope definition → binding name → type text (or `=value`).
     bindings: HashMap<Option<DefIx>, Vec<BindingRef<'a>>>,
     /// File-level bindings (scope: none), per file.
@@ -199,6 +205,9 @@ impl<'a> Ctx<'a> {
             go_modules: Vec::new(),
             scopes: Vec::new(),
             bases: HashMap::new(),
+            superclass: HashMap::new(),
+            imports_of: HashMap::new(),
+            type_bindings: HashMap::new(),
             bindings: HashMap::new(),
             file_bindings: HashMap::new(),
         };
@@ -230,8 +239,15 @@ impl<'a> Ctx<'a> {
                     .or_default()
                     .push(i);
             }
-            if ctx.def_parent[i].is_none() && !is_method {
-                let f = ctx.def_file[i];
+            let f = ctx.def_file[i];
+            // C/C++ namespaces are flattened: `namespace app { class User }`
+            // in an included header is visible as `User` (code using it is
+            // inside the namespace or says `using namespace`).
+            let in_namespace = ctx.def_parent[i].is_some_and(|p| {
+                ctx.def_kind[p] == Some(DefKind::Module)
+                    && ctx.langs[f].is_some_and(|l| l.import_style == ImportStyle::Include)
+            });
+            if (ctx.def_parent[i].is_none() || in_namespace) && !is_method {
                 ctx.top[f].entry(&d.name).or_default().push(i);
             }
         }
@@ -280,6 +296,9 @@ impl<'a> Ctx<'a> {
                 ));
             }
         }
+        for (i, imp) in facts.imports.iter().enumerate() {
+            ctx.imports_of.entry(imp.file_id).or_default().push(i);
+        }
         for b in &facts.bindings {
             let entry = (b.name.as_str(), b.type_name.as_deref(), b.value.as_deref());
             match b.scope_id.and_then(|s| ctx.def_ix.get(&s).copied()) {
@@ -291,6 +310,19 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+        let mut type_bindings: HashMap<DefIx, Vec<(DefIx, BindingRef<'a>)>> = HashMap::new();
+        for (scope, list) in &ctx.bindings {
+            let Some(s) = *scope else { continue };
+            let Some(t) = ctx.enclosing_type(Some(s)) else {
+                continue;
+            };
+            // `self.x = ...` in a method, and TypeScript parameter
+            // properties (`constructor(private repo: Repo)`).
+            for &b in list {
+                type_bindings.entry(t).or_default().push((s, b));
+            }
+        }
+        ctx.type_bindings = type_bindings;
         ctx
     }
 
@@ -480,6 +512,49 @@ impl<'a> Ctx<'a> {
             let Some(lang) = self.lang(f) else { continue };
             total += 1;
             // Java: `import a.b.C` is module a.b + name C; the file is a.b.C's.
+            // Rust: `super::` inside an inline `mod tests { .. }` climbs out of
+            // the inline module first, staying in this file.
+            let adjusted;
+            let imp = if lang.import_style == ImportStyle::Rust && imp.module.starts_with("super") {
+                let depth = facts
+                    .defs
+                    .iter()
+                    .filter(|d| {
+                        d.file_id == imp.file_id
+                            && d.kind == "module"
+                            && d.start_line <= imp.line
+                            && imp.line <= d.end_line
+                    })
+                    .count();
+                let mut rest = imp.module.as_str();
+                let mut climbed = 0;
+                while climbed < depth {
+                    match rest.strip_prefix("super") {
+                        Some(r) => {
+                            rest = r.strip_prefix("::").unwrap_or(r);
+                            climbed += 1;
+                        }
+                        None => break,
+                    }
+                }
+                if climbed > 0 {
+                    adjusted = codegraph_store::ImportFact {
+                        module: if rest.is_empty() {
+                            "self".to_owned()
+                        } else if rest.starts_with("super") {
+                            rest.to_owned()
+                        } else {
+                            format!("self::{rest}")
+                        },
+                        ..imp.clone()
+                    };
+                    &adjusted
+                } else {
+                    imp
+                }
+            } else {
+                imp
+            };
             let (files, symbol_module) = match lang.import_style {
                 ImportStyle::Java => {
                     let full = match &imp.name {
@@ -539,6 +614,13 @@ impl<'a> Ctx<'a> {
                         }
                     }
                     let scope = &mut scopes[f];
+                    if imp.wildcard && imp.alias.is_some() && imp.name.is_none() {
+                        // `import * as ns from './m'`: a namespace, not a wildcard.
+                        scope
+                            .names
+                            .insert(imp.alias.clone().unwrap_or_default(), Binding::Module(fs));
+                        continue;
+                    }
                     if imp.wildcard || lang.import_style == ImportStyle::Include {
                         scope.wildcard.extend(fs.iter().copied());
                         continue;
@@ -565,7 +647,17 @@ impl<'a> Ctx<'a> {
                             Binding::Module(fs)
                         }
                     } else if let Some(name) = &imp.name {
-                        Binding::Symbols(self.exported(&fs, name, 0))
+                        let mut defs = self.exported(&fs, name, 0);
+                        if defs.is_empty() && lang.import_style == ImportStyle::Java {
+                            // `import static a.b.C.m`: a member of the class.
+                            defs = self
+                                .members
+                                .get(imp.module.as_str())
+                                .and_then(|m| m.get(name.as_str()))
+                                .cloned()
+                                .unwrap_or_default();
+                        }
+                        Binding::Symbols(defs)
                     } else {
                         Binding::Module(fs)
                     };
@@ -630,9 +722,9 @@ impl<'a> Ctx<'a> {
             && self
                 .lang(files[0])
                 .is_some_and(|l| l.import_style == ImportStyle::Go)
-            {
-                return pkg.to_owned();
-            }
+        {
+            return pkg.to_owned();
+        }
         module.to_owned()
     }
 
@@ -644,22 +736,23 @@ impl<'a> Ctx<'a> {
             if let Some(defs) = self.top[g].get(name) {
                 out.extend(defs.iter().copied());
             } else if depth < 3 {
-                for imp in self
-                    .facts
-                    .imports
-                    .iter()
-                    .filter(|i| i.file_id == self.facts.files[g].id)
-                {
+                let of_file = self
+                    .imports_of
+                    .get(&self.facts.files[g].id)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                for imp in of_file.iter().map(|&i| &self.facts.imports[i]) {
                     let local = imp.alias.as_deref().or(imp.name.as_deref());
                     if (local == Some(name) || imp.wildcard)
-                        && let Some(targets) = self.import_files(g, &imp.module) {
-                            let wanted = imp
-                                .name
-                                .as_deref()
-                                .filter(|_| !imp.wildcard)
-                                .unwrap_or(name);
-                            out.extend(self.exported(&targets, wanted, depth + 1));
-                        }
+                        && let Some(targets) = self.import_files(g, &imp.module)
+                    {
+                        let wanted = imp
+                            .name
+                            .as_deref()
+                            .filter(|_| !imp.wildcard)
+                            .unwrap_or(name);
+                        out.extend(self.exported(&targets, wanted, depth + 1));
+                    }
                 }
             }
         }
@@ -704,9 +797,9 @@ impl<'a> Ctx<'a> {
                         .by_qname
                         .get(owner)
                         .and_then(|ts| ts.iter().copied().find(|&t| self.is_type(t)))
-                    {
-                        return Some(t);
-                    }
+                {
+                    return Some(t);
+                }
             }
             cur = self.def_parent[d];
         }
@@ -772,12 +865,13 @@ impl<'a> Ctx<'a> {
             }
         }
         if let Some(binding) = self.scopes[f].names.get(name)
-            && let Binding::Symbols(v) = binding {
-                let v = keep(v);
-                if !v.is_empty() {
-                    return v;
-                }
+            && let Binding::Symbols(v) = binding
+        {
+            let v = keep(v);
+            if !v.is_empty() {
+                return v;
             }
+        }
         let mut found = Vec::new();
         for &g in &self.scopes[f].wildcard {
             if let Some(v) = self.top[g].get(name) {
@@ -800,6 +894,23 @@ impl<'a> Ctx<'a> {
         if depth > 3 {
             return None;
         }
+        // `a.b` / `a->b` / `a::b`: the field `b` of `a`'s type.
+        if let Some((base, field)) = var
+            .rsplit_once("->")
+            .or_else(|| var.rsplit_once('.'))
+            .filter(|(b, f)| !b.is_empty() && !f.is_empty() && !f.contains('('))
+        {
+            let base_type = if matches!(base, "self" | "this" | "Self") {
+                self.enclosing_type(caller)
+            } else {
+                self.binding_type(f, caller, base, depth + 1)
+            };
+            if let Some(t) = base_type
+                && let Some(found) = self.field_type(f, t, field, depth)
+            {
+                return Some(found);
+            }
+        }
         let mut scopes: Vec<Option<DefIx>> = Vec::new();
         let mut cur = caller;
         while let Some(d) = cur {
@@ -809,9 +920,10 @@ impl<'a> Ctx<'a> {
         // Fields live on the enclosing type; `self.x` bindings in its methods.
         let owner = self.enclosing_type(caller);
         if let Some(t) = owner
-            && !scopes.contains(&Some(t)) {
-                scopes.push(Some(t));
-            }
+            && !scopes.contains(&Some(t))
+        {
+            scopes.push(Some(t));
+        }
         let field = var
             .strip_prefix("self.")
             .or_else(|| var.strip_prefix("this."))
@@ -833,27 +945,28 @@ impl<'a> Ctx<'a> {
                         return Some(t);
                     }
                 } else if let Some(v) = value
-                    && let Some(t) = self.binding_type(f, scope.or(caller), v, depth + 1) {
-                        return Some(t);
-                    }
+                    && let Some(t) = self.binding_type(f, scope.or(caller), v, depth + 1)
+                {
+                    return Some(t);
+                }
             }
             None
         };
         for scope in &scopes {
             if let Some(list) = self.bindings.get(scope)
-                && let Some(t) = check(list, *scope) {
-                    return Some(t);
-                }
+                && let Some(t) = check(list, *scope)
+            {
+                return Some(t);
+            }
         }
         // `self.x = ...` assigned in any method of the owner type.
-        if let (Some(t), Some(_)) = (owner, field) {
-            for (scope, list) in &self.bindings {
-                if scope.is_some_and(|s| {
-                    self.def_parent[s] == Some(t) || self.enclosing_type(Some(s)) == Some(t)
-                })
-                    && let Some(found) = check(list, *scope) {
-                        return Some(found);
-                    }
+        if let (Some(t), Some(_)) = (owner, field)
+            && let Some(list) = self.type_bindings.get(&t)
+        {
+            for &(scope, binding) in list {
+                if let Some(found) = check(&[binding], Some(scope)) {
+                    return Some(found);
+                }
             }
         }
         self.file_bindings
@@ -861,26 +974,127 @@ impl<'a> Ctx<'a> {
             .and_then(|list| check(list, None))
     }
 
+    /// Whether `var` is declared, in scope at `caller`, with a type that no
+    /// definition in the repository is named after (`std::string`, `Map`).
+    fn declared_external(&self, f: FileIx, caller: Option<DefIx>, var: &str) -> bool {
+        let var = var
+            .strip_prefix("self.")
+            .or_else(|| var.strip_prefix("this."))
+            .or_else(|| var.strip_prefix("this->"))
+            .unwrap_or(var);
+        let external = |list: &[BindingRef<'a>]| {
+            list.iter().any(|b| {
+                b.0 == var
+                    && b.1.is_some_and(|ty| {
+                        let name = last_segment(clean_type(ty));
+                        !name.is_empty()
+                            && !self.scopes[f].names.contains_key(name)
+                            && !self
+                                .by_name
+                                .get(name)
+                                .is_some_and(|ds| ds.iter().any(|&d| self.is_type(d)))
+                    })
+            })
+        };
+        let mut cur = caller;
+        while let Some(d) = cur {
+            if self.bindings.get(&Some(d)).is_some_and(|l| external(l)) {
+                return true;
+            }
+            cur = self.def_parent[d];
+        }
+        if let Some(t) = self.enclosing_type(caller)
+            && self.bindings.get(&Some(t)).is_some_and(|l| external(l))
+        {
+            return true;
+        }
+        self.file_bindings.get(&f).is_some_and(|l| external(l))
+    }
+
     /// A type name as written (`User`, `models.User`, `crate::a::User`).
     fn resolve_type(&self, f: FileIx, caller: Option<DefIx>, ty: &str) -> Option<DefIx> {
-        if ty.is_empty() {
+        self.resolve_type_at(f, caller, ty, 0)
+    }
+
+    /// A type name as written (`User`, `models.User`, `crate::a::User`), or
+    /// a call whose result type its definition's signature states
+    /// (`NewService`, `svc.find`, `Foo::new`).
+    fn resolve_type_at(
+        &self,
+        f: FileIx,
+        caller: Option<DefIx>,
+        ty: &str,
+        depth: usize,
+    ) -> Option<DefIx> {
+        if ty.is_empty() || depth > 3 {
             return None;
         }
         let name = last_segment(ty);
-        if let Some(q) = qualifier(ty)
-            && let Some(Binding::Module(files)) = self.scopes[f].names.get(q) {
-                let found: Vec<DefIx> = files
-                    .iter()
-                    .flat_map(|&g| self.top[g].get(name).cloned().unwrap_or_default())
-                    .filter(|&d| self.is_type(d))
-                    .collect();
-                if found.len() == 1 {
-                    return Some(found[0]);
-                }
+        let qual = qualifier(ty);
+        if let Some(q) = qual
+            && let Some(Binding::Module(files)) = self.scopes[f].names.get(q)
+        {
+            let found: Vec<DefIx> = files
+                .iter()
+                .flat_map(|&g| self.top[g].get(name).cloned().unwrap_or_default())
+                .filter(|&d| self.is_type(d))
+                .collect();
+            if found.len() == 1 {
+                return Some(found[0]);
             }
+        }
         let found = self.lookup(f, caller, name, true);
         if found.len() == 1 {
             return Some(found[0]);
+        }
+        // A type parameter: its bound (`S: Store`).
+        if qual.is_none()
+            && name.chars().next().is_some_and(char::is_uppercase)
+            && let Some(t) = self.binding_type(f, caller, name, depth + 1)
+        {
+            return Some(t);
+        }
+        // A call: the callee's declared return type.
+        // Only a proved callee types a value: an inferred one would turn into
+        // "resolved" edges downstream.
+        let (callees, provenance) = self.resolve_call_at(f, caller, name, qual, depth + 1)?;
+        if provenance != RESOLVED {
+            return None;
+        }
+        let callee = *callees.first()?;
+        if self.is_type(callee) {
+            return Some(callee);
+        }
+        let d = &self.facts.defs[callee];
+        let ret = return_type(&d.signature, &d.name)?;
+        let ret = clean_type(ret);
+        if ret.is_empty() || ret == "Self" || ret == "self" {
+            return self.enclosing_type(Some(callee));
+        }
+        self.resolve_type_at(
+            self.def_file[callee],
+            self.def_parent[callee],
+            ret,
+            depth + 1,
+        )
+    }
+
+    /// The type of a receiver chain's field: `a.b` where `a` has type T and T
+    /// declares field `b` with a type.
+    fn field_type(&self, f: FileIx, t: DefIx, field: &str, depth: usize) -> Option<DefIx> {
+        let list = self.bindings.get(&Some(t))?;
+        for &(name, ty, value) in list.iter().rev() {
+            if name != field && name.strip_prefix("self.") != Some(field) {
+                continue;
+            }
+            if let Some(ty) = ty {
+                let tf = self.def_file[t];
+                if let Some(found) = self.resolve_type_at(tf, Some(t), clean_type(ty), depth + 1) {
+                    return Some(found);
+                }
+            } else if let Some(v) = value {
+                return self.binding_type(f, Some(t), v, depth + 1);
+            }
         }
         None
     }
@@ -893,6 +1107,27 @@ impl<'a> Ctx<'a> {
             .filter(|&d| self.is_callable_target(d))
             .filter(|&d| !methods_only || self.def_kind[d] == Some(DefKind::Method))
             .collect();
+        // A class and its constructors (`User`, `User.User`) are one target:
+        // the class.
+        let types: Vec<DefIx> = candidates
+            .iter()
+            .copied()
+            .filter(|&d| self.is_type(d))
+            .collect();
+        let candidates = if types.len() == 1 {
+            let t = &self.facts.defs[types[0]].qualified_name;
+            let ctor = |d: DefIx| {
+                let q = &self.facts.defs[d].qualified_name;
+                q.len() > t.len() && q.starts_with(t.as_str()) && self.facts.defs[d].name == name
+            };
+            if candidates.iter().all(|&d| d == types[0] || ctor(d)) {
+                types
+            } else {
+                candidates
+            }
+        } else {
+            candidates
+        };
         let first = candidates.first()?;
         let q = &self.facts.defs[*first].qualified_name;
         // Overloads share one qualified name: one symbol.
@@ -909,19 +1144,47 @@ impl<'a> Ctx<'a> {
         name: &str,
         receiver: Option<&str>,
     ) -> Option<(Vec<DefIx>, &'static str)> {
+        self.resolve_call_at(f, caller, name, receiver, 0)
+    }
+
+    fn resolve_call_at(
+        &self,
+        f: FileIx,
+        caller: Option<DefIx>,
+        name: &str,
+        receiver: Option<&str>,
+        depth: usize,
+    ) -> Option<(Vec<DefIx>, &'static str)> {
+        if depth > 4 {
+            return None;
+        }
         let ok = |v: Vec<DefIx>| (!v.is_empty()).then_some((v, RESOLVED));
         match receiver.map(str::trim) {
             None | Some("") => {
+                if name == "super" {
+                    // `super(...)` in a constructor: the base class.
+                    let t = self.enclosing_type(caller)?;
+                    return ok(self
+                        .superclass
+                        .get(&t)
+                        .map(|&b| vec![b])
+                        .unwrap_or_default());
+                }
                 if let Some(r) = ok(self.lookup(f, caller, name, false)) {
                     return Some(r);
                 }
                 self.unique(name, false).map(|v| (v, INFERRED))
             }
             Some(r) => {
+                if r.ends_with(".class") {
+                    // A Java class literal: a method of `Class`, outside the repository.
+                    return None;
+                }
                 if matches!(r, "self" | "this" | "Self" | "cls" | "$this") {
-                    let t = self.enclosing_type(caller)?;
-                    return ok(self.member(t, name, 0))
-                        .or_else(|| self.unique(name, true).map(|v| (v, INFERRED)));
+                    let found = self
+                        .enclosing_type(caller)
+                        .and_then(|t| ok(self.member(t, name, 0)));
+                    return found.or_else(|| self.unique(name, true).map(|v| (v, INFERRED)));
                 }
                 if r == "super" || r.starts_with("super(") {
                     let t = self.enclosing_type(caller)?;
@@ -934,10 +1197,24 @@ impl<'a> Ctx<'a> {
                         .collect();
                     return ok(found);
                 }
-                if let Some(t) = self.binding_type(f, caller, r, 0)
-                    && let Some(found) = ok(self.member(t, name, 0)) {
-                        return Some(found);
-                    }
+                let receiver_type = self.binding_type(f, caller, r, depth);
+                if let Some(t) = receiver_type
+                    && let Some(found) = ok(self.member(t, name, 0))
+                {
+                    return Some(found);
+                }
+                // A receiver declared with a type the repository does not
+                // define (`std::string`, `Map`): its methods are not ours.
+                if receiver_type.is_none() && self.declared_external(f, caller, r) {
+                    return None;
+                }
+                // The receiver is a call: `repo.find(id).orElseThrow()`.
+                if let Some(callee) = call_callee(r)
+                    && let Some(t) = self.resolve_type_at(f, caller, callee, depth + 1)
+                    && let Some(found) = ok(self.member(t, name, 0))
+                {
+                    return Some(found);
+                }
                 if let Some(Binding::Module(files)) = self.scopes[f].names.get(r) {
                     let found: Vec<DefIx> = files
                         .iter()
@@ -950,18 +1227,98 @@ impl<'a> Ctx<'a> {
                 // Rust paths and fully qualified names: `crate::a::f`, `a::b::Type::new`.
                 let sep = self.sep(f);
                 if let Some(found) = self.by_qname.get(format!("{r}{sep}{name}").as_str())
-                    && let Some(found) = ok(found.clone()) {
-                        return Some(found);
-                    }
+                    && let Some(found) = ok(found.clone())
+                {
+                    return Some(found);
+                }
                 // A type: `Type::new()`, `Class.method()`, `Util.format()`.
-                if let Some(t) = self.resolve_type(f, caller, clean_type(r))
-                    && let Some(found) = ok(self.member(t, name, 0)) {
-                        return Some(found);
-                    }
+                if let Some(t) = self.resolve_type_at(f, caller, clean_type(r), depth + 1)
+                    && let Some(found) = ok(self.member(t, name, 0))
+                {
+                    return Some(found);
+                }
                 self.unique(name, true).map(|v| (v, INFERRED))
             }
         }
     }
+}
+
+/// `a.b.find(x, y)` → `a.b.find`; `None` when the text is not a call.
+fn call_callee(text: &str) -> Option<&str> {
+    let text = text.trim();
+    if !text.ends_with(')') {
+        return None;
+    }
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth -= 1;
+                if depth == 0 {
+                    let callee = text[..i].trim_end();
+                    let callee = callee.strip_suffix('!').unwrap_or(callee);
+                    let callee = callee.strip_prefix("new ").unwrap_or(callee).trim();
+                    return (!callee.is_empty()).then_some(callee);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The return type a signature states: `-> T` (Rust, Python), `): T`
+/// (TypeScript), `func f(..) T` (Go), or the word before the name (Java, C,
+/// C++).
+fn return_type<'s>(signature: &'s str, name: &str) -> Option<&'s str> {
+    if let Some((_, ret)) = signature.rsplit_once("->") {
+        let ret = ret.trim().trim_end_matches(':').trim();
+        let ret = ret.split(" where ").next().unwrap_or(ret);
+        return (!ret.is_empty()).then_some(ret);
+    }
+    let open = signature.find(&format!("{name}("))? + name.len();
+    let before = signature[..open - name.len()].trim_end();
+    let mut depth = 0i32;
+    let mut close = None;
+    for (i, c) in signature[open..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(open + i + 1);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let after = signature[close?..].trim();
+    if let Some(ts) = after.strip_prefix(':') {
+        let ts = ts.trim().trim_end_matches('{').trim();
+        return (!ts.is_empty()).then_some(ts);
+    }
+    if before.starts_with("func") {
+        let go = after
+            .trim_start_matches('(')
+            .split([',', ')', '{'])
+            .next()?
+            .trim();
+        return (!go.is_empty()).then_some(go);
+    }
+    // Java / C / C++: the last word before the name.
+    let word = before
+        .rsplit([' ', '\t'])
+        .next()?
+        .trim_end_matches(['*', '&']);
+    let word = word.rsplit("::").next().unwrap_or(word);
+    (!word.is_empty()
+        && !matches!(
+            word,
+            "void" | "public" | "private" | "protected" | "static" | "def" | "fn" | "function"
+        ))
+    .then_some(word)
 }
 
 /// `a/./b/../c` → `a/c`.
@@ -1001,6 +1358,7 @@ pub fn resolve(facts: &GraphFacts, registry: &Registry) -> Resolution {
 
     // Inheritance first: member lookups climb base classes.
     let mut bases: HashMap<DefIx, Vec<DefIx>> = HashMap::new();
+    let mut superclass: HashMap<DefIx, DefIx> = HashMap::new();
     for h in &facts.inheritance {
         let Some(&f) = ctx.file_ix.get(&h.file_id) else {
             continue;
@@ -1038,6 +1396,9 @@ pub fn resolve(facts: &GraphFacts, registry: &Registry) -> Resolution {
                 continue;
             }
             bases.entry(subject).or_default().push(t);
+            if h.relation != "implements" && ctx.def_kind[t] != Some(DefKind::Interface) {
+                superclass.entry(subject).or_insert(t);
+            }
             let kind = if h.relation == "implements" {
                 "implements"
             } else {
@@ -1054,6 +1415,7 @@ pub fn resolve(facts: &GraphFacts, registry: &Registry) -> Resolution {
         }
     }
     ctx.bases = bases;
+    ctx.superclass = superclass;
 
     let mut seen: HashSet<(NodeRef, NodeRef)> = HashSet::new();
     for c in &facts.calls {
@@ -1103,6 +1465,41 @@ pub fn resolve(facts: &GraphFacts, registry: &Registry) -> Resolution {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn return_types_from_signatures() {
+        assert_eq!(
+            return_type("pub fn new(store: S) -> Self", "new"),
+            Some("Self")
+        );
+        assert_eq!(
+            return_type("def get(self, id) -> t.Optional[User]:", "get"),
+            Some("t.Optional[User]")
+        );
+        assert_eq!(
+            return_type(
+                "func NewUserService(r store.Store) *UserService",
+                "NewUserService"
+            ),
+            Some("*UserService")
+        );
+        assert_eq!(
+            return_type("func (s *S) Find(id int) (*User, error)", "Find"),
+            Some("*User")
+        );
+        assert_eq!(
+            return_type("public User addUser(long id, String name)", "addUser"),
+            Some("User")
+        );
+        assert_eq!(
+            return_type("findUser(id: number): User | undefined", "findUser"),
+            Some("User | undefined")
+        );
+        assert_eq!(return_type("public void log(String m)", "log"), None);
+        assert_eq!(call_callee("repo.findById(id)"), Some("repo.findById"));
+        assert_eq!(call_callee("a.b(c(d))"), Some("a.b"));
+        assert_eq!(call_callee("repo"), None);
+    }
 
     #[test]
     fn cleans_types() {

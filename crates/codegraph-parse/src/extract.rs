@@ -9,7 +9,7 @@ use codegraph_core::{
 };
 use codegraph_lang::{Language, Role};
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, QueryCursor};
 
@@ -85,7 +85,7 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
     let mut seen_defs: HashSet<(usize, u8)> = HashSet::new();
     let mut calls: Vec<RawCall> = Vec::new();
     let mut inherits: Vec<RawInherit> = Vec::new();
-    let mut seen_calls: HashSet<(usize, usize)> = HashSet::new();
+    let mut seen_calls: HashMap<usize, usize> = HashMap::new();
     let mut bindings: Vec<(u32, Binding)> = Vec::new();
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&tags.query, root, bytes);
@@ -171,9 +171,18 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
             }
             Role::Call => {
                 let Some(name_node) = name else { continue };
-                if !seen_calls.insert((node.id(), name_node.id())) {
+                // One call per callee name node; a later match that knows the
+                // receiver (or spans less) refines an earlier one.
+                if let Some(&i) = seen_calls.get(&name_node.id()) {
+                    let existing: &mut RawCall = &mut calls[i];
+                    if existing.call.receiver.is_none()
+                        && let Some(r) = receiver
+                    {
+                        existing.call.receiver = Some(squash(node_text(r), 120));
+                    }
                     continue;
                 }
+                seen_calls.insert(name_node.id(), calls.len());
                 let pos = name_node.start_position();
                 calls.push(RawCall {
                     call: Call {

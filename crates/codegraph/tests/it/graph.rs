@@ -1,0 +1,303 @@
+//! Graph quality on hand-labelled fixtures, and incremental equivalence.
+//!
+//! Each `fixtures/<lang>/graph.expected` lists, one per line, the edges a
+//! reader of the code finds:
+//!
+//! ```text
+//! calls   CALLER -> CALLEE        (qualified names; a file path for top-level code)
+//! imports FILE -> FILE
+//! inherits SUBTYPE -> BASE        (also for implements)
+//! ```
+//!
+//! Files named `broken.*` exist to test parse recovery; edges from or to
+//! them are not scored (a reader and tree-sitter disagree on where the broken
+//! definition ends).
+
+use super::*;
+use codegraph::EdgeKind;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+type EdgeSet = BTreeSet<(String, String, String)>;
+
+fn expected(lang: &str) -> Option<EdgeSet> {
+    let text = std::fs::read_to_string(fixtures().join(lang).join("graph.expected")).ok()?;
+    let mut out = BTreeSet::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        if line.to_lowercase().contains("broken") {
+            continue;
+        }
+        let (kind, rest) = line
+            .split_once(char::is_whitespace)
+            .unwrap_or_else(|| panic!("bad line: {line}"));
+        let (a, b) = rest
+            .split_once("->")
+            .unwrap_or_else(|| panic!("bad line: {line}"));
+        let kind = if kind == "implements" {
+            "inherits"
+        } else {
+            kind
+        };
+        out.insert((kind.to_owned(), a.trim().to_owned(), b.trim().to_owned()));
+    }
+    Some(out)
+}
+
+/// Edges codegraph finds on a fixture: (kind, src, dst) → provenance.
+fn found(lang: &str) -> Vec<(String, String, String, &'static str)> {
+    let idx = tempfile::tempdir().unwrap();
+    let mut cg = open(&fixtures().join(lang), idx.path());
+    cg.index(&codegraph::NoProgress).unwrap();
+    cg.graph()
+        .unwrap()
+        .reference_edges()
+        .into_iter()
+        .filter(|(_, src, dst, _)| {
+            !dst.starts_with("external:")
+                && !src.to_lowercase().contains("broken")
+                && !dst.to_lowercase().contains("broken")
+        })
+        .map(|(kind, a, b, p)| {
+            let kind = match kind {
+                EdgeKind::Implements | EdgeKind::Inherits => "inherits",
+                k => k.as_str(),
+            };
+            (kind.to_owned(), a, b, p)
+        })
+        .collect()
+}
+
+struct Score {
+    lang: String,
+    resolved: usize,
+    resolved_right: usize,
+    inferred: usize,
+    inferred_right: usize,
+    truth: usize,
+    found_right: usize,
+}
+
+fn score(lang: &str, kind: &str) -> Option<(Score, Vec<String>)> {
+    let truth: EdgeSet = expected(lang)?
+        .into_iter()
+        .filter(|e| e.0 == kind)
+        .collect();
+    let edges: Vec<_> = found(lang).into_iter().filter(|e| e.0 == kind).collect();
+    let mut s = Score {
+        lang: lang.into(),
+        resolved: 0,
+        resolved_right: 0,
+        inferred: 0,
+        inferred_right: 0,
+        truth: truth.len(),
+        found_right: 0,
+    };
+    let mut wrong = Vec::new();
+    let mut hit: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for (k, a, b, p) in edges {
+        let key = (k, a, b);
+        let right = truth.contains(&key);
+        if p == "resolved" {
+            s.resolved += 1;
+            s.resolved_right += usize::from(right);
+            if !right {
+                wrong.push(format!(
+                    "{} {} -> {} (resolved, not in truth)",
+                    key.0, key.1, key.2
+                ));
+            }
+        } else {
+            s.inferred += 1;
+            s.inferred_right += usize::from(right);
+        }
+        if right {
+            hit.insert(key);
+        }
+    }
+    s.found_right = hit.len();
+    for missing in truth.difference(&hit) {
+        wrong.push(format!(
+            "{} {} -> {} (missed)",
+            missing.0, missing.1, missing.2
+        ));
+    }
+    Some((s, wrong))
+}
+
+const LANGS: &[&str] = &[
+    "python",
+    "rust",
+    "typescript",
+    "javascript",
+    "go",
+    "java",
+    "c",
+    "cpp",
+];
+
+#[test]
+fn resolved_call_edges_are_precise_on_hand_labelled_fixtures() {
+    let mut report = String::new();
+    let mut failures = Vec::new();
+    let mut scored = 0;
+    for kind in ["calls", "imports", "inherits"] {
+        for lang in LANGS {
+            let Some((s, wrong)) = score(lang, kind) else {
+                continue;
+            };
+            scored += 1;
+            let precision = if s.resolved == 0 {
+                1.0
+            } else {
+                s.resolved_right as f64 / s.resolved as f64
+            };
+            let recall = if s.truth == 0 {
+                1.0
+            } else {
+                s.found_right as f64 / s.truth as f64
+            };
+            report.push_str(&format!(
+                "{kind:<8} {:<10} resolved {:>3} (precision {:.3})  inferred {:>3} ({} right)  truth {:>3}  recall {:.3}\n",
+                s.lang, s.resolved, precision, s.inferred, s.inferred_right, s.truth, recall
+            ));
+            for w in &wrong {
+                report.push_str(&format!("    {w}\n"));
+            }
+            if precision < 0.95 {
+                failures.push(format!(
+                    "{kind} {lang}: resolved precision {precision:.3} < 0.95"
+                ));
+            }
+        }
+    }
+    eprintln!("{report}");
+    assert!(scored > 0, "no fixtures/<lang>/graph.expected found");
+    assert!(failures.is_empty(), "{failures:?}\n{report}");
+}
+
+/// Edge sets of two indexes of the same tree, for comparison.
+fn edge_set(cg: &Codegraph) -> Vec<(EdgeKind, String, String, &'static str)> {
+    cg.graph().unwrap().reference_edges()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn reindexing_changed_files_gives_the_graph_a_fresh_index_gives() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("python"), repo.path());
+    let idx = tempfile::tempdir().unwrap();
+    index(repo.path(), idx.path());
+    let before = edge_set(&open(repo.path(), idx.path()));
+    assert!(
+        before
+            .iter()
+            .any(|e| e.1 == "shop.service.demo" && e.2 == "shop.service.UserService.add_user")
+    );
+
+    // Modify: rename a method its callers in unchanged files point to.
+    let models = repo.path().join("shop/models.py");
+    let text = std::fs::read_to_string(&models)
+        .unwrap()
+        .replace("def display_name", "def label");
+    std::fs::write(&models, text).unwrap();
+    // Add a file that calls into an unchanged one.
+    write(
+        repo.path(),
+        "shop/report.py",
+        "from .service import UserService\n\n\ndef report(svc: UserService):\n    return svc.promote(1)\n",
+    );
+    // Delete a file others import.
+    std::fs::remove_file(repo.path().join("shop/util.py")).unwrap();
+
+    index(repo.path(), idx.path());
+    let incremental = edge_set(&open(repo.path(), idx.path()));
+    let fresh_idx = tempfile::tempdir().unwrap();
+    index(repo.path(), fresh_idx.path());
+    let fresh = edge_set(&open(repo.path(), fresh_idx.path()));
+    assert_eq!(incremental, fresh);
+    // The changes are visible: edges into the changed file's symbols from
+    // unchanged files follow the rename, the new caller appears, the deleted
+    // file's edges are gone.
+    assert!(
+        !incremental
+            .iter()
+            .any(|e| e.2 == "shop.models.User.display_name")
+    );
+    assert!(
+        incremental
+            .iter()
+            .any(|e| e.1 == "shop.report.report" && e.2 == "shop.service.UserService.promote")
+    );
+    assert!(!incremental.iter().any(|e| e.2.starts_with("shop.util")));
+    assert_ne!(before, incremental);
+}
+
+#[test]
+fn callers_callees_and_ambiguity_through_the_library() {
+    let idx = tempfile::tempdir().unwrap();
+    let mut cg = open(&fixtures().join("python"), idx.path());
+    cg.index(&codegraph::NoProgress).unwrap();
+    let callers = cg.callers("UserService.add_user", 1, false).unwrap();
+    let names: Vec<&str> = callers.iter().map(|r| r.symbol.as_str()).collect();
+    assert_eq!(names, ["shop.service.demo"]);
+    assert_eq!(callers[0].provenance, "resolved");
+    assert_eq!(callers[0].depth, 1);
+    // Depth 2 reaches the callers of the callers.
+    let deep = cg
+        .callers("shop.models.User.display_name", 2, true)
+        .unwrap();
+    assert!(
+        deep.iter()
+            .any(|r| r.symbol == "shop.service.UserService.add_user" && r.depth == 1)
+    );
+    assert!(
+        deep.iter()
+            .any(|r| r.symbol == "shop.service.demo" && r.depth == 2)
+    );
+    // `save` names two methods: the candidates are listed, nothing guessed.
+    match cg.callers("save", 1, false) {
+        Err(codegraph::Error::Ambiguous { candidates, .. }) => assert_eq!(candidates.len(), 2),
+        other => panic!("expected ambiguity, got {other:?}"),
+    }
+    let callees = cg
+        .callees("shop.service.UserService.add_user", 1, true)
+        .unwrap();
+    let names: Vec<&str> = callees.iter().map(|r| r.symbol.as_str()).collect();
+    assert!(names.contains(&"shop.models.User"), "{names:?}");
+    assert!(names.contains(&"shop.util.normalise"), "{names:?}");
+    let imports = cg.imports("shop/service.py").unwrap();
+    assert!(imports.iter().any(|(p, _)| p == "shop/util.py"));
+    assert!(imports.iter().any(|(p, _)| p == "external:logging"));
+    let importers = cg.importers("shop/models.py").unwrap();
+    assert!(importers.iter().any(|(p, _)| p == "shop/service.py"));
+    let map = cg
+        .map(&codegraph::MapOptions {
+            budget_tokens: 60,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(map.tokens <= 60, "{}", map.text);
+    assert!(!map.files.is_empty());
+    let sub = cg.neighbors("shop/service.py", 1, 100).unwrap();
+    assert!(sub.nodes.iter().any(|n| n.key == "shop/models.py"));
+}
