@@ -4,7 +4,7 @@
 //!   by default), show the summary and look a symbol up.
 //! - `corpus NAME`: fetch a pinned benchmark corpus into `.bench/` from the
 //!   package registries (`jdk`: Debian's openjdk-17-source, `django`: the
-//!   Django sdist from PyPI).
+//!   Django sdist from PyPI, `tokio`: the tokio crate vendored from crates.io).
 //! - `bench-index [NAME...] [--runs N]`: index each corpus N times from scratch
 //!   and once unchanged; report medians of wall time, peak RSS, index size and
 //!   counts, beside `ctags -R` on the same tree.
@@ -19,6 +19,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const DJANGO_VERSION: &str = "6.1.3";
+const TOKIO_VERSION: &str = "1.54.1";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -99,17 +100,18 @@ fn demo(path: Option<PathBuf>) -> Result<()> {
     run(Command::new(&bin).arg("index").arg(&repo))?;
     eprintln!("\n== codegraph status");
     run(Command::new(&bin).arg("status").arg(&repo))?;
-    eprintln!("\n== codegraph symbol Codegraph");
-    // The demo's repository is codegraph itself unless another was given.
-    let name = if repo == workspace_root() {
-        "Codegraph"
-    } else {
-        "main"
-    };
-    let _ = Command::new(&bin)
-        .args(["symbol", name])
-        .arg(&repo)
-        .status();
+    if repo == workspace_root() {
+        eprintln!("\n== codegraph symbol Codegraph");
+        run(Command::new(&bin).args(["symbol", "Codegraph"]).arg(&repo))?;
+        eprintln!("\n== codegraph callers Codegraph::index");
+        run(Command::new(&bin)
+            .args(["callers", "Codegraph::index"])
+            .arg(&repo))?;
+    }
+    eprintln!("\n== codegraph map --budget-tokens 400");
+    run(Command::new(&bin)
+        .args(["map", "--budget-tokens", "400"])
+        .arg(&repo))?;
     Ok(())
 }
 
@@ -172,7 +174,27 @@ fn corpus(name: &str) -> Result<PathBuf> {
                 .arg(&dir))?;
             Ok(root)
         }
-        other => bail!("unknown corpus `{other}` (jdk, django)"),
+        "tokio" => {
+            // A Rust crate, vendored from crates.io at a pinned version.
+            let root = dir.join("vendor/tokio");
+            if root.is_dir() {
+                return Ok(root);
+            }
+            std::fs::create_dir_all(dir.join("src"))?;
+            std::fs::write(
+                dir.join("Cargo.toml"),
+                format!(
+                    "[package]\nname = \"corpus\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = \"={TOKIO_VERSION}\"\n\n[workspace]\n"
+                ),
+            )?;
+            std::fs::write(dir.join("src/lib.rs"), "")?;
+            run(Command::new(env!("CARGO"))
+                .current_dir(&dir)
+                .args(["vendor", "--quiet", "vendor"])
+                .stdout(Stdio::null()))?;
+            Ok(root)
+        }
+        other => bail!("unknown corpus `{other}` (jdk, django, tokio)"),
     }
 }
 

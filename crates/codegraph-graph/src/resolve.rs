@@ -941,7 +941,7 @@ impl<'a> Ctx<'a> {
                 }
                 if let Some(ty) = ty {
                     let ty = clean_type(ty);
-                    if let Some(t) = self.resolve_type(f, scope.or(caller), ty) {
+                    if let Some(t) = self.resolve_type_at(f, scope.or(caller), ty, depth + 1) {
                         return Some(t);
                     }
                 } else if let Some(v) = value
@@ -1012,10 +1012,6 @@ impl<'a> Ctx<'a> {
     }
 
     /// A type name as written (`User`, `models.User`, `crate::a::User`).
-    fn resolve_type(&self, f: FileIx, caller: Option<DefIx>, ty: &str) -> Option<DefIx> {
-        self.resolve_type_at(f, caller, ty, 0)
-    }
-
     /// A type name as written (`User`, `models.User`, `crate::a::User`), or
     /// a call whose result type its definition's signature states
     /// (`NewService`, `svc.find`, `Foo::new`).
@@ -1162,7 +1158,15 @@ impl<'a> Ctx<'a> {
         match receiver.map(str::trim) {
             None | Some("") => {
                 if name == "super" {
-                    // `super(...)` in a constructor: the base class.
+                    // `super(...)` in a constructor (Java, JS/TS) calls the base
+                    // class; Python's `super()` only returns a proxy, whose
+                    // method call is resolved on its own.
+                    if self
+                        .lang(f)
+                        .is_some_and(|l| l.import_style == ImportStyle::Python)
+                    {
+                        return None;
+                    }
                     let t = self.enclosing_type(caller)?;
                     return ok(self
                         .superclass
