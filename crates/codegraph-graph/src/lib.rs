@@ -38,6 +38,13 @@ pub enum Node {
         language: String,
     },
     Symbol(Symbol),
+    Chunk {
+        id: i64,
+        path: String,
+        kind: String,
+        start_line: u32,
+        end_line: u32,
+    },
     External {
         name: String,
     },
@@ -246,6 +253,26 @@ impl Graph {
                     }
                 }
             }
+        }
+        // Chunks hang off their definition, or their file.
+        for c in &facts.chunks {
+            let parent = c
+                .def_id
+                .and_then(|d| by_ref.get(&NodeRef::Def(d)))
+                .or_else(|| by_ref.get(&NodeRef::File(c.file_id)))
+                .copied();
+            let Some(parent) = parent else { continue };
+            let n = g.add_node(Node::Chunk {
+                id: c.id,
+                path: file_paths
+                    .get(&c.file_id)
+                    .map(|p| (*p).to_owned())
+                    .unwrap_or_default(),
+                kind: c.kind.clone(),
+                start_line: c.start_line,
+                end_line: c.end_line,
+            });
+            g.add_edge(parent, n, structural);
         }
         for (&id, name) in externals {
             let n = g.add_node(Node::External { name: name.clone() });
@@ -465,6 +492,12 @@ impl Graph {
             Node::Directory { path } => format!("{path}/"),
             Node::File { path, .. } => path.clone(),
             Node::Symbol(s) => format!("{}#{}", s.qualified_name, s.line),
+            Node::Chunk {
+                path,
+                start_line,
+                end_line,
+                ..
+            } => format!("chunk:{path}:{start_line}-{end_line}"),
             Node::External { name } => format!("external:{name}"),
         }
     }
@@ -547,6 +580,12 @@ impl Graph {
             Node::File { path, .. } => path.clone(),
             Node::External { name } => format!("external:{name}"),
             Node::Directory { path } => format!("{path}/"),
+            Node::Chunk {
+                path,
+                start_line,
+                end_line,
+                ..
+            } => format!("{path}:{start_line}-{end_line}"),
             Node::Repository => ".".into(),
         };
         let mut out: Vec<_> = self

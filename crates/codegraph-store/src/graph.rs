@@ -64,6 +64,16 @@ pub struct BindingFact {
     pub value: Option<String>,
 }
 
+#[derive(Debug, Clone)]
+pub struct ChunkFact {
+    pub id: i64,
+    pub file_id: i64,
+    pub def_id: Option<i64>,
+    pub kind: String,
+    pub start_line: u32,
+    pub end_line: u32,
+}
+
 /// Everything resolution reads, plus the text of small config files it
 /// needs (`go.mod`).
 #[derive(Debug, Default)]
@@ -74,6 +84,8 @@ pub struct GraphFacts {
     pub calls: Vec<CallFact>,
     pub inheritance: Vec<InheritFact>,
     pub bindings: Vec<BindingFact>,
+    /// Chunks, as graph nodes (resolution does not read them).
+    pub chunks: Vec<ChunkFact>,
     /// Path → text for files named `go.mod`.
     pub configs: HashMap<String, String>,
 }
@@ -218,6 +230,20 @@ impl Store {
                 })
             },
         )?;
+        let chunks = collect(
+            self,
+            "SELECT id, file_id, def_id, kind, start_line, end_line FROM chunks",
+            |r| {
+                Ok(ChunkFact {
+                    id: r.get(0)?,
+                    file_id: r.get(1)?,
+                    def_id: r.get(2)?,
+                    kind: r.get(3)?,
+                    start_line: r.get(4)?,
+                    end_line: r.get(5)?,
+                })
+            },
+        )?;
         let configs = collect(
             self,
             "SELECT f.path, c.text FROM files f JOIN chunks c ON c.file_id = f.id
@@ -233,6 +259,7 @@ impl Store {
             calls,
             inheritance,
             bindings,
+            chunks,
             configs,
         })
     }

@@ -300,4 +300,23 @@ fn callers_callees_and_ambiguity_through_the_library() {
     assert!(!map.files.is_empty());
     let sub = cg.neighbors("shop/service.py", 1, 100).unwrap();
     assert!(sub.nodes.iter().any(|n| n.key == "shop/models.py"));
+    // A symbol's neighbourhood: its chunk, its class, its callers and callees.
+    let sub = cg
+        .neighbors("shop.service.UserService.add_user", 1, 100)
+        .unwrap();
+    let keys: Vec<&str> = sub.nodes.iter().map(|n| n.key.as_str()).collect();
+    assert!(keys.contains(&"chunk:shop/service.py:17-22"), "{keys:?}");
+    assert!(
+        keys.iter()
+            .any(|k| k.starts_with("shop.service.UserService#")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k.starts_with("shop.service.demo#")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k.starts_with("shop.util.normalise#")),
+        "{keys:?}"
+    );
 }
