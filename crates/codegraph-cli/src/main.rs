@@ -141,6 +141,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search the index with words, an identifier, a sentence, code or an issue text
+    Query {
+        text: String,
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// hybrid, lexical or vector
+        #[arg(long, default_value = "hybrid")]
+        mode: codegraph::SearchMode,
+        /// Only this language
+        #[arg(long = "lang")]
+        language: Option<String>,
+        /// Only paths matching this glob
+        #[arg(long = "path")]
+        path_glob: Option<String>,
+        /// Only this kind (function, method, class, ..., or a chunk kind)
+        #[arg(long)]
+        kind: Option<String>,
+        /// Rank files instead of chunks
+        #[arg(long, value_parser = ["file"])]
+        group_by: Option<String>,
+        /// Favour these files and their neighbours
+        #[arg(long, num_args = 1..)]
+        focus: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The repository's directory tree with file counts
     Tree {
         #[command(flatten)]
@@ -342,6 +370,57 @@ fn run(cli: Cli) -> Result<()> {
                 print!("{}", map.text);
             }
         }
+        Command::Query {
+            text,
+            args,
+            k,
+            mode,
+            language,
+            path_glob,
+            kind,
+            group_by,
+            focus,
+            json,
+        } => {
+            let cg = open(&args, IndexOptions::default())?;
+            let response = cg.search(&codegraph::SearchOptions {
+                query: text,
+                k,
+                mode,
+                language,
+                kind,
+                path_glob,
+                group_by_file: group_by.is_some(),
+                focus,
+                ..codegraph::SearchOptions::default()
+            })?;
+            if let Some(notice) = &response.notice {
+                eprintln!("note: {notice}");
+            }
+            if json {
+                println!("{}", serde_json::to_string(&response)?);
+            } else {
+                for (i, r) in response.results.iter().enumerate() {
+                    println!(
+                        "{:>2}. {}:{}  {}  [{}]  {:.4}",
+                        i + 1,
+                        r.path,
+                        r.start_line,
+                        r.symbol.as_deref().unwrap_or(""),
+                        r.kind,
+                        r.score
+                    );
+                    for line in r.snippet.lines() {
+                        println!("      {line}");
+                    }
+                }
+                eprintln!(
+                    "{} results in {:.1} ms",
+                    response.results.len(),
+                    response.took_ms
+                );
+            }
+        }
         Command::Tree { args, depth } => {
             let cg = open(&args, IndexOptions::default())?;
             for (dir, count) in cg.directory_tree(depth)? {
@@ -417,6 +496,7 @@ fn index_json(report: &IndexReport) -> serde_json::Value {
         "run": report.run,
         "rebuilt": report.rebuilt,
         "graph": report.graph,
+        "search_docs": report.search_docs,
         "elapsed_ms": report.elapsed_ms,
     })
 }

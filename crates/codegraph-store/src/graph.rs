@@ -1,7 +1,7 @@
 //! Reading the facts graph resolution needs, and writing resolved edges.
 
 use crate::{Result, Store, StoreError};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -351,5 +351,135 @@ impl Store {
         })?
         .into_iter()
         .collect())
+    }
+}
+
+/// What the search index holds for one chunk, with its definition's fields.
+#[derive(Debug, Clone)]
+pub struct SearchRow {
+    pub chunk_id: i64,
+    pub path: String,
+    pub language: String,
+    pub kind: String,
+    pub name: String,
+    pub qualified_name: String,
+    pub signature: String,
+    pub doc: String,
+    pub body: String,
+}
+
+/// A chunk with what a search result shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChunkDetail {
+    pub id: i64,
+    pub path: String,
+    pub language: String,
+    pub kind: String,
+    pub symbol: Option<String>,
+    pub def_id: Option<i64>,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub text: String,
+}
+
+const SEARCH_ROW_SQL: &str =
+    "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), COALESCE(d.name, ''),
+        COALESCE(d.qualified_name, ''), COALESCE(d.signature, ''), COALESCE(d.doc, ''), c.text
+     FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id";
+
+fn search_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchRow> {
+    Ok(SearchRow {
+        chunk_id: r.get(0)?,
+        path: r.get(1)?,
+        language: r.get(2)?,
+        kind: r.get(3)?,
+        name: r.get(4)?,
+        qualified_name: r.get(5)?,
+        signature: r.get(6)?,
+        doc: r.get(7)?,
+        body: r.get(8)?,
+    })
+}
+
+impl Store {
+    /// Search documents of every chunk, or of the chunks of `paths`.
+    pub fn search_rows(&self, paths: Option<&[String]>) -> Result<Vec<SearchRow>> {
+        match paths {
+            None => collect(self, SEARCH_ROW_SQL, search_row),
+            Some(paths) => {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&format!("{SEARCH_ROW_SQL} WHERE f.path = ?1"))
+                    .map_err(self.err())?;
+                let mut out = Vec::new();
+                for p in paths {
+                    let rows = stmt.query_map([p], search_row).map_err(self.err())?;
+                    for r in rows {
+                        out.push(r.map_err(self.err())?);
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Paths whose search documents are out of date.
+    pub fn search_pending(&self) -> Result<Vec<String>> {
+        collect(self, "SELECT path FROM search_pending ORDER BY path", |r| {
+            r.get(0)
+        })
+    }
+
+    /// Forgets pending paths once the search index has them.
+    pub fn clear_search_pending(&mut self, paths: &[String]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare("DELETE FROM search_pending WHERE path = ?1")
+                .map_err(err)?;
+            for p in paths {
+                stmt.execute([p]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Chunks by id, with their file and definition, in the order asked.
+    pub fn chunk_details(&self, ids: &[i64]) -> Result<Vec<ChunkDetail>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), d.qualified_name, c.def_id,
+                        c.start_line, c.end_line, c.text
+                 FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
+                 WHERE c.id = ?1",
+            )
+            .map_err(self.err())?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = stmt
+                .query_row([id], |r| {
+                    Ok(ChunkDetail {
+                        id: r.get(0)?,
+                        path: r.get(1)?,
+                        language: r.get(2)?,
+                        kind: r.get(3)?,
+                        symbol: r.get(4)?,
+                        def_id: r.get(5)?,
+                        start_line: r.get(6)?,
+                        end_line: r.get(7)?,
+                        text: r.get(8)?,
+                    })
+                })
+                .optional()
+                .map_err(self.err())?;
+            out.extend(row);
+        }
+        Ok(out)
     }
 }

@@ -700,6 +700,15 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Marks a path whose search documents must be re-synced.
+    pub fn mark_search_pending(&mut self, path: &str) -> Result<()> {
+        self.tx()
+            .prepare_cached("INSERT OR IGNORE INTO search_pending (path) VALUES (?1)")
+            .and_then(|mut s| s.execute([path]))
+            .map_err(self.err())?;
+        Ok(())
+    }
+
     /// Records a new mtime for a file whose content did not change.
     pub fn touch_file(&mut self, path: &str, mtime_ns: i64) -> Result<()> {
         self.tx()

@@ -6,10 +6,11 @@
 //!   sorted token ids as little-endian u32), tokens, diagnostics, skipped, meta.
 //! - 2: bindings (typed variables, parameters, fields); edges and externals
 //!   for the resolved graph.
+//! - 3: search_pending (paths whose search documents must be re-synced).
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 const TABLES: &[&str] = &[
     "meta",
@@ -25,6 +26,7 @@ const TABLES: &[&str] = &[
     "bindings",
     "edges",
     "externals",
+    "search_pending",
 ];
 
 const SCHEMA: &str = "
@@ -130,6 +132,9 @@ CREATE INDEX edges_src ON edges (src_type, src_id);
 CREATE INDEX edges_dst ON edges (dst_type, dst_id);
 CREATE INDEX edges_file ON edges (file_id);
 CREATE TABLE externals (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+-- Files whose search documents are out of date (written in the same
+-- transaction as the change, cleared after the search index commits).
+CREATE TABLE search_pending (path TEXT PRIMARY KEY);
 ";
 
 /// Creates the schema in an empty database, or rebuilds one of another

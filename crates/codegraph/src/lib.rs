@@ -21,6 +21,7 @@
 
 mod git;
 mod pipeline;
+mod search;
 mod walk;
 
 pub use codegraph_core::{self as core, FileFacts};
@@ -31,6 +32,7 @@ pub use codegraph_graph::{
 pub use codegraph_store::{ChunkRow, DefinitionRow, FORMAT_VERSION, Skipped, Stats};
 pub use git::GitInfo;
 pub use pipeline::RunCounts;
+pub use search::{MAX_QUERY_BYTES, Ranks, SearchMode, SearchOptions, SearchResponse, SearchResult};
 pub use walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
 
 pub use codegraph_graph::NodeIndex;
@@ -70,6 +72,10 @@ pub enum Error {
     },
     #[error("{0}: not in the index")]
     NotIndexed(String),
+    #[error(transparent)]
+    Search(#[from] codegraph_search::SearchError),
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
     #[error("{0}")]
     Other(String),
 }
@@ -137,6 +143,8 @@ pub struct IndexReport {
     pub rebuilt: Option<String>,
     /// Set when the graph was re-resolved in this run.
     pub graph: Option<GraphReport>,
+    /// Search documents (chunks) written to the BM25 index in this run.
+    pub search_docs: u64,
 }
 
 /// What re-resolving the graph did.
@@ -182,6 +190,7 @@ pub struct Codegraph {
     options: IndexOptions,
     store: Store,
     graph: std::sync::OnceLock<Graph>,
+    bm25: std::sync::OnceLock<codegraph_search::Bm25Index>,
 }
 
 impl Codegraph {
@@ -207,6 +216,7 @@ impl Codegraph {
             options,
             store,
             graph: std::sync::OnceLock::new(),
+            bm25: std::sync::OnceLock::new(),
         })
     }
 
@@ -243,6 +253,7 @@ impl Codegraph {
         } else {
             None
         };
+        let search_docs = self.sync_search()?;
         let git = git::read(&self.root).unwrap_or_default();
         let readme = self.readme_summary()?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -265,6 +276,7 @@ impl Codegraph {
             elapsed_ms,
             rebuilt,
             graph,
+            search_docs,
         })
     }
 

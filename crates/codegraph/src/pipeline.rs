@@ -266,6 +266,7 @@ pub(crate) fn run(
                         writer.set_meta(GRAPH_DIRTY, "1")?;
                         marked_dirty = true;
                     }
+                    writer.mark_search_pending(&c.rel)?;
                     writer.replace_file(&FileRecord {
                         path: &c.rel,
                         size: p.size,
@@ -304,6 +305,7 @@ pub(crate) fn run(
     for path in previous.keys() {
         if !present.contains(path.as_str()) {
             writer.set_meta(GRAPH_DIRTY, "1")?;
+            writer.mark_search_pending(path)?;
             writer.delete_file(path)?;
             counts.removed += 1;
         }

@@ -3,6 +3,7 @@
 mod graph;
 mod incremental;
 mod robustness;
+mod search;
 
 use codegraph::{Codegraph, IndexOptions, IndexReport, NoProgress};
 use std::path::Path;

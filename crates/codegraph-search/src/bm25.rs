@@ -1,0 +1,414 @@
+//! The BM25 index: one tantivy document per chunk, with the fields of the
+//! chunk's definition, boosted name > qualified name > signature > path, doc
+//! > body.
+
+use crate::analyzer::{CodeTokenizer, query_terms};
+use crate::{Result, SearchError};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// Bump when the schema or the analyzer changes: the index is rebuilt.
+pub const BM25_FORMAT_VERSION: u32 = 1;
+const VERSION_FILE: &str = "codegraph-bm25-version";
+const TOKENIZER: &str = "code";
+
+/// Field boosts: name above signature above doc above body.
+pub const BOOSTS: &[(&str, f32)] = &[
+    ("name", 5.0),
+    ("qualified_name", 3.0),
+    ("signature", 2.5),
+    ("path", 1.5),
+    ("doc", 1.5),
+    ("body", 1.0),
+];
+
+/// At most this many query terms reach BM25 (the rarest are kept), so a
+/// 5,000-character issue text stays fast.
+pub const MAX_QUERY_TERMS: usize = 48;
+
+/// What is indexed for one chunk.
+#[derive(Debug, Clone, Default)]
+pub struct SearchDoc {
+    pub chunk_id: i64,
+    pub path: String,
+    pub language: String,
+    /// Definition kind, or the chunk kind for chunks without a definition.
+    pub kind: String,
+    pub name: String,
+    pub qualified_name: String,
+    pub signature: String,
+    pub doc: String,
+    pub body: String,
+}
+
+/// Filters applied inside the index.
+#[derive(Debug, Clone, Default)]
+pub struct Bm25Filter {
+    pub language: Option<String>,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    chunk_id: Field,
+    file: Field,
+    language: Field,
+    kind: Field,
+    text: [Field; 6],
+}
+
+/// A BM25 index on disk.
+pub struct Bm25Index {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    dir: PathBuf,
+    /// True when this open created the index (empty, or rebuilt after a
+    /// version change): the caller must fill it from scratch.
+    pub created: bool,
+}
+
+impl std::fmt::Debug for Bm25Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bm25Index").field("dir", &self.dir).finish()
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let chunk_id = b.add_i64_field("chunk_id", INDEXED | FAST);
+    let file = b.add_text_field("file", STRING);
+    let language = b.add_text_field("language", STRING);
+    let kind = b.add_text_field("kind", STRING);
+    let text_options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let mut text = [Field::from_field_id(0); 6];
+    for (slot, (name, _)) in text.iter_mut().zip(BOOSTS) {
+        *slot = b.add_text_field(name, text_options.clone());
+    }
+    let fields = Fields {
+        chunk_id,
+        file,
+        language,
+        kind,
+        text,
+    };
+    (b.build(), fields)
+}
+
+fn err(dir: &Path) -> impl Fn(tantivy::TantivyError) -> SearchError + '_ {
+    move |source| SearchError::Index {
+        path: dir.to_owned(),
+        message: source.to_string(),
+    }
+}
+
+impl Bm25Index {
+    /// Opens the index in `dir`, creating it — or rebuilding it empty when
+    /// its format version differs or it cannot be opened.
+    pub fn open(dir: &Path) -> Result<Bm25Index> {
+        let version_path = dir.join(VERSION_FILE);
+        let version_ok = std::fs::read_to_string(&version_path)
+            .ok()
+            .is_some_and(|v| v.trim() == BM25_FORMAT_VERSION.to_string());
+        let (schema, fields) = schema();
+        let opened = if version_ok {
+            Index::open_in_dir(dir).ok()
+        } else {
+            None
+        };
+        let (index, created) = match opened {
+            Some(index) => (index, false),
+            None => {
+                if dir.exists() {
+                    tracing::info!(dir = %dir.display(), "rebuilding the BM25 index");
+                    std::fs::remove_dir_all(dir).map_err(|e| SearchError::Io {
+                        path: dir.to_owned(),
+                        source: e,
+                    })?;
+                }
+                std::fs::create_dir_all(dir).map_err(|e| SearchError::Io {
+                    path: dir.to_owned(),
+                    source: e,
+                })?;
+                let index = Index::create_in_dir(dir, schema).map_err(err(dir))?;
+                std::fs::write(&version_path, BM25_FORMAT_VERSION.to_string()).map_err(|e| {
+                    SearchError::Io {
+                        path: version_path.clone(),
+                        source: e,
+                    }
+                })?;
+                (index, true)
+            }
+        };
+        index.tokenizers().register(TOKENIZER, CodeTokenizer);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(err(dir))?;
+        Ok(Bm25Index {
+            index,
+            reader,
+            fields,
+            dir: dir.to_owned(),
+            created,
+        })
+    }
+
+    fn writer(&self) -> Result<IndexWriter> {
+        self.index
+            .writer_with_num_threads(1, 64 * 1024 * 1024)
+            .map_err(err(&self.dir))
+    }
+
+    /// Replaces the documents of `files` with `docs` (which must belong to
+    /// those files) in one commit. With `all`, everything is replaced.
+    pub fn update(&mut self, files: &[String], docs: &[SearchDoc], all: bool) -> Result<()> {
+        let mut writer = self.writer()?;
+        if all {
+            writer.delete_all_documents().map_err(err(&self.dir))?;
+        } else {
+            for f in files {
+                writer.delete_term(Term::from_field_text(self.fields.file, f));
+            }
+        }
+        let fl = self.fields;
+        for d in docs {
+            let mut doc = TantivyDocument::default();
+            doc.add_i64(fl.chunk_id, d.chunk_id);
+            doc.add_text(fl.file, &d.path);
+            doc.add_text(fl.language, &d.language);
+            doc.add_text(fl.kind, &d.kind);
+            let values = [
+                &d.name,
+                &d.qualified_name,
+                &d.signature,
+                &d.path,
+                &d.doc,
+                &d.body,
+            ];
+            for (field, value) in fl.text.iter().zip(values) {
+                if !value.is_empty() {
+                    doc.add_text(*field, value);
+                }
+            }
+            writer.add_document(doc).map_err(err(&self.dir))?;
+        }
+        writer.commit().map_err(err(&self.dir))?;
+        writer.wait_merging_threads().map_err(err(&self.dir))?;
+        self.reader.reload().map_err(err(&self.dir))?;
+        Ok(())
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The query's terms, at most [`MAX_QUERY_TERMS`], rarest first when
+    /// there are more.
+    pub fn terms(&self, query: &str) -> Vec<String> {
+        let mut terms = query_terms(query);
+        if terms.len() > MAX_QUERY_TERMS {
+            let searcher = self.reader.searcher();
+            let body = self.fields.text[5];
+            let mut with_df: Vec<(u64, String)> = terms
+                .into_iter()
+                .map(|t| {
+                    let df = searcher
+                        .doc_freq(&Term::from_field_text(body, &t))
+                        .unwrap_or(0);
+                    (if df == 0 { u64::MAX } else { df }, t)
+                })
+                .collect();
+            with_df.sort();
+            terms = with_df
+                .into_iter()
+                .take(MAX_QUERY_TERMS)
+                .map(|(_, t)| t)
+                .collect();
+        }
+        terms
+    }
+
+    /// The best `k` chunks for `query`: `(chunk id, score)`, best first.
+    pub fn search(&self, query: &str, k: usize, filter: &Bm25Filter) -> Result<Vec<(i64, f32)>> {
+        let terms = self.terms(query);
+        if terms.is_empty() || k == 0 {
+            return Ok(Vec::new());
+        }
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in &terms {
+            for (field, (_, boost)) in self.fields.text.iter().zip(BOOSTS) {
+                let q = TermQuery::new(
+                    Term::from_field_text(*field, t),
+                    IndexRecordOption::WithFreqs,
+                );
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), *boost)),
+                ));
+            }
+        }
+        let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
+        if let Some(lang) = &filter.language {
+            must.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.language, lang),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if let Some(kind) = &filter.kind {
+            must.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.kind, kind),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let query = BooleanQuery::new(must);
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(k).order_by_score())
+            .map_err(err(&self.dir))?;
+        let mut out = Vec::with_capacity(top.len());
+        let mut seen = HashSet::new();
+        for (score, addr) in top {
+            let segment = searcher.segment_reader(addr.segment_ord);
+            let ids = segment
+                .fast_fields()
+                .i64("chunk_id")
+                .map_err(err(&self.dir))?;
+            if let Some(id) = ids.first(addr.doc_id)
+                && seen.insert(id)
+            {
+                out.push((id, score));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: i64, path: &str, name: &str, body: &str) -> SearchDoc {
+        SearchDoc {
+            chunk_id: id,
+            path: path.into(),
+            language: "python".into(),
+            kind: "function".into(),
+            name: name.into(),
+            qualified_name: format!("m.{name}"),
+            signature: format!("def {name}():"),
+            doc: String::new(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn names_outrank_bodies_and_updates_replace_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut idx = Bm25Index::open(dir.path()).unwrap();
+        assert!(idx.created);
+        idx.update(
+            &[],
+            &[
+                doc(1, "a.py", "parseDate", "return datetime.strptime(text)"),
+                doc(
+                    2,
+                    "b.py",
+                    "render",
+                    "value = parse_date(text) # parse the date",
+                ),
+                doc(3, "c.py", "connect", "socket.connect(address)"),
+            ],
+            true,
+        )
+        .unwrap();
+        let hits = idx
+            .search("parse date", 10, &Bm25Filter::default())
+            .unwrap();
+        assert_eq!(hits.iter().map(|h| h.0).collect::<Vec<_>>(), [1, 2]);
+        // Whole identifiers match too.
+        assert_eq!(
+            idx.search("parseDate", 10, &Bm25Filter::default()).unwrap()[0].0,
+            1
+        );
+        // Replacing a file's documents.
+        idx.update(
+            &["a.py".into()],
+            &[doc(4, "a.py", "connectLater", "later")],
+            false,
+        )
+        .unwrap();
+        let hits = idx.search("connect", 10, &Bm25Filter::default()).unwrap();
+        assert_eq!(
+            hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+            [3, 4],
+            "an exact name beats a sub-word"
+        );
+        assert!(
+            idx.search("parseDate", 10, &Bm25Filter::default())
+                .unwrap()
+                .iter()
+                .all(|h| h.0 != 1)
+        );
+        // Reopening keeps the documents; a version change rebuilds.
+        drop(idx);
+        let idx = Bm25Index::open(dir.path()).unwrap();
+        assert!(!idx.created);
+        assert_eq!(idx.len(), 3);
+        std::fs::write(dir.path().join(VERSION_FILE), "0").unwrap();
+        let idx = Bm25Index::open(dir.path()).unwrap();
+        assert!(idx.created);
+        assert_eq!(idx.len(), 0);
+    }
+
+    #[test]
+    fn long_queries_are_bounded_and_filters_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut idx = Bm25Index::open(dir.path()).unwrap();
+        let mut java = doc(7, "A.java", "save", "repository save user");
+        java.language = "java".into();
+        idx.update(&[], &[doc(1, "a.py", "save", "save user"), java], true)
+            .unwrap();
+        let long: String = (0..2000).map(|i| format!("word{i} ")).collect::<String>() + " save";
+        assert_eq!(idx.terms(&long).len(), MAX_QUERY_TERMS);
+        assert!(
+            idx.terms(&long).contains(&"save".to_owned()),
+            "rare-in-query but present terms are kept"
+        );
+        let filter = Bm25Filter {
+            language: Some("java".into()),
+            kind: None,
+        };
+        assert_eq!(
+            idx.search("save", 10, &filter)
+                .unwrap()
+                .iter()
+                .map(|h| h.0)
+                .collect::<Vec<_>>(),
+            [7]
+        );
+    }
+}
