@@ -7,9 +7,11 @@
 pub mod analyzer;
 pub mod bm25;
 pub mod fusion;
+pub mod vector;
 
 pub use bm25::{BM25_FORMAT_VERSION, Bm25Filter, Bm25Index, SearchDoc};
 pub use fusion::{Fused, RankScore, rrf};
+pub use vector::{HnswParams, VectorIndex};
 
 use std::path::PathBuf;
 

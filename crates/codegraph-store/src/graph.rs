@@ -483,3 +483,107 @@ impl Store {
         Ok(out)
     }
 }
+
+/// A chunk waiting for its embedding: its content hash and the text to embed
+/// (path and signature first, then the chunk).
+#[derive(Debug, Clone)]
+pub struct EmbedJob {
+    pub hash: Vec<u8>,
+    pub text: String,
+}
+
+fn f32s_to_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn bytes_to_f32s(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4)
+        .map(|w| f32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect()
+}
+
+impl Store {
+    /// Up to `limit` distinct chunk contents without an embedding for `model`.
+    pub fn embed_jobs(&self, model: &str, limit: usize) -> Result<Vec<EmbedJob>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT c.hash, f.path, COALESCE(d.signature, ''), c.text
+                 FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
+                 WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model = ?1 AND e.hash = c.hash)
+                 GROUP BY c.hash LIMIT ?2",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![model, limit as i64], |r| {
+                let path: String = r.get(1)?;
+                let signature: String = r.get(2)?;
+                let text: String = r.get(3)?;
+                let text = if signature.is_empty() {
+                    format!("{path}\n{text}")
+                } else {
+                    format!("{path}\n{signature}\n{text}")
+                };
+                Ok(EmbedJob {
+                    hash: r.get(0)?,
+                    text,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// Stores embeddings (one transaction).
+    pub fn put_embeddings(&mut self, model: &str, items: &[(Vec<u8>, Vec<f32>)]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO embeddings (model, hash, vector) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(err)?;
+            for (hash, v) in items {
+                stmt.execute(params![model, hash, f32s_to_bytes(v)])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// (chunks with an embedding for `model`, all chunks).
+    pub fn embedding_coverage(&self, model: &str) -> Result<(u64, u64)> {
+        let total: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM chunks", [], |r| r.get(0))
+            .map_err(self.err())?;
+        let done: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM chunks c WHERE EXISTS
+                   (SELECT 1 FROM embeddings e WHERE e.model = ?1 AND e.hash = c.hash)",
+                [model],
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        Ok((done as u64, total as u64))
+    }
+
+    /// Every chunk's vector for `model`: `(chunk id, vector)`.
+    pub fn chunk_vectors(&self, model: &str) -> Result<Vec<(i64, Vec<f32>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.model = ?1 AND e.hash = c.hash")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([model], |r| {
+                Ok((r.get::<_, i64>(0)?, bytes_to_f32s(&r.get::<_, Vec<u8>>(1)?)))
+            })
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+}

@@ -7,10 +7,11 @@
 //! - 2: bindings (typed variables, parameters, fields); edges and externals
 //!   for the resolved graph.
 //! - 3: search_pending (paths whose search documents must be re-synced).
+//! - 4: embeddings, keyed by (model id, chunk content hash).
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 const TABLES: &[&str] = &[
     "meta",
@@ -27,6 +28,7 @@ const TABLES: &[&str] = &[
     "edges",
     "externals",
     "search_pending",
+    "embeddings",
 ];
 
 const SCHEMA: &str = "
@@ -135,6 +137,14 @@ CREATE TABLE externals (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 -- Files whose search documents are out of date (written in the same
 -- transaction as the change, cleared after the search index commits).
 CREATE TABLE search_pending (path TEXT PRIMARY KEY);
+-- The embedding cache: a chunk's vector by model and content hash, so
+-- re-indexing, renames and duplicate chunks never embed twice.
+CREATE TABLE embeddings (
+    model TEXT NOT NULL,
+    hash BLOB NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, hash)
+) WITHOUT ROWID;
 ";
 
 /// Creates the schema in an empty database, or rebuilds one of another

@@ -1,0 +1,277 @@
+//! The vector index: HNSW (hnsw_rs, cosine distance) over embedding vectors,
+//! each with an opaque `u64` key chosen by the caller.
+//!
+//! Persisted: the graph and data are dumped with hnsw_rs's own format next to
+//! a key file and a manifest (format version, dimension, count, a caller tag
+//! such as the model id and a generation). `open` loads the dump when the
+//! manifest matches what the caller expects, else the caller rebuilds.
+
+use crate::{Result, SearchError};
+use hnsw_rs::api::AnnT;
+use hnsw_rs::hnswio::HnswIo;
+use hnsw_rs::prelude::{DistCosine, Hnsw};
+use std::path::{Path, PathBuf};
+
+/// Bump when the on-disk layout changes.
+pub const VECTOR_FORMAT_VERSION: u32 = 1;
+const BASENAME: &str = "hnsw";
+const MANIFEST: &str = "manifest";
+const KEYS: &str = "keys";
+
+/// HNSW parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct HnswParams {
+    pub max_connections: usize,
+    pub ef_construction: usize,
+    pub ef_search: usize,
+}
+
+impl Default for HnswParams {
+    fn default() -> Self {
+        HnswParams {
+            max_connections: 16,
+            ef_construction: 100,
+            ef_search: 64,
+        }
+    }
+}
+
+/// An HNSW index and the key of each point.
+pub struct VectorIndex {
+    hnsw: Hnsw<'static, f32, DistCosine>,
+    keys: Vec<u64>,
+    dim: usize,
+    /// The caller's tag and generation this index was built for.
+    pub tag: String,
+    params: HnswParams,
+}
+
+impl std::fmt::Debug for VectorIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VectorIndex")
+            .field("points", &self.keys.len())
+            .field("dim", &self.dim)
+            .field("tag", &self.tag)
+            .finish()
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> SearchError + '_ {
+    move |source| SearchError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl VectorIndex {
+    /// Builds an index over `points` (key, vector) in parallel.
+    pub fn build(
+        points: &[(u64, Vec<f32>)],
+        dim: usize,
+        tag: &str,
+        params: HnswParams,
+    ) -> VectorIndex {
+        let n = points.len().max(1);
+        // hnsw_rs dumps only indexes built with its maximum layer count.
+        let layers = 16;
+        let hnsw = Hnsw::<f32, DistCosine>::new(
+            params.max_connections,
+            n,
+            layers,
+            params.ef_construction,
+            DistCosine {},
+        );
+        let data: Vec<(&[f32], usize)> = points
+            .iter()
+            .enumerate()
+            .map(|(i, (_, v))| (v.as_slice(), i))
+            .collect();
+        if !data.is_empty() {
+            hnsw.parallel_insert_slice(&data);
+        }
+        let mut hnsw = hnsw;
+        hnsw.set_searching_mode(true);
+        VectorIndex {
+            hnsw,
+            keys: points.iter().map(|(k, _)| *k).collect(),
+            dim,
+            tag: tag.to_owned(),
+            params,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The `k` nearest keys to `query`, with cosine similarity, best first.
+    pub fn search(&self, query: &[f32], k: usize) -> Vec<(u64, f32)> {
+        if self.keys.is_empty() || query.len() != self.dim || k == 0 {
+            return Vec::new();
+        }
+        let ef = self.params.ef_search.max(k);
+        self.hnsw
+            .search(query, k, ef)
+            .into_iter()
+            .filter_map(|n| self.keys.get(n.d_id).map(|&key| (key, 1.0 - n.distance)))
+            .collect()
+    }
+
+    /// Writes the index into `dir` (replacing what is there).
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        // The manifest goes last: a crash before it leaves an index that
+        // `open` refuses, and the caller rebuilds.
+        let _ = std::fs::remove_file(dir.join(MANIFEST));
+        if !self.keys.is_empty() {
+            self.hnsw
+                .file_dump(dir, BASENAME)
+                .map_err(|e| SearchError::Index {
+                    path: dir.to_owned(),
+                    message: e.to_string(),
+                })?;
+        }
+        let keys: Vec<u8> = self.keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+        std::fs::write(dir.join(KEYS), keys).map_err(io_err(dir))?;
+        let manifest = format!(
+            "{VECTOR_FORMAT_VERSION}\n{}\n{}\n{}\n",
+            self.dim,
+            self.keys.len(),
+            self.tag
+        );
+        std::fs::write(dir.join(MANIFEST), manifest).map_err(io_err(dir))?;
+        Ok(())
+    }
+
+    /// Loads the index saved in `dir` if it was built for `tag`; `None` when
+    /// there is none, or it is of another version or tag.
+    pub fn open(dir: &Path, tag: &str, params: HnswParams) -> Option<VectorIndex> {
+        let manifest = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
+        let mut lines = manifest.lines();
+        let version: u32 = lines.next()?.parse().ok()?;
+        let dim: usize = lines.next()?.parse().ok()?;
+        let count: usize = lines.next()?.parse().ok()?;
+        let saved_tag = lines.next().unwrap_or("");
+        if version != VECTOR_FORMAT_VERSION || saved_tag != tag {
+            return None;
+        }
+        let keys: Vec<u64> = std::fs::read(dir.join(KEYS))
+            .ok()?
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+            .collect();
+        if keys.len() != count {
+            return None;
+        }
+        if count == 0 {
+            return Some(VectorIndex::build(&[], dim, tag, params));
+        }
+        // hnsw_rs ties a loaded index to its loader: the loader lives as
+        // long as the process (one per opened index).
+        let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));
+        let mut hnsw: Hnsw<'static, f32, DistCosine> = loader.load_hnsw().ok()?;
+        hnsw.set_searching_mode(true);
+        Some(VectorIndex {
+            hnsw,
+            keys,
+            dim,
+            tag: tag.to_owned(),
+            params,
+        })
+    }
+
+    /// Where the index of one model lives under an index directory.
+    pub fn dir_for(index_dir: &Path, model_id: &str) -> PathBuf {
+        let safe: String = model_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        index_dir.join("vectors").join(safe)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(v: Vec<f32>) -> Vec<f32> {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / n).collect()
+    }
+
+    /// Deterministic pseudo-random unit vectors.
+    fn points(n: usize, dim: usize) -> Vec<(u64, Vec<f32>)> {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        (0..n)
+            .map(|i| {
+                let v: Vec<f32> = (0..dim)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        (state % 2000) as f32 / 1000.0 - 1.0
+                    })
+                    .collect();
+                (1000 + i as u64, unit(v))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_the_nearest_points_and_survives_save_and_load() {
+        let pts = points(2000, 32);
+        let idx = VectorIndex::build(&pts, 32, "model-a@1", HnswParams::default());
+        // Each point's nearest neighbour is itself.
+        let mut hits = 0;
+        for (key, v) in pts.iter().step_by(50) {
+            let found = idx.search(v, 1);
+            if found.first().map(|f| f.0) == Some(*key) {
+                hits += 1;
+            }
+            assert!(found[0].1 > 0.99 || found[0].0 != *key);
+        }
+        assert!(hits >= 38, "recall@1 {hits}/40");
+        // Brute force agrees on the top result for a fresh query.
+        let q = unit((0..32).map(|i| (i as f32).sin()).collect());
+        let best = pts
+            .iter()
+            .max_by(|a, b| {
+                let da: f32 = a.1.iter().zip(&q).map(|(x, y)| x * y).sum();
+                let db: f32 = b.1.iter().zip(&q).map(|(x, y)| x * y).sum();
+                da.total_cmp(&db)
+            })
+            .unwrap();
+        assert!(idx.search(&q, 10).iter().any(|(k, _)| *k == best.0));
+
+        let dir = tempfile::tempdir().unwrap();
+        idx.save(dir.path()).unwrap();
+        assert!(
+            VectorIndex::open(dir.path(), "model-b@1", HnswParams::default()).is_none(),
+            "another tag"
+        );
+        let loaded = VectorIndex::open(dir.path(), "model-a@1", HnswParams::default()).unwrap();
+        assert_eq!(loaded.len(), 2000);
+        assert_eq!(loaded.search(&pts[7].1, 1)[0].0, pts[7].0);
+        // Wrong dimension or empty index: no answers, no panic.
+        assert!(loaded.search(&[1.0, 0.0], 5).is_empty());
+        assert!(
+            VectorIndex::build(&[], 32, "t", HnswParams::default())
+                .search(&q, 3)
+                .is_empty()
+        );
+    }
+}
