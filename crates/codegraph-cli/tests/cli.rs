@@ -47,6 +47,7 @@ fn index_json_summary_has_the_documented_fields() {
         "--index-dir",
         idx.path().to_str().unwrap(),
         "--json",
+        "--no-embed",
     ]);
     let v = json(&out);
     assert_eq!(v["files"], 7, "{v}");
@@ -150,6 +151,7 @@ fn kill_9_during_index_then_index_again_gives_the_same_figures() {
         "--index-dir",
         fresh_idx.path().to_str().unwrap(),
         "--json",
+        "--no-embed",
     ]));
     assert_eq!(fresh["files"], 1500);
 
@@ -160,7 +162,14 @@ fn kill_9_during_index_then_index_again_gives_the_same_figures() {
         // Kill once early, then once more later in a resumed run.
         for delay in [delay_ms, delay_ms / 2 + 20] {
             let mut child = codegraph()
-                .args(["index", repo_s, "--index-dir", idx_s, "--json"])
+                .args([
+                    "index",
+                    repo_s,
+                    "--index-dir",
+                    idx_s,
+                    "--json",
+                    "--no-embed",
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -175,7 +184,14 @@ fn kill_9_during_index_then_index_again_gives_the_same_figures() {
                 interrupted_midway += 1;
             }
         }
-        let resumed = json(&run_ok(&["index", repo_s, "--index-dir", idx_s, "--json"]));
+        let resumed = json(&run_ok(&[
+            "index",
+            repo_s,
+            "--index-dir",
+            idx_s,
+            "--json",
+            "--no-embed",
+        ]));
         assert_eq!(summary(&resumed), summary(&fresh), "round {round}");
     }
     assert!(
@@ -223,6 +239,7 @@ fn unreadable_directory_is_skipped_and_the_rest_indexed() {
             "--index-dir",
             idx.to_str().unwrap(),
             "--json",
+            "--no-embed",
         ])
         .output()
         .unwrap();
@@ -235,4 +252,58 @@ fn unreadable_directory_is_skipped_and_the_rest_indexed() {
     let v = json(&out);
     assert_eq!(v["files"], 1, "{v}");
     assert_eq!(v["skipped"]["unreadable"], 1, "{v}");
+}
+
+#[test]
+fn query_json_has_the_documented_fields() {
+    let idx = tempfile::tempdir().unwrap();
+    let repo = fixture("python");
+    let (r, i) = (repo.to_str().unwrap(), idx.path().to_str().unwrap());
+    run_ok(&["index", r, "--index-dir", i, "--no-embed"]);
+    let v = json(&run_ok(&[
+        "query",
+        "normalise a name",
+        r,
+        "--index-dir",
+        i,
+        "--mode",
+        "lexical",
+        "--json",
+        "--k",
+        "3",
+    ]));
+    for key in [
+        "query",
+        "mode",
+        "took_ms",
+        "stages",
+        "vector_coverage",
+        "results",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
+    let first = &v["results"][0];
+    for key in [
+        "path",
+        "start_line",
+        "end_line",
+        "symbol",
+        "kind",
+        "language",
+        "score",
+        "ranks",
+        "snippet",
+    ] {
+        assert!(first.get(key).is_some(), "{key} missing: {first}");
+    }
+    assert_eq!(first["symbol"], "shop.util.normalise");
+    assert_eq!(first["ranks"]["lexical"]["rank"], 1);
+    assert!(v["results"].as_array().unwrap().len() <= 3);
+    // A bad request is one clear line.
+    let out = codegraph()
+        .args(["query", "x", r, "--index-dir", i, "--k", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("k must be between 1 and 1000"));
 }

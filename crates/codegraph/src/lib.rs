@@ -19,17 +19,20 @@
 //! by the repository's canonical path, or [`IndexOptions::index_dir`]);
 //! codegraph never writes into the repository it indexes.
 
+mod embed;
 mod git;
 mod pipeline;
 mod search;
 mod walk;
 
 pub use codegraph_core::{self as core, FileFacts};
+pub use codegraph_embed as embedding;
 pub use codegraph_graph::{
     EdgeKind, Graph, MapEntry, MapOptions, Node, Related, RepoMap, ResolutionStats, Subgraph,
     Symbol,
 };
 pub use codegraph_store::{ChunkRow, DefinitionRow, FORMAT_VERSION, Skipped, Stats};
+pub use embed::{EmbedReport, NO_MODEL};
 pub use git::GitInfo;
 pub use pipeline::RunCounts;
 pub use search::{MAX_QUERY_BYTES, Ranks, SearchMode, SearchOptions, SearchResponse, SearchResult};
@@ -100,6 +103,9 @@ pub struct IndexOptions {
     pub exclude_dirs: Vec<String>,
     /// Files per write transaction.
     pub batch_files: usize,
+    /// The embedding model; default: the one `codegraph model install` puts
+    /// in the data directory.
+    pub model: Option<codegraph_embed::ModelConfig>,
 }
 
 impl Default for IndexOptions {
@@ -115,6 +121,7 @@ impl Default for IndexOptions {
                 .map(|s| (*s).to_owned())
                 .collect(),
             batch_files: 256,
+            model: None,
         }
     }
 }
@@ -123,6 +130,8 @@ impl Default for IndexOptions {
 pub trait Progress: Sync {
     fn files_found(&self, _count: usize) {}
     fn file_done(&self, _path: &str) {}
+    /// Chunks with a vector so far, of all chunks.
+    fn embed_progress(&self, _done: u64, _total: u64) {}
 }
 
 /// Reports nothing.
@@ -191,6 +200,8 @@ pub struct Codegraph {
     store: Store,
     graph: std::sync::OnceLock<Graph>,
     bm25: std::sync::OnceLock<codegraph_search::Bm25Index>,
+    embedder: std::sync::OnceLock<Option<codegraph_embed::Embedder>>,
+    vectors: std::sync::OnceLock<codegraph_search::VectorIndex>,
 }
 
 impl Codegraph {
@@ -217,6 +228,8 @@ impl Codegraph {
             store,
             graph: std::sync::OnceLock::new(),
             bm25: std::sync::OnceLock::new(),
+            embedder: std::sync::OnceLock::new(),
+            vectors: std::sync::OnceLock::new(),
         })
     }
 

@@ -264,6 +264,7 @@ pub(crate) fn run(
                         // Same transaction as the change: a crash cannot leave
                         // changed facts behind a graph that does not know them.
                         writer.set_meta(GRAPH_DIRTY, "1")?;
+                        writer.set_meta(crate::embed::VECTORS_DIRTY, "1")?;
                         marked_dirty = true;
                     }
                     writer.mark_search_pending(&c.rel)?;
@@ -305,6 +306,7 @@ pub(crate) fn run(
     for path in previous.keys() {
         if !present.contains(path.as_str()) {
             writer.set_meta(GRAPH_DIRTY, "1")?;
+            writer.set_meta(crate::embed::VECTORS_DIRTY, "1")?;
             writer.mark_search_pending(path)?;
             writer.delete_file(path)?;
             counts.removed += 1;

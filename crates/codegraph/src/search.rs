@@ -201,24 +201,85 @@ impl Codegraph {
         };
         let mut notice = None;
         let mut mode = options.mode;
-        if mode != SearchMode::Lexical {
-            notice = Some(
-                "vector search is not available yet in this build: answered lexically".to_owned(),
-            );
-            mode = SearchMode::Lexical;
-        }
         // Candidates: enough to survive filtering, merging and grouping.
         let depth = (options.k * 5).max(50);
-        let t = Instant::now();
         let filter = Bm25Filter {
             language: options.language.clone(),
             kind: options.kind.clone(),
         };
-        let lexical = self.bm25()?.search(&query, depth, &filter)?;
-        stages.insert("lexical_ms".into(), ms(t));
+        let vectors = if mode == SearchMode::Lexical {
+            None
+        } else {
+            match (self.embedder(), self.vector_index()) {
+                (Some(e), Some(v)) => Some((e, v)),
+                (None, _) => {
+                    notice = Some(crate::embed::NO_MODEL.to_owned());
+                    None
+                }
+                (Some(_), None) => {
+                    notice = Some("no vectors yet: run `codegraph index` to embed the chunks; answered lexically".to_owned());
+                    None
+                }
+            }
+        };
+        if vectors.is_none() {
+            mode = SearchMode::Lexical;
+        }
+        // BM25 and the vector search run in parallel (neither touches the
+        // SQLite connection, which is not shared between threads).
+        let bm25 = self.bm25()?;
+        let run_lexical = || -> Result<(Vec<(i64, f32)>, f64)> {
+            let t = Instant::now();
+            if mode == SearchMode::Vector {
+                return Ok((Vec::new(), 0.0));
+            }
+            Ok((bm25.search(&query, depth, &filter)?, ms(t)))
+        };
+        // (hits, query embedding ms, vector search ms)
+        type VectorRun = (Vec<(i64, f32)>, f64, f64);
+        let run_vector = || -> Result<VectorRun> {
+            let Some((embedder, index)) = vectors else {
+                return Ok((Vec::new(), 0.0, 0.0));
+            };
+            let t = Instant::now();
+            // The model reads a few hundred tokens: the head of a long query.
+            let head: String = query.chars().take(2000).collect();
+            let q = embedder
+                .embed_one(&head)
+                .map_err(|e| Error::Other(format!("query embedding failed: {e}")))?;
+            let embed_ms = ms(t);
+            let t = Instant::now();
+            let hits: Vec<(i64, f32)> = index
+                .search(&q, depth)
+                .into_iter()
+                .map(|(k, s)| (k as i64, s))
+                .collect();
+            Ok((hits, embed_ms, ms(t)))
+        };
+        let (lexical, vector) = rayon::join(run_lexical, run_vector);
+        let (lexical, lexical_ms) = lexical?;
+        let (mut vector, embed_ms, vector_ms) = vector?;
+        // The language and kind filters, which BM25 applies inside its index.
+        if filter.language.is_some() || filter.kind.is_some() {
+            let details = self
+                .store
+                .chunk_details(&vector.iter().map(|h| h.0).collect::<Vec<_>>())?;
+            let keep: HashSet<i64> = details
+                .iter()
+                .filter(|d| filter.language.as_ref().is_none_or(|l| &d.language == l))
+                .filter(|d| filter.kind.as_ref().is_none_or(|k| &d.kind == k))
+                .map(|d| d.id)
+                .collect();
+            vector.retain(|h| keep.contains(&h.0));
+        }
+        stages.insert("lexical_ms".into(), lexical_ms);
+        if mode != SearchMode::Lexical {
+            stages.insert("query_embedding_ms".into(), embed_ms);
+            stages.insert("vector_ms".into(), vector_ms);
+        }
 
         let t = Instant::now();
-        let fused: Vec<Fused> = rrf(&lexical, &[], options.rrf_k, 1.0);
+        let fused: Vec<Fused> = rrf(&lexical, &vector, options.rrf_k, 1.0);
         stages.insert("fuse_ms".into(), ms(t));
 
         let t = Instant::now();
@@ -296,7 +357,14 @@ impl Codegraph {
             mode,
             took_ms: ms(started),
             stages,
-            vector_coverage: 0.0,
+            vector_coverage: {
+                let (done, total) = self.vector_coverage()?;
+                if total == 0 {
+                    0.0
+                } else {
+                    done as f64 / total as f64
+                }
+            },
             notice,
             results,
         })

@@ -4,6 +4,7 @@ mod graph;
 mod incremental;
 mod robustness;
 mod search;
+mod vectors;
 
 use codegraph::{Codegraph, IndexOptions, IndexReport, NoProgress};
 use std::path::Path;

@@ -1,0 +1,125 @@
+//! Where the model lives and how it is run.
+
+use std::path::{Path, PathBuf};
+
+use crate::pins;
+
+/// Environment variable overriding the data directory.
+pub const DATA_DIR_ENV: &str = "CODEGRAPH_DATA_DIR";
+
+/// Default token window. Code chunks are long (a JDK method body is ~250
+/// tokens on average, many are longer), and cost grows with the window; see the
+/// crate docs for the measurements behind this value.
+pub const DEFAULT_MAX_TOKENS: usize = 256;
+
+/// How token vectors become one sentence vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pooling {
+    /// Mean over the non-padding tokens (sentence-transformers' default; right
+    /// for all-MiniLM-L6-v2).
+    #[default]
+    Mean,
+    /// The first (`[CLS]`) token.
+    Cls,
+}
+
+/// Everything needed to load and run an embedding model.
+///
+/// The model directory must hold `model.onnx` plus `tokenizer.json`,
+/// `config.json`, `special_tokens_map.json` and `tokenizer_config.json`, so a
+/// user can bring another BERT-like ONNX export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelConfig {
+    /// Directory with `model.onnx` and the tokenizer files.
+    pub model_dir: PathBuf,
+    /// Path of the ONNX Runtime shared library (>= 1.24) to load.
+    pub ort_library: PathBuf,
+    /// Output dimension; checked against what the model returns.
+    pub dim: usize,
+    /// Pooling of token vectors.
+    pub pooling: Pooling,
+    /// Token window: longer inputs are truncated to this many tokens
+    /// (including `[CLS]`/`[SEP]`).
+    pub max_tokens: usize,
+    /// A stable name for the model, for cache keys and logs.
+    pub model_id: String,
+    /// Upper bound on texts per inference batch.
+    pub max_batch: usize,
+    /// Upper bound on `batch size x padded length` per inference batch.
+    pub batch_token_budget: usize,
+    /// Total CPU threads to use; `None` = all available cores.
+    pub threads: Option<usize>,
+    /// Number of ONNX Runtime sessions run in parallel; the threads are split
+    /// between them. `None` picks the measured best for this machine.
+    pub sessions: Option<usize>,
+    /// Let ONNX Runtime's worker threads busy-wait between operators. Slightly
+    /// faster on an idle machine, but burns CPU that other work (parsing,
+    /// an editor) could use.
+    pub allow_spinning: bool,
+    /// Run weight-only int8 `MatMul`s of the model as int8 GEMMs with
+    /// activations quantized per call (ONNX Runtime's `DynamicQuantizeMatMul`),
+    /// see [`crate::quantize`]. About twice as fast on CPU; vectors move
+    /// slightly (cosine ~0.99 to the fp32 ones) and depend a little on which
+    /// texts share a batch. Ignored (with a warning) for models without that
+    /// pattern.
+    pub int8_activations: bool,
+}
+
+impl ModelConfig {
+    /// The default model as [`crate::install`] lays it out under `data_dir`.
+    pub fn from_data_dir(data_dir: &Path) -> Self {
+        let paths = crate::ModelPaths::under(data_dir);
+        Self {
+            model_dir: paths.model_dir,
+            ort_library: paths.ort_library,
+            dim: pins::DEFAULT_DIM,
+            pooling: Pooling::Mean,
+            max_tokens: DEFAULT_MAX_TOKENS,
+            model_id: pins::DEFAULT_MODEL_ID.to_owned(),
+            max_batch: 32,
+            batch_token_budget: 32 * 256,
+            threads: None,
+            sessions: None,
+            allow_spinning: true,
+            int8_activations: false,
+        }
+    }
+
+    /// A string that changes whenever the vectors for the same text could:
+    /// model, pooling and token window. Use it in embedding cache keys.
+    pub fn cache_tag(&self) -> String {
+        let pooling = match self.pooling {
+            Pooling::Mean => "mean",
+            Pooling::Cls => "cls",
+        };
+        let precision = if self.int8_activations { "/dq8" } else { "" };
+        format!(
+            "{}/{pooling}/{}t{precision}",
+            self.model_id, self.max_tokens
+        )
+    }
+}
+
+impl Default for ModelConfig {
+    /// The default model under [`default_data_dir`].
+    fn default() -> Self {
+        Self::from_data_dir(&default_data_dir())
+    }
+}
+
+/// `$CODEGRAPH_DATA_DIR` if set and non-empty, else `dirs::data_dir()/codegraph`
+/// (`~/.local/share/codegraph` on Linux), else `<tmp>/codegraph` when no home
+/// directory is known.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    match dirs::data_dir() {
+        Some(dir) => dir.join("codegraph"),
+        None => {
+            let dir = std::env::temp_dir().join("codegraph");
+            tracing::warn!(dir = %dir.display(), "no user data directory known; using a temporary one");
+            dir
+        }
+    }
+}

