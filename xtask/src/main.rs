@@ -133,15 +133,21 @@ fn demo(path: Option<PathBuf>) -> Result<()> {
         eprintln!("\n== codegraph symbol Codegraph");
         run(Command::new(&bin).args(["symbol", "Codegraph"]).arg(&repo))?;
         eprintln!("\n== codegraph callers Codegraph::index");
-        run(Command::new(&bin).args(["callers", "Codegraph::index"]).arg(&repo))?;
+        run(Command::new(&bin)
+            .args(["callers", "Codegraph::index"])
+            .arg(&repo))?;
         "where is an index of another format version rebuilt"
     } else {
         "main entry point"
     };
     eprintln!("\n== codegraph map --budget-tokens 400");
-    run(Command::new(&bin).args(["map", "--budget-tokens", "400"]).arg(&repo))?;
+    run(Command::new(&bin)
+        .args(["map", "--budget-tokens", "400"])
+        .arg(&repo))?;
     eprintln!("\n== codegraph query \"{question}\"");
-    run(Command::new(&bin).args(["query", question, "--k", "5"]).arg(&repo))?;
+    run(Command::new(&bin)
+        .args(["query", question, "--k", "5"])
+        .arg(&repo))?;
     Ok(())
 }
 
@@ -294,15 +300,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok()?.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
+/// Bytes of an index on disk (SQLite file, BM25 and vector indexes).
+fn dir_size(root: &Path, idx: &Path) -> u64 {
+    let options = codegraph::IndexOptions {
+        index_dir: Some(idx.to_owned()),
+        ..codegraph::IndexOptions::default()
+    };
+    codegraph::Codegraph::open(root, options)
+        .and_then(|cg| cg.status())
+        .map_or(0, |s| s.size_on_disk)
 }
 
 fn bench_index(name: &str, runs: usize) -> Result<()> {
@@ -331,19 +337,19 @@ fn bench_index(name: &str, runs: usize) -> Result<()> {
                 .arg(&root)
                 .arg("--index-dir")
                 .arg(&idx)
-                .arg("--json"),
+                .args(["--json", "--no-embed"]),
         )?;
         first.push(t.as_secs_f64());
         rss.push(peak as f64);
         last_summary = serde_json::from_slice(&out)?;
-        size = dir_size(&idx);
+        size = dir_size(&root, &idx);
         let (t2, _, out2) = measure(
             Command::new(&bin)
                 .arg("index")
                 .arg(&root)
                 .arg("--index-dir")
                 .arg(&idx)
-                .arg("--json"),
+                .args(["--json", "--no-embed"]),
         )?;
         second.push(t2.as_secs_f64());
         let again: serde_json::Value = serde_json::from_slice(&out2)?;

@@ -89,6 +89,7 @@ impl Codegraph {
         }
         let elapsed = started.elapsed();
         let (with_vectors, chunks) = self.store.embedding_coverage(&tag)?;
+        self.coverage = std::sync::OnceLock::new();
         let t = Instant::now();
         let points = self.rebuild_vectors_if_dirty()?;
         Ok(Some(EmbedReport {
@@ -156,11 +157,16 @@ impl Codegraph {
         Some(self.vectors.get_or_init(|| index))
     }
 
-    /// (chunks with a vector, chunks) for the current model.
+    /// (chunks with a vector, chunks) for the current model; counted once
+    /// per index state (recounted after `index` or `embed_pending`).
     pub fn vector_coverage(&self) -> Result<(u64, u64)> {
-        match self.embedder() {
-            Some(e) => Ok(self.store.embedding_coverage(&e.cache_tag())?),
-            None => Ok((0, self.store.stats()?.chunks)),
+        if let Some(c) = self.coverage.get() {
+            return Ok(*c);
         }
+        let c = match self.embedder() {
+            Some(e) => self.store.embedding_coverage(&e.cache_tag())?,
+            None => (0, self.store.stats()?.chunks),
+        };
+        Ok(*self.coverage.get_or_init(|| c))
     }
 }

@@ -202,6 +202,7 @@ pub struct Codegraph {
     bm25: std::sync::OnceLock<codegraph_search::Bm25Index>,
     embedder: std::sync::OnceLock<Option<codegraph_embed::Embedder>>,
     vectors: std::sync::OnceLock<codegraph_search::VectorIndex>,
+    coverage: std::sync::OnceLock<(u64, u64)>,
 }
 
 impl Codegraph {
@@ -230,6 +231,7 @@ impl Codegraph {
             bm25: std::sync::OnceLock::new(),
             embedder: std::sync::OnceLock::new(),
             vectors: std::sync::OnceLock::new(),
+            coverage: std::sync::OnceLock::new(),
         })
     }
 
@@ -261,6 +263,7 @@ impl Codegraph {
             progress,
         )?;
         self.graph = std::sync::OnceLock::new();
+        self.coverage = std::sync::OnceLock::new();
         let graph = if self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() != Some("0") {
             Some(self.rebuild_graph()?)
         } else {
@@ -489,15 +492,7 @@ impl Codegraph {
         let meta = |k: &str| -> Result<Option<String>> {
             Ok(self.store.meta(k)?.filter(|v| !v.is_empty()))
         };
-        let size_on_disk = std::fs::read_dir(&self.index_dir)
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok()?.metadata().ok())
-                    .filter(|m| m.is_file())
-                    .map(|m| m.len())
-                    .sum()
-            })
-            .unwrap_or(0);
+        let size_on_disk = dir_size(&self.index_dir);
         let current = git::read(&self.root).and_then(|g| g.head_commit);
         Ok(Status {
             repository: RepositoryInfo {
@@ -606,6 +601,22 @@ pub fn default_index_dir(root: &Path) -> Result<PathBuf> {
         .collect();
     let hash = blake3::hash(root.to_string_lossy().as_bytes()).to_hex();
     Ok(base.join(format!("{name}-{}", &hash[..16])))
+}
+
+/// Bytes under `dir`, recursively: the SQLite file, BM25 and vector indexes.
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn now_secs() -> i64 {
