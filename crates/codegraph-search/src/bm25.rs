@@ -165,16 +165,24 @@ impl Bm25Index {
         })
     }
 
-    fn writer(&self) -> Result<IndexWriter> {
+    fn writer(&self, docs: usize) -> Result<IndexWriter> {
+        // Big rebuilds use every core; small updates one thread.
+        let threads = if docs > 5_000 {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(4)
+        } else {
+            1
+        };
         self.index
-            .writer_with_num_threads(1, 64 * 1024 * 1024)
+            .writer_with_num_threads(threads, threads * 96 * 1024 * 1024)
             .map_err(err(&self.dir))
     }
 
     /// Replaces the documents of `files` with `docs` (which must belong to
     /// those files) in one commit. With `all`, everything is replaced.
     pub fn update(&mut self, files: &[String], docs: &[SearchDoc], all: bool) -> Result<()> {
-        let mut writer = self.writer()?;
+        let mut writer = self.writer(docs.len())?;
         if all {
             writer.delete_all_documents().map_err(err(&self.dir))?;
         } else {
