@@ -17,7 +17,7 @@ mod facts;
 mod tokenize;
 
 pub use facts::*;
-pub use tokenize::{split_identifier, tokenize};
+pub use tokenize::{case_parts, split_identifier, tokenize};
 
 /// A 63-bit id derived from its parts: the same parts always give the same id,
 /// so ids of unchanged definitions and chunks survive re-indexing.

@@ -12,6 +12,18 @@ pub fn tokenize(text: &str) -> impl Iterator<Item = String> + '_ {
 /// Splits one word (letters and digits only) at case changes, the way
 /// programmers join words: `parseHTMLDocument2` → parse, html, document2.
 pub fn split_identifier(word: &str) -> impl Iterator<Item = String> + '_ {
+    let owned: Vec<String> = case_parts(word)
+        .into_iter()
+        .map(|(s, e)| &word[s..e])
+        .filter(|piece| !piece.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_lowercase)
+        .collect();
+    owned.into_iter()
+}
+
+/// Byte ranges of the case-delimited parts of a word: lower→upper changes,
+/// and the last capital of an acronym (`HTTPServer` → HTTP|Server).
+pub fn case_parts(word: &str) -> Vec<(usize, usize)> {
     let chars: Vec<(usize, char)> = word.char_indices().collect();
     let mut cuts = vec![0usize];
     for i in 1..chars.len() {
@@ -19,7 +31,6 @@ pub fn split_identifier(word: &str) -> impl Iterator<Item = String> + '_ {
         let (pos, cur) = chars[i];
         let next = chars.get(i + 1).map(|&(_, c)| c);
         let lower_to_upper = (prev.is_lowercase() || prev.is_ascii_digit()) && cur.is_uppercase();
-        // The last capital of an acronym starts a new word: HTTPServer → HTTP|Server.
         let acronym_end =
             prev.is_uppercase() && cur.is_uppercase() && next.is_some_and(|n| n.is_lowercase());
         if lower_to_upper || acronym_end {
@@ -27,13 +38,7 @@ pub fn split_identifier(word: &str) -> impl Iterator<Item = String> + '_ {
         }
     }
     cuts.push(word.len());
-    let owned: Vec<String> = cuts
-        .windows(2)
-        .map(|w| &word[w[0]..w[1]])
-        .filter(|piece| !piece.chars().all(|c| c.is_ascii_digit()))
-        .map(str::to_lowercase)
-        .collect();
-    owned.into_iter()
+    cuts.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
 #[cfg(test)]

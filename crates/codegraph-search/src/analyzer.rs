@@ -111,7 +111,7 @@ fn split_word(word: &str) -> Vec<(usize, usize)> {
     for piece in word.split('_') {
         if !piece.is_empty() {
             out.extend(
-                split_case(piece)
+                codegraph_core::case_parts(piece)
                     .into_iter()
                     .map(|(s, e)| (offset + s, offset + e)),
             );
@@ -119,24 +119,6 @@ fn split_word(word: &str) -> Vec<(usize, usize)> {
         offset += piece.len() + 1;
     }
     out
-}
-
-fn split_case(word: &str) -> Vec<(usize, usize)> {
-    let chars: Vec<(usize, char)> = word.char_indices().collect();
-    let mut cuts = vec![0usize];
-    for i in 1..chars.len() {
-        let (_, prev) = chars[i - 1];
-        let (pos, cur) = chars[i];
-        let next = chars.get(i + 1).map(|&(_, c)| c);
-        let lower_to_upper = (prev.is_lowercase() || prev.is_ascii_digit()) && cur.is_uppercase();
-        let acronym_end =
-            prev.is_uppercase() && cur.is_uppercase() && next.is_some_and(|n| n.is_lowercase());
-        if lower_to_upper || acronym_end {
-            cuts.push(pos);
-        }
-    }
-    cuts.push(word.len());
-    cuts.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
 /// The distinct query terms of `text`: analyzer tokens without stop words
