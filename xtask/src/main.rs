@@ -14,6 +14,8 @@
 //!   query and the function the answer; docs are stripped from a copy of the
 //!   corpus before it is indexed. MRR@10 and Recall@1/5/10 for lexical,
 //!   vector and hybrid.
+//! - `bench-search [NAME]`: lexical query latency inside the library on a
+//!   corpus index built by `bench-index`, beside `rg -l` for the same words.
 //! - `bench-graph [NAME...]`: resolution cost and coverage by provenance,
 //!   `callers` and `map` latency inside the library, and 50 random resolved
 //!   call edges with their source lines for a spot check
@@ -77,6 +79,10 @@ fn main() -> Result<()> {
                 eval_search(&name, limit)?;
             }
             Ok(())
+        }
+        "bench-search" => {
+            let name = args.get(1).cloned().unwrap_or_else(|| "jdk".into());
+            bench_search(&name)
         }
         "bench-graph" => {
             let names: Vec<String> = if args.len() > 1 {
@@ -801,5 +807,90 @@ fn eval_search(name: &str, limit: usize) -> Result<()> {
             percentile(&times, 0.99)
         );
     }
+    Ok(())
+}
+
+fn bench_search(name: &str) -> Result<()> {
+    use codegraph::{Codegraph, IndexOptions, NoProgress, SearchMode, SearchOptions};
+    let root = corpus(name)?;
+    let idx = bench_dir().join(format!("index-{name}"));
+    let mut cg = Codegraph::open(
+        &root,
+        IndexOptions {
+            index_dir: Some(idx),
+            ..IndexOptions::default()
+        },
+    )?;
+    cg.index(&NoProgress)?;
+    // Queries: definition names and first doc sentences, sampled.
+    let facts = cg.store().graph_facts()?;
+    let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+    let mut queries = Vec::new();
+    for _ in 0..300 {
+        let d = &facts.defs[(rng.next() % facts.defs.len() as u64) as usize];
+        queries.push(d.name.clone());
+    }
+    for _ in 0..200 {
+        let d = &facts.defs[(rng.next() % facts.defs.len() as u64) as usize];
+        if let Some(doc) = cg
+            .find_symbol(&d.qualified_name)?
+            .into_iter()
+            .find_map(|r| r.doc)
+            && let Some(q) = first_sentence(&doc)
+        {
+            queries.push(q);
+        }
+    }
+    let mut times = Vec::new();
+    for q in &queries {
+        let t = Instant::now();
+        let r = cg.search(&SearchOptions {
+            query: q.clone(),
+            k: 10,
+            mode: SearchMode::Lexical,
+            ..SearchOptions::default()
+        })?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(r);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "== bench-search {name}: {} queries ({} identifiers, the rest doc sentences)",
+        queries.len(),
+        300
+    );
+    println!(
+        "lexical (library, k=10)     p50 {:.2} ms  p99 {:.2} ms",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
+    // What an agent does without an index: rg -l for the query's words.
+    let mut rg = Vec::new();
+    for q in queries.iter().take(100) {
+        let words: Vec<&str> = q
+            .split_whitespace()
+            .filter(|w| w.len() > 3)
+            .take(3)
+            .collect();
+        let pattern = if words.is_empty() {
+            q.clone()
+        } else {
+            words.join("|")
+        };
+        let t = Instant::now();
+        let _ = Command::new("rg")
+            .args(["-l", "-i", "-e", &pattern])
+            .arg(&root)
+            .stdout(Stdio::null())
+            .status();
+        rg.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    rg.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "rg -l (same words, 100 q)   p50 {:.1} ms  p99 {:.1} ms   ratio rg/codegraph at p50 {:.0}x",
+        percentile(&rg, 0.5),
+        percentile(&rg, 0.99),
+        percentile(&rg, 0.5) / percentile(&times, 0.5).max(1e-9)
+    );
     Ok(())
 }
