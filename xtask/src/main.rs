@@ -14,6 +14,9 @@
 //!   query and the function the answer; docs are stripped from a copy of the
 //!   corpus before it is indexed. MRR@10 and Recall@1/5/10 for lexical,
 //!   vector and hybrid.
+//! - `bench-embed [N]`: embedding throughput on N chunks of java.base, the
+//!   default settings beside the naive ones (batches of 32 padded to 256
+//!   tokens, fp32 activations).
 //! - `bench-search [NAME]`: lexical query latency inside the library on a
 //!   corpus index built by `bench-index`, beside `rg -l` for the same words.
 //! - `bench-graph [NAME...]`: resolution cost and coverage by provenance,
@@ -79,6 +82,10 @@ fn main() -> Result<()> {
                 eval_search(&name, limit)?;
             }
             Ok(())
+        }
+        "bench-embed" => {
+            let n = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+            bench_embed(n)
         }
         "bench-search" => {
             let name = args.get(1).cloned().unwrap_or_else(|| "jdk".into());
@@ -892,5 +899,50 @@ fn bench_search(name: &str) -> Result<()> {
         percentile(&rg, 0.99),
         percentile(&rg, 0.5) / percentile(&times, 0.5).max(1e-9)
     );
+    Ok(())
+}
+
+fn bench_embed(n: usize) -> Result<()> {
+    use codegraph::embedding::{Embedder, ModelConfig, default_data_dir, install};
+    use codegraph::{Codegraph, IndexOptions, NoProgress};
+    let root = corpus("jdk")?;
+    let idx = bench_dir().join("index-jdk");
+    let mut cg = Codegraph::open(
+        &root,
+        IndexOptions {
+            index_dir: Some(idx),
+            ..IndexOptions::default()
+        },
+    )?;
+    cg.index(&NoProgress)?;
+    let jobs = cg.store().embed_jobs("bench-embed/none", n)?;
+    let texts: Vec<&str> = jobs.iter().map(|j| j.text.as_str()).collect();
+    install(&default_data_dir())?;
+    let defaults = ModelConfig::from_data_dir(&default_data_dir());
+    let naive = ModelConfig {
+        max_tokens: 256,
+        max_batch: 32,
+        batch_token_budget: 32 * 256,
+        int8_activations: false,
+        ..defaults.clone()
+    };
+    println!(
+        "== bench-embed: {} chunks of java.base (path + signature + chunk text), 2 cores",
+        texts.len()
+    );
+    for (label, config) in [("default", &defaults), ("naive", &naive)] {
+        let embedder = Embedder::load(config)?;
+        let t = Instant::now();
+        let vectors = embedder.embed(&texts)?;
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "{label:<8} window {:>3}  int8 activations {:<5}  {:>6.1} chunks/s  ({} vectors in {:.1} s)",
+            config.max_tokens,
+            config.int8_activations,
+            vectors.len() as f64 / secs,
+            vectors.len(),
+            secs
+        );
+    }
     Ok(())
 }
