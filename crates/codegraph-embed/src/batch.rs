@@ -52,6 +52,11 @@ pub fn padded_tokens(lengths: &[usize], batches: &[Vec<usize>]) -> usize {
 
 /// Puts per-batch results back into input order. `results[k]` holds the
 /// outputs for `batches[k]`, in that batch's order.
+///
+/// # Panics
+///
+/// If `batches` is not a partition of `0..n` (as [`plan_batches`] returns) or
+/// a result list's length differs from its batch's.
 pub fn scatter<T>(n: usize, batches: &[Vec<usize>], results: Vec<Vec<T>>) -> Vec<T> {
     let mut slots: Vec<Option<T>> = (0..n).map(|_| None).collect();
     for (batch, outputs) in batches.iter().zip(results) {

@@ -55,8 +55,9 @@ pub struct ModelConfig {
     /// Total CPU threads to use; `None` = all available cores.
     pub threads: Option<usize>,
     /// Number of ONNX Runtime sessions run in parallel; the threads are split
-    /// between them. `None`: one per thread, at most 4 (on 2 cores, 2 sessions
-    /// of 1 thread beat 1 session of 2 threads by 3-15 %).
+    /// between them. `None`: one per thread up to 4 threads, else the largest
+    /// count <= 4 that divides the threads (on 2 cores, 2 sessions of 1 thread
+    /// beat 1 session of 2 threads by 3-15 %).
     pub sessions: Option<usize>,
     /// Let ONNX Runtime's worker threads busy-wait between operators. Off by
     /// default: it measured no faster here, and it burns CPU that other work

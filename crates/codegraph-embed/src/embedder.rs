@@ -154,7 +154,20 @@ impl Embedder {
         };
 
         let threads = config.threads.unwrap_or_else(available_threads).max(1);
-        let sessions = config.sessions.unwrap_or(threads.min(4)).clamp(1, threads);
+        // Default: one single-thread session per core up to 4; beyond that the
+        // largest session count <= 4 that divides the threads evenly.
+        let default_sessions = if threads <= 4 {
+            threads
+        } else {
+            (1..=4)
+                .rev()
+                .find(|s| threads.is_multiple_of(*s))
+                .unwrap_or(1)
+        };
+        let sessions = config
+            .sessions
+            .unwrap_or(default_sessions)
+            .clamp(1, threads);
         let threads_per_session = (threads / sessions).max(1);
 
         let started = Instant::now();
@@ -258,7 +271,7 @@ impl Embedder {
     /// floats per text, in the order given.
     ///
     /// Texts are sorted by token length and run in batches of similar length
-    /// (see [`crate::batch`]), spread over the configured sessions. Texts longer
+    /// (see [`plan_batches`](crate::plan_batches)), spread over the configured sessions. Texts longer
     /// than `max_tokens` tokens are truncated.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         if texts.is_empty() {
@@ -274,9 +287,7 @@ impl Embedder {
         let tokenized = started.elapsed();
 
         let results: Vec<BatchResult> = if self.sessions.len() == 1 || batches.len() == 1 {
-            let mut session = self.sessions[0]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut session = self.any_session();
             batches
                 .iter()
                 .map(|b| self.run_batch(&mut session, b, &inputs))
@@ -301,6 +312,21 @@ impl Embedder {
     /// Embeds one text (a query, typically).
     pub fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
         Ok(self.embed(&[text])?.remove(0))
+    }
+
+    /// A free session if there is one (so a query is not queued behind a
+    /// background batch on another session), else the next in turn.
+    fn any_session(&self) -> std::sync::MutexGuard<'_, TextEmbedding> {
+        for session in &self.sessions {
+            if let Ok(guard) = session.try_lock() {
+                return guard;
+            }
+        }
+        static TURN: AtomicUsize = AtomicUsize::new(0);
+        let k = TURN.fetch_add(1, Ordering::Relaxed) % self.sessions.len();
+        self.sessions[k]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs batches on all sessions at once, each worker thread taking the next
@@ -408,4 +434,44 @@ fn validate(config: &ModelConfig) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedder_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Embedder>();
+    }
+
+    #[test]
+    fn invalid_configs_are_rejected_before_touching_files() {
+        let base = ModelConfig::from_data_dir(Path::new("/nonexistent"));
+        for bad in [
+            ModelConfig {
+                dim: 0,
+                ..base.clone()
+            },
+            ModelConfig {
+                max_tokens: 4,
+                ..base.clone()
+            },
+            ModelConfig {
+                max_batch: 0,
+                ..base.clone()
+            },
+            ModelConfig {
+                sessions: Some(0),
+                ..base.clone()
+            },
+        ] {
+            assert!(matches!(Embedder::load(&bad), Err(Error::InvalidConfig(_))));
+        }
+        assert!(matches!(
+            Embedder::load(&base),
+            Err(Error::NotInstalled { .. })
+        ));
+    }
 }
