@@ -13,12 +13,21 @@
 //!   documented function of a corpus, the first sentence of its doc is the
 //!   query and the function the answer; docs are stripped from a copy of the
 //!   corpus before it is indexed. MRR@10 and Recall@1/5/10 for lexical,
-//!   vector and hybrid.
+//!   vector and hybrid, and with the PageRank prior at a few weights.
 //! - `bench-embed [N]`: embedding throughput on N chunks of java.base, the
 //!   default settings beside the naive ones (batches of 32 padded to 256
 //!   tokens, fp32 activations).
-//! - `bench-search [NAME]`: lexical query latency inside the library on a
-//!   corpus index built by `bench-index`, beside `rg -l` for the same words.
+//! - `bench-search [NAME]`: lexical query latency inside the library beside
+//!   `rg -l` for the same words; then embeds the whole corpus (timed), and
+//!   reports hybrid latency (query embedding included) in the library, a
+//!   5,000-character query, both modes through the CLI, index size and RSS.
+//! - `bench-context [NAME]`: the full completion-context request at 300
+//!   cursors (after `receiver.`) of a corpus, index warm: p50/p99, stage
+//!   medians, candidates scanned, CPU time per request.
+//! - `eval-context [NAME...]`: relevance hit rate. At each use of a name
+//!   imported from another file of the repository, the cursor goes just
+//!   after the name; a hit at k when the name's definition is among the
+//!   first k structures. hit@1/3/5 per corpus.
 //! - `bench-graph [NAME...]`: resolution cost and coverage by provenance,
 //!   `callers` and `map` latency inside the library, and 50 random resolved
 //!   call edges with their source lines for a spot check
@@ -31,6 +40,7 @@ use std::time::{Duration, Instant};
 
 const DJANGO_VERSION: &str = "6.1.3";
 const TOKIO_VERSION: &str = "1.54.1";
+const RXJS_VERSION: &str = "7.8.2";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -99,6 +109,21 @@ fn main() -> Result<()> {
             };
             for name in names {
                 bench_graph(&name)?;
+            }
+            Ok(())
+        }
+        "bench-context" => {
+            let name = args.get(1).cloned().unwrap_or_else(|| "jdk".into());
+            bench_context(&name)
+        }
+        "eval-context" => {
+            let names: Vec<String> = if args.len() > 1 {
+                args[1..].to_vec()
+            } else {
+                vec!["django".into(), "jdk".into(), "rxjs".into(), "tokio".into()]
+            };
+            for name in names {
+                eval_context(&name)?;
             }
             Ok(())
         }
@@ -243,7 +268,29 @@ fn corpus(name: &str) -> Result<PathBuf> {
                 .stdout(Stdio::null()))?;
             Ok(root)
         }
-        other => bail!("unknown corpus `{other}` (jdk, django, tokio)"),
+        "rxjs" => {
+            // A TypeScript package that ships its `.ts` sources, from npm.
+            let root = dir.join("package/src");
+            if root.is_dir() {
+                return Ok(root);
+            }
+            std::fs::create_dir_all(&dir)?;
+            run(Command::new("npm")
+                .current_dir(&dir)
+                .args(["pack", "--silent", &format!("rxjs@{RXJS_VERSION}")])
+                .stdout(Stdio::null()))?;
+            let tarball = std::fs::read_dir(&dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.to_string_lossy().ends_with(".tgz"))
+                .context("the rxjs tarball was not downloaded")?;
+            run(Command::new("tar")
+                .arg("xzf")
+                .arg(&tarball)
+                .arg("-C")
+                .arg(&dir))?;
+            Ok(root)
+        }
+        other => bail!("unknown corpus `{other}` (jdk, django, tokio, rxjs)"),
     }
 }
 
@@ -771,12 +818,20 @@ fn eval_search(name: &str, limit: usize) -> Result<()> {
         "{:<8} {:>7} {:>6} {:>6} {:>6} {:>9} {:>9}",
         "mode", "MRR@10", "R@1", "R@5", "R@10", "p50 ms", "p99 ms"
     );
-    for mode in [SearchMode::Lexical, SearchMode::Vector, SearchMode::Hybrid] {
+    // The modes, then the PageRank prior at a few weights (the default
+    // weight is codegraph::DEFAULT_PAGERANK_WEIGHT).
+    let runs = [
+        ("lexical", SearchMode::Lexical, 0.0),
+        ("vector", SearchMode::Vector, 0.0),
+        ("hybrid", SearchMode::Hybrid, 0.0),
+        ("lex+pr.2", SearchMode::Lexical, 0.2),
+        ("hyb+pr.1", SearchMode::Hybrid, 0.1),
+        ("hyb+pr.2", SearchMode::Hybrid, 0.2),
+        ("hyb+pr.5", SearchMode::Hybrid, 0.5),
+    ];
+    for (label, mode, pagerank_weight) in runs {
         if mode != SearchMode::Lexical && embedded.is_none() {
-            println!(
-                "{:<8} (no embedding model: run `codegraph model install`)",
-                format!("{mode:?}").to_lowercase()
-            );
+            println!("{label:<8} (no embedding model: run `codegraph model install`)");
             continue;
         }
         let (mut mrr, mut r1, mut r5, mut r10) = (0.0, 0.0, 0.0, 0.0);
@@ -787,6 +842,7 @@ fn eval_search(name: &str, limit: usize) -> Result<()> {
                 query: q.clone(),
                 k: 10,
                 mode,
+                pagerank_weight,
                 ..SearchOptions::default()
             })?;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -805,7 +861,7 @@ fn eval_search(name: &str, limit: usize) -> Result<()> {
         let n = sample.len().max(1) as f64;
         println!(
             "{:<8} {:>7.3} {:>6.3} {:>6.3} {:>6.3} {:>9.2} {:>9.2}",
-            format!("{mode:?}").to_lowercase(),
+            label,
             mrr / n,
             r1 / n,
             r5 / n,
@@ -824,7 +880,7 @@ fn bench_search(name: &str) -> Result<()> {
     let mut cg = Codegraph::open(
         &root,
         IndexOptions {
-            index_dir: Some(idx),
+            index_dir: Some(idx.clone()),
             ..IndexOptions::default()
         },
     )?;
@@ -899,6 +955,122 @@ fn bench_search(name: &str) -> Result<()> {
         percentile(&rg, 0.99),
         percentile(&rg, 0.5) / percentile(&times, 0.5).max(1e-9)
     );
+    drop(cg);
+    bench_search_hybrid(&root, &idx, &queries)
+}
+
+/// Embeds the whole corpus (timed), then hybrid latency in the library and
+/// both modes through the CLI, index size and resident memory.
+fn bench_search_hybrid(root: &Path, idx: &Path, queries: &[String]) -> Result<()> {
+    use codegraph::{Codegraph, IndexOptions, NoProgress, SearchMode, SearchOptions};
+    let options = || IndexOptions {
+        index_dir: Some(idx.to_owned()),
+        ..IndexOptions::default()
+    };
+    let mut cg = Codegraph::open(root, options())?;
+    let Some(report) = cg.embed_pending(&NoProgress)? else {
+        println!("hybrid: no embedding model (run `codegraph model install`)");
+        return Ok(());
+    };
+    println!(
+        "embedding: {} chunks embedded now in {:.1} s ({:.0} chunks/s); {}/{} chunks have vectors; HNSW build + save {:.1} s for {} points",
+        report.embedded,
+        report.elapsed_ms as f64 / 1000.0,
+        report.chunks_per_second,
+        report.chunks_with_vectors,
+        report.chunks,
+        report.vector_index_build_ms as f64 / 1000.0,
+        report.vector_index_points
+    );
+    drop(cg);
+    // A fresh process state: the first hybrid query loads the model and
+    // the persisted HNSW dump.
+    let cg = Codegraph::open(root, options())?;
+    let search = |q: &str, mode| {
+        cg.search(&SearchOptions {
+            query: q.to_owned(),
+            k: 10,
+            mode,
+            ..SearchOptions::default()
+        })
+    };
+    let t = Instant::now();
+    let first = search(&queries[0], SearchMode::Hybrid)?;
+    println!(
+        "first hybrid query (loads model + HNSW dump): {:.0} ms, vector coverage {:.3}",
+        t.elapsed().as_secs_f64() * 1000.0,
+        first.vector_coverage
+    );
+    let (mut times, mut embed) = (Vec::new(), Vec::new());
+    for q in queries {
+        let t = Instant::now();
+        let r = search(q, SearchMode::Hybrid)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        embed.push(r.stages.get("query_embedding_ms").copied().unwrap_or(0.0));
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    embed.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "hybrid (library, k=10, with the query's embedding)  p50 {:.2} ms  p99 {:.2} ms  (query embedding p50 {:.2} ms p99 {:.2} ms)",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        percentile(&embed, 0.5),
+        percentile(&embed, 0.99)
+    );
+    // A 5,000-character issue text.
+    let long: String = queries.join(". ").chars().take(5000).collect();
+    let mut long_times = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        search(&long, SearchMode::Hybrid)?;
+        long_times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    long_times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "hybrid, 5,000-char query (20 runs)                  p50 {:.2} ms  p99 {:.2} ms",
+        percentile(&long_times, 0.5),
+        percentile(&long_times, 0.99)
+    );
+    let _ = cg.graph()?;
+    let rss = std::fs::read_to_string("/proc/self/status")?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().to_owned()))
+        .unwrap_or_default();
+    println!(
+        "index on disk {:.0} MB (SQLite + BM25 + HNSW); RSS of this process holding BM25, HNSW, model and graph: {rss}",
+        cg.status()?.size_on_disk as f64 / 1e6
+    );
+    drop(cg);
+    // Through the CLI: one process per query (start-up, model load included
+    // in wall time; took_ms is the search itself).
+    let bin = build_cli()?;
+    for (label, mode) in [("lexical", "lexical"), ("hybrid", "hybrid")] {
+        let (mut took, mut wall) = (Vec::new(), Vec::new());
+        for q in queries.iter().step_by(10) {
+            let t = Instant::now();
+            let out = Command::new(&bin)
+                .args(["query", q, "--json", "--mode", mode])
+                .arg(root)
+                .arg("--index-dir")
+                .arg(idx)
+                .stderr(Stdio::null())
+                .output()?;
+            wall.push(t.elapsed().as_secs_f64() * 1000.0);
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+                .with_context(|| format!("codegraph query {q:?} printed no JSON"))?;
+            took.push(v["took_ms"].as_f64().unwrap_or(f64::NAN));
+        }
+        took.sort_by(|a, b| a.total_cmp(b));
+        wall.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "CLI {label:<7} ({} q)  took_ms p50 {:.2} p99 {:.2}   process wall p50 {:.0} ms p99 {:.0} ms",
+            took.len(),
+            percentile(&took, 0.5),
+            percentile(&took, 0.99),
+            percentile(&wall, 0.5),
+            percentile(&wall, 0.99)
+        );
+    }
     Ok(())
 }
 
@@ -944,5 +1116,265 @@ fn bench_embed(n: usize) -> Result<()> {
             secs
         );
     }
+    Ok(())
+}
+
+/// Process CPU time (user + system) in seconds, from /proc.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 14 and 15 (utime, stime), counted from the state field (3).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn open_corpus_index(name: &str) -> Result<(PathBuf, codegraph::Codegraph)> {
+    use codegraph::{Codegraph, IndexOptions, NoProgress};
+    let root = corpus(name)?;
+    let mut cg = Codegraph::open(
+        &root,
+        IndexOptions {
+            index_dir: Some(bench_dir().join(format!("index-{name}"))),
+            ..IndexOptions::default()
+        },
+    )?;
+    cg.index(&NoProgress)?;
+    Ok((root, cg))
+}
+
+fn bench_context(name: &str) -> Result<()> {
+    use codegraph::ContextRequest;
+    let (root, cg) = open_corpus_index(name)?;
+    // Cursors: just after `receiver.` on lines of random files.
+    let files = cg.store().files()?;
+    let mut rng = Rng(0xC0FF_EE12_3456_789A);
+    let mut cursors = Vec::new();
+    let mut tries = 0;
+    while cursors.len() < 300 && tries < 100_000 {
+        tries += 1;
+        let (path, language, _) = &files[(rng.next() % files.len() as u64) as usize];
+        if matches!(
+            language.as_str(),
+            "markdown" | "text" | "json" | "yaml" | "toml"
+        ) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(root.join(path)) else {
+            continue;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let l = (rng.next() % lines.len() as u64) as usize;
+        let line = lines[l];
+        let Some(dot) = line.find('.').filter(|&i| {
+            i > 0
+                && line.as_bytes()[i - 1].is_ascii_alphanumeric()
+                && !line.trim_start().starts_with(['*', '/', '#', '@'])
+                && !line.trim_start().starts_with("import")
+                && !line.trim_start().starts_with("package")
+        }) else {
+            continue;
+        };
+        cursors.push((path.clone(), l as u32, (dot + 1) as u32));
+    }
+    let request = |(path, line, column): &(String, u32, u32)| ContextRequest {
+        path: path.clone(),
+        line: *line,
+        column: *column,
+        encoding: codegraph::ColumnEncoding::Utf8,
+        ..ContextRequest::default()
+    };
+    let t = Instant::now();
+    let first = cg.context(&request(&cursors[0]))?;
+    println!(
+        "== bench-context {name}: {} cursors after `receiver.`; first request (loads every chunk's token ids) {:.0} ms",
+        cursors.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    let _ = first;
+    let cpu0 = cpu_seconds();
+    let wall0 = Instant::now();
+    let mut times = Vec::new();
+    let mut stages: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    let (mut scanned, mut considered, mut structures, mut snippets) =
+        (Vec::new(), Vec::new(), 0usize, 0usize);
+    for c in &cursors {
+        let t = Instant::now();
+        let r = cg.context(&request(c))?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        for (k, v) in &r.stats.stages {
+            stages.entry(k.clone()).or_default().push(*v);
+        }
+        scanned.push(r.stats.candidates_scanned as f64);
+        considered.push(r.stats.files_considered as f64);
+        structures += usize::from(!r.structures.is_empty());
+        snippets += r.snippets.len();
+    }
+    let cpu = cpu_seconds() - cpu0;
+    let wall = wall0.elapsed().as_secs_f64();
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "context request (library, budget 2048, k 8)  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times.last().copied().unwrap_or(0.0)
+    );
+    println!(
+        "CPU per request {:.2} ms (wall {:.2} ms: {:.2} cores busy)",
+        cpu * 1000.0 / cursors.len() as f64,
+        wall * 1000.0 / cursors.len() as f64,
+        cpu / wall
+    );
+    let stage_line: Vec<String> = stages
+        .into_iter()
+        .map(|(k, v)| format!("{k} {:.3}", median(v)))
+        .collect();
+    println!("stage medians: {}", stage_line.join(", "));
+    println!(
+        "median files ranked {:.0}, candidates scanned {:.0}; {} of {} requests returned structures; {:.1} snippets per request",
+        median(considered),
+        median(scanned),
+        structures,
+        cursors.len(),
+        snippets as f64 / cursors.len() as f64
+    );
+    Ok(())
+}
+
+fn eval_context(name: &str) -> Result<()> {
+    use codegraph::ContextRequest;
+    let (root, cg) = open_corpus_index(name)?;
+    let facts = cg.store().graph_facts()?;
+    let paths: std::collections::HashMap<i64, String> =
+        facts.files.iter().map(|f| (f.id, f.path.clone())).collect();
+    // Imports that resolved to another file of the repository, by line.
+    let mut targets: std::collections::HashMap<(i64, u32), Vec<i64>> = Default::default();
+    for e in cg.store().edges()? {
+        if e.kind == "imports"
+            && let (codegraph::NodeRef::File(_), codegraph::NodeRef::File(dst)) = (e.src, e.dst)
+        {
+            targets.entry((e.file_id, e.line)).or_default().push(dst);
+        }
+    }
+    let word = |line: &str, n: &str| -> Option<usize> {
+        let b = line.as_bytes();
+        let mut from = 0;
+        while let Some(i) = line[from..].find(n) {
+            let s = from + i;
+            let e = s + n.len();
+            let ok_l = s == 0 || !(b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_');
+            let ok_r = e == b.len() || !(b[e].is_ascii_alphanumeric() || b[e] == b'_');
+            if ok_l && ok_r {
+                return Some(e);
+            }
+            from = e;
+        }
+        None
+    };
+    let mut cases = Vec::new();
+    let mut by_file: std::collections::BTreeMap<i64, Vec<&codegraph::ImportFact>> =
+        Default::default();
+    for imp in &facts.imports {
+        by_file.entry(imp.file_id).or_default().push(imp);
+    }
+    for (file_id, imps) in by_file {
+        let Some(path) = paths.get(&file_id) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(root.join(path)) else {
+            continue;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let last_import = imps.iter().map(|i| i.line).max().unwrap_or(0);
+        for imp in imps {
+            let Some(local) = imp.alias.clone().or_else(|| imp.name.clone()) else {
+                continue;
+            };
+            if local == "*" || local.len() < 2 {
+                continue;
+            }
+            let Some(dsts) = targets.get(&(file_id, imp.line)) else {
+                continue;
+            };
+            // The imported name must be defined in the file it resolved to.
+            let name = imp.name.clone().unwrap_or_else(|| local.clone());
+            let def_files: Vec<String> = dsts
+                .iter()
+                .filter_map(|d| paths.get(d))
+                .filter(|p| {
+                    cg.store()
+                        .definitions_in_file(p)
+                        .is_ok_and(|ds| ds.iter().any(|d| d.name == name))
+                })
+                .cloned()
+                .collect();
+            if def_files.is_empty() {
+                continue;
+            }
+            // The first use after the imports.
+            if let Some((l, col)) = lines
+                .iter()
+                .enumerate()
+                .skip(last_import as usize)
+                .find_map(|(l, line)| {
+                    let t = line.trim_start();
+                    if t.starts_with("import")
+                        || t.starts_with("from ")
+                        || t.starts_with("use ")
+                        || t.starts_with("//")
+                        || t.starts_with('#')
+                        || t.starts_with('*')
+                    {
+                        return None;
+                    }
+                    word(line, &local).map(|c| (l, c))
+                })
+            {
+                cases.push((path.clone(), l as u32, col as u32, name, def_files));
+            }
+        }
+    }
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let mut sample = Vec::new();
+    while sample.len() < 300 && !cases.is_empty() {
+        let i = (rng.next() % cases.len() as u64) as usize;
+        sample.push(cases.swap_remove(i));
+    }
+    let (mut h1, mut h3, mut h5) = (0, 0, 0);
+    let mut times = Vec::new();
+    for (path, line, column, name, def_files) in &sample {
+        let r = cg.context(&ContextRequest {
+            path: path.clone(),
+            line: *line,
+            column: *column,
+            encoding: codegraph::ColumnEncoding::Utf8,
+            budget_tokens: 8192,
+            ..ContextRequest::default()
+        })?;
+        times.push(r.took_ms);
+        let pos = r.structures.iter().position(|s| {
+            def_files.contains(&s.path)
+                && s.symbol.rsplit(['.', ':', '/']).next() == Some(name.as_str())
+        });
+        if let Some(p) = pos {
+            h1 += usize::from(p < 1);
+            h3 += usize::from(p < 3);
+            h5 += usize::from(p < 5);
+        }
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let n = sample.len().max(1) as f64;
+    println!(
+        "== eval-context {name}: {} cursors after an imported name  hit@1 {:.3}  hit@3 {:.3}  hit@5 {:.3}  (p50 {:.2} ms, p99 {:.2} ms)",
+        sample.len(),
+        h1 as f64 / n,
+        h3 as f64 / n,
+        h5 as f64 / n,
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
     Ok(())
 }

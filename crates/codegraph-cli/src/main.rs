@@ -188,6 +188,61 @@ enum Command {
         /// Favour these files and their neighbours
         #[arg(long, num_args = 1..)]
         focus: Vec<String>,
+        /// Weight of the PageRank prior (score × (1 + w · file importance); 0: off)
+        #[arg(long, default_value_t = codegraph::DEFAULT_PAGERANK_WEIGHT)]
+        pagerank_weight: f64,
+        /// The k of reciprocal rank fusion
+        #[arg(long, default_value_t = 60.0)]
+        rrf_k: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Completion context at a cursor: the definitions the code before it
+    /// uses, and similar code elsewhere, within a token budget
+    Context {
+        /// The file the cursor is in
+        #[arg(long)]
+        file: String,
+        /// 1-based line, as editors and compilers show it
+        #[arg(long)]
+        line: u32,
+        /// 1-based column, counted in --column-encoding units
+        #[arg(long)]
+        column: u32,
+        /// How --column counts: utf16 (code units, as LSP) or utf8 (bytes)
+        #[arg(long, default_value = "utf16")]
+        column_encoding: codegraph::ColumnEncoding,
+        #[command(flatten)]
+        args: IndexArgs,
+        #[arg(long, default_value_t = 2048)]
+        budget_tokens: usize,
+        /// Snippets wanted
+        #[arg(long, default_value_t = 8)]
+        k: usize,
+        /// The editor's unsaved text of --file
+        #[arg(long)]
+        buffer_file: Option<PathBuf>,
+        /// Related files kept for similarity
+        #[arg(long, default_value_t = 50)]
+        max_files: usize,
+        /// Candidate chunks compared, at most
+        #[arg(long, default_value_t = 5000)]
+        max_candidates: usize,
+        /// Lines before the cursor that make the query window
+        #[arg(long, default_value_t = 20)]
+        window_lines: usize,
+        /// Lines after the cursor added to the query window
+        #[arg(long, default_value_t = 0)]
+        suffix_lines: usize,
+        /// Return the lines that follow each matching window
+        #[arg(long)]
+        continuation: bool,
+        /// jaccard or weighted-jaccard (IDF-weighted)
+        #[arg(long, default_value = "jaccard")]
+        similarity: codegraph::Similarity,
+        /// Files edited recently, most recent first
+        #[arg(long, num_args = 1..)]
+        recent: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -444,6 +499,8 @@ fn run(cli: Cli) -> Result<()> {
             kind,
             group_by,
             focus,
+            pagerank_weight,
+            rrf_k,
             json,
         } => {
             let cg = open(&args, IndexOptions::default())?;
@@ -456,7 +513,8 @@ fn run(cli: Cli) -> Result<()> {
                 path_glob,
                 group_by_file: group_by.is_some(),
                 focus,
-                ..codegraph::SearchOptions::default()
+                pagerank_weight,
+                rrf_k,
             })?;
             if let Some(notice) = &response.notice {
                 eprintln!("note: {notice}");
@@ -481,6 +539,81 @@ fn run(cli: Cli) -> Result<()> {
                 eprintln!(
                     "{} results in {:.1} ms",
                     response.results.len(),
+                    response.took_ms
+                );
+            }
+        }
+        Command::Context {
+            file,
+            line,
+            column,
+            column_encoding,
+            args,
+            budget_tokens,
+            k,
+            buffer_file,
+            max_files,
+            max_candidates,
+            window_lines,
+            suffix_lines,
+            continuation,
+            similarity,
+            recent,
+            json,
+        } => {
+            if line == 0 || column == 0 {
+                anyhow::bail!("--line and --column are 1-based");
+            }
+            let buffer = match &buffer_file {
+                Some(b) => Some(
+                    std::fs::read_to_string(b)
+                        .with_context(|| format!("reading the buffer {}", b.display()))?,
+                ),
+                None => None,
+            };
+            let cg = open(&args, IndexOptions::default())?;
+            let response = cg.context(&codegraph::ContextRequest {
+                path: file,
+                line: line - 1,
+                column: column - 1,
+                encoding: column_encoding,
+                buffer,
+                budget_tokens,
+                k,
+                max_files,
+                max_candidates,
+                window_lines,
+                suffix_lines,
+                continuation,
+                similarity,
+                recent_files: recent,
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&response)?);
+            } else {
+                for s in &response.structures {
+                    println!(
+                        "== {}:{}-{}  {} [{}] ({})",
+                        s.path, s.start_line, s.end_line, s.symbol, s.kind, s.reason
+                    );
+                    println!("{}", s.text);
+                }
+                for s in &response.snippets {
+                    println!(
+                        "-- {}:{}-{}  similarity {:.3}",
+                        s.path, s.start_line, s.end_line, s.score
+                    );
+                    println!("{}", s.text);
+                }
+                let st = &response.stats;
+                eprintln!(
+                    "{} structures, {} snippets, {} tokens; {} files ranked, {} kept, {} candidates scanned; {:.1} ms",
+                    response.structures.len(),
+                    response.snippets.len(),
+                    st.tokens_used,
+                    st.files_considered,
+                    st.files_kept,
+                    st.candidates_scanned,
                     response.took_ms
                 );
             }

@@ -13,7 +13,7 @@
 mod map;
 mod resolve;
 
-pub use map::{MapEntry, MapOptions, RepoMap};
+pub use map::{MapEntry, MapOptions, RepoMap, file_importance, line_tokens, pagerank};
 pub use petgraph::graph::NodeIndex;
 pub use resolve::{INFERRED, RESOLVED, Resolution, ResolutionStats, resolve};
 

@@ -8,6 +8,7 @@
 //! budget.
 
 use crate::{EdgeKind, Graph, Node};
+use codegraph_store::{EdgeRow, GraphFacts, NodeRef};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
@@ -52,6 +53,105 @@ pub struct RepoMap {
     /// Files ranked but left out for lack of budget.
     pub omitted_files: usize,
     pub text: String,
+}
+
+/// Personalised PageRank over `out_links` (weighted links of node `i`),
+/// teleporting to `focus` (every node when empty). Dangling mass goes back
+/// to the teleport set, so ranks sum to 1.
+pub fn pagerank(
+    out_links: &[HashMap<usize, f64>],
+    focus: &[usize],
+    damping: f64,
+    iterations: usize,
+) -> Vec<f64> {
+    let n = out_links.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut personal = vec![0.0; n];
+    if focus.is_empty() {
+        personal.iter_mut().for_each(|p| *p = 1.0 / n as f64);
+    } else {
+        for &i in focus {
+            personal[i] = 1.0 / focus.len() as f64;
+        }
+    }
+    let totals: Vec<f64> = out_links.iter().map(|m| m.values().sum()).collect();
+    let mut rank = personal.clone();
+    for _ in 0..iterations {
+        let mut next: Vec<f64> = personal.iter().map(|p| (1.0 - damping) * p).collect();
+        let mut dangling = 0.0;
+        for i in 0..n {
+            if totals[i] == 0.0 {
+                dangling += rank[i];
+                continue;
+            }
+            for (&j, &w) in &out_links[i] {
+                next[j] += damping * rank[i] * w / totals[i];
+            }
+        }
+        for (x, p) in next.iter_mut().zip(&personal) {
+            *x += damping * dangling * p;
+        }
+        rank = next;
+    }
+    rank
+}
+
+/// The weight of an edge kind in file ranking (`None`: not a file link).
+pub(crate) fn link_weight(kind: &str) -> Option<f64> {
+    match kind {
+        "imports" | "inherits" | "implements" => Some(1.0),
+        "calls" => Some(0.5),
+        _ => None,
+    }
+}
+
+/// Global file importance from stored facts and edges: PageRank over imports,
+/// calls and inheritance lifted to files, mapped to `[0, 1]` as
+/// `ln(rank · n) / ln(max_rank · n)` (0 for files at or below the average).
+/// Keyed by file id; what search uses as its graph prior.
+pub fn file_importance(facts: &GraphFacts, edges: &[EdgeRow]) -> HashMap<i64, f64> {
+    let pos: HashMap<i64, usize> = facts
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id, i))
+        .collect();
+    let def_file: HashMap<i64, usize> = facts
+        .defs
+        .iter()
+        .filter_map(|d| pos.get(&d.file_id).map(|&p| (d.id, p)))
+        .collect();
+    let lift = |n: NodeRef| match n {
+        NodeRef::File(id) => pos.get(&id).copied(),
+        NodeRef::Def(id) => def_file.get(&id).copied(),
+        NodeRef::Ext(_) => None,
+    };
+    let mut out_links: Vec<HashMap<usize, f64>> = vec![HashMap::new(); facts.files.len()];
+    for e in edges {
+        let Some(w) = link_weight(&e.kind) else {
+            continue;
+        };
+        if let (Some(a), Some(b)) = (lift(e.src), lift(e.dst))
+            && a != b
+        {
+            *out_links[a].entry(b).or_insert(0.0) += w;
+        }
+    }
+    let rank = pagerank(&out_links, &[], 0.85, 30);
+    let n = rank.len() as f64;
+    let top = rank.iter().copied().fold(0.0, f64::max) * n;
+    facts
+        .files
+        .iter()
+        .zip(rank)
+        .map(|(f, r)| {
+            let x = (r * n).max(1.0).ln();
+            let norm = if top > 1.0 { x / top.ln() } else { 0.0 };
+            (f.id, norm.clamp(0.0, 1.0))
+        })
+        .collect()
 }
 
 /// The documented token estimate of one line of output.
@@ -102,11 +202,8 @@ impl Graph {
         };
         let mut out_links: Vec<HashMap<usize, f64>> = vec![HashMap::new(); files.len()];
         for e in g.edge_references() {
-            let w = match e.weight().kind {
-                EdgeKind::Imports => 1.0,
-                EdgeKind::Calls => 0.5,
-                EdgeKind::Inherits | EdgeKind::Implements => 1.0,
-                _ => continue,
+            let Some(w) = link_weight(e.weight().kind.as_str()) else {
+                continue;
             };
             if let (Some(a), Some(b)) = (lift(e.source()), lift(e.target()))
                 && a != b
@@ -114,35 +211,8 @@ impl Graph {
                 *out_links[a].entry(b).or_insert(0.0) += w;
             }
         }
-        let n = files.len();
-        let mut personal = vec![0.0; n];
         let focus_pos: Vec<usize> = focus.iter().filter_map(|f| pos.get(f).copied()).collect();
-        if focus_pos.is_empty() {
-            personal.iter_mut().for_each(|p| *p = 1.0 / n as f64);
-        } else {
-            for &i in &focus_pos {
-                personal[i] = 1.0 / focus_pos.len() as f64;
-            }
-        }
-        let totals: Vec<f64> = out_links.iter().map(|m| m.values().sum()).collect();
-        let mut rank = personal.clone();
-        for _ in 0..iterations {
-            let mut next: Vec<f64> = personal.iter().map(|p| (1.0 - damping) * p).collect();
-            let mut dangling = 0.0;
-            for i in 0..n {
-                if totals[i] == 0.0 {
-                    dangling += rank[i];
-                    continue;
-                }
-                for (&j, &w) in &out_links[i] {
-                    next[j] += damping * rank[i] * w / totals[i];
-                }
-            }
-            for (x, p) in next.iter_mut().zip(&personal) {
-                *x += damping * dangling * p;
-            }
-            rank = next;
-        }
+        let rank = pagerank(&out_links, &focus_pos, damping, iterations);
         files.into_iter().zip(rank).collect()
     }
 

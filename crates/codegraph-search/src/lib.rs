@@ -7,6 +7,7 @@
 pub mod analyzer;
 pub mod bm25;
 pub mod fusion;
+pub mod similar;
 pub mod vector;
 
 pub use bm25::{BM25_FORMAT_VERSION, Bm25Filter, Bm25Index, SearchDoc};

@@ -137,7 +137,7 @@ pub struct ExternalEdge {
     pub line: u32,
 }
 
-fn collect<T>(
+pub(crate) fn collect<T>(
     store: &Store,
     sql: &str,
     f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
@@ -265,7 +265,14 @@ impl Store {
     }
 
     /// Replaces the whole resolved graph in one transaction.
-    pub fn replace_graph(&mut self, edges: &[EdgeRow], externals: &[ExternalEdge]) -> Result<()> {
+    /// Replaces the resolved graph: its edges, external modules and each
+    /// file's importance (file id → `[0, 1]`; files not named get none).
+    pub fn replace_graph(
+        &mut self,
+        edges: &[EdgeRow],
+        externals: &[ExternalEdge],
+        importance: &HashMap<i64, f64>,
+    ) -> Result<()> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -275,9 +282,17 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
-        tx.execute_batch("DELETE FROM edges; DELETE FROM externals;")
-            .map_err(err)?;
+        tx.execute_batch(
+            "DELETE FROM edges; DELETE FROM externals; UPDATE files SET importance = NULL;",
+        )
+        .map_err(err)?;
         {
+            let mut set_importance = tx
+                .prepare("UPDATE files SET importance = ?2 WHERE id = ?1")
+                .map_err(err)?;
+            for (id, value) in importance {
+                set_importance.execute(params![id, value]).map_err(err)?;
+            }
             let mut ext_ids: HashMap<&str, i64> = HashMap::new();
             let mut insert_ext = tx
                 .prepare("INSERT INTO externals (name) VALUES (?1)")
@@ -380,6 +395,8 @@ pub struct ChunkDetail {
     pub start_line: u32,
     pub end_line: u32,
     pub text: String,
+    /// The file's importance in `[0, 1]` (0 before the graph is built).
+    pub importance: f64,
 }
 
 const SEARCH_ROW_SQL: &str =
@@ -455,7 +472,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), d.qualified_name, c.def_id,
-                        c.start_line, c.end_line, c.text
+                        c.start_line, c.end_line, c.text, COALESCE(f.importance, 0)
                  FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
                  WHERE c.id = ?1",
             )
@@ -474,6 +491,7 @@ impl Store {
                         start_line: r.get(6)?,
                         end_line: r.get(7)?,
                         text: r.get(8)?,
+                        importance: r.get(9)?,
                     })
                 })
                 .optional()

@@ -9,6 +9,7 @@
 //! This crate knows SQL and the facts of `codegraph-core`; it knows nothing of
 //! parsing, walking or the CLI.
 
+mod context;
 mod graph;
 mod schema;
 
@@ -18,6 +19,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+pub use context::{ContextChunk, ContextFile};
 pub use graph::*;
 pub use schema::FORMAT_VERSION;
 
@@ -287,7 +289,19 @@ impl Store {
         self.definitions_where("(d.name = ?1 OR d.qualified_name = ?1)", name)
     }
 
+    fn definitions_where_id(&self, condition: &str, id: i64) -> Result<Vec<DefinitionRow>> {
+        self.definitions_where_sql(condition, &id)
+    }
+
     fn definitions_where(&self, condition: &str, arg: &str) -> Result<Vec<DefinitionRow>> {
+        self.definitions_where_sql(condition, &arg)
+    }
+
+    fn definitions_where_sql(
+        &self,
+        condition: &str,
+        arg: &dyn rusqlite::ToSql,
+    ) -> Result<Vec<DefinitionRow>> {
         let sql = format!(
             "SELECT d.id, f.path, d.name, d.qualified_name, d.kind, d.signature, d.doc,
                     d.start_line, d.end_line, p.qualified_name

@@ -8,10 +8,14 @@
 //!   for the resolved graph.
 //! - 3: search_pending (paths whose search documents must be re-synced).
 //! - 4: embeddings, keyed by (model id, chunk content hash).
+//! - 5: files.importance (global PageRank mapped to [0, 1]; search's graph
+//!   prior), written with the graph; embeddings keep vectors out of the
+//!   (model, hash) key index and chunks are indexed by hash, so coverage
+//!   counts read kilobytes, not the vectors.
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 const TABLES: &[&str] = &[
     "meta",
@@ -43,7 +47,8 @@ CREATE TABLE files (
     line_count INTEGER NOT NULL,
     doc TEXT,
     package TEXT,
-    indexed_at INTEGER NOT NULL
+    indexed_at INTEGER NOT NULL,
+    importance REAL
 );
 CREATE TABLE definitions (
     id INTEGER PRIMARY KEY,
@@ -105,6 +110,7 @@ CREATE TABLE chunks (
     tokens BLOB NOT NULL
 );
 CREATE INDEX chunks_file ON chunks (file_id);
+CREATE INDEX chunks_hash ON chunks (hash);
 CREATE TABLE tokens (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE diagnostics (file_id INTEGER NOT NULL, line INTEGER NOT NULL, message TEXT NOT NULL);
 CREATE INDEX diagnostics_file ON diagnostics (file_id);
@@ -139,12 +145,14 @@ CREATE TABLE externals (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE search_pending (path TEXT PRIMARY KEY);
 -- The embedding cache: a chunk's vector by model and content hash, so
 -- re-indexing, renames and duplicate chunks never embed twice.
+-- The (model, hash) index is small, so coverage counts never read vectors.
 CREATE TABLE embeddings (
+    id INTEGER PRIMARY KEY,
     model TEXT NOT NULL,
     hash BLOB NOT NULL,
     vector BLOB NOT NULL,
-    PRIMARY KEY (model, hash)
-) WITHOUT ROWID;
+    UNIQUE (model, hash)
+);
 ";
 
 /// Creates the schema in an empty database, or rebuilds one of another

@@ -163,10 +163,10 @@ impl Codegraph {
         if let Some(c) = self.coverage.get() {
             return Ok(*c);
         }
-        let c = match self.embedder() {
-            Some(e) => self.store.embedding_coverage(&e.cache_tag())?,
-            None => (0, self.store.stats()?.chunks),
-        };
+        // The tag comes from the configuration: counting needs no model.
+        let c = self
+            .store
+            .embedding_coverage(&self.model_config().cache_tag())?;
         Ok(*self.coverage.get_or_init(|| c))
     }
 }

@@ -19,6 +19,7 @@
 //! by the repository's canonical path, or [`IndexOptions::index_dir`]);
 //! codegraph never writes into the repository it indexes.
 
+mod context;
 mod embed;
 mod git;
 mod pipeline;
@@ -31,11 +32,21 @@ pub use codegraph_graph::{
     EdgeKind, Graph, MapEntry, MapOptions, Node, Related, RepoMap, ResolutionStats, Subgraph,
     Symbol,
 };
-pub use codegraph_store::{ChunkRow, DefinitionRow, FORMAT_VERSION, Skipped, Stats};
+pub use codegraph_search::similar::Similarity;
+pub use codegraph_store::{
+    ChunkRow, DefinitionRow, FORMAT_VERSION, ImportFact, NodeRef, Skipped, Stats,
+};
+pub use context::{
+    ColumnEncoding, CompletionRetrieval, ContextRequest, ContextResponse, ContextStats, Snippet,
+    Structure,
+};
 pub use embed::{EmbedReport, NO_MODEL};
 pub use git::GitInfo;
 pub use pipeline::RunCounts;
-pub use search::{MAX_QUERY_BYTES, Ranks, SearchMode, SearchOptions, SearchResponse, SearchResult};
+pub use search::{
+    DEFAULT_PAGERANK_WEIGHT, MAX_QUERY_BYTES, Ranks, SearchMode, SearchOptions, SearchResponse,
+    SearchResult,
+};
 pub use walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
 
 pub use codegraph_graph::NodeIndex;
@@ -203,6 +214,7 @@ pub struct Codegraph {
     embedder: std::sync::OnceLock<Option<codegraph_embed::Embedder>>,
     vectors: std::sync::OnceLock<codegraph_search::VectorIndex>,
     coverage: std::sync::OnceLock<(u64, u64)>,
+    corpus: std::sync::OnceLock<context::Corpus>,
 }
 
 impl Codegraph {
@@ -232,6 +244,7 @@ impl Codegraph {
             embedder: std::sync::OnceLock::new(),
             vectors: std::sync::OnceLock::new(),
             coverage: std::sync::OnceLock::new(),
+            corpus: std::sync::OnceLock::new(),
         })
     }
 
@@ -264,6 +277,7 @@ impl Codegraph {
         )?;
         self.graph = std::sync::OnceLock::new();
         self.coverage = std::sync::OnceLock::new();
+        self.corpus = std::sync::OnceLock::new();
         let graph = if self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() != Some("0") {
             Some(self.rebuild_graph()?)
         } else {
@@ -302,8 +316,9 @@ impl Codegraph {
         let facts = self.store.graph_facts()?;
         let resolution = codegraph_graph::resolve(&facts, Registry::builtin());
         let edges = (resolution.edges.len() + resolution.externals.len()) as u64;
+        let importance = codegraph_graph::file_importance(&facts, &resolution.edges);
         self.store
-            .replace_graph(&resolution.edges, &resolution.externals)?;
+            .replace_graph(&resolution.edges, &resolution.externals, &importance)?;
         let mut writer = self.store.writer()?;
         writer.set_meta(pipeline::GRAPH_DIRTY, "0")?;
         let stats = &resolution.stats;

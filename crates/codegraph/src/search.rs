@@ -44,6 +44,10 @@ pub struct SearchOptions {
     pub focus: Vec<String>,
     /// The `k` of reciprocal rank fusion.
     pub rrf_k: f64,
+    /// Weight of the PageRank prior: a result's score is multiplied by
+    /// `1 + w · importance`, its file's global PageRank mapped to `[0, 1]`
+    /// (see `codegraph_graph::file_importance`). 0 turns it off.
+    pub pagerank_weight: f64,
 }
 
 impl Default for SearchOptions {
@@ -58,6 +62,7 @@ impl Default for SearchOptions {
             group_by_file: false,
             focus: Vec::new(),
             rrf_k: 60.0,
+            pagerank_weight: DEFAULT_PAGERANK_WEIGHT,
         }
     }
 }
@@ -103,6 +108,10 @@ pub struct SearchResponse {
     pub notice: Option<String>,
     pub results: Vec<SearchResult>,
 }
+
+/// The default weight of the PageRank prior (chosen on `cargo xtask
+/// eval-search`; see the README's figures).
+pub const DEFAULT_PAGERANK_WEIGHT: f64 = 0.0;
 
 /// Longest query accepted, in bytes; longer text is cut (at a char
 /// boundary) before analysis.
@@ -185,6 +194,18 @@ impl Codegraph {
             }
             query.truncate(cut);
         }
+        if !(options.rrf_k > 0.0 && options.rrf_k.is_finite()) {
+            return Err(Error::InvalidRequest(format!(
+                "the rank fusion k must be positive, not {}",
+                options.rrf_k
+            )));
+        }
+        if !(0.0..=10.0).contains(&options.pagerank_weight) {
+            return Err(Error::InvalidRequest(format!(
+                "the PageRank weight must be between 0 and 10, not {}",
+                options.pagerank_weight
+            )));
+        }
         if options.k == 0 || options.k > 1000 {
             return Err(Error::InvalidRequest(format!(
                 "k must be between 1 and 1000, not {}",
@@ -207,6 +228,7 @@ impl Codegraph {
             language: options.language.clone(),
             kind: options.kind.clone(),
         };
+        let t = Instant::now();
         let vectors = if mode == SearchMode::Lexical {
             None
         } else {
@@ -225,6 +247,8 @@ impl Codegraph {
         if vectors.is_none() {
             mode = SearchMode::Lexical;
         }
+        // Loading the model and the vector index (once per process).
+        stages.insert("load_ms".into(), ms(t));
         // BM25 and the vector search run in parallel (neither touches the
         // SQLite connection, which is not shared between threads).
         let bm25 = self.bm25()?;
@@ -304,11 +328,12 @@ impl Codegraph {
             {
                 continue;
             }
-            let prior = match focus.get(d.path.as_str()) {
+            let near = match focus.get(d.path.as_str()) {
                 Some(0) => 1.5,
                 Some(_) => 1.2,
                 None => 1.0,
             };
+            let prior = near * (1.0 + options.pagerank_weight * d.importance);
             results.push(SearchResult {
                 path: d.path.clone(),
                 start_line: d.start_line,
@@ -325,7 +350,7 @@ impl Codegraph {
                 matches: None,
             });
         }
-        if !focus.is_empty() {
+        if !focus.is_empty() || options.pagerank_weight != 0.0 {
             results.sort_by(|a, b| b.score.total_cmp(&a.score));
         }
         if options.group_by_file {

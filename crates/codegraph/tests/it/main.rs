@@ -1,5 +1,6 @@
 //! Integration tests of the library: real files on disk, a real SQLite index.
 
+mod context;
 mod graph;
 mod incremental;
 mod robustness;

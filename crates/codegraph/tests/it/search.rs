@@ -128,3 +128,48 @@ fn long_queries_work_and_bad_requests_are_refused() {
         Err(Error::InvalidRequest(_))
     ));
 }
+
+#[test]
+fn the_pagerank_prior_lifts_results_from_central_files() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let body = "def checksum_block(data):\n    return sum(data) % 255\n";
+    write(repo.path(), "core.py", body);
+    write(repo.path(), "leaf.py", body);
+    for name in ["a", "b", "c", "d"] {
+        write(
+            repo.path(),
+            &format!("{name}.py"),
+            "from core import checksum_block\n\n\ndef run(x):\n    return checksum_block(x)\n",
+        );
+    }
+    index(repo.path(), idx.path());
+    let cg = open(repo.path(), idx.path());
+    let query = |weight: f64| {
+        cg.search(&SearchOptions {
+            pagerank_weight: weight,
+            kind: Some("function".into()),
+            ..lexical("checksum block")
+        })
+        .unwrap()
+        .results
+    };
+    let flat = query(0.0);
+    let core =
+        |rs: &[codegraph::SearchResult]| rs.iter().find(|r| r.path == "core.py").unwrap().score;
+    let leaf =
+        |rs: &[codegraph::SearchResult]| rs.iter().find(|r| r.path == "leaf.py").unwrap().score;
+    let lifted = query(1.0);
+    assert_eq!(lifted[0].path, "core.py", "{lifted:?}");
+    assert!(core(&lifted) > core(&flat));
+    assert_eq!(
+        leaf(&lifted),
+        leaf(&flat),
+        "a file nothing imports gets no lift"
+    );
+    let bad = cg.search(&SearchOptions {
+        pagerank_weight: -1.0,
+        ..lexical("checksum")
+    });
+    assert!(matches!(bad, Err(Error::InvalidRequest(_))));
+}
