@@ -73,6 +73,16 @@ impl Store {
         .collect())
     }
 
+    /// Every definition's id, file, name and kind (the symbol table that
+    /// completion context resolves names with).
+    pub fn context_definitions(&self) -> Result<Vec<(i64, i64, String, String)>> {
+        collect(
+            self,
+            "SELECT id, file_id, name, kind FROM definitions",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+    }
+
     /// The token vocabulary: sub-token → id.
     pub fn vocabulary(&self) -> Result<HashMap<String, u32>> {
         Ok(collect(self, "SELECT text, id FROM tokens", |r| {

@@ -11,7 +11,8 @@
 //! - 5: files.importance (global PageRank mapped to [0, 1]; search's graph
 //!   prior), written with the graph; embeddings keep vectors out of the
 //!   (model, hash) key index and chunks are indexed by hash, so coverage
-//!   counts read kilobytes, not the vectors.
+//!   counts read kilobytes, not the vectors; definitions are indexed by
+//!   parent (outlines).
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -67,6 +68,7 @@ CREATE TABLE definitions (
 CREATE INDEX definitions_file ON definitions (file_id);
 CREATE INDEX definitions_name ON definitions (name);
 CREATE INDEX definitions_qualified ON definitions (qualified_name);
+CREATE INDEX definitions_parent ON definitions (parent_id);
 CREATE TABLE imports (
     file_id INTEGER NOT NULL,
     module TEXT NOT NULL,

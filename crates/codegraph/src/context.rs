@@ -161,6 +161,10 @@ impl CompletionRetrieval for Codegraph {
 pub(crate) struct Corpus {
     files: Vec<CorpusFile>,
     by_path: HashMap<String, usize>,
+    by_id: HashMap<i64, usize>,
+    paths: Vec<String>,
+    /// Name → definitions of that name (the symbol table).
+    symbols: HashMap<String, Vec<Symbol>>,
     chunks: Vec<CorpusChunk>,
     /// All chunks' token ids, back to back.
     tokens: Vec<u32>,
@@ -179,6 +183,22 @@ struct CorpusFile {
     linked: Vec<usize>,
     mtime_ns: i64,
     chunks: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Symbol {
+    id: i64,
+    file: usize,
+    kind: Option<DefKind>,
+}
+
+impl Symbol {
+    fn is_type(&self) -> bool {
+        self.kind.is_some_and(DefKind::is_type_like)
+    }
+    fn is_method(&self) -> bool {
+        self.kind == Some(DefKind::Method)
+    }
 }
 
 #[derive(Debug)]
@@ -214,9 +234,11 @@ impl Corpus {
         let mut files: Vec<CorpusFile> = Vec::with_capacity(rows.len());
         let mut by_id: HashMap<i64, usize> = HashMap::new();
         let mut by_path = HashMap::new();
+        let mut paths = Vec::new();
         for f in rows {
             by_id.insert(f.id, files.len());
             by_path.insert(f.path.clone(), files.len());
+            paths.push(f.path.clone());
             files.push(CorpusFile {
                 dir: dir_of(&f.path).to_owned(),
                 name_tokens: name_tokens(&f.path),
@@ -270,12 +292,25 @@ impl Corpus {
             });
             f.chunks.end = chunks.len();
         }
+        let mut symbols: HashMap<String, Vec<Symbol>> = HashMap::new();
+        for (id, file_id, name, kind) in store.context_definitions()? {
+            if let Some(&file) = by_id.get(&file_id) {
+                symbols.entry(name).or_default().push(Symbol {
+                    id,
+                    file,
+                    kind: kind.parse().ok(),
+                });
+            }
+        }
         let vocab = store.vocabulary()?;
         let size = vocab.values().copied().max().map_or(0, |m| m as usize + 1);
         let idf = idf_weights(chunks.iter().map(|c| &tokens[c.tokens.clone()]), size);
         Ok(Corpus {
             files,
             by_path,
+            by_id,
+            paths,
+            symbols,
             chunks,
             tokens,
             vocab,
@@ -629,6 +664,14 @@ const OUTLINE_MEMBERS: usize = 40;
 /// Share of the budget structures may take when snippets exist.
 const STRUCTURE_SHARE: f64 = 0.65;
 
+/// The facts of the file at the cursor, and the imports stored for it (whose
+/// lines key the resolved import edges).
+struct CursorFacts {
+    file_id: Option<i64>,
+    stored_imports: Vec<codegraph_core::Import>,
+    facts: FileFacts,
+}
+
 /// What one identifier resolves to, and why.
 struct Target {
     def: DefinitionRow,
@@ -707,9 +750,7 @@ impl Codegraph {
         let uses = identifiers_before(prefix, 24);
         stats.identifiers = uses.len();
         let targets = match &facts {
-            Some((file_id, facts)) => {
-                self.resolve_uses(&rel, *file_id, facts, request.line + 1, &uses)?
-            }
+            Some(cf) => self.resolve_uses(corpus, &rel, cf, request.line + 1, &uses)?,
             None => Vec::new(),
         };
         let mut structures = Vec::new();
@@ -928,44 +969,54 @@ impl Codegraph {
         rel: &str,
         text: &str,
         from_buffer: bool,
-    ) -> Result<Option<(Option<i64>, FileFacts)>> {
+    ) -> Result<Option<CursorFacts>> {
         let stored = self.store.file_facts(rel)?;
-        if let Some((id, hash, facts)) = &stored
+        if let Some((id, hash, facts)) = stored.as_ref()
             && (!from_buffer || codegraph_core::content_hash(text.as_bytes()).as_slice() == hash)
         {
-            return Ok(Some((Some(*id), facts.clone())));
+            return Ok(Some(CursorFacts {
+                file_id: Some(*id),
+                stored_imports: facts.imports.clone(),
+                facts: facts.clone(),
+            }));
         }
         let registry = codegraph_lang::Registry::builtin();
         let Some(language) = registry.for_path(std::path::Path::new(rel)) else {
             return Ok(None);
         };
         let facts = codegraph_parse::parse_file(language, rel, text);
-        Ok(Some((stored.map(|s| s.0), facts)))
+        Ok(Some(match stored {
+            Some((id, _, stored)) => CursorFacts {
+                file_id: Some(id),
+                stored_imports: stored.imports,
+                facts,
+            },
+            None => CursorFacts {
+                file_id: None,
+                stored_imports: Vec::new(),
+                facts,
+            },
+        }))
     }
 
     /// Resolves the identifiers before the cursor to definitions, nearest
     /// first, then the enclosing type and its bases.
     fn resolve_uses(
         &self,
+        corpus: &Corpus,
         rel: &str,
-        file_id: Option<i64>,
-        facts: &FileFacts,
+        cursor: &CursorFacts,
         line: u32,
         uses: &[Use],
     ) -> Result<Vec<Target>> {
+        let facts = &cursor.facts;
         // Imported name → files the import resolved to (from the stored
         // graph, matched by module and name so a buffer's shifted lines
         // still match).
-        let mut import_files: HashMap<String, Vec<String>> = HashMap::new();
-        if let Some(id) = file_id {
+        let mut import_files: HashMap<String, Vec<usize>> = HashMap::new();
+        if let Some(id) = cursor.file_id {
             let targets = self.store.import_targets(id)?;
-            let stored = self
-                .store
-                .file_facts(rel)?
-                .map(|s| s.2.imports)
-                .unwrap_or_default();
-            let files = self.store.context_file_paths()?;
-            for imp in &stored {
+            for imp in &cursor.stored_imports {
                 let Some(local) = imp
                     .alias
                     .clone()
@@ -983,12 +1034,9 @@ impl Codegraph {
                 }
                 for (l, dst) in &targets {
                     if *l == imp.line
-                        && let Some(p) = files.get(dst)
+                        && let Some(&f) = corpus.by_id.get(dst)
                     {
-                        import_files
-                            .entry(local.clone())
-                            .or_default()
-                            .push(p.clone());
+                        import_files.entry(local.clone()).or_default().push(f);
                     }
                 }
             }
@@ -1006,64 +1054,73 @@ impl Codegraph {
             .copied()
             .find(|&i| facts.definitions[i].kind.is_type_like());
         let dir = dir_of(rel);
+        let current = corpus.by_path.get(rel).copied();
         let mut out = Vec::new();
         // `want`: Type (only types), Call (a bare call: a function, or a
-        // method only where the name is in scope), Any.
+        // method only where the name is in scope), Any. Candidates come from
+        // the in-memory symbol table; only the chosen ones are read.
         let mut resolve = |name: &str, want: Want, reason: String| -> Result<bool> {
-            let defs = self.store.definitions_named(name)?;
-            let mut defs: Vec<DefinitionRow> = defs
-                .into_iter()
-                .filter(|d| d.name == name)
-                .filter(|d| want != Want::Type || is_type_kind(&d.kind))
+            let Some(all) = corpus.symbols.get(name) else {
+                return Ok(false);
+            };
+            let mut defs: Vec<Symbol> = all
+                .iter()
+                .filter(|d| want != Want::Type || d.is_type())
+                .copied()
                 .collect();
             // A type and its constructor share a name: the type speaks for both.
-            if defs.iter().any(|d| is_type_kind(&d.kind)) {
-                defs.retain(|d| is_type_kind(&d.kind));
+            if defs.iter().any(Symbol::is_type) {
+                defs.retain(Symbol::is_type);
             }
             if defs.is_empty() {
                 return Ok(false);
             }
-            let pick: Vec<&DefinitionRow> = if let Some(files) = import_files.get(name) {
-                defs.iter().filter(|d| files.contains(&d.path)).collect()
-            } else {
-                Vec::new()
+            let pick: Vec<Symbol> = match import_files.get(name) {
+                Some(files) => defs
+                    .iter()
+                    .filter(|d| files.contains(&d.file))
+                    .copied()
+                    .collect(),
+                None => Vec::new(),
             };
             let pick = if !pick.is_empty() {
                 pick
             } else {
-                let same_file: Vec<&DefinitionRow> =
-                    defs.iter().filter(|d| d.path == rel).collect();
-                let same_dir: Vec<&DefinitionRow> =
-                    defs.iter().filter(|d| dir_of(&d.path) == dir).collect();
-                let is_method = |d: &&DefinitionRow| d.kind == "method";
+                let same_file: Vec<Symbol> = defs
+                    .iter()
+                    .filter(|d| Some(d.file) == current)
+                    .copied()
+                    .collect();
+                let same_dir: Vec<Symbol> = defs
+                    .iter()
+                    .filter(|d| dir_of(&corpus.paths[d.file]) == dir)
+                    .copied()
+                    .collect();
                 if !same_file.is_empty() {
                     same_file
-                } else if want == Want::Call && defs.iter().any(|d| d.kind == "method") {
+                } else if want == Want::Call && defs.iter().any(Symbol::is_method) {
                     // A bare method call outside its file: `this.f()` of a
                     // base class, or a guess; only an unambiguous one counts.
-                    if defs.len() == 1 {
-                        defs.iter().collect()
-                    } else {
-                        Vec::new()
-                    }
+                    if defs.len() == 1 { defs } else { Vec::new() }
                 } else if !same_dir.is_empty() {
-                    same_dir.into_iter().filter(|d| !is_method(d)).collect()
+                    same_dir.into_iter().filter(|d| !d.is_method()).collect()
                 } else if defs.len() <= 2 {
-                    defs.iter().collect()
+                    defs
                 } else {
-                    // Ambiguous across the repository: prefer types over
-                    // members, then the fewest candidates.
-                    let types: Vec<&DefinitionRow> =
-                        defs.iter().filter(|d| is_type_kind(&d.kind)).collect();
+                    // Ambiguous across the repository: only a unique type.
+                    let types: Vec<Symbol> = defs.iter().filter(|d| d.is_type()).copied().collect();
                     if types.len() == 1 { types } else { Vec::new() }
                 }
             };
-            let found = !pick.is_empty();
+            let mut found = false;
             for d in pick.into_iter().take(2) {
-                out.push(Target {
-                    def: d.clone(),
-                    reason: reason.clone(),
-                });
+                if let Some(def) = self.store.definition(d.id)? {
+                    found = true;
+                    out.push(Target {
+                        def,
+                        reason: reason.clone(),
+                    });
+                }
             }
             Ok(found)
         };
