@@ -127,27 +127,50 @@ impl VectorIndex {
 
     /// Writes the index into `dir` (replacing what is there).
     pub fn save(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-        // The manifest goes last: a crash before it leaves an index that
-        // `open` refuses, and the caller rebuilds.
-        let _ = std::fs::remove_file(dir.join(MANIFEST));
+        // Written whole into a sibling directory, then swapped in by rename:
+        // a process that has the old files open (and memory-mapped) keeps
+        // reading them, and a crash leaves either the old index or none.
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "vectors".into());
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+        // Leftovers of interrupted saves.
+        if let Ok(entries) = std::fs::read_dir(parent) {
+            for e in entries.flatten() {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if n.starts_with(&format!("{name}.tmp-")) || n.starts_with(&format!("{name}.old-"))
+                {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let tmp = parent.join(format!("{name}.tmp-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
         if !self.keys.is_empty() {
             self.hnsw
-                .file_dump(dir, BASENAME)
+                .file_dump(&tmp, BASENAME)
                 .map_err(|e| SearchError::Index {
-                    path: dir.to_owned(),
+                    path: tmp.clone(),
                     message: e.to_string(),
                 })?;
         }
         let keys: Vec<u8> = self.keys.iter().flat_map(|k| k.to_le_bytes()).collect();
-        std::fs::write(dir.join(KEYS), keys).map_err(io_err(dir))?;
+        std::fs::write(tmp.join(KEYS), keys).map_err(io_err(&tmp))?;
         let manifest = format!(
             "{VECTOR_FORMAT_VERSION}\n{}\n{}\n{}\n",
             self.dim,
             self.keys.len(),
             self.tag
         );
-        std::fs::write(dir.join(MANIFEST), manifest).map_err(io_err(dir))?;
+        std::fs::write(tmp.join(MANIFEST), manifest).map_err(io_err(&tmp))?;
+        let old = parent.join(format!("{name}.old-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::rename(dir, &old).map_err(io_err(dir))?;
+        }
+        std::fs::rename(&tmp, dir).map_err(io_err(dir))?;
+        let _ = std::fs::remove_dir_all(&old);
         Ok(())
     }
 
@@ -177,6 +200,9 @@ impl VectorIndex {
         // hnsw_rs ties a loaded index to its loader: the loader lives as
         // long as the process (one per opened index).
         let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));
+        // Vectors are memory-mapped rather than read: opening costs the
+        // graph's links only, and the pages are shared and reclaimable.
+        loader.set_options(hnsw_rs::hnswio::ReloadOptions::default().set_mmap(true));
         let mut hnsw: Hnsw<'static, f32, DistCosine> = loader.load_hnsw().ok()?;
         hnsw.set_searching_mode(true);
         Some(VectorIndex {
@@ -273,5 +299,35 @@ mod tests {
                 .search(&q, 3)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn an_open_index_keeps_answering_while_a_new_one_is_saved_over_it() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("vectors");
+        let first = points(500, 16);
+        VectorIndex::build(&first, 16, "m", HnswParams::default())
+            .save(&dir)
+            .unwrap();
+        let reader = VectorIndex::open(&dir, "m", HnswParams::default()).unwrap();
+        // A leftover of an interrupted save is cleaned by the next one.
+        std::fs::create_dir_all(parent.path().join("vectors.tmp-1")).unwrap();
+        let second: Vec<(u64, Vec<f32>)> = points(300, 16)
+            .into_iter()
+            .map(|(k, v)| (k + 10_000, v))
+            .collect();
+        VectorIndex::build(&second, 16, "m", HnswParams::default())
+            .save(&dir)
+            .unwrap();
+        // The reader still sees the index it opened (its mapped files live on).
+        assert_eq!(reader.search(&first[3].1, 1)[0].0, first[3].0);
+        let fresh = VectorIndex::open(&dir, "m", HnswParams::default()).unwrap();
+        assert_eq!(fresh.len(), 300);
+        assert_eq!(fresh.search(&second[3].1, 1)[0].0, second[3].0);
+        let names: Vec<String> = std::fs::read_dir(parent.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["vectors"]);
     }
 }
