@@ -66,6 +66,22 @@ enum Command {
         #[arg(long)]
         no_embed: bool,
     },
+    /// Keep the index current: catch up on changes made while nothing
+    /// watched, then apply edits, adds, deletes and renames as they happen,
+    /// in batches, until interrupted (SIGINT or SIGTERM)
+    Watch {
+        #[command(flatten)]
+        args: IndexArgs,
+        /// Do not compute embeddings after updates
+        #[arg(long)]
+        no_embed: bool,
+        /// Milliseconds without events before an update starts
+        #[arg(long, default_value_t = 150)]
+        quiet_ms: u64,
+        /// One JSON object per applied update on stdout
+        #[arg(long)]
+        json: bool,
+    },
     /// The local embedding model
     Model {
         #[command(subcommand)]
@@ -282,6 +298,56 @@ fn open(args: &IndexArgs, mut options: IndexOptions) -> Result<Codegraph> {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Watch {
+            args,
+            no_embed,
+            quiet_ms,
+            json,
+        } => {
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = std::sync::Arc::clone(&stop);
+            ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed))
+                .context("installing the signal handler")?;
+            let mut cg = open(&args, IndexOptions::default())?;
+            let options = codegraph::WatchOptions {
+                quiet: std::time::Duration::from_millis(quiet_ms),
+                embed: !no_embed,
+                ..codegraph::WatchOptions::default()
+            };
+            eprintln!("watching {} (Ctrl-C to stop)", cg.root().display());
+            cg.watch(&options, &codegraph::NoProgress, &stop, |u| {
+                if json {
+                    let v = serde_json::json!({
+                        "cause": u.cause,
+                        "events": u.events,
+                        "paths": u.paths,
+                        "latency_ms": u.latency_ms,
+                        "embedded": u.embedded,
+                        "run": u.report.run,
+                        "elapsed_ms": u.report.elapsed_ms,
+                        "files": u.report.stats.files,
+                    });
+                    println!("{v}");
+                } else {
+                    let r = &u.report.run;
+                    println!(
+                        "{} {} event(s) on {} path(s): {} parsed, {} removed, {} skipped, {} embedded; {} ms",
+                        u.cause,
+                        u.events,
+                        u.paths.len(),
+                        r.parsed,
+                        r.removed,
+                        r.skipped,
+                        u.embedded,
+                        u.latency_ms
+                    );
+                }
+                use std::io::Write as _;
+                let _ = std::io::stdout().flush();
+            })
+            .context("watching failed")?;
+            eprintln!("stopped; the index is committed");
+        }
         Command::Index {
             args,
             json,

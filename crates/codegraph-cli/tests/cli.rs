@@ -307,3 +307,51 @@ fn query_json_has_the_documented_fields() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("k must be between 1 and 1000"));
 }
+
+#[test]
+fn watch_applies_a_change_and_stops_cleanly_on_sigterm() {
+    use std::io::BufRead;
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", "def first():\n    return 1\n");
+    let mut child = codegraph()
+        .args(["watch", "--json", "--no-embed", "--quiet-ms", "100"])
+        .arg(repo.path())
+        .arg("--index-dir")
+        .arg(idx.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let startup: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(startup["cause"], "startup");
+    assert_eq!(startup["run"]["parsed"], 1);
+    write(repo.path(), "b.py", "def second():\n    return first()\n");
+    let change: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(change["cause"], "change");
+    assert_eq!(change["paths"], serde_json::json!(["b.py"]));
+    assert_eq!(change["run"]["parsed"], 1);
+    // SIGTERM: the watcher stops at a batch boundary and exits 0.
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stopped"));
+    let found = run_ok(&[
+        "symbol",
+        "second",
+        repo.path().to_str().unwrap(),
+        "--index-dir",
+        idx.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(String::from_utf8_lossy(&found.stdout).contains("b.py"));
+}

@@ -25,6 +25,7 @@ mod git;
 mod pipeline;
 mod search;
 mod walk;
+mod watch;
 
 pub use codegraph_core::{self as core, FileFacts};
 pub use codegraph_embed as embedding;
@@ -48,6 +49,7 @@ pub use search::{
     SearchResult,
 };
 pub use walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
+pub use watch::{WatchOptions, WatchUpdate};
 
 pub use codegraph_graph::NodeIndex;
 use codegraph_lang::Registry;

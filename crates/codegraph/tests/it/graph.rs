@@ -18,7 +18,7 @@ use codegraph::EdgeKind;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
@@ -184,11 +184,11 @@ fn resolved_call_edges_are_precise_on_hand_labelled_fixtures() {
 }
 
 /// Edge sets of two indexes of the same tree, for comparison.
-fn edge_set(cg: &Codegraph) -> Vec<(EdgeKind, String, String, &'static str)> {
+pub(crate) fn edge_set(cg: &Codegraph) -> Vec<(EdgeKind, String, String, &'static str)> {
     cg.graph().unwrap().reference_edges()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());

@@ -6,6 +6,7 @@ mod incremental;
 mod robustness;
 mod search;
 mod vectors;
+mod watch;
 
 use codegraph::{Codegraph, IndexOptions, IndexReport, NoProgress};
 use std::path::Path;
