@@ -316,11 +316,22 @@ impl Codegraph {
     fn rebuild_graph(&mut self) -> Result<GraphReport> {
         let started = Instant::now();
         let facts = self.store.graph_facts()?;
+        let loaded_ms = started.elapsed().as_millis();
         let resolution = codegraph_graph::resolve(&facts, Registry::builtin());
+        let resolved_ms = started.elapsed().as_millis();
         let edges = (resolution.edges.len() + resolution.externals.len()) as u64;
         let importance = codegraph_graph::file_importance(&facts, &resolution.edges);
+        let ranked_ms = started.elapsed().as_millis();
         self.store
             .replace_graph(&resolution.edges, &resolution.externals, &importance)?;
+        tracing::debug!(
+            loaded_ms,
+            resolved_ms,
+            ranked_ms,
+            stored_ms = started.elapsed().as_millis(),
+            edges,
+            "graph rebuilt"
+        );
         let mut writer = self.store.writer()?;
         writer.set_meta(pipeline::GRAPH_DIRTY, "0")?;
         let stats = &resolution.stats;
