@@ -326,12 +326,13 @@ fn run(cli: Cli) -> Result<()> {
                         "run": u.report.run,
                         "elapsed_ms": u.report.elapsed_ms,
                         "files": u.report.stats.files,
+                        "rss_bytes": u.rss_bytes,
                     });
                     println!("{v}");
                 } else {
                     let r = &u.report.run;
                     println!(
-                        "{} {} event(s) on {} path(s): {} parsed, {} removed, {} skipped, {} embedded; {} ms",
+                        "{} {} event(s) on {} path(s): {} parsed, {} removed, {} skipped, {} embedded; {} ms; RSS {:.0} MB",
                         u.cause,
                         u.events,
                         u.paths.len(),
@@ -339,7 +340,8 @@ fn run(cli: Cli) -> Result<()> {
                         r.removed,
                         r.skipped,
                         u.embedded,
-                        u.latency_ms
+                        u.latency_ms,
+                        u.rss_bytes.unwrap_or(0) as f64 / 1e6
                     );
                 }
                 use std::io::Write as _;
@@ -838,6 +840,30 @@ fn print_status(status: &Status) {
         println!("readme       {}", readme.lines().next().unwrap_or(""));
     }
     print_stats(&status.stats);
+    let e = &status.embeddings;
+    if e.installed {
+        println!(
+            "embeddings   {}/{} chunks ({:.1} %), {} pending, model {}",
+            e.done,
+            e.done + e.pending,
+            e.coverage * 100.0,
+            e.pending,
+            e.model
+        );
+    } else {
+        println!("embeddings   no model installed: search is lexical (`codegraph model install`)");
+    }
+    if !status.graph_current || status.search_pending > 0 {
+        println!(
+            "pending      graph {}, {} file(s) awaiting the search index: run `codegraph index`",
+            if status.graph_current {
+                "current"
+            } else {
+                "out of date"
+            },
+            status.search_pending
+        );
+    }
     println!("format       v{}", status.format_version);
     println!(
         "index        {} ({:.1} MB)",

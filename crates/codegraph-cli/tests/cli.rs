@@ -332,6 +332,7 @@ fn watch_applies_a_change_and_stops_cleanly_on_sigterm() {
     assert_eq!(change["cause"], "change");
     assert_eq!(change["paths"], serde_json::json!(["b.py"]));
     assert_eq!(change["run"]["parsed"], 1);
+    assert!(change["rss_bytes"].as_u64().unwrap() > 1_000_000);
     // SIGTERM: the watcher stops at a batch boundary and exits 0.
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -354,4 +355,97 @@ fn watch_applies_a_change_and_stops_cleanly_on_sigterm() {
         "--json",
     ]);
     assert!(String::from_utf8_lossy(&found.stdout).contains("b.py"));
+}
+
+#[test]
+fn kill_9_of_the_watcher_twenty_times_leaves_an_index_that_answers_and_converges() {
+    let repo = tempfile::tempdir().unwrap();
+    make_corpus(repo.path(), 600);
+    let repo_s = repo.path().to_str().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let idx_s = idx.path().to_str().unwrap();
+    for round in 0..20u64 {
+        // Changes made while nothing watches...
+        let i = round * 29 % 600;
+        write(
+            repo.path(),
+            &format!("pkg{}/mod_{i}.py", i % 7),
+            &format!("def changed_{round}(x):\n    return helper(x)\n"),
+        );
+        if round % 4 == 3 {
+            let _ = std::fs::remove_file(repo.path().join(format!(
+                "pkg{}/mod_{}.py",
+                (i + 1) % 7,
+                i + 1
+            )));
+        }
+        let mut child = codegraph()
+            .args([
+                "watch",
+                repo_s,
+                "--index-dir",
+                idx_s,
+                "--json",
+                "--no-embed",
+                "--quiet-ms",
+                "20",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // ...and while it watches; the kill lands at varied moments of the
+        // catch-up run and of the updates.
+        let delay = 30 + (round * 97) % 700;
+        std::thread::sleep(Duration::from_millis(delay / 2));
+        write(
+            repo.path(),
+            &format!("live/edit_{round}.py"),
+            &format!("def live_{round}():\n    return {round}\n"),
+        );
+        std::thread::sleep(Duration::from_millis(delay / 2));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let status = json(&run_ok(&["status", repo_s, "--index-dir", idx_s, "--json"]));
+        assert!(status["stats"]["files"].as_u64().is_some(), "round {round}");
+        let q = json(&run_ok(&[
+            "query",
+            "helper value",
+            repo_s,
+            "--index-dir",
+            idx_s,
+            "--json",
+            "--mode",
+            "lexical",
+        ]));
+        assert!(q["results"].is_array(), "round {round}");
+    }
+    // The next run converges to what a fresh index of the final tree holds.
+    let resumed = json(&run_ok(&[
+        "index",
+        repo_s,
+        "--index-dir",
+        idx_s,
+        "--json",
+        "--no-embed",
+    ]));
+    let fresh_idx = tempfile::tempdir().unwrap();
+    let fresh = json(&run_ok(&[
+        "index",
+        repo_s,
+        "--index-dir",
+        fresh_idx.path().to_str().unwrap(),
+        "--json",
+        "--no-embed",
+    ]));
+    assert_eq!(summary(&resumed), summary(&fresh));
+    let last = json(&run_ok(&[
+        "symbol",
+        "live_19",
+        repo_s,
+        "--index-dir",
+        idx_s,
+        "--json",
+    ]));
+    assert_eq!(last.as_array().unwrap().len(), 1);
 }

@@ -49,7 +49,7 @@ pub use search::{
     SearchResult,
 };
 pub use walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
-pub use watch::{WatchOptions, WatchUpdate};
+pub use watch::{WatchOptions, WatchUpdate, resident_memory};
 
 pub use codegraph_graph::NodeIndex;
 use codegraph_lang::Registry;
@@ -202,6 +202,26 @@ pub struct Status {
     pub indexed_head: Option<String>,
     pub current_head: Option<String>,
     pub stats: Stats,
+    /// Whether the stored graph reflects the stored facts (false between a
+    /// change and the end of its update, or after an interrupted one).
+    pub graph_current: bool,
+    /// Files whose search documents wait for the next update.
+    pub search_pending: u64,
+    /// Embeddings of the configured model: chunks with a vector, chunks.
+    pub embeddings: EmbeddingStatus,
+}
+
+/// How far embedding has got.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbeddingStatus {
+    /// The model's cache tag.
+    pub model: String,
+    /// Whether the model is installed (without it, search is lexical).
+    pub installed: bool,
+    pub done: u64,
+    pub pending: u64,
+    /// `done / chunks` (0 for an empty index).
+    pub coverage: f64,
 }
 
 /// An index of one repository.
@@ -538,6 +558,24 @@ impl Codegraph {
             indexed_head: meta("head_commit")?,
             current_head: current,
             stats: self.store.stats()?,
+            graph_current: self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() == Some("0"),
+            search_pending: self.store.search_pending()?.len() as u64,
+            embeddings: {
+                let config = self.model_config();
+                let (done, total) = self.vector_coverage()?;
+                EmbeddingStatus {
+                    model: config.cache_tag(),
+                    installed: config.model_dir.join("model.onnx").is_file()
+                        && config.ort_library.is_file(),
+                    done,
+                    pending: total.saturating_sub(done),
+                    coverage: if total == 0 {
+                        0.0
+                    } else {
+                        done as f64 / total as f64
+                    },
+                }
+            },
         })
     }
 

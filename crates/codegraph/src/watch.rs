@@ -48,6 +48,22 @@ pub struct WatchUpdate {
     pub embedded: u64,
     /// From the first event to the update committed, milliseconds.
     pub latency_ms: u64,
+    /// Resident memory of this process after the update (Linux), bytes.
+    pub rss_bytes: Option<u64>,
+}
+
+/// The resident set size of this process, from `/proc/self/status`.
+pub fn resident_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
 }
 
 impl Codegraph {
@@ -82,6 +98,7 @@ impl Codegraph {
             report,
             embedded,
             latency_ms: started.elapsed().as_millis() as u64,
+            rss_bytes: resident_memory(),
         });
         let index_dir = self.index_dir.clone();
         let root = self.root.clone();
@@ -138,6 +155,7 @@ impl Codegraph {
                 report,
                 embedded,
                 latency_ms: batch_start.elapsed().as_millis() as u64,
+                rss_bytes: resident_memory(),
             });
         }
         Ok(())

@@ -142,3 +142,20 @@ fn chunks_carry_token_ids_from_one_vocabulary() {
         "sorted, unique"
     );
 }
+
+#[test]
+fn status_reports_pending_work_and_embedding_progress() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", PY);
+    index(repo.path(), idx.path());
+    let status = open(repo.path(), idx.path()).status().unwrap();
+    assert!(status.graph_current);
+    assert_eq!(status.search_pending, 0);
+    let e = &status.embeddings;
+    // `index` alone embeds nothing: every chunk is pending.
+    assert_eq!(e.done, 0);
+    assert_eq!(e.pending, status.stats.chunks);
+    assert_eq!(e.coverage, 0.0);
+    assert!(!e.model.is_empty());
+}
