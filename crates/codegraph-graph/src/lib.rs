@@ -15,7 +15,7 @@ mod resolve;
 
 pub use map::{MapEntry, MapOptions, RepoMap, file_importance, line_tokens, pagerank};
 pub use petgraph::graph::NodeIndex;
-pub use resolve::{INFERRED, RESOLVED, Resolution, ResolutionStats, resolve};
+pub use resolve::{INFERRED, RESOLVED, Resolution, ResolutionStats, resolve, resolve_files};
 
 use codegraph_store::{EdgeRow, GraphFacts, NodeRef};
 use petgraph::Direction;

@@ -1351,8 +1351,26 @@ fn stem_path_if_code(path: &str) -> &str {
 
 /// Resolves every import, call and inheritance clause in `facts`.
 pub fn resolve(facts: &GraphFacts, registry: &Registry) -> Resolution {
+    resolve_in(facts, registry, None)
+}
+
+/// Resolves the references written in `files` only (by file id), against
+/// the whole of `facts`: the edges a full [`resolve`] would give those
+/// files, for incremental updates. Statistics cover imports and
+/// inheritance of every file but calls of `files` only.
+pub fn resolve_files(facts: &GraphFacts, registry: &Registry, files: &HashSet<i64>) -> Resolution {
+    resolve_in(facts, registry, Some(files))
+}
+
+fn resolve_in(facts: &GraphFacts, registry: &Registry, only: Option<&HashSet<i64>>) -> Resolution {
+    let wanted = |file_id: i64| only.is_none_or(|o| o.contains(&file_id));
     let mut ctx = Ctx::new(facts, registry);
-    let (mut edges, externals, imports, imports_to_files, imports_external) = ctx.build_scopes();
+    let (mut edges, mut externals, imports, imports_to_files, imports_external) =
+        ctx.build_scopes();
+    if only.is_some() {
+        edges.retain(|e| wanted(e.file_id));
+        externals.retain(|x| wanted(x.file_id));
+    }
     let mut stats = ResolutionStats {
         imports,
         imports_to_files,
@@ -1400,6 +1418,12 @@ pub fn resolve(facts: &GraphFacts, registry: &Registry) -> Resolution {
                 continue;
             }
             bases.entry(subject).or_default().push(t);
+            if !wanted(h.file_id) {
+                if h.relation != "implements" && ctx.def_kind[t] != Some(DefKind::Interface) {
+                    superclass.entry(subject).or_insert(t);
+                }
+                continue;
+            }
             if h.relation != "implements" && ctx.def_kind[t] != Some(DefKind::Interface) {
                 superclass.entry(subject).or_insert(t);
             }
@@ -1423,6 +1447,9 @@ pub fn resolve(facts: &GraphFacts, registry: &Registry) -> Resolution {
 
     let mut seen: HashSet<(NodeRef, NodeRef)> = HashSet::new();
     for c in &facts.calls {
+        if !wanted(c.file_id) {
+            continue;
+        }
         let Some(&f) = ctx.file_ix.get(&c.file_id) else {
             continue;
         };

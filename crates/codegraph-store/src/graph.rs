@@ -3,7 +3,7 @@
 use crate::{Result, Store, StoreError};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
 pub struct FileFact {
@@ -293,52 +293,68 @@ impl Store {
             for (id, value) in importance {
                 set_importance.execute(params![id, value]).map_err(err)?;
             }
-            let mut ext_ids: HashMap<&str, i64> = HashMap::new();
-            let mut insert_ext = tx
-                .prepare("INSERT INTO externals (name) VALUES (?1)")
-                .map_err(err)?;
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO edges (kind, src_type, src_id, dst_type, dst_id, provenance, file_id, line)
-                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-                )
-                .map_err(err)?;
-            for e in edges {
-                let (st, si) = e.src.split();
-                let (dt, di) = e.dst.split();
-                insert
-                    .execute(params![
-                        e.kind,
-                        st,
-                        si,
-                        dt,
-                        di,
-                        e.provenance,
-                        e.file_id,
-                        e.line
-                    ])
-                    .map_err(err)?;
-            }
-            for x in externals {
-                let id = match ext_ids.get(x.module.as_str()) {
-                    Some(&id) => id,
-                    None => {
-                        insert_ext.execute([&x.module]).map_err(err)?;
-                        let id = tx.last_insert_rowid();
-                        ext_ids.insert(&x.module, id);
-                        id
-                    }
-                };
-                let (st, si) = x.src.split();
-                insert
-                    .execute(params![
-                        "imports", st, si, "ext", id, "resolved", x.file_id, x.line
-                    ])
-                    .map_err(err)?;
-            }
         }
+        insert_edges(&tx, edges, externals).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(())
+    }
+
+    /// Replaces only the edges written in `files` (an incremental update:
+    /// the caller resolved those files again), in one transaction, and drops
+    /// external modules nothing imports any more.
+    pub fn replace_graph_files(
+        &mut self,
+        files: &[i64],
+        edges: &[EdgeRow],
+        externals: &[ExternalEdge],
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        {
+            let mut delete = tx
+                .prepare("DELETE FROM edges WHERE file_id = ?1")
+                .map_err(err)?;
+            for f in files {
+                delete.execute([f]).map_err(err)?;
+            }
+        }
+        insert_edges(&tx, edges, externals).map_err(err)?;
+        tx.execute(
+            "DELETE FROM externals WHERE id NOT IN (SELECT dst_id FROM edges WHERE dst_type = 'ext')",
+            [],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(())
+    }
+
+    /// Files with an edge into any of `files` or `defs`.
+    pub fn files_with_edges_into(&self, files: &[i64], defs: &[i64]) -> Result<HashSet<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT file_id FROM edges WHERE dst_type = ?1 AND dst_id = ?2",
+            )
+            .map_err(self.err())?;
+        let mut out = HashSet::new();
+        for (kind, ids) in [("file", files), ("def", defs)] {
+            for id in ids {
+                let rows = stmt
+                    .query_map(params![kind, id], |r| r.get::<_, i64>(0))
+                    .map_err(self.err())?;
+                for r in rows {
+                    out.insert(r.map_err(self.err())?);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Every stored edge.
@@ -604,4 +620,49 @@ impl Store {
             .map_err(self.err())?;
         rows.collect::<rusqlite::Result<_>>().map_err(self.err())
     }
+}
+
+/// Inserts edges and external-module edges (naming each module once).
+fn insert_edges(
+    tx: &rusqlite::Transaction<'_>,
+    edges: &[EdgeRow],
+    externals: &[ExternalEdge],
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO edges (kind, src_type, src_id, dst_type, dst_id, provenance, file_id, line)
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+    )?;
+    for e in edges {
+        let (st, si) = e.src.split();
+        let (dt, di) = e.dst.split();
+        insert.execute(params![
+            e.kind,
+            st,
+            si,
+            dt,
+            di,
+            e.provenance,
+            e.file_id,
+            e.line
+        ])?;
+    }
+    let mut insert_ext = tx.prepare("INSERT OR IGNORE INTO externals (name) VALUES (?1)")?;
+    let mut ext_id = tx.prepare("SELECT id FROM externals WHERE name = ?1")?;
+    let mut ext_ids: HashMap<&str, i64> = HashMap::new();
+    for x in externals {
+        let id = match ext_ids.get(x.module.as_str()) {
+            Some(&id) => id,
+            None => {
+                insert_ext.execute([&x.module])?;
+                let id: i64 = ext_id.query_row([&x.module], |r| r.get(0))?;
+                ext_ids.insert(&x.module, id);
+                id
+            }
+        };
+        let (st, si) = x.src.split();
+        insert.execute(params![
+            "imports", st, si, "ext", id, "resolved", x.file_id, x.line
+        ])?;
+    }
+    Ok(())
 }

@@ -85,6 +85,15 @@ pub struct ChunkRow {
     pub token_ids: Vec<u32>,
 }
 
+/// What replacing or deleting a file changed, for incremental graph
+/// updates: its id and the definitions it had before.
+#[derive(Debug, Clone, Default)]
+pub struct FileChange {
+    pub file_id: i64,
+    pub old_definitions: Vec<(i64, String)>,
+    pub deleted: bool,
+}
+
 /// Counts over the whole index.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
@@ -501,15 +510,17 @@ impl Writer<'_> {
 
     /// Writes a file and everything extracted from it, replacing what was
     /// stored for that path.
-    pub fn replace_file(&mut self, rec: &FileRecord<'_>) -> Result<()> {
+    pub fn replace_file(&mut self, rec: &FileRecord<'_>) -> Result<FileChange> {
         let facts = rec.facts;
         let existing: Option<i64> = self
             .tx()
             .prepare_cached("SELECT id FROM files WHERE path = ?1")
             .and_then(|mut s| s.query_row([rec.path], |r| r.get(0)).optional())
             .map_err(self.err())?;
+        let mut old_definitions = Vec::new();
         let file_id = match existing {
             Some(id) => {
+                old_definitions = self.definition_names(id)?;
                 self.delete_children(id)?;
                 self.tx()
                     .prepare_cached(
@@ -711,7 +722,11 @@ impl Writer<'_> {
                 })
                 .map_err(self.err())?;
         }
-        Ok(())
+        Ok(FileChange {
+            file_id,
+            old_definitions,
+            deleted: false,
+        })
     }
 
     /// Marks a path whose search documents must be re-synced.
@@ -733,19 +748,37 @@ impl Writer<'_> {
     }
 
     /// Removes a file and everything extracted from it.
-    pub fn delete_file(&mut self, path: &str) -> Result<()> {
+    pub fn delete_file(&mut self, path: &str) -> Result<Option<FileChange>> {
         let id: Option<i64> = self
             .tx()
             .prepare_cached("SELECT id FROM files WHERE path = ?1")
             .and_then(|mut s| s.query_row([path], |r| r.get(0)).optional())
             .map_err(self.err())?;
-        if let Some(id) = id {
-            self.delete_children(id)?;
-            self.tx()
-                .execute("DELETE FROM files WHERE id = ?1", [id])
-                .map_err(self.err())?;
-        }
-        Ok(())
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let old_definitions = self.definition_names(id)?;
+        self.delete_children(id)?;
+        self.tx()
+            .execute("DELETE FROM files WHERE id = ?1", [id])
+            .map_err(self.err())?;
+        Ok(Some(FileChange {
+            file_id: id,
+            old_definitions,
+            deleted: true,
+        }))
+    }
+
+    /// (id, name) of a file's definitions as stored now.
+    fn definition_names(&self, file_id: i64) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self
+            .tx()
+            .prepare_cached("SELECT id, name FROM definitions WHERE file_id = ?1")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([file_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
     }
 
     /// Replaces the list of skipped paths.

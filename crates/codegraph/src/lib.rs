@@ -172,10 +172,19 @@ pub struct IndexReport {
 /// What re-resolving the graph did.
 #[derive(Debug, Clone, Serialize)]
 pub struct GraphReport {
+    /// For a whole-repository resolution; an incremental update leaves the
+    /// stored statistics of the last whole one.
     pub resolution: ResolutionStats,
     pub edges: u64,
     pub elapsed_ms: u64,
+    /// Files whose references were resolved again (incremental update);
+    /// `None` when the whole repository was.
+    pub files_resolved: Option<u64>,
 }
+
+/// Incremental graph updates re-resolve the changed files and their
+/// dependents; above this many changed files a whole resolution is cheaper.
+const INCREMENTAL_MAX_CHANGED: usize = 256;
 
 /// The repository node: what the index knows about the repository as a whole.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -290,6 +299,7 @@ impl Codegraph {
         let started = Instant::now();
         let rebuilt = self.store.rebuilt().map(str::to_owned);
         let (candidates, skipped) = walk::walk(&self.root, &self.options, &self.index_dir);
+        let graph_was_current = self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() == Some("0");
         let run = pipeline::run(
             &mut self.store,
             &candidates,
@@ -301,7 +311,16 @@ impl Codegraph {
         self.coverage = std::sync::OnceLock::new();
         self.corpus = std::sync::OnceLock::new();
         let graph = if self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() != Some("0") {
-            Some(self.rebuild_graph()?)
+            // Incremental only from a graph that matched the store before
+            // this run (after a crash, what changed is unknown).
+            if graph_was_current
+                && !run.changes.is_empty()
+                && run.changes.len() <= INCREMENTAL_MAX_CHANGED
+            {
+                Some(self.update_graph(&run.changes)?)
+            } else {
+                Some(self.rebuild_graph()?)
+            }
         } else {
             None
         };
@@ -329,6 +348,111 @@ impl Codegraph {
             rebuilt,
             graph,
             search_docs,
+        })
+    }
+
+    /// Re-resolves the references of changed files and of the files that
+    /// depend on them, and replaces only their edges: files with an edge
+    /// into a changed file or its old or new definitions; files referring
+    /// by name to a definition name that appeared or disappeared (calls,
+    /// bases, imported names: unique-name inference may flip); for added or
+    /// deleted files, files whose imports name them or their directory.
+    fn update_graph(&mut self, changes: &[codegraph_store::FileChange]) -> Result<GraphReport> {
+        use std::collections::HashSet;
+        let started = Instant::now();
+        let facts = self.store.graph_facts()?;
+        let changed: Vec<i64> = changes.iter().map(|c| c.file_id).collect();
+        let changed_set: HashSet<i64> = changed.iter().copied().collect();
+        let new_defs: Vec<&codegraph_store::DefFact> = facts
+            .defs
+            .iter()
+            .filter(|d| changed_set.contains(&d.file_id))
+            .collect();
+        let old_names: HashSet<&str> = changes
+            .iter()
+            .flat_map(|c| c.old_definitions.iter().map(|d| d.1.as_str()))
+            .collect();
+        let new_names: HashSet<&str> = new_defs.iter().map(|d| d.name.as_str()).collect();
+        let flipped: HashSet<&str> = old_names
+            .symmetric_difference(&new_names)
+            .copied()
+            .collect();
+        let def_ids: Vec<i64> = changes
+            .iter()
+            .flat_map(|c| c.old_definitions.iter().map(|d| d.0))
+            .chain(new_defs.iter().map(|d| d.id))
+            .collect();
+        let mut affected: HashSet<i64> = changes
+            .iter()
+            .filter(|c| !c.deleted)
+            .map(|c| c.file_id)
+            .collect();
+        affected.extend(self.store.files_with_edges_into(&changed, &def_ids)?);
+        let last = |s: &str| -> String { s.rsplit(['.', ':', '/']).next().unwrap_or(s).to_owned() };
+        for c in &facts.calls {
+            if flipped.contains(c.name.as_str()) {
+                affected.insert(c.file_id);
+            }
+        }
+        for h in &facts.inheritance {
+            if flipped.contains(last(&h.base).as_str()) {
+                affected.insert(h.file_id);
+            }
+        }
+        // Files added or deleted: imports that may name them now or did.
+        let paths: std::collections::HashMap<i64, &str> = facts
+            .files
+            .iter()
+            .map(|f| (f.id, f.path.as_str()))
+            .collect();
+        let mut names: HashSet<String> = HashSet::new();
+        for c in changes {
+            let added = !c.deleted && c.old_definitions.is_empty();
+            if !(added || c.deleted) {
+                continue;
+            }
+            // A deleted file's path is gone from the facts; its importers
+            // have edges into it, found above. Added files: by path.
+            if let Some(path) = paths.get(&c.file_id) {
+                let file = path.rsplit('/').next().unwrap_or(path);
+                names.insert(file.to_owned());
+                names.insert(file.split('.').next().unwrap_or(file).to_owned());
+                if let Some((dir, _)) = path.rsplit_once('/') {
+                    names.insert(last(dir));
+                }
+            }
+        }
+        for i in &facts.imports {
+            if flipped.contains(i.name.as_deref().unwrap_or(""))
+                || (!names.is_empty()
+                    && (i
+                        .module
+                        .split(['.', '/', ':'])
+                        .any(|seg| names.contains(seg))
+                        || names.iter().any(|n| i.module.ends_with(n.as_str()))))
+            {
+                affected.insert(i.file_id);
+            }
+        }
+        let resolution = codegraph_graph::resolve_files(&facts, Registry::builtin(), &affected);
+        let mut replace: Vec<i64> = affected.iter().copied().collect();
+        replace.extend(changes.iter().filter(|c| c.deleted).map(|c| c.file_id));
+        self.store
+            .replace_graph_files(&replace, &resolution.edges, &resolution.externals)?;
+        let mut writer = self.store.writer()?;
+        writer.set_meta(pipeline::GRAPH_DIRTY, "0")?;
+        writer.commit()?;
+        tracing::debug!(
+            changed = changes.len(),
+            affected = affected.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "graph updated incrementally"
+        );
+        Ok(GraphReport {
+            resolution: resolution.stats,
+            edges: (resolution.edges.len() + resolution.externals.len()) as u64,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            files_resolved: Some(affected.len() as u64),
         })
     }
 
@@ -374,6 +498,7 @@ impl Codegraph {
             resolution: resolution.stats,
             edges,
             elapsed_ms: started.elapsed().as_millis() as u64,
+            files_resolved: None,
         })
     }
 

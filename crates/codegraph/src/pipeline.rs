@@ -44,6 +44,9 @@ pub struct RunCounts {
     pub removed: u64,
     /// Files skipped in this run.
     pub skipped: u64,
+    /// What changed, file by file (for incremental graph updates).
+    #[serde(skip)]
+    pub changes: Vec<codegraph_store::FileChange>,
 }
 
 const LOCKFILES: &[&str] = &[
@@ -268,7 +271,7 @@ pub(crate) fn run(
                         marked_dirty = true;
                     }
                     writer.mark_search_pending(&c.rel)?;
-                    writer.replace_file(&FileRecord {
+                    let change = writer.replace_file(&FileRecord {
                         path: &c.rel,
                         size: p.size,
                         mtime_ns: p.mtime_ns,
@@ -276,6 +279,7 @@ pub(crate) fn run(
                         facts: &p.facts,
                         chunk_tokens: &p.tokens,
                     })?;
+                    counts.changes.push(change);
                     counts.parsed += 1;
                     present.insert(&c.rel);
                     in_batch += 1;
@@ -308,7 +312,9 @@ pub(crate) fn run(
             writer.set_meta(GRAPH_DIRTY, "1")?;
             writer.set_meta(crate::embed::VECTORS_DIRTY, "1")?;
             writer.mark_search_pending(path)?;
-            writer.delete_file(path)?;
+            if let Some(change) = writer.delete_file(path)? {
+                counts.changes.push(change);
+            }
             counts.removed += 1;
         }
     }

@@ -320,3 +320,102 @@ fn callers_callees_and_ambiguity_through_the_library() {
         "{keys:?}"
     );
 }
+
+/// Incremental graph updates equal a fresh resolution, in every fixture
+/// language: a definition renamed, a file copied (every name in it loses
+/// its uniqueness), a file deleted.
+#[test]
+fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(fixtures()).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let lang = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let repo = tempfile::tempdir().unwrap();
+        copy_dir(&dir, repo.path());
+        let idx = tempfile::tempdir().unwrap();
+        index(repo.path(), idx.path());
+        let cg = open(repo.path(), idx.path());
+        let mut code: Vec<(String, Vec<codegraph::DefinitionRow>)> = cg
+            .store()
+            .files()
+            .unwrap()
+            .into_iter()
+            .filter(|(p, _, _)| !p.to_lowercase().contains("broken"))
+            .map(|(p, _, _)| {
+                let defs = cg.symbols_in_file(&p).unwrap();
+                (p, defs)
+            })
+            .filter(|(_, defs)| {
+                defs.iter()
+                    .any(|d| matches!(d.kind.as_str(), "function" | "method"))
+            })
+            .collect();
+        code.sort_by(|a, b| a.0.cmp(&b.0));
+        if code.len() < 3 {
+            continue;
+        }
+        drop(cg);
+        // Rename a function or method of the first file, where it is defined
+        // and used in that file.
+        let (first, defs) = &code[0];
+        let name = &defs
+            .iter()
+            .find(|d| matches!(d.kind.as_str(), "function" | "method") && d.name.len() > 2)
+            .unwrap()
+            .name;
+        let text = std::fs::read_to_string(repo.path().join(first)).unwrap();
+        let renamed = regex_free_rename(&text, name, &format!("{name}Renamed"));
+        std::fs::write(repo.path().join(first), renamed).unwrap();
+        // Copy the second file beside itself.
+        let second = &code[1].0;
+        let (parent, file) = second.rsplit_once('/').unwrap_or(("", second));
+        let copy = if parent.is_empty() {
+            format!("copy_{file}")
+        } else {
+            format!("{parent}/copy_{file}")
+        };
+        std::fs::copy(repo.path().join(second), repo.path().join(&copy)).unwrap();
+        // Delete the third.
+        std::fs::remove_file(repo.path().join(&code[2].0)).unwrap();
+
+        let report = open(repo.path(), idx.path()).index(&NoProgress).unwrap();
+        let graph = report.graph.expect("the graph was updated");
+        assert!(graph.files_resolved.is_some(), "{lang}: not incremental");
+        let incremental = edge_set(&open(repo.path(), idx.path()));
+        let fresh_idx = tempfile::tempdir().unwrap();
+        index(repo.path(), fresh_idx.path());
+        let fresh = edge_set(&open(repo.path(), fresh_idx.path()));
+        let missing: Vec<_> = fresh.iter().filter(|e| !incremental.contains(e)).collect();
+        let extra: Vec<_> = incremental.iter().filter(|e| !fresh.contains(e)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{lang}: missing {missing:?}\nextra {extra:?}"
+        );
+        checked += 1;
+    }
+    eprintln!("incremental graph equivalence checked in {checked} languages");
+    assert!(checked >= 6, "only {checked} languages checked");
+}
+
+/// Replaces whole-word occurrences of `from`.
+fn regex_free_rename(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    while let Some(i) = rest.find(from) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + from.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if before.is_some_and(is_word) || after.is_some_and(is_word) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
