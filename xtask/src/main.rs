@@ -21,6 +21,10 @@
 //!   `rg -l` for the same words; then embeds the whole corpus (timed), and
 //!   reports hybrid latency (query embedding included) in the library, a
 //!   5,000-character query, both modes through the CLI, index size and RSS.
+//! - `bench-live`: on a copy of java.base, 20 edits (a new method calling
+//!   an existing one), each followed by the incremental update, a lexical
+//!   query that must find the new method and a `callers` query that must
+//!   list it: p50/p95 of the whole, and of each part.
 //! - `bench-context [NAME]`: the full completion-context request at 300
 //!   cursors (after `receiver.`) of a corpus, index warm: p50/p99, stage
 //!   medians, candidates scanned, CPU time per request.
@@ -112,6 +116,7 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
+        "bench-live" => bench_live(),
         "bench-context" => {
             let name = args.get(1).cloned().unwrap_or_else(|| "jdk".into());
             bench_context(&name)
@@ -1375,6 +1380,116 @@ fn eval_context(name: &str) -> Result<()> {
         h5 as f64 / n,
         percentile(&times, 0.5),
         percentile(&times, 0.99)
+    );
+    Ok(())
+}
+
+fn bench_live() -> Result<()> {
+    use codegraph::{Codegraph, IndexOptions, NoProgress, SearchMode, SearchOptions};
+    let src = corpus("jdk")?;
+    let root = bench_dir().join("live-jdk");
+    let idx = bench_dir().join("index-live-jdk");
+    let _ = std::fs::remove_dir_all(&root);
+    let _ = std::fs::remove_dir_all(&idx);
+    run(Command::new("cp").arg("-r").arg(&src).arg(&root))?;
+    let mut cg = Codegraph::open(
+        &root,
+        IndexOptions {
+            index_dir: Some(idx),
+            ..IndexOptions::default()
+        },
+    )?;
+    cg.index(&NoProgress)?;
+    let _ = cg.graph()?;
+    // Files with a public method to call: `public ... name(` with no args.
+    let files = cg.store().files()?;
+    let mut rng = Rng(0x11FE_0000_1234_5678);
+    let (mut total, mut update, mut search, mut callers, mut resolved) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut graph_ms = Vec::new();
+    let mut done = 0;
+    while done < 20 {
+        let (path, _, _) = &files[(rng.next() % files.len() as u64) as usize];
+        // One class per file, so the new method lands beside its target.
+        let defs = cg.symbols_in_file(path)?;
+        if defs
+            .iter()
+            .filter(|d| matches!(d.kind.as_str(), "class" | "interface" | "enum"))
+            .count()
+            != 1
+        {
+            continue;
+        }
+        let Some(target) = defs.into_iter().find(|d| {
+            d.kind == "method" && d.signature.contains("()") && !d.signature.contains("static")
+        }) else {
+            continue;
+        };
+        let abs = root.join(path);
+        let text = std::fs::read_to_string(&abs)?;
+        let Some(end) = text.rfind('}') else { continue };
+        let name = format!("cgLiveBench{done}");
+        let edited = format!(
+            "{}    void {name}() {{ {}(); }}\n{}",
+            &text[..end],
+            target.name,
+            &text[end..]
+        );
+        let t = Instant::now();
+        std::fs::write(&abs, edited)?;
+        let report = cg.index(&NoProgress)?;
+        let t_update = t.elapsed().as_secs_f64() * 1000.0;
+        let hits = cg.search(&SearchOptions {
+            query: name.clone(),
+            mode: SearchMode::Lexical,
+            k: 5,
+            ..SearchOptions::default()
+        })?;
+        let t_search = t.elapsed().as_secs_f64() * 1000.0;
+        let found = hits
+            .results
+            .iter()
+            .any(|r| r.symbol.as_deref().is_some_and(|s| s.ends_with(&name)));
+        let listed = cg
+            .callers(&target.qualified_name, 1, false)
+            .map(|c| c.iter().any(|r| r.symbol.ends_with(&name)))
+            .unwrap_or(false);
+        let t_all = t.elapsed().as_secs_f64() * 1000.0;
+        if !found || !listed {
+            bail!("edit {done} of {path}: search found it {found}, callers listed it {listed}");
+        }
+        update.push(t_update);
+        search.push(t_search - t_update);
+        callers.push(t_all - t_search);
+        total.push(t_all);
+        resolved.push(
+            report
+                .graph
+                .as_ref()
+                .and_then(|g| g.files_resolved)
+                .unwrap_or(0) as f64,
+        );
+        graph_ms.push(report.graph.as_ref().map_or(0.0, |g| g.elapsed_ms as f64));
+        done += 1;
+    }
+    let show = |label: &str, mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "{label:<44} p50 {:>7.1} ms  p95 {:>7.1} ms  max {:>7.1} ms",
+            percentile(&v, 0.5),
+            percentile(&v, 0.95),
+            v.last().copied().unwrap_or(0.0)
+        );
+    };
+    println!("== bench-live java.base: 20 saves, one process holding the index (library)");
+    show("save -> update committed (walk, parse, graph)", update);
+    show("  of which the graph update", graph_ms);
+    show("  then lexical query finds the new method", search);
+    show("  then callers lists it (graph reload)", callers);
+    show("save -> both queries answered", total);
+    println!(
+        "files re-resolved per update: median {:.0}",
+        median(resolved)
     );
     Ok(())
 }

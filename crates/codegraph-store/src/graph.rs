@@ -137,6 +137,19 @@ pub struct ExternalEdge {
     pub line: u32,
 }
 
+fn collect_p<T>(
+    store: &Store,
+    sql: &str,
+    params: &[i64],
+    f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = store.conn.prepare_cached(sql).map_err(store.err())?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(params.iter()), f)
+        .map_err(store.err())?;
+    rows.collect::<rusqlite::Result<_>>().map_err(store.err())
+}
+
 pub(crate) fn collect<T>(
     store: &Store,
     sql: &str,
@@ -150,18 +163,52 @@ pub(crate) fn collect<T>(
 impl Store {
     /// Loads the facts graph resolution reads.
     pub fn graph_facts(&self) -> Result<GraphFacts> {
-        let files = collect(self, "SELECT id, path, language, package FROM files", |r| {
-            Ok(FileFact {
-                id: r.get(0)?,
-                path: r.get(1)?,
-                language: r.get(2)?,
-                package: r.get(3)?,
-            })
-        })?;
-        let defs = collect(
+        self.load_facts(None)
+    }
+
+    /// The facts of some files only (for patching a cached [`GraphFacts`]),
+    /// in the order [`Store::graph_facts`] gives them within a file.
+    pub fn graph_facts_of(&self, file_ids: &[i64]) -> Result<GraphFacts> {
+        let mut out = GraphFacts::default();
+        for &id in file_ids {
+            let part = self.load_facts(Some(id))?;
+            out.files.extend(part.files);
+            out.defs.extend(part.defs);
+            out.imports.extend(part.imports);
+            out.calls.extend(part.calls);
+            out.inheritance.extend(part.inheritance);
+            out.bindings.extend(part.bindings);
+            out.chunks.extend(part.chunks);
+        }
+        Ok(out)
+    }
+
+    fn load_facts(&self, file: Option<i64>) -> Result<GraphFacts> {
+        let by_file = if file.is_some() {
+            " WHERE file_id = ?1"
+        } else {
+            ""
+        };
+        let by_id = if file.is_some() { " WHERE id = ?1" } else { "" };
+        let p: Vec<i64> = file.into_iter().collect();
+        let files = collect_p(
             self,
-            "SELECT id, file_id, parent_id, name, qualified_name, kind, signature, start_line, end_line
-             FROM definitions ORDER BY file_id, start_byte",
+            &format!("SELECT id, path, language, package FROM files{by_id}"),
+            &p,
+            |r| {
+                Ok(FileFact {
+                    id: r.get(0)?,
+                    path: r.get(1)?,
+                    language: r.get(2)?,
+                    package: r.get(3)?,
+                })
+            },
+        )?;
+        let defs = collect_p(
+            self,
+            &format!("SELECT id, file_id, parent_id, name, qualified_name, kind, signature, start_line, end_line
+             FROM definitions{by_file} ORDER BY file_id, start_byte"),
+            &p,
             |r| {
                 Ok(DefFact {
                     id: r.get(0)?,
@@ -176,9 +223,10 @@ impl Store {
                 })
             },
         )?;
-        let imports = collect(
+        let imports = collect_p(
             self,
-            "SELECT file_id, module, name, alias, wildcard, line FROM imports",
+            &format!("SELECT file_id, module, name, alias, wildcard, line FROM imports{by_file}"),
+            &p,
             |r| {
                 Ok(ImportFact {
                     file_id: r.get(0)?,
@@ -190,9 +238,10 @@ impl Store {
                 })
             },
         )?;
-        let calls = collect(
+        let calls = collect_p(
             self,
-            "SELECT file_id, caller_id, name, receiver, line FROM calls",
+            &format!("SELECT file_id, caller_id, name, receiver, line FROM calls{by_file}"),
+            &p,
             |r| {
                 Ok(CallFact {
                     file_id: r.get(0)?,
@@ -203,9 +252,12 @@ impl Store {
                 })
             },
         )?;
-        let inheritance = collect(
+        let inheritance = collect_p(
             self,
-            "SELECT file_id, subject_id, subject, base, relation, line FROM inheritance",
+            &format!(
+                "SELECT file_id, subject_id, subject, base, relation, line FROM inheritance{by_file}"
+            ),
+            &p,
             |r| {
                 Ok(InheritFact {
                     file_id: r.get(0)?,
@@ -217,9 +269,10 @@ impl Store {
                 })
             },
         )?;
-        let bindings = collect(
+        let bindings = collect_p(
             self,
-            "SELECT file_id, scope_id, name, type_name, value FROM bindings",
+            &format!("SELECT file_id, scope_id, name, type_name, value FROM bindings{by_file}"),
+            &p,
             |r| {
                 Ok(BindingFact {
                     file_id: r.get(0)?,
@@ -230,9 +283,10 @@ impl Store {
                 })
             },
         )?;
-        let chunks = collect(
+        let chunks = collect_p(
             self,
-            "SELECT id, file_id, def_id, kind, start_line, end_line FROM chunks",
+            &format!("SELECT id, file_id, def_id, kind, start_line, end_line FROM chunks{by_file}"),
+            &p,
             |r| {
                 Ok(ChunkFact {
                     id: r.get(0)?,
@@ -244,14 +298,11 @@ impl Store {
                 })
             },
         )?;
-        let configs = collect(
-            self,
-            "SELECT f.path, c.text FROM files f JOIN chunks c ON c.file_id = f.id
-             WHERE (f.path = 'go.mod' OR f.path LIKE '%/go.mod') AND c.start_line = 1",
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-        )?
-        .into_iter()
-        .collect();
+        let configs = if file.is_some() {
+            HashMap::new()
+        } else {
+            self.graph_configs()?
+        };
         Ok(GraphFacts {
             files,
             defs,
@@ -262,6 +313,19 @@ impl Store {
             chunks,
             configs,
         })
+    }
+
+    /// Path → text of every `go.mod` (module roots for Go imports).
+    pub fn graph_configs(&self) -> Result<HashMap<String, String>> {
+        Ok(collect_p(
+            self,
+            "SELECT f.path, c.text FROM files f JOIN chunks c ON c.file_id = f.id
+             WHERE (f.path = 'go.mod' OR f.path LIKE '%/go.mod') AND c.start_line = 1",
+            &[],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?
+        .into_iter()
+        .collect())
     }
 
     /// Replaces the whole resolved graph in one transaction.

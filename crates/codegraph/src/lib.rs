@@ -182,6 +182,34 @@ pub struct GraphReport {
     pub files_resolved: Option<u64>,
 }
 
+/// Replaces the rows of `changed` files in cached facts with `fresh` ones,
+/// keeping the order the store returns them in (files and chunks by id,
+/// definitions by file then position, the rest in insertion order).
+fn patch_facts(
+    cached: &mut codegraph_store::GraphFacts,
+    changed: &std::collections::HashSet<i64>,
+    fresh: codegraph_store::GraphFacts,
+) {
+    let keep = |id: &i64| !changed.contains(id);
+    cached.files.retain(|f| keep(&f.id));
+    cached.defs.retain(|d| keep(&d.file_id));
+    cached.imports.retain(|i| keep(&i.file_id));
+    cached.calls.retain(|c| keep(&c.file_id));
+    cached.inheritance.retain(|h| keep(&h.file_id));
+    cached.bindings.retain(|b| keep(&b.file_id));
+    cached.chunks.retain(|c| keep(&c.file_id));
+    cached.files.extend(fresh.files);
+    cached.defs.extend(fresh.defs);
+    cached.imports.extend(fresh.imports);
+    cached.calls.extend(fresh.calls);
+    cached.inheritance.extend(fresh.inheritance);
+    cached.bindings.extend(fresh.bindings);
+    cached.chunks.extend(fresh.chunks);
+    cached.files.sort_by_key(|f| f.id);
+    cached.defs.sort_by_key(|d| d.file_id);
+    cached.chunks.sort_by_key(|c| c.id);
+}
+
 /// Incremental graph updates re-resolve the changed files and their
 /// dependents; above this many changed files a whole resolution is cheaper.
 const INCREMENTAL_MAX_CHANGED: usize = 256;
@@ -246,6 +274,9 @@ pub struct Codegraph {
     vectors: std::sync::OnceLock<codegraph_search::VectorIndex>,
     coverage: std::sync::OnceLock<(u64, u64)>,
     corpus: std::sync::OnceLock<context::Corpus>,
+    /// The graph facts as of the last graph update in this process, patched
+    /// file by file on later updates (long-lived processes skip reloading).
+    facts: Option<codegraph_store::GraphFacts>,
 }
 
 impl Codegraph {
@@ -276,6 +307,7 @@ impl Codegraph {
             vectors: std::sync::OnceLock::new(),
             coverage: std::sync::OnceLock::new(),
             corpus: std::sync::OnceLock::new(),
+            facts: None,
         })
     }
 
@@ -360,9 +392,24 @@ impl Codegraph {
     fn update_graph(&mut self, changes: &[codegraph_store::FileChange]) -> Result<GraphReport> {
         use std::collections::HashSet;
         let started = Instant::now();
-        let facts = self.store.graph_facts()?;
         let changed: Vec<i64> = changes.iter().map(|c| c.file_id).collect();
         let changed_set: HashSet<i64> = changed.iter().copied().collect();
+        // The facts: the cached ones patched with the changed files, or all
+        // of them from the store.
+        let facts = match self.facts.take() {
+            Some(mut cached) => {
+                let live: Vec<i64> = changes
+                    .iter()
+                    .filter(|c| !c.deleted)
+                    .map(|c| c.file_id)
+                    .collect();
+                let fresh = self.store.graph_facts_of(&live)?;
+                patch_facts(&mut cached, &changed_set, fresh);
+                cached.configs = self.store.graph_configs()?;
+                cached
+            }
+            None => self.store.graph_facts()?,
+        };
         let new_defs: Vec<&codegraph_store::DefFact> = facts
             .defs
             .iter()
@@ -448,17 +495,20 @@ impl Codegraph {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "graph updated incrementally"
         );
-        Ok(GraphReport {
+        let report = GraphReport {
             resolution: resolution.stats,
             edges: (resolution.edges.len() + resolution.externals.len()) as u64,
             elapsed_ms: started.elapsed().as_millis() as u64,
             files_resolved: Some(affected.len() as u64),
-        })
+        };
+        self.facts = Some(facts);
+        Ok(report)
     }
 
     /// Re-resolves every reference into edges and stores them.
     fn rebuild_graph(&mut self) -> Result<GraphReport> {
         let started = Instant::now();
+        self.facts = None;
         let facts = self.store.graph_facts()?;
         let loaded_ms = started.elapsed().as_millis();
         let resolution = codegraph_graph::resolve(&facts, Registry::builtin());
@@ -494,6 +544,7 @@ impl Codegraph {
             writer.set_meta(&format!("resolution.{key}"), &value.to_string())?;
         }
         writer.commit()?;
+        self.facts = Some(facts);
         Ok(GraphReport {
             resolution: resolution.stats,
             edges,
@@ -507,10 +558,17 @@ impl Codegraph {
         if let Some(g) = self.graph.get() {
             return Ok(g);
         }
-        let facts = self.store.graph_facts()?;
+        let loaded;
+        let facts = match &self.facts {
+            Some(f) => f,
+            None => {
+                loaded = self.store.graph_facts()?;
+                &loaded
+            }
+        };
         let edges = self.store.edges()?;
         let externals = self.store.externals()?;
-        let graph = Graph::build(&facts, &edges, &externals);
+        let graph = Graph::build(facts, &edges, &externals);
         Ok(self.graph.get_or_init(|| graph))
     }
 

@@ -336,8 +336,9 @@ fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
         let repo = tempfile::tempdir().unwrap();
         copy_dir(&dir, repo.path());
         let idx = tempfile::tempdir().unwrap();
-        index(repo.path(), idx.path());
-        let cg = open(repo.path(), idx.path());
+        // One instance throughout: the update patches its cached facts.
+        let mut cg = open(repo.path(), idx.path());
+        cg.index(&NoProgress).unwrap();
         let mut code: Vec<(String, Vec<codegraph::DefinitionRow>)> = cg
             .store()
             .files()
@@ -357,7 +358,6 @@ fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
         if code.len() < 3 {
             continue;
         }
-        drop(cg);
         // Rename a function or method of the first file, where it is defined
         // and used in that file.
         let (first, defs) = &code[0];
@@ -381,7 +381,7 @@ fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
         // Delete the third.
         std::fs::remove_file(repo.path().join(&code[2].0)).unwrap();
 
-        let report = open(repo.path(), idx.path()).index(&NoProgress).unwrap();
+        let report = cg.index(&NoProgress).unwrap();
         let graph = report.graph.expect("the graph was updated");
         assert!(graph.files_resolved.is_some(), "{lang}: not incremental");
         let incremental = edge_set(&open(repo.path(), idx.path()));
