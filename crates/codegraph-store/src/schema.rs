@@ -12,7 +12,9 @@
 //!   prior), written with the graph; embeddings keep vectors out of the
 //!   (model, hash) key index and chunks are indexed by hash, so coverage
 //!   counts read kilobytes, not the vectors; definitions are indexed by
-//!   parent (outlines).
+//!   parent (outlines). A rebuild now carries the embedding cache over from
+//!   any version whose table has (model, hash, vector), 4 included: it
+//!   depends on the model and the content hash only.
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -201,6 +203,22 @@ pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
         tracing::warn!("{reason}: rebuilding the index");
     }
     let mut drop = String::from("BEGIN IMMEDIATE;");
+    // The embedding cache is keyed by (model, content hash) alone, so it
+    // outlives any other format change; recomputing it is the costliest
+    // part of a rebuild (minutes for a large repository). Carry it over when
+    // the old table has the columns.
+    let carry = {
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('embeddings')")?;
+        let columns: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ["model", "hash", "vector"]
+            .iter()
+            .all(|c| columns.iter().any(|x| x == c))
+    };
+    if carry {
+        drop.push_str("DROP TABLE IF EXISTS embeddings_carried; ALTER TABLE embeddings RENAME TO embeddings_carried;");
+    }
     let existing: Vec<String> = {
         let mut stmt = conn.prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
@@ -212,13 +230,24 @@ pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
         .iter()
         .map(String::as_str)
         .chain(TABLES.iter().copied())
+        .filter(|t| !(carry && (*t == "embeddings" || *t == "embeddings_carried")))
     {
         drop.push_str(&format!(
             "DROP TABLE IF EXISTS \"{}\";",
             table.replace('"', "")
         ));
     }
+    if carry {
+        drop.push_str("DROP TABLE IF EXISTS embeddings;");
+    }
     drop.push_str(SCHEMA);
+    if carry {
+        drop.push_str(
+            "INSERT OR IGNORE INTO embeddings (model, hash, vector)
+               SELECT model, hash, vector FROM embeddings_carried;
+             DROP TABLE embeddings_carried;",
+        );
+    }
     drop.push_str(&format!(
         "INSERT INTO meta (key, value) VALUES ('format_version', '{FORMAT_VERSION}'); COMMIT;"
     ));

@@ -127,3 +127,45 @@ fn another_format_version_is_rebuilt() {
         Some(FORMAT_VERSION.to_string())
     );
 }
+
+#[test]
+fn a_rebuild_keeps_the_embedding_cache_of_an_older_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.sqlite");
+    {
+        // An index of format 4: embeddings without a rowid, and other tables.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('format_version', '4');
+             CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT);
+             INSERT INTO files VALUES (1, 'old.py');
+             CREATE TABLE embeddings (model TEXT NOT NULL, hash BLOB NOT NULL, vector BLOB NOT NULL,
+                                      PRIMARY KEY (model, hash)) WITHOUT ROWID;
+             INSERT INTO embeddings VALUES ('m/mean/128t', x'0707', x'0000803f');",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert!(store.rebuilt().is_some());
+    assert_eq!(store.stats().unwrap().files, 0);
+    // The cached vector is still there after the rebuild and a new write.
+    write_one(&mut store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let carried: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM embeddings WHERE model = 'm/mean/128t'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(carried, 1);
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'embeddings_carried'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+}

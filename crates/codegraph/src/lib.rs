@@ -566,9 +566,17 @@ impl Codegraph {
                 &loaded
             }
         };
+        let t = Instant::now();
         let edges = self.store.edges()?;
         let externals = self.store.externals()?;
+        let loaded_ms = t.elapsed().as_millis() as u64;
         let graph = Graph::build(facts, &edges, &externals);
+        tracing::debug!(
+            loaded_ms,
+            built_ms = t.elapsed().as_millis() as u64,
+            edges = edges.len(),
+            "graph loaded"
+        );
         Ok(self.graph.get_or_init(|| graph))
     }
 
