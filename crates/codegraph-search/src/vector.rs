@@ -13,7 +13,9 @@ use hnsw_rs::prelude::{DistCosine, Hnsw};
 use std::path::{Path, PathBuf};
 
 /// Bump when the on-disk layout changes.
-pub const VECTOR_FORMAT_VERSION: u32 = 1;
+/// 2: each point has a version (the caller's content stamp) and a removed
+/// flag beside its key.
+pub const VECTOR_FORMAT_VERSION: u32 = 2;
 const BASENAME: &str = "hnsw";
 const MANIFEST: &str = "manifest";
 const KEYS: &str = "keys";
@@ -36,10 +38,18 @@ impl Default for HnswParams {
     }
 }
 
-/// An HNSW index and the key of each point.
+/// An HNSW index and the key of each point. Points can be added and
+/// removed after the build (HNSW cannot delete: a removed point stays in
+/// the graph, flagged, and is filtered out of results); callers rebuild
+/// when removed points pile up ([`VectorIndex::removed`]).
 pub struct VectorIndex {
     hnsw: Hnsw<'static, f32, DistCosine>,
     keys: Vec<u64>,
+    /// The caller's content stamp of each point (0 when unused).
+    versions: Vec<u64>,
+    /// Removed points, by position.
+    dead: Vec<bool>,
+    removed: usize,
     dim: usize,
     /// The caller's tag and generation this index was built for.
     pub tag: String,
@@ -50,6 +60,7 @@ impl std::fmt::Debug for VectorIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VectorIndex")
             .field("points", &self.keys.len())
+            .field("removed", &self.removed)
             .field("dim", &self.dim)
             .field("tag", &self.tag)
             .finish()
@@ -67,6 +78,19 @@ impl VectorIndex {
     /// Builds an index over `points` (key, vector) in parallel.
     pub fn build(
         points: &[(u64, Vec<f32>)],
+        dim: usize,
+        tag: &str,
+        params: HnswParams,
+    ) -> VectorIndex {
+        let versions = vec![0; points.len()];
+        VectorIndex::build_versioned(points, &versions, dim, tag, params)
+    }
+
+    /// [`VectorIndex::build`] with a content stamp per point, so that a
+    /// later [`VectorIndex::live`] tells which points are out of date.
+    pub fn build_versioned(
+        points: &[(u64, Vec<f32>)],
+        versions: &[u64],
         dim: usize,
         tag: &str,
         params: HnswParams,
@@ -94,18 +118,72 @@ impl VectorIndex {
         VectorIndex {
             hnsw,
             keys: points.iter().map(|(k, _)| *k).collect(),
+            versions: versions.to_vec(),
+            dead: vec![false; points.len()],
+            removed: 0,
             dim,
             tag: tag.to_owned(),
             params,
         }
     }
 
+    /// Live points.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.keys.len() - self.removed
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
+    }
+
+    /// Points removed since the build (still in the graph).
+    pub fn removed(&self) -> usize {
+        self.removed
+    }
+
+    /// Key → version of every live point.
+    pub fn live(&self) -> std::collections::HashMap<u64, u64> {
+        self.keys
+            .iter()
+            .zip(&self.versions)
+            .zip(&self.dead)
+            .filter(|(_, dead)| !**dead)
+            .map(|((&k, &v), _)| (k, v))
+            .collect()
+    }
+
+    /// Removes every live point with one of these keys.
+    pub fn remove(&mut self, keys: &std::collections::HashSet<u64>) {
+        for (i, k) in self.keys.iter().enumerate() {
+            if !self.dead[i] && keys.contains(k) {
+                self.dead[i] = true;
+                self.removed += 1;
+            }
+        }
+    }
+
+    /// Adds points (key, version, vector); vectors of another dimension are
+    /// ignored.
+    pub fn insert(&mut self, points: &[(u64, u64, Vec<f32>)]) {
+        let start = self.keys.len();
+        let data: Vec<(&[f32], usize)> = points
+            .iter()
+            .filter(|(_, _, v)| v.len() == self.dim)
+            .enumerate()
+            .map(|(i, (_, _, v))| (v.as_slice(), start + i))
+            .collect();
+        for (k, version, v) in points {
+            if v.len() == self.dim {
+                self.keys.push(*k);
+                self.versions.push(*version);
+                self.dead.push(false);
+            }
+        }
+        if !data.is_empty() {
+            self.hnsw.set_searching_mode(false);
+            self.hnsw.parallel_insert_slice(&data);
+            self.hnsw.set_searching_mode(true);
+        }
     }
 
     pub fn dim(&self) -> usize {
@@ -117,12 +195,18 @@ impl VectorIndex {
         if self.keys.is_empty() || query.len() != self.dim || k == 0 {
             return Vec::new();
         }
-        let ef = self.params.ef_search.max(k);
-        self.hnsw
-            .search(query, k, ef)
+        // Removed points still take places in the raw answer: ask for more.
+        let want = k + self.removed.min(k * 4);
+        let ef = self.params.ef_search.max(want);
+        let mut out: Vec<(u64, f32)> = self
+            .hnsw
+            .search(query, want, ef)
             .into_iter()
+            .filter(|n| !self.dead.get(n.d_id).copied().unwrap_or(true))
             .filter_map(|n| self.keys.get(n.d_id).map(|&key| (key, 1.0 - n.distance)))
-            .collect()
+            .collect();
+        out.truncate(k);
+        out
     }
 
     /// Writes the index into `dir` (replacing what is there).
@@ -156,7 +240,13 @@ impl VectorIndex {
                     message: e.to_string(),
                 })?;
         }
-        let keys: Vec<u8> = self.keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+        // Per point: key, version (LE u64 each) and a removed flag.
+        let mut keys: Vec<u8> = Vec::with_capacity(self.keys.len() * 17);
+        for ((k, v), dead) in self.keys.iter().zip(&self.versions).zip(&self.dead) {
+            keys.extend(k.to_le_bytes());
+            keys.extend(v.to_le_bytes());
+            keys.push(u8::from(*dead));
+        }
         std::fs::write(tmp.join(KEYS), keys).map_err(io_err(&tmp))?;
         let manifest = format!(
             "{VECTOR_FORMAT_VERSION}\n{}\n{}\n{}\n",
@@ -186,17 +276,24 @@ impl VectorIndex {
         if version != VECTOR_FORMAT_VERSION || saved_tag != tag {
             return None;
         }
-        let keys: Vec<u64> = std::fs::read(dir.join(KEYS))
-            .ok()?
-            .chunks_exact(8)
-            .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
-            .collect();
-        if keys.len() != count {
+        let raw = std::fs::read(dir.join(KEYS)).ok()?;
+        if raw.len() != count * 17 {
             return None;
+        }
+        let (mut keys, mut versions, mut dead) = (
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+        );
+        for rec in raw.chunks_exact(17) {
+            keys.push(u64::from_le_bytes(rec[..8].try_into().expect("8 bytes")));
+            versions.push(u64::from_le_bytes(rec[8..16].try_into().expect("8 bytes")));
+            dead.push(rec[16] != 0);
         }
         if count == 0 {
             return Some(VectorIndex::build(&[], dim, tag, params));
         }
+        let removed = dead.iter().filter(|d| **d).count();
         // hnsw_rs ties a loaded index to its loader: the loader lives as
         // long as the process (one per opened index).
         let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));
@@ -208,6 +305,9 @@ impl VectorIndex {
         Some(VectorIndex {
             hnsw,
             keys,
+            versions,
+            dead,
+            removed,
             dim,
             tag: tag.to_owned(),
             params,
@@ -329,5 +429,45 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["vectors"]);
+    }
+
+    #[test]
+    fn points_added_and_removed_after_the_build_survive_save_and_open() {
+        let pts = points(400, 16);
+        let versions: Vec<u64> = (0..400).collect();
+        let mut idx = VectorIndex::build_versioned(&pts, &versions, 16, "m", HnswParams::default());
+        // Replace point 3 with a new vector (new version), remove point 5.
+        let moved = unit((0..16).map(|i| ((i * 7) as f32).cos()).collect());
+        idx.remove(&[pts[3].0, pts[5].0].into_iter().collect());
+        idx.insert(&[(pts[3].0, 1000, moved.clone())]);
+        assert_eq!(idx.len(), 399);
+        assert_eq!(idx.removed(), 2);
+        let check = |idx: &VectorIndex| {
+            assert_eq!(idx.search(&moved, 1)[0].0, pts[3].0);
+            // The removed point is never an answer, even to its own vector.
+            assert!(
+                idx.search(&pts[5].1, 10)
+                    .iter()
+                    .all(|(k, _)| *k != pts[5].0)
+            );
+            let live = idx.live();
+            assert_eq!(live.get(&pts[3].0), Some(&1000));
+            assert_eq!(live.get(&pts[7].0), Some(&7));
+            assert!(!live.contains_key(&pts[5].0));
+        };
+        check(&idx);
+        let dir = tempfile::tempdir().unwrap();
+        idx.save(&dir.path().join("v")).unwrap();
+        let mut loaded =
+            VectorIndex::open(&dir.path().join("v"), "m", HnswParams::default()).unwrap();
+        check(&loaded);
+        // A loaded (memory-mapped) index takes insertions too, and saves again.
+        let extra = unit((0..16).map(|i| ((i * 3) as f32).sin() + 0.5).collect());
+        loaded.insert(&[(9_999, 1, extra.clone())]);
+        assert_eq!(loaded.search(&extra, 1)[0].0, 9_999);
+        loaded.save(&dir.path().join("v")).unwrap();
+        let again = VectorIndex::open(&dir.path().join("v"), "m", HnswParams::default()).unwrap();
+        assert_eq!(again.len(), 400);
+        assert_eq!(again.search(&extra, 1)[0].0, 9_999);
     }
 }

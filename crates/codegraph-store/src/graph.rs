@@ -671,20 +671,57 @@ impl Store {
         Ok((done as u64, total as u64))
     }
 
-    /// Every chunk's vector for `model`: `(chunk id, vector)`.
-    pub fn chunk_vectors(&self, model: &str) -> Result<Vec<(i64, Vec<f32>)>> {
+    /// Every chunk's vector for `model`: `(chunk id, content hash, vector)`.
+    pub fn chunk_vectors(&self, model: &str) -> Result<Vec<ChunkVector>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.model = ?1 AND e.hash = c.hash")
+            .prepare(
+                "SELECT c.id, c.hash, e.vector FROM chunks c JOIN embeddings e ON e.model = ?1 AND e.hash = c.hash",
+            )
             .map_err(self.err())?;
         let rows = stmt
             .query_map([model], |r| {
-                Ok((r.get::<_, i64>(0)?, bytes_to_f32s(&r.get::<_, Vec<u8>>(1)?)))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    bytes_to_f32s(&r.get::<_, Vec<u8>>(2)?),
+                ))
             })
             .map_err(self.err())?;
         rows.collect::<rusqlite::Result<_>>().map_err(self.err())
     }
+
+    /// (chunk id, content hash) of every chunk that has a vector for `model`;
+    /// reads the indexes only, not the vectors.
+    pub fn chunks_with_vectors(&self, model: &str) -> Result<Vec<(i64, Vec<u8>)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.hash FROM chunks c
+                 WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.model = ?1 AND e.hash = c.hash)",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([model], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// The vector of one content hash for `model`.
+    pub fn vector_of(&self, model: &str, hash: &[u8]) -> Result<Option<Vec<f32>>> {
+        self.conn
+            .prepare_cached("SELECT vector FROM embeddings WHERE model = ?1 AND hash = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![model, hash], |r| r.get::<_, Vec<u8>>(0))
+                    .optional()
+            })
+            .map(|v| v.map(|b| bytes_to_f32s(&b)))
+            .map_err(self.err())
+    }
 }
+
+/// A chunk's id, content hash and vector.
+pub type ChunkVector = (i64, Vec<u8>, Vec<f32>);
 
 /// Inserts edges and external-module edges (naming each module once).
 fn insert_edges(

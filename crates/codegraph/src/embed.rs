@@ -27,6 +27,18 @@ pub struct EmbedReport {
     /// Points in the vector index after the run.
     pub vector_index_points: u64,
     pub vector_index_build_ms: u64,
+    /// Whether the existing vector index was patched (new points inserted,
+    /// stale ones flagged) rather than rebuilt.
+    pub vector_index_patched: bool,
+}
+
+/// A vector's version: the first 8 bytes of its chunk's content hash.
+fn version_of(hash: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    for (d, s) in b.iter_mut().zip(hash) {
+        *d = *s;
+    }
+    u64::from_le_bytes(b)
 }
 
 /// How to tell a user that vectors are off.
@@ -91,7 +103,7 @@ impl Codegraph {
         let (with_vectors, chunks) = self.store.embedding_coverage(&tag)?;
         self.coverage = std::sync::OnceLock::new();
         let t = Instant::now();
-        let points = self.rebuild_vectors_if_dirty()?;
+        let (points, patched) = self.rebuild_vectors_if_dirty()?;
         Ok(Some(EmbedReport {
             model: tag,
             embedded,
@@ -105,6 +117,7 @@ impl Codegraph {
             },
             vector_index_points: points,
             vector_index_build_ms: t.elapsed().as_millis() as u64,
+            vector_index_patched: patched,
         }))
     }
 
@@ -115,34 +128,73 @@ impl Codegraph {
         Ok(())
     }
 
-    /// Rebuilds and saves the vector index when chunks or embeddings changed
-    /// since it was built. Returns its number of points.
-    fn rebuild_vectors_if_dirty(&mut self) -> Result<u64> {
+    /// Brings the vector index up to date when chunks or embeddings changed
+    /// since it was saved: a small change inserts the new points and flags
+    /// the stale ones in the existing index; a large one (or a missing
+    /// index) rebuilds it. Returns its number of live points and whether it
+    /// was patched.
+    fn rebuild_vectors_if_dirty(&mut self) -> Result<(u64, bool)> {
         let Some(embedder) = self.embedder() else {
-            return Ok(0);
+            return Ok((0, false));
         };
         let tag = embedder.cache_tag();
         let dim = embedder.dim();
         let dir = VectorIndex::dir_for(&self.index_dir, &tag);
         let dirty = self.store.meta(VECTORS_DIRTY)?.as_deref() != Some("0");
-        if !dirty && let Some(existing) = VectorIndex::open(&dir, &tag, HnswParams::default()) {
+        let existing = match self.vectors.take() {
+            Some(v) if v.tag == tag => Some(v),
+            _ => VectorIndex::open(&dir, &tag, HnswParams::default()),
+        };
+        if !dirty && let Some(existing) = existing {
             let n = existing.len() as u64;
             let _ = self.vectors.set(existing);
-            return Ok(n);
+            return Ok((n, false));
         }
-        let points: Vec<(u64, Vec<f32>)> = self
-            .store
-            .chunk_vectors(&tag)?
-            .into_iter()
-            .map(|(id, v)| (id as u64, v))
-            .collect();
-        let index = VectorIndex::build(&points, dim, &tag, HnswParams::default());
+        if let Some(mut index) = existing.filter(|v| v.dim() == dim) {
+            let wanted: Vec<(i64, Vec<u8>)> = self.store.chunks_with_vectors(&tag)?;
+            let live = index.live();
+            let fresh: Vec<&(i64, Vec<u8>)> = wanted
+                .iter()
+                .filter(|(id, hash)| live.get(&(*id as u64)) != Some(&version_of(hash)))
+                .collect();
+            let wanted_ids: std::collections::HashSet<u64> =
+                wanted.iter().map(|(id, _)| *id as u64).collect();
+            let mut stale: std::collections::HashSet<u64> = live
+                .keys()
+                .filter(|k| !wanted_ids.contains(k))
+                .copied()
+                .collect();
+            stale.extend(fresh.iter().map(|(id, _)| *id as u64));
+            // Patch while the dead weight stays small; else rebuild.
+            if (index.removed() + stale.len()) * 5 <= wanted.len().max(1) {
+                let mut points = Vec::with_capacity(fresh.len());
+                for (id, hash) in fresh {
+                    if let Some(v) = self.store.vector_of(&tag, hash)? {
+                        points.push((*id as u64, version_of(hash), v));
+                    }
+                }
+                index.remove(&stale);
+                index.insert(&points);
+                index.save(&dir)?;
+                self.set_meta(VECTORS_DIRTY, "0")?;
+                let n = index.len() as u64;
+                let _ = self.vectors.set(index);
+                return Ok((n, true));
+            }
+        }
+        let mut points = Vec::new();
+        let mut versions = Vec::new();
+        for (id, hash, v) in self.store.chunk_vectors(&tag)? {
+            points.push((id as u64, v));
+            versions.push(version_of(&hash));
+        }
+        let index =
+            VectorIndex::build_versioned(&points, &versions, dim, &tag, HnswParams::default());
         index.save(&dir)?;
         self.set_meta(VECTORS_DIRTY, "0")?;
         let n = index.len() as u64;
-        self.vectors = std::sync::OnceLock::new();
         let _ = self.vectors.set(index);
-        Ok(n)
+        Ok((n, false))
     }
 
     /// The vector index of the current model, loaded on first use; `None`

@@ -139,3 +139,62 @@ fn without_a_model_search_is_lexical_and_says_so() {
     );
     assert_eq!(r.results[0].symbol.as_deref(), Some("net.open_socket"));
 }
+
+#[test]
+fn a_small_change_patches_the_vector_index_and_search_follows_it() {
+    let repo = repo();
+    // Enough other chunks that one changed file is a small change.
+    for i in 0..12 {
+        write(
+            repo.path(),
+            &format!("filler_{i}.py"),
+            format!("def filler_{i}(x):\n    return x * {i}\n"),
+        );
+    }
+    let idx = tempfile::tempdir().unwrap();
+    let mut cg = with_model(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    assert!(
+        !cg.embed_pending(&NoProgress)
+            .unwrap()
+            .unwrap()
+            .vector_index_patched
+    );
+    let vector = |cg: &Codegraph, q: &str| {
+        cg.search(&SearchOptions {
+            query: q.into(),
+            mode: SearchMode::Vector,
+            k: 3,
+            ..SearchOptions::default()
+        })
+        .unwrap()
+        .results
+    };
+    assert_eq!(vector(&cg, "open a network connection")[0].path, "net.py");
+    // net.py now computes something else.
+    write(
+        repo.path(),
+        "net.py",
+        "def reverse_words(sentence):\n    return ' '.join(reversed(sentence.split()))\n",
+    );
+    cg.index(&NoProgress).unwrap();
+    let report = cg.embed_pending(&NoProgress).unwrap().unwrap();
+    assert!(report.vector_index_patched);
+    assert_eq!(report.embedded, 1);
+    assert_eq!(report.vector_index_points, report.chunks);
+    assert_eq!(
+        vector(&cg, "reverse the order of words in a sentence")[0].path,
+        "net.py"
+    );
+    let hits = vector(&cg, "open a network connection");
+    assert!(
+        hits.iter().all(|r| !r.snippet.contains("socket")),
+        "{hits:?}"
+    );
+    // The patched index is what a new process opens.
+    let reopened = open(repo.path(), idx.path());
+    assert_eq!(
+        vector(&reopened, "reverse the order of words in a sentence")[0].path,
+        "net.py"
+    );
+}
