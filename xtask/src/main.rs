@@ -1491,5 +1491,75 @@ fn bench_live() -> Result<()> {
         "files re-resolved per update: median {:.0}",
         median(resolved)
     );
+
+    // Edits that change no interface: a comment line inside a method moves
+    // the lines after it; only that file is resolved again.
+    let (mut total, mut update, mut resolved) = (Vec::new(), Vec::new(), Vec::new());
+    let mut done = 0;
+    while done < 20 {
+        let (path, language, _) = &files[(rng.next() % files.len() as u64) as usize];
+        if language != "java" {
+            continue;
+        }
+        let Some(target) = cg
+            .symbols_in_file(path)?
+            .into_iter()
+            .find(|d| d.kind == "method" && d.end_line > d.start_line + 1)
+        else {
+            continue;
+        };
+        let abs = root.join(path);
+        let text = std::fs::read_to_string(&abs)?;
+        let word = format!("qvmark{done}x");
+        // A comment on the line after the method's first line.
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        let at = (target.start_line as usize).min(lines.len());
+        let comment = format!("// {word}");
+        lines.insert(at, &comment);
+        let t = Instant::now();
+        std::fs::write(&abs, lines.join("\n"))?;
+        let report = cg.index(&NoProgress)?;
+        let t_update = t.elapsed().as_secs_f64() * 1000.0;
+        let hits = cg.search(&SearchOptions {
+            query: word.clone(),
+            mode: SearchMode::Lexical,
+            k: 3,
+            ..SearchOptions::default()
+        })?;
+        let moved = cg
+            .find_symbol(&target.qualified_name)?
+            .iter()
+            .any(|d| d.path == *path && d.end_line == target.end_line + 1);
+        let _ = cg.callers(&target.qualified_name, 1, false);
+        let t_all = t.elapsed().as_secs_f64() * 1000.0;
+        if !hits.results.iter().any(|r| r.path == *path) || !moved {
+            bail!(
+                "edit of {path}: not reflected (search {:?}, symbol {:?}, target {:?})",
+                hits.results.iter().map(|r| &r.path).collect::<Vec<_>>(),
+                cg.find_symbol(&target.qualified_name)?
+                    .iter()
+                    .map(|d| (d.path.clone(), d.start_line, d.end_line))
+                    .collect::<Vec<_>>(),
+                (target.start_line, target.end_line)
+            );
+        }
+        update.push(t_update);
+        total.push(t_all);
+        resolved.push(
+            report
+                .graph
+                .as_ref()
+                .and_then(|g| g.files_resolved)
+                .unwrap_or(0) as f64,
+        );
+        done += 1;
+    }
+    println!("-- 20 saves that change no interface (a comment line in a method)");
+    show("save -> update committed", update);
+    show("save -> lexical, symbol and callers answered", total);
+    println!(
+        "files re-resolved per update: median {:.0}",
+        median(resolved)
+    );
     Ok(())
 }

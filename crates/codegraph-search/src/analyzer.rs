@@ -121,6 +121,22 @@ fn split_word(word: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Whole identifiers of `text` that also split into parts (`parseDate`,
+/// `user_id`): a match on the whole is stronger evidence than matches on
+/// its parts, so search weighs it more.
+pub fn compound_terms(text: &str) -> std::collections::HashSet<String> {
+    let tokens = analyze(text);
+    let mut out = std::collections::HashSet::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let first_at_position = i == 0 || tokens[i - 1].position != t.position;
+        let has_parts = tokens.get(i + 1).is_some_and(|n| n.position == t.position);
+        if first_at_position && has_parts {
+            out.insert(t.text.clone());
+        }
+    }
+    out
+}
+
 /// The distinct query terms of `text`: analyzer tokens without stop words
 /// (a word that is a whole identifier, like `is_empty`, is kept whole and
 /// split; only plain English words are dropped).

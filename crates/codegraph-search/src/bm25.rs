@@ -28,6 +28,10 @@ pub const BOOSTS: &[(&str, f32)] = &[
     ("body", 1.0),
 ];
 
+/// Extra weight of a query's whole identifier (`cgLiveEdit0`) over its
+/// parts (`cg`, `live`, `edit0`).
+pub const COMPOUND_BOOST: f32 = 3.0;
+
 /// At most this many query terms reach BM25 (the rarest are kept), so a
 /// 5,000-character issue text stays fast.
 pub const MAX_QUERY_TERMS: usize = 48;
@@ -259,8 +263,14 @@ impl Bm25Index {
         if terms.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
+        let compound = crate::analyzer::compound_terms(query);
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in &terms {
+            let whole = if compound.contains(t) {
+                COMPOUND_BOOST
+            } else {
+                1.0
+            };
             for (field, (_, boost)) in self.fields.text.iter().zip(BOOSTS) {
                 let q = TermQuery::new(
                     Term::from_field_text(*field, t),
@@ -268,7 +278,7 @@ impl Bm25Index {
                 );
                 should.push((
                     Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), *boost)),
+                    Box::new(BoostQuery::new(Box::new(q), *boost * whole)),
                 ));
             }
         }

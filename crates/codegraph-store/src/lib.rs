@@ -499,6 +499,7 @@ impl Writer<'_> {
             "inheritance",
             "chunks",
             "diagnostics",
+            "bindings",
         ] {
             self.tx()
                 .prepare_cached(&format!("DELETE FROM {table} WHERE file_id = ?1"))

@@ -169,3 +169,39 @@ fn a_rebuild_keeps_the_embedding_cache_of_an_older_format() {
         .unwrap();
     assert_eq!(tables, 0);
 }
+
+/// Regression: bindings were left behind when a file was replaced or
+/// deleted, so a re-parsed file had its old variable types twice.
+#[test]
+fn replacing_or_deleting_a_file_replaces_its_bindings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let mut with_binding = facts();
+    with_binding.bindings.push(codegraph_core::Binding {
+        name: "u".into(),
+        type_name: Some("User".into()),
+        value: None,
+        scope: Some(0),
+        line: 2,
+    });
+    let tokens = vec![vec!["def".to_owned(), "f".to_owned()]];
+    for _ in 0..2 {
+        let mut w = store.writer().unwrap();
+        w.replace_file(&FileRecord {
+            path: "m.py",
+            size: 20,
+            mtime_ns: 1,
+            hash: [7; 32],
+            facts: &with_binding,
+            chunk_tokens: &tokens,
+        })
+        .unwrap();
+        w.commit().unwrap();
+    }
+    assert_eq!(store.graph_facts().unwrap().bindings.len(), 1);
+    let mut w = store.writer().unwrap();
+    w.delete_file("m.py").unwrap();
+    w.commit().unwrap();
+    assert!(store.graph_facts().unwrap().bindings.is_empty());
+}

@@ -182,6 +182,61 @@ pub struct GraphReport {
     pub files_resolved: Option<u64>,
 }
 
+/// What other files' resolution can read of a file: its definitions
+/// (without positions), imports, inheritance, package, and the bindings that
+/// outlive a call (file level, on a type, `self.x` / `this.x`). Canonical
+/// and sorted, so equal before and after an edit means no other file can
+/// resolve differently.
+fn interface_of(facts: &codegraph_store::GraphFacts, file_id: i64) -> Vec<String> {
+    let defs: std::collections::HashMap<i64, &codegraph_store::DefFact> = facts
+        .defs
+        .iter()
+        .filter(|d| d.file_id == file_id)
+        .map(|d| (d.id, d))
+        .collect();
+    let type_like = |id: Option<i64>| {
+        id.and_then(|i| defs.get(&i))
+            .and_then(|d| d.kind.parse::<codegraph_core::DefKind>().ok())
+            .is_some_and(codegraph_core::DefKind::is_type_like)
+    };
+    let mut out: Vec<String> = Vec::new();
+    for f in facts.files.iter().filter(|f| f.id == file_id) {
+        out.push(format!("f {} {} {:?}", f.path, f.language, f.package));
+    }
+    for d in defs.values() {
+        out.push(format!(
+            "d {} {} {} {} {} {:?}",
+            d.id, d.name, d.qualified_name, d.kind, d.signature, d.parent_id
+        ));
+    }
+    for i in facts.imports.iter().filter(|i| i.file_id == file_id) {
+        out.push(format!(
+            "i {} {:?} {:?} {}",
+            i.module, i.name, i.alias, i.wildcard
+        ));
+    }
+    for h in facts.inheritance.iter().filter(|h| h.file_id == file_id) {
+        out.push(format!(
+            "h {:?} {} {} {}",
+            h.subject_id, h.subject, h.base, h.relation
+        ));
+    }
+    for b in facts.bindings.iter().filter(|b| b.file_id == file_id) {
+        let lasting = b.scope_id.is_none()
+            || type_like(b.scope_id)
+            || b.name.starts_with("self.")
+            || b.name.starts_with("this.");
+        if lasting {
+            out.push(format!(
+                "b {:?} {} {:?} {:?}",
+                b.scope_id, b.name, b.type_name, b.value
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Replaces the rows of `changed` files in cached facts with `fresh` ones,
 /// keeping the order the store returns them in (files and chunks by id,
 /// definitions by file then position, the rest in insertion order).
@@ -396,6 +451,9 @@ impl Codegraph {
         let changed_set: HashSet<i64> = changed.iter().copied().collect();
         // The facts: the cached ones patched with the changed files, or all
         // of them from the store.
+        // Files whose interface (what other files' resolution reads) is the
+        // same after the change: only their own references need resolving.
+        let mut same_interface: HashSet<i64> = HashSet::new();
         let facts = match self.facts.take() {
             Some(mut cached) => {
                 let live: Vec<i64> = changes
@@ -403,19 +461,40 @@ impl Codegraph {
                     .filter(|c| !c.deleted)
                     .map(|c| c.file_id)
                     .collect();
+                let before: Vec<(i64, Vec<String>)> = changes
+                    .iter()
+                    .filter(|c| !c.deleted && !c.old_definitions.is_empty())
+                    .map(|c| (c.file_id, interface_of(&cached, c.file_id)))
+                    .collect();
                 let fresh = self.store.graph_facts_of(&live)?;
                 patch_facts(&mut cached, &changed_set, fresh);
-                cached.configs = self.store.graph_configs()?;
+                let configs = self.store.graph_configs()?;
+                if configs != cached.configs {
+                    // A module root moved (go.mod): every Go import may.
+                    return self.rebuild_graph();
+                }
+                for (id, old) in before {
+                    if interface_of(&cached, id) == old {
+                        same_interface.insert(id);
+                    }
+                }
                 cached
             }
             None => self.store.graph_facts()?,
         };
+        let patched_ms = started.elapsed().as_millis() as u64;
+        // The changes other files can see.
+        let changes_seen: Vec<&codegraph_store::FileChange> = changes
+            .iter()
+            .filter(|c| !same_interface.contains(&c.file_id))
+            .collect();
+        let seen_set: HashSet<i64> = changes_seen.iter().map(|c| c.file_id).collect();
         let new_defs: Vec<&codegraph_store::DefFact> = facts
             .defs
             .iter()
-            .filter(|d| changed_set.contains(&d.file_id))
+            .filter(|d| seen_set.contains(&d.file_id))
             .collect();
-        let old_names: HashSet<&str> = changes
+        let old_names: HashSet<&str> = changes_seen
             .iter()
             .flat_map(|c| c.old_definitions.iter().map(|d| d.1.as_str()))
             .collect();
@@ -424,7 +503,7 @@ impl Codegraph {
             .symmetric_difference(&new_names)
             .copied()
             .collect();
-        let def_ids: Vec<i64> = changes
+        let def_ids: Vec<i64> = changes_seen
             .iter()
             .flat_map(|c| c.old_definitions.iter().map(|d| d.0))
             .chain(new_defs.iter().map(|d| d.id))
@@ -434,7 +513,8 @@ impl Codegraph {
             .filter(|c| !c.deleted)
             .map(|c| c.file_id)
             .collect();
-        affected.extend(self.store.files_with_edges_into(&changed, &def_ids)?);
+        let seen_files: Vec<i64> = changes_seen.iter().map(|c| c.file_id).collect();
+        affected.extend(self.store.files_with_edges_into(&seen_files, &def_ids)?);
         let last = |s: &str| -> String { s.rsplit(['.', ':', '/']).next().unwrap_or(s).to_owned() };
         for c in &facts.calls {
             if flipped.contains(c.name.as_str()) {
@@ -453,7 +533,7 @@ impl Codegraph {
             .map(|f| (f.id, f.path.as_str()))
             .collect();
         let mut names: HashSet<String> = HashSet::new();
-        for c in changes {
+        for c in &changes_seen {
             let added = !c.deleted && c.old_definitions.is_empty();
             if !(added || c.deleted) {
                 continue;
@@ -481,7 +561,9 @@ impl Codegraph {
                 affected.insert(i.file_id);
             }
         }
+        let prepared_ms = started.elapsed().as_millis() as u64;
         let resolution = codegraph_graph::resolve_files(&facts, Registry::builtin(), &affected);
+        let resolved_ms = started.elapsed().as_millis() as u64;
         let mut replace: Vec<i64> = affected.iter().copied().collect();
         replace.extend(changes.iter().filter(|c| c.deleted).map(|c| c.file_id));
         self.store
@@ -492,6 +574,9 @@ impl Codegraph {
         tracing::debug!(
             changed = changes.len(),
             affected = affected.len(),
+            patched_ms,
+            prepared_ms,
+            resolved_ms,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "graph updated incrementally"
         );

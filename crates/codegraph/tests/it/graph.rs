@@ -394,6 +394,32 @@ fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
             missing.is_empty() && extra.is_empty(),
             "{lang}: missing {missing:?}\nextra {extra:?}"
         );
+        // Round two: edits that move lines but change no interface (a blank
+        // first line) re-resolve those files alone, and still equal a
+        // fresh index.
+        let moved: Vec<&String> = code
+            .iter()
+            .map(|(p, _)| p)
+            .filter(|p| *p != &code[2].0)
+            .collect();
+        for p in &moved {
+            let text = std::fs::read_to_string(repo.path().join(p)).unwrap();
+            std::fs::write(repo.path().join(p), format!("\n{text}")).unwrap();
+        }
+        let report = cg.index(&NoProgress).unwrap();
+        assert_eq!(
+            report.graph.unwrap().files_resolved,
+            Some(moved.len() as u64),
+            "{lang}: only the edited files"
+        );
+        let incremental = edge_set(&open(repo.path(), idx.path()));
+        let fresh_idx = tempfile::tempdir().unwrap();
+        index(repo.path(), fresh_idx.path());
+        assert_eq!(
+            incremental,
+            edge_set(&open(repo.path(), fresh_idx.path())),
+            "{lang}"
+        );
         checked += 1;
     }
     eprintln!("incremental graph equivalence checked in {checked} languages");

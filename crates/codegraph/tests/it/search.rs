@@ -173,3 +173,25 @@ fn the_pagerank_prior_lifts_results_from_central_files() {
     });
     assert!(matches!(bad, Err(Error::InvalidRequest(_))));
 }
+
+#[test]
+fn a_word_added_to_a_body_is_found_after_the_update() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let java = "class Validator {\n    private Validator(int out) {\n        this.count = out;\n    }\n    void scan() { count++; }\n}\n";
+    write(repo.path(), "Validator.java", java);
+    let mut cg = open(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    let edited = java.replace(
+        "    private Validator(int out) {\n",
+        "    private Validator(int out) {\n// zebraMarker\n",
+    );
+    write(repo.path(), "Validator.java", edited);
+    cg.index(&NoProgress).unwrap();
+    let found = symbols(&cg, &lexical("zebraMarker"));
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("Validator.Validator"),
+        "{found:?}"
+    );
+}
