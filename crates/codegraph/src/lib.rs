@@ -590,6 +590,15 @@ impl Codegraph {
         Ok(report)
     }
 
+    /// Loads the graph facts into memory if they are not there, so later
+    /// updates patch them instead of reading them all (long-lived processes).
+    pub fn keep_graph_facts(&mut self) -> Result<()> {
+        if self.facts.is_none() && self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() == Some("0") {
+            self.facts = Some(self.store.graph_facts()?);
+        }
+        Ok(())
+    }
+
     /// Re-resolves every reference into edges and stores them.
     fn rebuild_graph(&mut self) -> Result<GraphReport> {
         let started = Instant::now();

@@ -90,6 +90,9 @@ impl Codegraph {
             })?;
         let started = Instant::now();
         let report = self.index(progress)?;
+        // Keep the graph facts from now on, so the first change does not
+        // pay for loading them.
+        self.keep_graph_facts()?;
         let embedded = self.embed_if(options.embed, progress)?;
         on_update(&WatchUpdate {
             cause: "startup",
