@@ -1037,13 +1037,10 @@ fn bench_search_hybrid(root: &Path, idx: &Path, queries: &[String]) -> Result<()
         percentile(&long_times, 0.99)
     );
     let _ = cg.graph()?;
-    let rss = std::fs::read_to_string("/proc/self/status")?
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().to_owned()))
-        .unwrap_or_default();
     println!(
-        "index on disk {:.0} MB (SQLite + BM25 + HNSW); RSS of this process holding BM25, HNSW, model and graph: {rss}",
-        cg.status()?.size_on_disk as f64 / 1e6
+        "index on disk {:.0} MB (SQLite + BM25 + HNSW); RSS of this process holding BM25, HNSW, model and graph: {:.0} MB",
+        cg.status()?.size_on_disk as f64 / 1e6,
+        codegraph::resident_memory().unwrap_or(0) as f64 / 1e6
     );
     drop(cg);
     // Through the CLI: one process per query (start-up, model load included
