@@ -60,38 +60,14 @@ fn main() -> Result<()> {
             Ok(())
         }
         "bench-index" => {
-            let mut runs = 5;
-            let mut names = Vec::new();
-            let mut it = args[1..].iter();
-            while let Some(a) = it.next() {
-                if a == "--runs" {
-                    runs = it.next().context("--runs N")?.parse()?;
-                } else {
-                    names.push(a.clone());
-                }
-            }
-            if names.is_empty() {
-                names = vec!["jdk".into(), "django".into()];
-            }
+            let (names, runs) = corpora_and(&args[1..], "--runs", 5, &["jdk", "django"])?;
             for name in names {
                 bench_index(&name, runs)?;
             }
             Ok(())
         }
         "eval-search" => {
-            let mut limit = 400;
-            let mut names = Vec::new();
-            let mut it = args[1..].iter();
-            while let Some(a) = it.next() {
-                if a == "--queries" {
-                    limit = it.next().context("--queries N")?.parse()?;
-                } else {
-                    names.push(a.clone());
-                }
-            }
-            if names.is_empty() {
-                names = vec!["django".into(), "tokio".into()];
-            }
+            let (names, limit) = corpora_and(&args[1..], "--queries", 400, &["django", "tokio"])?;
             for name in names {
                 eval_search(&name, limit)?;
             }
@@ -134,6 +110,30 @@ fn main() -> Result<()> {
         }
         other => bail!("unknown task `{other}`"),
     }
+}
+
+/// Corpus names (default `defaults`) and one numeric `flag N` (default
+/// `default`) from a task's arguments.
+fn corpora_and(
+    args: &[String],
+    flag: &str,
+    default: usize,
+    defaults: &[&str],
+) -> Result<(Vec<String>, usize)> {
+    let mut value = default;
+    let mut names = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == flag {
+            value = it.next().with_context(|| format!("{flag} N"))?.parse()?;
+        } else {
+            names.push(a.clone());
+        }
+    }
+    if names.is_empty() {
+        names = defaults.iter().map(|n| (*n).to_owned()).collect();
+    }
+    Ok((names, value))
 }
 
 fn workspace_root() -> PathBuf {
