@@ -47,6 +47,14 @@ const TOKIO_VERSION: &str = "1.54.1";
 const RXJS_VERSION: &str = "7.8.2";
 
 fn main() -> Result<()> {
+    // Library debug timings on stderr: CODEGRAPH_LOG=codegraph=debug.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("CODEGRAPH_LOG") {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(filter)
+            .without_time()
+            .init();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(task) = args.first() else {
         bail!("usage: cargo xtask <demo|corpus NAME|bench-index [NAME...] [--runs N]>");

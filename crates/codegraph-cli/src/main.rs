@@ -81,6 +81,10 @@ enum Command {
         /// One JSON object per applied update on stdout
         #[arg(long)]
         json: bool,
+        /// Resident memory to stay under, in MB: above it, in-memory caches
+        /// are dropped after an update
+        #[arg(long)]
+        memory_budget_mb: Option<u64>,
     },
     /// The local embedding model
     Model {
@@ -303,6 +307,7 @@ fn run(cli: Cli) -> Result<()> {
             no_embed,
             quiet_ms,
             json,
+            memory_budget_mb,
         } => {
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let flag = std::sync::Arc::clone(&stop);
@@ -312,6 +317,7 @@ fn run(cli: Cli) -> Result<()> {
             let options = codegraph::WatchOptions {
                 quiet: std::time::Duration::from_millis(quiet_ms),
                 embed: !no_embed,
+                memory_budget: memory_budget_mb.map(|mb| mb * 1_000_000),
                 ..codegraph::WatchOptions::default()
             };
             eprintln!("watching {} (Ctrl-C to stop)", cg.root().display());
@@ -877,6 +883,30 @@ fn print_status(status: &Status) {
             status.last_index_ms.unwrap_or(0) as f64 / 1000.0
         ),
         None => println!("last indexed never: run `codegraph index`"),
+    }
+    if let Some(w) = &status.watcher {
+        let mut line = format!("watcher      {} (pid {}", w.state, w.pid);
+        if let Some(t) = w.last_update_at {
+            line.push_str(&format!(
+                ", {} update(s), last {} UTC took {} ms",
+                w.updates,
+                format_unix(t),
+                w.last_update_ms.unwrap_or(0)
+            ));
+        }
+        if let Some(rss) = w.rss_bytes {
+            line.push_str(&format!(", resident {:.0} MB", rss as f64 / 1e6));
+        }
+        if let Some(budget) = w.memory_budget {
+            line.push_str(&format!(
+                " of {:.0} MB budget, {} eviction(s)",
+                budget as f64 / 1e6,
+                w.evictions
+            ));
+        }
+        println!("{line})");
+    } else {
+        println!("watcher      none has run (`codegraph watch`)");
     }
 }
 

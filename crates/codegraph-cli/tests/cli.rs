@@ -333,6 +333,27 @@ fn watch_applies_a_change_and_stops_cleanly_on_sigterm() {
     assert_eq!(change["paths"], serde_json::json!(["b.py"]));
     assert_eq!(change["run"]["parsed"], 1);
     assert!(change["rss_bytes"].as_u64().unwrap() > 1_000_000);
+    // Another process sees the watcher: alive, its pid, its updates; a
+    // second watcher on the same index is refused.
+    let r = repo.path().to_str().unwrap();
+    let i = idx.path().to_str().unwrap();
+    let status = json(&run_ok(&["status", r, "--index-dir", i, "--json"]));
+    let watcher = &status["watcher"];
+    assert_eq!(watcher["pid"], child.id());
+    assert_eq!(watcher["state"], "idle", "{watcher}");
+    assert_eq!(watcher["updates"], 2);
+    assert!(watcher["last_update_ms"].as_u64().is_some());
+    assert!(watcher["rss_bytes"].as_u64().unwrap() > 1_000_000);
+    let second = codegraph()
+        .args(["watch", r, "--index-dir", i, "--no-embed"])
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("already watched"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     // SIGTERM: the watcher stops at a batch boundary and exits 0.
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -346,6 +367,8 @@ fn watch_applies_a_change_and_stops_cleanly_on_sigterm() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("stopped"));
+    let status = json(&run_ok(&["status", r, "--index-dir", i, "--json"]));
+    assert_eq!(status["watcher"]["state"], "stopped");
     let found = run_ok(&[
         "symbol",
         "second",
@@ -408,6 +431,10 @@ fn kill_9_of_the_watcher_twenty_times_leaves_an_index_that_answers_and_converges
         let _ = child.wait();
         let status = json(&run_ok(&["status", repo_s, "--index-dir", idx_s, "--json"]));
         assert!(status["stats"]["files"].as_u64().is_some(), "round {round}");
+        // A watcher killed before it published anything leaves no state;
+        // one killed later is reported dead, never alive.
+        let state = &status["watcher"]["state"];
+        assert!(state.is_null() || state == "dead", "round {round}: {state}");
         let q = json(&run_ok(&[
             "query",
             "helper value",

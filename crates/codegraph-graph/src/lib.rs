@@ -19,8 +19,8 @@ pub use resolve::{INFERRED, RESOLVED, Resolution, ResolutionStats, resolve, reso
 
 use codegraph_store::{EdgeRow, GraphFacts, NodeRef};
 use petgraph::Direction;
-use petgraph::graph::{DiGraph, EdgeIndex};
-use petgraph::visit::EdgeRef;
+use petgraph::stable_graph::{EdgeIndex, StableDiGraph};
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -151,7 +151,7 @@ pub struct SubgraphEdge {
 /// The whole graph in memory.
 #[derive(Debug)]
 pub struct Graph {
-    g: DiGraph<Node, Edge>,
+    g: StableDiGraph<Node, Edge>,
     by_ref: HashMap<NodeRef, NodeIndex>,
     by_path: HashMap<String, NodeIndex>,
     by_name: HashMap<String, Vec<NodeIndex>>,
@@ -165,7 +165,7 @@ fn provenance(e: &Edge) -> &'static str {
 impl Graph {
     /// Builds the graph from store rows and stored edges.
     pub fn build(facts: &GraphFacts, edges: &[EdgeRow], externals: &HashMap<i64, String>) -> Graph {
-        let mut g = DiGraph::with_capacity(
+        let mut g = StableDiGraph::with_capacity(
             facts.files.len() + facts.defs.len() + 64,
             facts.defs.len() * 2 + edges.len(),
         );
@@ -305,6 +305,371 @@ impl Graph {
         }
     }
 
+    /// Brings the graph up to date in place after an incremental update,
+    /// so it equals [`Graph::build`] over the updated store (see
+    /// [`Graph::canonical`]) at the cost of the change. `facts` are the
+    /// updated facts (at least those of `changed` files); `edges` and
+    /// `externals` are the stored edges written by `replaced` files.
+    pub fn patch(
+        &mut self,
+        facts: &GraphFacts,
+        changed: &HashSet<i64>,
+        replaced: &HashSet<i64>,
+        edges: &[EdgeRow],
+        externals: &HashMap<i64, String>,
+    ) {
+        let structural = |e: &Edge| matches!(e.kind, EdgeKind::Contains | EdgeKind::Defines);
+        // The file id a node belongs to (files, definitions, chunks).
+        let file_of = |g: &StableDiGraph<Node, Edge>, by_path: &HashMap<String, NodeIndex>, n| {
+            let path = match &g[n] {
+                Node::File { id, .. } => return Some(*id),
+                Node::Symbol(s) => &s.path,
+                Node::Chunk { path, .. } => path,
+                _ => return None,
+            };
+            match by_path.get(path).map(|&f| &g[f]) {
+                Some(Node::File { id, .. }) => Some(*id),
+                _ => None,
+            }
+        };
+        // Definition and chunk nodes under a file node.
+        let below = |g: &StableDiGraph<Node, Edge>, file: NodeIndex| {
+            let mut out = Vec::new();
+            let mut stack = vec![file];
+            while let Some(n) = stack.pop() {
+                for e in g.edges_directed(n, Direction::Outgoing) {
+                    if structural(e.weight()) {
+                        out.push(e.target());
+                        stack.push(e.target());
+                    }
+                }
+            }
+            out
+        };
+        let mut externals_touched: HashSet<NodeIndex> = HashSet::new();
+        // Incoming references into definitions of changed files from files
+        // not re-resolved: definition ids are stable, so they are re-attached.
+        let mut kept: Vec<(NodeIndex, i64, Edge)> = Vec::new();
+        for &f in replaced {
+            let Some(&file) = self.by_ref.get(&NodeRef::File(f)) else {
+                continue;
+            };
+            let nodes = below(&self.g, file);
+            // Outgoing references of the file and its definitions go.
+            let mut drop: Vec<EdgeIndex> = Vec::new();
+            for &n in std::iter::once(&file).chain(&nodes) {
+                for e in self.g.edges_directed(n, Direction::Outgoing) {
+                    if !structural(e.weight()) {
+                        drop.push(e.id());
+                        if matches!(self.g[e.target()], Node::External { .. }) {
+                            externals_touched.insert(e.target());
+                        }
+                    }
+                }
+            }
+            for e in drop {
+                self.g.remove_edge(e);
+            }
+            if !changed.contains(&f) {
+                continue;
+            }
+            for &n in &nodes {
+                if let Node::Symbol(s) = &self.g[n] {
+                    for e in self.g.edges_directed(n, Direction::Incoming) {
+                        if structural(e.weight()) {
+                            continue;
+                        }
+                        let from = file_of(&self.g, &self.by_path, e.source());
+                        if from.is_some_and(|from| !replaced.contains(&from)) {
+                            kept.push((e.source(), s.id, *e.weight()));
+                        }
+                    }
+                }
+            }
+            for n in nodes {
+                self.forget(n);
+            }
+        }
+        // Files: removed when gone from the facts, added when new.
+        let present: HashMap<i64, &codegraph_store::FileFact> = facts
+            .files
+            .iter()
+            .filter(|f| changed.contains(&f.id))
+            .map(|f| (f.id, f))
+            .collect();
+        for &f in changed {
+            if present.contains_key(&f) {
+                continue;
+            }
+            if let Some(n) = self.by_ref.remove(&NodeRef::File(f)) {
+                self.forget(n);
+            }
+        }
+        let structural_edge = Edge {
+            kind: EdgeKind::Contains,
+            resolved: true,
+            line: 0,
+        };
+        for (&id, f) in &present {
+            match self.by_ref.get(&NodeRef::File(id)) {
+                Some(&n) => {
+                    self.g[n] = Node::File {
+                        id,
+                        path: f.path.clone(),
+                        language: f.language.clone(),
+                    };
+                }
+                None => {
+                    let parent = self.directory(f.path.rsplit_once('/').map(|(d, _)| d));
+                    let n = self.g.add_node(Node::File {
+                        id,
+                        path: f.path.clone(),
+                        language: f.language.clone(),
+                    });
+                    self.g.add_edge(parent, n, structural_edge);
+                    self.by_ref.insert(NodeRef::File(id), n);
+                    self.by_path.insert(f.path.clone(), n);
+                }
+            }
+        }
+        // Definitions and chunks of changed files, as `build` makes them.
+        let defs: Vec<&codegraph_store::DefFact> = facts
+            .defs
+            .iter()
+            .filter(|d| present.contains_key(&d.file_id))
+            .collect();
+        for d in &defs {
+            let n = self.g.add_node(Node::Symbol(Symbol {
+                id: d.id,
+                name: d.name.clone(),
+                qualified_name: d.qualified_name.clone(),
+                kind: d.kind.clone(),
+                path: present[&d.file_id].path.clone(),
+                line: d.start_line,
+                end_line: d.end_line,
+                signature: d.signature.clone(),
+            }));
+            self.by_ref.insert(NodeRef::Def(d.id), n);
+            self.by_name.entry(d.name.clone()).or_default().push(n);
+            self.by_qname
+                .entry(d.qualified_name.clone())
+                .or_default()
+                .push(n);
+        }
+        for d in &defs {
+            let n = self.by_ref[&NodeRef::Def(d.id)];
+            match d.parent_id.and_then(|p| self.by_ref.get(&NodeRef::Def(p))) {
+                Some(&p) => {
+                    self.g.add_edge(p, n, structural_edge);
+                }
+                None => {
+                    if let Some(&f) = self.by_ref.get(&NodeRef::File(d.file_id)) {
+                        self.g.add_edge(
+                            f,
+                            n,
+                            Edge {
+                                kind: EdgeKind::Defines,
+                                resolved: true,
+                                line: 0,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        for c in facts
+            .chunks
+            .iter()
+            .filter(|c| present.contains_key(&c.file_id))
+        {
+            let parent = c
+                .def_id
+                .and_then(|d| self.by_ref.get(&NodeRef::Def(d)))
+                .or_else(|| self.by_ref.get(&NodeRef::File(c.file_id)))
+                .copied();
+            let Some(parent) = parent else { continue };
+            let n = self.g.add_node(Node::Chunk {
+                id: c.id,
+                path: present[&c.file_id].path.clone(),
+                kind: c.kind.clone(),
+                start_line: c.start_line,
+                end_line: c.end_line,
+            });
+            self.g.add_edge(parent, n, structural_edge);
+        }
+        for (source, def, edge) in kept {
+            if let Some(&n) = self.by_ref.get(&NodeRef::Def(def)) {
+                self.g.add_edge(source, n, edge);
+            }
+        }
+        for (&id, name) in externals {
+            if !self.by_ref.contains_key(&NodeRef::Ext(id)) {
+                let n = self.g.add_node(Node::External { name: name.clone() });
+                self.by_ref.insert(NodeRef::Ext(id), n);
+            }
+        }
+        for e in edges {
+            let (Some(&a), Some(&b), Some(kind)) = (
+                self.by_ref.get(&e.src),
+                self.by_ref.get(&e.dst),
+                EdgeKind::parse(&e.kind),
+            ) else {
+                continue;
+            };
+            self.g.add_edge(
+                a,
+                b,
+                Edge {
+                    kind,
+                    resolved: e.provenance == RESOLVED,
+                    line: e.line,
+                },
+            );
+        }
+        // External modules no edge names any more are gone from the store.
+        for n in externals_touched {
+            if self.g.contains_node(n)
+                && self
+                    .g
+                    .edges_directed(n, Direction::Incoming)
+                    .next()
+                    .is_none()
+            {
+                self.by_ref.retain(|_, &mut m| m != n);
+                self.g.remove_node(n);
+            }
+        }
+    }
+
+    /// Removes a definition, chunk or file node and its index entries; a
+    /// directory left empty goes too.
+    fn forget(&mut self, n: NodeIndex) {
+        let parent = self
+            .g
+            .edges_directed(n, Direction::Incoming)
+            .find(|e| e.weight().kind == EdgeKind::Contains)
+            .map(|e| e.source());
+        match self.g.remove_node(n) {
+            Some(Node::Symbol(s)) => {
+                self.by_ref.remove(&NodeRef::Def(s.id));
+                for (map, key) in [
+                    (&mut self.by_name, &s.name),
+                    (&mut self.by_qname, &s.qualified_name),
+                ] {
+                    if let Some(list) = map.get_mut(key) {
+                        list.retain(|&m| m != n);
+                        if list.is_empty() {
+                            map.remove(key);
+                        }
+                    }
+                }
+            }
+            Some(Node::File { path, .. }) => {
+                self.by_path.remove(&path);
+                // Empty directories up the chain.
+                let mut dir = parent;
+                while let Some(d) = dir {
+                    let Node::Directory { path } = &self.g[d] else {
+                        break;
+                    };
+                    if self
+                        .g
+                        .edges_directed(d, Direction::Outgoing)
+                        .next()
+                        .is_some()
+                    {
+                        break;
+                    }
+                    let path = path.clone();
+                    dir = self
+                        .g
+                        .edges_directed(d, Direction::Incoming)
+                        .next()
+                        .map(|e| e.source());
+                    self.by_path.remove(&path);
+                    self.g.remove_node(d);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The node of directory `path` (`None`: the repository), created with
+    /// its chain when missing.
+    fn directory(&mut self, path: Option<&str>) -> NodeIndex {
+        let repo = self
+            .g
+            .node_indices()
+            .find(|&n| matches!(self.g[n], Node::Repository))
+            .expect("the graph has a repository node");
+        let Some(path) = path else {
+            return repo;
+        };
+        let mut parent = repo;
+        let mut prefix = String::new();
+        for part in path.split('/') {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            parent = match self.by_path.get(&prefix) {
+                Some(&d) => d,
+                None => {
+                    let d = self.g.add_node(Node::Directory {
+                        path: prefix.clone(),
+                    });
+                    self.g.add_edge(
+                        parent,
+                        d,
+                        Edge {
+                            kind: EdgeKind::Contains,
+                            resolved: true,
+                            line: 0,
+                        },
+                    );
+                    self.by_path.insert(prefix.clone(), d);
+                    d
+                }
+            };
+        }
+        parent
+    }
+
+    /// Every node and edge as sorted text, independent of node order: two
+    /// graphs with equal canonical forms answer every query alike.
+    pub fn canonical(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .g
+            .node_indices()
+            .map(|n| format!("node {:?}", self.g[n]))
+            .collect();
+        for e in self.g.edge_references() {
+            let w = e.weight();
+            out.push(format!(
+                "edge {} -{}/{}/{}-> {}",
+                self.key(e.source()),
+                w.kind.as_str(),
+                provenance(w),
+                w.line,
+                self.key(e.target())
+            ));
+        }
+        let mut index: Vec<String> = Vec::new();
+        for (kind, map) in [("name", &self.by_name), ("qname", &self.by_qname)] {
+            for (name, list) in map {
+                let mut keys: Vec<String> = list.iter().map(|&n| self.key(n)).collect();
+                keys.sort();
+                index.push(format!("{kind} {name} {keys:?}"));
+            }
+        }
+        for (path, &n) in &self.by_path {
+            index.push(format!("path {path} {}", self.key(n)));
+        }
+        out.extend(index);
+        out.sort();
+        out
+    }
+
     pub fn node(&self, n: NodeIndex) -> &Node {
         &self.g[n]
     }
@@ -359,6 +724,20 @@ impl Graph {
 
     pub fn def_node(&self, id: i64) -> Option<NodeIndex> {
         self.by_ref.get(&NodeRef::Def(id)).copied()
+    }
+
+    /// Where a node is, for orders that do not depend on node indices.
+    pub(crate) fn place(&self, n: NodeIndex) -> (&str, u32, &str) {
+        match &self.g[n] {
+            Node::Symbol(s) => (&s.path, s.line, &s.qualified_name),
+            Node::File { path, .. } => (path, 0, ""),
+            Node::Directory { path } => (path, 0, ""),
+            Node::Chunk {
+                path, start_line, ..
+            } => (path, *start_line, ""),
+            Node::External { name } => ("", 0, name),
+            Node::Repository => ("", 0, ""),
+        }
     }
 
     fn related(
@@ -425,7 +804,8 @@ impl Graph {
                     )
                 })
                 .collect();
-            next.sort_by_key(|(m, _)| m.index());
+            // In path and line order, whatever order the graph was built in.
+            next.sort_by(|a, b| (self.place(a.0), a.1.line).cmp(&(self.place(b.0), b.1.line)));
             for (m, e) in next {
                 if seen.insert(m) {
                     if let Some(r) = self.related(m, d + 1, provenance(e), e.line) {
@@ -528,7 +908,9 @@ impl Graph {
                     )
                 })
                 .map(|e| e.source());
-            for m in out.chain(inc).collect::<Vec<_>>() {
+            let mut next: Vec<NodeIndex> = out.chain(inc).collect();
+            next.sort_by_cached_key(|&m| self.key(m));
+            for m in next {
                 if order.len() >= limit {
                     break;
                 }
@@ -566,7 +948,7 @@ impl Graph {
         }
     }
 
-    pub(crate) fn inner(&self) -> &DiGraph<Node, Edge> {
+    pub(crate) fn inner(&self) -> &StableDiGraph<Node, Edge> {
         &self.g
     }
 

@@ -10,7 +10,7 @@
 use crate::{EdgeKind, Graph, Node};
 use codegraph_store::{EdgeRow, GraphFacts, NodeRef};
 use petgraph::graph::NodeIndex;
-use petgraph::visit::EdgeRef;
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -169,10 +169,11 @@ impl Graph {
         iterations: usize,
     ) -> HashMap<NodeIndex, f64> {
         let g = self.inner();
-        let files: Vec<NodeIndex> = g
+        let mut files: Vec<NodeIndex> = g
             .node_indices()
             .filter(|&n| matches!(g[n], Node::File { .. }))
             .collect();
+        files.sort_by_key(|&n| self.place(n));
         if files.is_empty() {
             return HashMap::new();
         }
@@ -228,7 +229,7 @@ impl Graph {
         let mut files: Vec<(NodeIndex, f64)> = ranks.into_iter().collect();
         files.sort_by(|a, b| {
             b.1.total_cmp(&a.1)
-                .then_with(|| a.0.index().cmp(&b.0.index()))
+                .then_with(|| self.place(a.0).cmp(&self.place(b.0)))
         });
 
         let mut text = String::new();
@@ -273,7 +274,7 @@ impl Graph {
                     }
                 }
             }
-            defs.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.index().cmp(&b.0.index())));
+            defs.sort_by(|a, b| b.2.cmp(&a.2).then(self.place(a.0).cmp(&self.place(b.0))));
             tokens += header_tokens;
             let mut chosen: Vec<(u32, usize, String)> = Vec::new();
             for (n, depth, _) in defs {

@@ -7,7 +7,9 @@
 use codegraph_core::DefKind;
 use codegraph_lang::{ImportStyle, Language, Registry};
 use codegraph_store::{EdgeRow, ExternalEdge, GraphFacts, NodeRef};
-use std::collections::{HashMap, HashSet};
+// Fx hashing: resolution builds maps over every definition of the
+// repository on each update, and SipHash's DoS resistance buys nothing here.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 pub const RESOLVED: &str = "resolved";
 pub const INFERRED: &str = "inferred";
@@ -194,22 +196,22 @@ impl<'a> Ctx<'a> {
                 .collect(),
             def_ix,
             file_ix,
-            by_name: HashMap::new(),
-            by_qname: HashMap::new(),
-            members: HashMap::new(),
-            top: vec![HashMap::new(); facts.files.len()],
-            modules: HashMap::new(),
-            dirs: HashMap::new(),
-            packages: HashMap::new(),
-            by_basename: HashMap::new(),
+            by_name: HashMap::default(),
+            by_qname: HashMap::default(),
+            members: HashMap::default(),
+            top: vec![HashMap::default(); facts.files.len()],
+            modules: HashMap::default(),
+            dirs: HashMap::default(),
+            packages: HashMap::default(),
+            by_basename: HashMap::default(),
             go_modules: Vec::new(),
             scopes: Vec::new(),
-            bases: HashMap::new(),
-            superclass: HashMap::new(),
-            imports_of: HashMap::new(),
-            type_bindings: HashMap::new(),
-            bindings: HashMap::new(),
-            file_bindings: HashMap::new(),
+            bases: HashMap::default(),
+            superclass: HashMap::default(),
+            imports_of: HashMap::default(),
+            type_bindings: HashMap::default(),
+            bindings: HashMap::default(),
+            file_bindings: HashMap::default(),
         };
         for (i, d) in facts.defs.iter().enumerate() {
             ctx.by_name.entry(&d.name).or_default().push(i);
@@ -310,7 +312,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        let mut type_bindings: HashMap<DefIx, Vec<(DefIx, BindingRef<'a>)>> = HashMap::new();
+        let mut type_bindings: HashMap<DefIx, Vec<(DefIx, BindingRef<'a>)>> = HashMap::default();
         for (scope, list) in &ctx.bindings {
             let Some(s) = *scope else { continue };
             let Some(t) = ctx.enclosing_type(Some(s)) else {
@@ -502,8 +504,8 @@ impl<'a> Ctx<'a> {
             .collect();
         let mut edges = Vec::new();
         let mut externals = Vec::new();
-        let mut seen: HashSet<(FileIx, FileIx)> = HashSet::new();
-        let mut seen_ext: HashSet<(FileIx, String)> = HashSet::new();
+        let mut seen: HashSet<(FileIx, FileIx)> = HashSet::default();
+        let mut seen_ext: HashSet<(FileIx, String)> = HashSet::default();
         let (mut total, mut to_files, mut external) = (0, 0, 0);
         for imp in &facts.imports {
             let Some(&f) = self.file_ix.get(&imp.file_id) else {
@@ -1358,15 +1360,26 @@ pub fn resolve(facts: &GraphFacts, registry: &Registry) -> Resolution {
 /// the whole of `facts`: the edges a full [`resolve`] would give those
 /// files, for incremental updates. Statistics cover imports and
 /// inheritance of every file but calls of `files` only.
-pub fn resolve_files(facts: &GraphFacts, registry: &Registry, files: &HashSet<i64>) -> Resolution {
+pub fn resolve_files(
+    facts: &GraphFacts,
+    registry: &Registry,
+    files: &std::collections::HashSet<i64>,
+) -> Resolution {
     resolve_in(facts, registry, Some(files))
 }
 
-fn resolve_in(facts: &GraphFacts, registry: &Registry, only: Option<&HashSet<i64>>) -> Resolution {
+fn resolve_in(
+    facts: &GraphFacts,
+    registry: &Registry,
+    only: Option<&std::collections::HashSet<i64>>,
+) -> Resolution {
     let wanted = |file_id: i64| only.is_none_or(|o| o.contains(&file_id));
+    let started = std::time::Instant::now();
     let mut ctx = Ctx::new(facts, registry);
+    let ctx_ms = started.elapsed().as_millis() as u64;
     let (mut edges, mut externals, imports, imports_to_files, imports_external) =
         ctx.build_scopes();
+    let scopes_ms = started.elapsed().as_millis() as u64;
     if only.is_some() {
         edges.retain(|e| wanted(e.file_id));
         externals.retain(|x| wanted(x.file_id));
@@ -1379,8 +1392,8 @@ fn resolve_in(facts: &GraphFacts, registry: &Registry, only: Option<&HashSet<i64
     };
 
     // Inheritance first: member lookups climb base classes.
-    let mut bases: HashMap<DefIx, Vec<DefIx>> = HashMap::new();
-    let mut superclass: HashMap<DefIx, DefIx> = HashMap::new();
+    let mut bases: HashMap<DefIx, Vec<DefIx>> = HashMap::default();
+    let mut superclass: HashMap<DefIx, DefIx> = HashMap::default();
     for h in &facts.inheritance {
         let Some(&f) = ctx.file_ix.get(&h.file_id) else {
             continue;
@@ -1444,8 +1457,9 @@ fn resolve_in(facts: &GraphFacts, registry: &Registry, only: Option<&HashSet<i64
     }
     ctx.bases = bases;
     ctx.superclass = superclass;
+    let inheritance_ms = started.elapsed().as_millis() as u64;
 
-    let mut seen: HashSet<(NodeRef, NodeRef)> = HashSet::new();
+    let mut seen: HashSet<(NodeRef, NodeRef)> = HashSet::default();
     for c in &facts.calls {
         if !wanted(c.file_id) {
             continue;
@@ -1486,6 +1500,13 @@ fn resolve_in(facts: &GraphFacts, registry: &Registry, only: Option<&HashSet<i64
         }
     }
     edges.sort_by(|a, b| (&a.kind, a.src, a.dst).cmp(&(&b.kind, b.src, b.dst)));
+    tracing::debug!(
+        ctx_ms,
+        scopes_ms,
+        inheritance_ms,
+        calls_ms = started.elapsed().as_millis() as u64,
+        "resolution stages"
+    );
     Resolution {
         edges,
         externals,

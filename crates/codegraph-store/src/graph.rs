@@ -319,8 +319,10 @@ impl Store {
     pub fn graph_configs(&self) -> Result<HashMap<String, String>> {
         Ok(collect_p(
             self,
-            "SELECT f.path, c.text FROM files f JOIN chunks c ON c.file_id = f.id
-             WHERE (f.path = 'go.mod' OR f.path LIKE '%/go.mod') AND c.start_line = 1",
+            // Files first: joining from chunks would read every chunk's text.
+            "SELECT f.path, c.text FROM files f JOIN chunks c ON c.id =
+                 (SELECT id FROM chunks WHERE file_id = f.id AND start_line = 1 LIMIT 1)
+             WHERE f.path = 'go.mod' OR f.path LIKE '%/go.mod'",
             &[],
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
         )?
@@ -342,10 +344,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = crate::Tx::begin(&mut self.conn).map_err(err)?;
         tx.execute_batch(
             "DELETE FROM edges; DELETE FROM externals; UPDATE files SET importance = NULL;",
         )
@@ -365,36 +364,148 @@ impl Store {
 
     /// Replaces only the edges written in `files` (an incremental update:
     /// the caller resolved those files again), in one transaction, and drops
-    /// external modules nothing imports any more.
+    /// external modules nothing imports any more. Rows are diffed per file:
+    /// only edges that appeared or disappeared are written, so re-resolving
+    /// a file whose edges mostly stay costs reads, not index updates.
     pub fn replace_graph_files(
         &mut self,
         files: &[i64],
         edges: &[EdgeRow],
         externals: &[ExternalEdge],
     ) -> Result<()> {
+        type Row = (String, &'static str, i64, &'static str, i64, String, u32);
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
             source,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = crate::Tx::begin(&mut self.conn).map_err(err)?;
         {
-            let mut delete = tx
-                .prepare("DELETE FROM edges WHERE file_id = ?1")
+            // The new rows by file, external modules numbered.
+            let mut wanted: HashMap<i64, Vec<Row>> = HashMap::new();
+            for e in edges {
+                let (st, si) = e.src.split();
+                let (dt, di) = e.dst.split();
+                wanted.entry(e.file_id).or_default().push((
+                    e.kind.clone(),
+                    st,
+                    si,
+                    dt,
+                    di,
+                    e.provenance.clone(),
+                    e.line,
+                ));
+            }
+            let mut insert_ext = tx
+                .prepare("INSERT OR IGNORE INTO externals (name) VALUES (?1)")
                 .map_err(err)?;
+            let mut ext_id = tx
+                .prepare("SELECT id FROM externals WHERE name = ?1")
+                .map_err(err)?;
+            let mut ext_ids: HashMap<&str, i64> = HashMap::new();
+            for x in externals {
+                let id = match ext_ids.get(x.module.as_str()) {
+                    Some(&id) => id,
+                    None => {
+                        insert_ext.execute([&x.module]).map_err(err)?;
+                        let id: i64 = ext_id.query_row([&x.module], |r| r.get(0)).map_err(err)?;
+                        ext_ids.insert(&x.module, id);
+                        id
+                    }
+                };
+                let (st, si) = x.src.split();
+                wanted.entry(x.file_id).or_default().push((
+                    "imports".into(),
+                    st,
+                    si,
+                    "ext",
+                    id,
+                    "resolved".into(),
+                    x.line,
+                ));
+            }
+            let mut old = tx
+                .prepare(
+                    "SELECT rowid, kind, src_type, src_id, dst_type, dst_id, provenance, line
+                     FROM edges WHERE file_id = ?1",
+                )
+                .map_err(err)?;
+            let mut delete = tx
+                .prepare("DELETE FROM edges WHERE rowid = ?1")
+                .map_err(err)?;
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO edges (kind, src_type, src_id, dst_type, dst_id, provenance, file_id, line)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                )
+                .map_err(err)?;
+            // External modules that lost an edge: dropped below if no edge
+            // names them any more.
+            let mut named: HashSet<i64> = HashSet::new();
+            let mut files: Vec<i64> = files.to_vec();
+            files.extend(wanted.keys().copied());
+            files.sort_unstable();
+            files.dedup();
             for f in files {
-                delete.execute([f]).map_err(err)?;
+                let mut stored: HashMap<Row, Vec<i64>> = HashMap::new();
+                let rows = old
+                    .query_map([f], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            (
+                                r.get::<_, String>(1)?,
+                                r.get::<_, String>(2)?,
+                                r.get::<_, i64>(3)?,
+                                r.get::<_, String>(4)?,
+                                r.get::<_, i64>(5)?,
+                                r.get::<_, String>(6)?,
+                                r.get::<_, u32>(7)?,
+                            ),
+                        ))
+                    })
+                    .map_err(err)?;
+                for row in rows {
+                    let (rowid, (kind, st, si, dt, di, prov, line)) = row.map_err(err)?;
+                    let key = (
+                        kind,
+                        NodeRef::join(&st, si).split().0,
+                        si,
+                        NodeRef::join(&dt, di).split().0,
+                        di,
+                        prov,
+                        line,
+                    );
+                    stored.entry(key).or_default().push(rowid);
+                }
+                for row in wanted.remove(&f).unwrap_or_default() {
+                    // Already stored: kept as it is.
+                    if stored.get_mut(&row).and_then(Vec::pop).is_some() {
+                        continue;
+                    }
+                    let (kind, st, si, dt, di, prov, line) = &row;
+                    insert
+                        .execute(params![kind, st, si, dt, di, prov, f, line])
+                        .map_err(err)?;
+                }
+                for (row, rowids) in stored {
+                    for rowid in rowids {
+                        if row.3 == "ext" {
+                            named.insert(row.4);
+                        }
+                        delete.execute([rowid]).map_err(err)?;
+                    }
+                }
+            }
+            let mut prune = tx
+                .prepare(
+                    "DELETE FROM externals WHERE id = ?1 AND NOT EXISTS
+                     (SELECT 1 FROM edges WHERE dst_type = 'ext' AND dst_id = ?1)",
+                )
+                .map_err(err)?;
+            for id in named {
+                prune.execute([id]).map_err(err)?;
             }
         }
-        insert_edges(&tx, edges, externals).map_err(err)?;
-        tx.execute(
-            "DELETE FROM externals WHERE id NOT IN (SELECT dst_id FROM edges WHERE dst_type = 'ext')",
-            [],
-        )
-        .map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(())
     }
@@ -437,6 +548,48 @@ impl Store {
                 })
             },
         )
+    }
+
+    /// The edges written by `files` (their references), with the external
+    /// modules those edges name: what an in-memory graph needs to patch
+    /// itself after [`Store::replace_graph_files`].
+    pub fn edges_of_files(&self, files: &[i64]) -> Result<(Vec<EdgeRow>, HashMap<i64, String>)> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.kind, e.src_type, e.src_id, e.dst_type, e.dst_id, e.provenance, e.file_id,
+                        e.line, x.name
+                 FROM edges e LEFT JOIN externals x ON e.dst_type = 'ext' AND x.id = e.dst_id
+                 WHERE e.file_id = ?1",
+            )
+            .map_err(self.err())?;
+        let mut edges = Vec::new();
+        let mut externals = HashMap::new();
+        for f in files {
+            let rows = stmt
+                .query_map([f], |r| {
+                    Ok((
+                        EdgeRow {
+                            kind: r.get(0)?,
+                            src: NodeRef::join(&r.get::<_, String>(1)?, r.get(2)?),
+                            dst: NodeRef::join(&r.get::<_, String>(3)?, r.get(4)?),
+                            provenance: r.get(5)?,
+                            file_id: r.get(6)?,
+                            line: r.get(7)?,
+                        },
+                        r.get::<_, Option<String>>(8)?,
+                    ))
+                })
+                .map_err(self.err())?;
+            for row in rows {
+                let (edge, name) = row.map_err(self.err())?;
+                if let (NodeRef::Ext(id), Some(name)) = (edge.dst, name) {
+                    externals.insert(id, name);
+                }
+                edges.push(edge);
+            }
+        }
+        Ok((edges, externals))
     }
 
     /// External module names by id.
@@ -534,7 +687,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = crate::Tx::begin(&mut self.conn).map_err(err)?;
         {
             let mut stmt = tx
                 .prepare("DELETE FROM search_pending WHERE path = ?1")
@@ -557,6 +710,9 @@ impl Store {
                  WHERE c.id = ?1",
             )
             .map_err(self.err())?;
+        // One read snapshot for all of them: a concurrent update shows
+        // whole or not at all.
+        let snapshot = self.snapshot()?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let row = stmt
@@ -578,6 +734,7 @@ impl Store {
                 .map_err(self.err())?;
             out.extend(row);
         }
+        drop(snapshot);
         Ok(out)
     }
 }
@@ -638,7 +795,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = crate::Tx::begin(&mut self.conn).map_err(err)?;
         {
             let mut stmt = tx
                 .prepare(
@@ -725,7 +882,7 @@ pub type ChunkVector = (i64, Vec<u8>, Vec<f32>);
 
 /// Inserts edges and external-module edges (naming each module once).
 fn insert_edges(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     edges: &[EdgeRow],
     externals: &[ExternalEdge],
 ) -> rusqlite::Result<()> {

@@ -215,6 +215,47 @@ impl Store {
     }
 
     /// Starts a write transaction.
+    /// Opens one transaction around everything written until
+    /// [`Store::commit_update`] (writers and graph replacements nest in it
+    /// as savepoints), so readers see an update whole or not at all. A
+    /// crash or [`Store::rollback_update`] loses the whole update.
+    pub fn begin_update(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(self.err())
+    }
+
+    pub fn commit_update(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT").map_err(self.err())
+    }
+
+    pub fn rollback_update(&mut self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        // The vocabulary cache may hold ids the rollback takes back.
+        self.vocab = None;
+        self.conn.execute_batch("ROLLBACK").map_err(self.err())
+    }
+
+    /// Holds one read snapshot until dropped: every read through this
+    /// store meanwhile sees the same committed state, whatever other
+    /// processes commit (a no-op inside this store's own transaction).
+    pub fn snapshot(&self) -> Result<Snapshot<'_>> {
+        Ok(Snapshot {
+            _tx: if self.conn.is_autocommit() {
+                let tx = self.conn.unchecked_transaction().map_err(self.err())?;
+                // A deferred transaction takes its snapshot at the first read.
+                tx.query_row("SELECT 1 FROM meta LIMIT 1", [], |_| Ok(()))
+                    .optional()
+                    .map_err(self.err())?;
+                Some(tx)
+            } else {
+                None
+            },
+        })
+    }
+
     pub fn writer(&mut self) -> Result<Writer<'_>> {
         if self.vocab.is_none() {
             let mut stmt = self
@@ -230,13 +271,10 @@ impl Store {
             self.vocab = Some(vocab);
         }
         let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|source| StoreError::Sqlite {
-                path: path.clone(),
-                source,
-            })?;
+        let tx = Tx::begin(&mut self.conn).map_err(|source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
         Ok(Writer {
             tx: Some(tx),
             vocab: self.vocab.as_mut().expect("loaded above"),
@@ -433,8 +471,55 @@ impl Store {
 
 /// One write transaction. Dropped without [`Writer::commit`], it rolls back
 /// and forgets the tokens it interned.
+/// A read snapshot: see [`Store::snapshot`].
+pub struct Snapshot<'a> {
+    _tx: Option<rusqlite::Transaction<'a>>,
+}
+
+impl std::fmt::Debug for Snapshot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot").finish()
+    }
+}
+
+/// A write transaction, or a savepoint inside the update transaction
+/// [`Store::begin_update`] opened (committed by [`Store::commit_update`]).
+pub(crate) enum Tx<'a> {
+    Top(rusqlite::Transaction<'a>),
+    Nested(rusqlite::Savepoint<'a>),
+}
+
+impl<'a> Tx<'a> {
+    pub(crate) fn begin(conn: &'a mut rusqlite::Connection) -> rusqlite::Result<Tx<'a>> {
+        if conn.is_autocommit() {
+            conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map(Tx::Top)
+        } else {
+            conn.savepoint().map(Tx::Nested)
+        }
+    }
+
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            Tx::Top(tx) => tx.commit(),
+            Tx::Nested(sp) => sp.commit(),
+        }
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = rusqlite::Connection;
+
+    fn deref(&self) -> &rusqlite::Connection {
+        match self {
+            Tx::Top(tx) => tx,
+            Tx::Nested(sp) => sp,
+        }
+    }
+}
+
 pub struct Writer<'a> {
-    tx: Option<rusqlite::Transaction<'a>>,
+    tx: Option<Tx<'a>>,
     vocab: &'a mut HashMap<String, u32>,
     added: Vec<String>,
     path: PathBuf,
@@ -456,7 +541,7 @@ impl Drop for Writer<'_> {
 }
 
 impl Writer<'_> {
-    fn tx(&self) -> &rusqlite::Transaction<'_> {
+    fn tx(&self) -> &rusqlite::Connection {
         self.tx.as_ref().expect("a writer is used until it commits")
     }
 

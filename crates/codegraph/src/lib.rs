@@ -49,7 +49,7 @@ pub use search::{
     SearchResult,
 };
 pub use walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
-pub use watch::{WatchOptions, WatchUpdate, resident_memory};
+pub use watch::{WatchOptions, WatchUpdate, WatcherState, resident_memory};
 
 pub use codegraph_graph::NodeIndex;
 use codegraph_lang::Registry;
@@ -301,6 +301,9 @@ pub struct Status {
     pub search_pending: u64,
     /// Embeddings of the configured model: chunks with a vector, chunks.
     pub embeddings: EmbeddingStatus,
+    /// The watcher of this index, if one ever ran: its state (`dead` when
+    /// its process is gone without stopping), last update, memory.
+    pub watcher: Option<watch::WatcherState>,
 }
 
 /// How far embedding has got.
@@ -383,6 +386,33 @@ impl Codegraph {
     /// ones (same size and mtime, or same content hash) are not, deleted ones
     /// are removed. Safe to interrupt at any moment: the next run resumes.
     pub fn index(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
+        // An update of an index whose graph is current is one SQLite
+        // transaction (facts, graph, search bookkeeping, metadata), so
+        // readers in other processes see it whole or not at all. A first
+        // index, or one resuming after a crash, commits in batches instead,
+        // so an interruption keeps what was done.
+        let atomic = self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() == Some("0");
+        if !atomic {
+            return self.index_run(progress);
+        }
+        self.store.begin_update()?;
+        match self.index_run(progress) {
+            Ok(report) => {
+                self.store.commit_update()?;
+                Ok(report)
+            }
+            Err(e) => {
+                if let Err(rollback) = self.store.rollback_update() {
+                    tracing::warn!(error = %rollback, "rollback failed");
+                }
+                // What is in memory may describe the rolled-back state.
+                self.drop_caches();
+                Err(e)
+            }
+        }
+    }
+
+    fn index_run(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
         let started = Instant::now();
         let rebuilt = self.store.rebuilt().map(str::to_owned);
         let (candidates, skipped) = walk::walk(&self.root, &self.options, &self.index_dir);
@@ -394,7 +424,9 @@ impl Codegraph {
             &self.options,
             progress,
         )?;
-        self.graph = std::sync::OnceLock::new();
+        // The graph in memory is patched by an incremental update, kept when
+        // nothing changed, dropped otherwise.
+        let loaded_graph = self.graph.take();
         self.coverage = std::sync::OnceLock::new();
         self.corpus = std::sync::OnceLock::new();
         let graph = if self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() != Some("0") {
@@ -404,11 +436,14 @@ impl Codegraph {
                 && !run.changes.is_empty()
                 && run.changes.len() <= INCREMENTAL_MAX_CHANGED
             {
-                Some(self.update_graph(&run.changes)?)
+                Some(self.update_graph(&run.changes, loaded_graph)?)
             } else {
                 Some(self.rebuild_graph()?)
             }
         } else {
+            if let Some(g) = loaded_graph.filter(|_| run.changes.is_empty()) {
+                let _ = self.graph.set(g);
+            }
             None
         };
         let search_docs = self.sync_search()?;
@@ -444,7 +479,11 @@ impl Codegraph {
     /// by name to a definition name that appeared or disappeared (calls,
     /// bases, imported names: unique-name inference may flip); for added or
     /// deleted files, files whose imports name them or their directory.
-    fn update_graph(&mut self, changes: &[codegraph_store::FileChange]) -> Result<GraphReport> {
+    fn update_graph(
+        &mut self,
+        changes: &[codegraph_store::FileChange],
+        loaded: Option<Graph>,
+    ) -> Result<GraphReport> {
         use std::collections::HashSet;
         let started = Instant::now();
         let changed: Vec<i64> = changes.iter().map(|c| c.file_id).collect();
@@ -571,12 +610,20 @@ impl Codegraph {
         let mut writer = self.store.writer()?;
         writer.set_meta(pipeline::GRAPH_DIRTY, "0")?;
         writer.commit()?;
+        let stored_ms = started.elapsed().as_millis() as u64;
+        if let Some(mut graph) = loaded {
+            let (edges, externals) = self.store.edges_of_files(&replace)?;
+            let replaced: HashSet<i64> = replace.iter().copied().collect();
+            graph.patch(&facts, &changed_set, &replaced, &edges, &externals);
+            let _ = self.graph.set(graph);
+        }
         tracing::debug!(
             changed = changes.len(),
             affected = affected.len(),
             patched_ms,
             prepared_ms,
             resolved_ms,
+            stored_ms,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "graph updated incrementally"
         );
@@ -588,6 +635,18 @@ impl Codegraph {
         };
         self.facts = Some(facts);
         Ok(report)
+    }
+
+    /// Drops what this instance keeps in memory (graph facts, graph, search
+    /// readers, vectors, model, context corpus); later calls reload what
+    /// they need from disk.
+    pub fn drop_caches(&mut self) {
+        self.facts = None;
+        self.graph = std::sync::OnceLock::new();
+        self.bm25 = std::sync::OnceLock::new();
+        self.embedder = std::sync::OnceLock::new();
+        self.vectors = std::sync::OnceLock::new();
+        self.corpus = std::sync::OnceLock::new();
     }
 
     /// Loads the graph facts into memory if they are not there, so later
@@ -652,6 +711,8 @@ impl Codegraph {
         if let Some(g) = self.graph.get() {
             return Ok(g);
         }
+        // Facts and edges from one committed state.
+        let snapshot = self.store.snapshot()?;
         let loaded;
         let facts = match &self.facts {
             Some(f) => f,
@@ -664,6 +725,7 @@ impl Codegraph {
         let edges = self.store.edges()?;
         let externals = self.store.externals()?;
         let loaded_ms = t.elapsed().as_millis() as u64;
+        drop(snapshot);
         let graph = Graph::build(facts, &edges, &externals);
         tracing::debug!(
             loaded_ms,
@@ -861,6 +923,7 @@ impl Codegraph {
                     },
                 }
             },
+            watcher: watch::WatcherState::read(&self.index_dir),
         })
     }
 

@@ -22,6 +22,11 @@ pub struct WatchOptions {
     /// Embed new chunk contents after each update (when a model is
     /// installed).
     pub embed: bool,
+    /// Resident memory the watcher tries to stay under, bytes. Above it,
+    /// after an update, the in-memory caches (graph facts, graph, context
+    /// corpus, search readers, model) are dropped; later updates and queries
+    /// reload what they need. `None`: no budget.
+    pub memory_budget: Option<u64>,
 }
 
 impl Default for WatchOptions {
@@ -30,8 +35,86 @@ impl Default for WatchOptions {
             quiet: Duration::from_millis(150),
             max_wait: Duration::from_secs(2),
             embed: true,
+            memory_budget: None,
         }
     }
+}
+
+/// What a watching process publishes about itself in the index directory
+/// (`watch.json`), for `status` in other processes. Whether the watcher
+/// is alive is not taken from this file but from `watch.lock`, which the
+/// watcher holds locked for its whole life (the lock dies with the process,
+/// `kill -9` included).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct WatcherState {
+    pub pid: u32,
+    /// Unix seconds.
+    pub started_at: i64,
+    /// `starting` (catch-up run), `idle`, `updating`, `stopped`; a
+    /// watcher that died without stopping is reported as `dead`.
+    pub state: String,
+    /// Updates applied since start (the catch-up run included).
+    pub updates: u64,
+    /// Unix seconds of the last applied update.
+    pub last_update_at: Option<i64>,
+    /// Duration of the last update (index + embeddings), milliseconds.
+    pub last_update_ms: Option<u64>,
+    /// From its first event to the last update committed, milliseconds.
+    pub last_latency_ms: Option<u64>,
+    /// Files the last update named.
+    pub last_paths: usize,
+    /// Resident memory of the watching process after its last update.
+    pub rss_bytes: Option<u64>,
+    /// The configured memory budget, bytes.
+    pub memory_budget: Option<u64>,
+    /// Times the in-memory caches were dropped to stay within the budget.
+    pub evictions: u64,
+}
+
+const STATE_FILE: &str = "watch.json";
+const LOCK_FILE: &str = "watch.lock";
+
+impl WatcherState {
+    fn save(&self, index_dir: &Path) {
+        let tmp = index_dir.join(format!("{STATE_FILE}.tmp"));
+        let ok = serde_json::to_vec_pretty(self)
+            .ok()
+            .is_some_and(|bytes| std::fs::write(&tmp, bytes).is_ok())
+            && std::fs::rename(&tmp, index_dir.join(STATE_FILE)).is_ok();
+        if !ok {
+            tracing::warn!(dir = %index_dir.display(), "cannot write the watcher state");
+        }
+    }
+
+    /// The state a watcher on `index_dir` published, with `state` set to
+    /// `dead` when no live process holds the watch lock any more; `None`
+    /// when no watcher ever ran there.
+    pub fn read(index_dir: &Path) -> Option<WatcherState> {
+        let text = std::fs::read(index_dir.join(STATE_FILE)).ok()?;
+        let mut state: WatcherState = serde_json::from_slice(&text).ok()?;
+        if state.state != "stopped" && !watch_lock_held(index_dir) {
+            state.state = "dead".into();
+        }
+        Some(state)
+    }
+}
+
+/// Whether a live process holds the watch lock of `index_dir`.
+fn watch_lock_held(index_dir: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(index_dir.join(LOCK_FILE)) else {
+        return false;
+    };
+    match file.try_lock_shared() {
+        Ok(()) => false,
+        Err(std::fs::TryLockError::WouldBlock) => true,
+        Err(std::fs::TryLockError::Error(_)) => false,
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// One applied batch.
@@ -77,6 +160,60 @@ impl Codegraph {
         stop: &AtomicBool,
         mut on_update: impl FnMut(&WatchUpdate),
     ) -> Result<()> {
+        // One watcher per index: the lock is held until this returns (or the
+        // process dies), and tells `status` elsewhere that it is alive.
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.index_dir.join(LOCK_FILE))
+            .map_err(|source| crate::Error::Io {
+                path: self.index_dir.join(LOCK_FILE),
+                source,
+            })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let pid = WatcherState::read(&self.index_dir).map(|s| s.pid);
+                return Err(crate::Error::Other(format!(
+                    "{} is already watched (pid {})",
+                    self.root.display(),
+                    pid.map_or("unknown".into(), |p| p.to_string())
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(crate::Error::Other(format!("cannot lock the index: {e}")));
+            }
+        }
+        let mut state = WatcherState {
+            pid: std::process::id(),
+            started_at: now_secs(),
+            state: "starting".into(),
+            updates: 0,
+            last_update_at: None,
+            last_update_ms: None,
+            last_latency_ms: None,
+            last_paths: 0,
+            rss_bytes: resident_memory(),
+            memory_budget: options.memory_budget,
+            evictions: 0,
+        };
+        state.save(&self.index_dir);
+        let result = self.watch_locked(options, progress, stop, &mut state, &mut on_update);
+        state.state = "stopped".into();
+        state.save(&self.index_dir);
+        drop(lock);
+        result
+    }
+
+    fn watch_locked(
+        &mut self,
+        options: &WatchOptions,
+        progress: &dyn Progress,
+        stop: &AtomicBool,
+        state: &mut WatcherState,
+        on_update: &mut impl FnMut(&WatchUpdate),
+    ) -> Result<()> {
         let (tx, rx) = crossbeam_channel::unbounded();
         let mut watcher = notify::recommended_watcher(move |event| {
             let _ = tx.send(event);
@@ -94,7 +231,7 @@ impl Codegraph {
         // pay for loading them.
         self.keep_graph_facts()?;
         let embedded = self.embed_if(options.embed, progress)?;
-        on_update(&WatchUpdate {
+        let update = WatchUpdate {
             cause: "startup",
             events: 0,
             paths: Vec::new(),
@@ -102,7 +239,9 @@ impl Codegraph {
             embedded,
             latency_ms: started.elapsed().as_millis() as u64,
             rss_bytes: resident_memory(),
-        });
+        };
+        self.after_update(options, state, &update, started);
+        on_update(&update);
         let index_dir = self.index_dir.clone();
         let root = self.root.clone();
         while !stop.load(Ordering::Relaxed) {
@@ -149,9 +288,12 @@ impl Codegraph {
             if paths.is_empty() && errors.is_empty() {
                 continue; // only the index itself or .git internals moved
             }
+            let update_start = Instant::now();
+            state.state = "updating".into();
+            state.save(&self.index_dir);
             let report = self.index(progress)?;
             let embedded = self.embed_if(options.embed, progress)?;
-            on_update(&WatchUpdate {
+            let update = WatchUpdate {
                 cause: "change",
                 events: events.len(),
                 paths,
@@ -159,9 +301,37 @@ impl Codegraph {
                 embedded,
                 latency_ms: batch_start.elapsed().as_millis() as u64,
                 rss_bytes: resident_memory(),
-            });
+            };
+            self.after_update(options, state, &update, update_start);
+            on_update(&update);
         }
         Ok(())
+    }
+
+    /// Publishes the watcher state and keeps memory within the budget.
+    fn after_update(
+        &mut self,
+        options: &WatchOptions,
+        state: &mut WatcherState,
+        update: &WatchUpdate,
+        started: Instant,
+    ) {
+        state.updates += 1;
+        state.last_update_at = Some(now_secs());
+        state.last_update_ms = Some(started.elapsed().as_millis() as u64);
+        state.last_latency_ms = Some(update.latency_ms);
+        state.last_paths = update.paths.len();
+        state.rss_bytes = update.rss_bytes;
+        if let (Some(budget), Some(rss)) = (options.memory_budget, update.rss_bytes)
+            && rss > budget
+        {
+            tracing::info!(rss, budget, "over the memory budget: dropping caches");
+            self.drop_caches();
+            state.evictions += 1;
+            state.rss_bytes = resident_memory();
+        }
+        state.state = "idle".into();
+        state.save(&self.index_dir);
     }
 
     fn embed_if(&mut self, embed: bool, progress: &dyn Progress) -> Result<u64> {

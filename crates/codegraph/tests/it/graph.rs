@@ -321,6 +321,20 @@ fn callers_callees_and_ambiguity_through_the_library() {
     );
 }
 
+/// The graph a long-lived instance patched in memory equals the graph a new
+/// instance builds from the same store: nodes, edges, name and path indexes.
+fn assert_patched_graph_is_fresh(lang: &str, cg: &codegraph::Codegraph, repo: &Path, idx: &Path) {
+    let patched = cg.graph().unwrap().canonical();
+    let fresh = open(repo, idx).graph().unwrap().canonical();
+    let missing: Vec<_> = fresh.iter().filter(|e| !patched.contains(e)).collect();
+    let extra: Vec<_> = patched.iter().filter(|e| !fresh.contains(e)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{lang}: patched graph differs: missing {missing:?}\nextra {extra:?}"
+    );
+    assert_eq!(patched, fresh, "{lang}");
+}
+
 /// Incremental graph updates equal a fresh resolution, in every fixture
 /// language: a definition renamed, a file copied (every name in it loses
 /// its uniqueness), a file deleted.
@@ -339,6 +353,8 @@ fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
         // One instance throughout: the update patches its cached facts.
         let mut cg = open(repo.path(), idx.path());
         cg.index(&NoProgress).unwrap();
+        // The graph in memory, patched by each update.
+        cg.graph().unwrap();
         let mut code: Vec<(String, Vec<codegraph::DefinitionRow>)> = cg
             .store()
             .files()
@@ -394,6 +410,7 @@ fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
             missing.is_empty() && extra.is_empty(),
             "{lang}: missing {missing:?}\nextra {extra:?}"
         );
+        assert_patched_graph_is_fresh(&lang, &cg, repo.path(), idx.path());
         // Round two: edits that move lines but change no interface (a blank
         // first line) re-resolve those files alone, and still equal a
         // fresh index.
@@ -412,6 +429,7 @@ fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
             Some(moved.len() as u64),
             "{lang}: only the edited files"
         );
+        assert_patched_graph_is_fresh(&lang, &cg, repo.path(), idx.path());
         let incremental = edge_set(&open(repo.path(), idx.path()));
         let fresh_idx = tempfile::tempdir().unwrap();
         index(repo.path(), fresh_idx.path());

@@ -159,3 +159,69 @@ fn status_reports_pending_work_and_embedding_progress() {
     assert_eq!(e.coverage, 0.0);
     assert!(!e.model.is_empty());
 }
+
+/// An update is one transaction: a reader in another instance (another
+/// process, as `codegraph query` is) sees it whole or not at all. Each
+/// update renames a function in one file and its caller in another; any
+/// state in between (new definitions with the old edges, or one file
+/// renamed and not the other) fails the reader's checks.
+#[test]
+fn readers_in_other_instances_see_each_update_whole() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let version = |tag: u32| {
+        (
+            format!("from b import pong_{tag}\n\n\ndef ping_{tag}():\n    return pong_{tag}()\n"),
+            format!("def pong_{tag}():\n    return {tag}\n"),
+        )
+    };
+    let (a, b) = version(0);
+    write(repo.path(), "a.py", a);
+    write(repo.path(), "b.py", b);
+    let mut cg = open(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    let stop = AtomicBool::new(false);
+    let (reader_idx, reader_repo) = (idx.path(), repo.path());
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut checks = 0u32;
+            let mut tags = std::collections::BTreeSet::new();
+            while !stop.load(Ordering::Relaxed) {
+                let r = open(reader_repo, reader_idx);
+                let _snapshot = r.store().snapshot().unwrap();
+                let name = |path: &str, prefix: &str| -> String {
+                    let defs = r.symbols_in_file(path).unwrap();
+                    assert_eq!(defs.len(), 1, "{path}: {defs:?}");
+                    defs[0].name.strip_prefix(prefix).unwrap().to_owned()
+                };
+                let tag = name("b.py", "pong_");
+                assert_eq!(name("a.py", "ping_"), tag, "a.py and b.py from one update");
+                let callers = r.callers(&format!("pong_{tag}"), 1, false).unwrap();
+                assert_eq!(
+                    callers
+                        .iter()
+                        .map(|c| c.symbol.as_str())
+                        .collect::<Vec<_>>(),
+                    [format!("a.ping_{tag}")],
+                    "the graph of the same update"
+                );
+                tags.insert(tag);
+                checks += 1;
+            }
+            (checks, tags.len())
+        });
+        for round in 1..=30 {
+            let (a, b) = version(round);
+            write(repo.path(), "a.py", a);
+            write(repo.path(), "b.py", b);
+            let report = cg.index(&NoProgress).unwrap();
+            assert_eq!(report.run.parsed, 2);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        stop.store(true, Ordering::Relaxed);
+        let (checks, tags) = reader.join().unwrap();
+        // The reader ran throughout and saw several states.
+        assert!(checks >= 10 && tags >= 3, "{checks} checks, {tags} states");
+    });
+}
