@@ -101,8 +101,8 @@ impl Store {
 
     /// The files each import line of `file_id` resolved to: (line, file id).
     pub fn import_targets(&self, file_id: i64) -> Result<Vec<(u32, i64)>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare_cached(
                 "SELECT line, dst_id FROM edges
                  WHERE file_id = ?1 AND kind = 'imports' AND src_type = 'file' AND dst_type = 'file'",
@@ -117,8 +117,8 @@ impl Store {
     /// The stored facts of one file (definitions, imports, inheritance and
     /// bindings; no calls or chunks), with its id and content hash.
     pub fn file_facts(&self, path: &str) -> Result<Option<(i64, Vec<u8>, FileFacts)>> {
-        let Some((file_id, hash, language, line_count, package)) = self
-            .conn
+        let conn = self.conn.lock();
+        let Some((file_id, hash, language, line_count, package)) = conn
             .query_row(
                 "SELECT id, hash, language, line_count, package FROM files WHERE path = ?1",
                 [path],
@@ -137,7 +137,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let query = |sql: &str| self.conn.prepare_cached(sql).map_err(self.err());
+        let query = |sql: &str| conn.prepare_cached(sql).map_err(self.err());
         let mut ids: HashMap<i64, usize> = HashMap::new();
         let mut parents: Vec<Option<i64>> = Vec::new();
         let mut definitions = Vec::new();

@@ -143,7 +143,8 @@ fn collect_p<T>(
     params: &[i64],
     f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
-    let mut stmt = store.conn.prepare_cached(sql).map_err(store.err())?;
+    let conn = store.conn.lock();
+    let mut stmt = conn.prepare_cached(sql).map_err(store.err())?;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(params.iter()), f)
         .map_err(store.err())?;
@@ -155,7 +156,8 @@ pub(crate) fn collect<T>(
     sql: &str,
     f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
-    let mut stmt = store.conn.prepare(sql).map_err(store.err())?;
+    let conn = store.conn.lock();
+    let mut stmt = conn.prepare(sql).map_err(store.err())?;
     let rows = stmt.query_map([], f).map_err(store.err())?;
     rows.collect::<rusqlite::Result<_>>().map_err(store.err())
 }
@@ -344,7 +346,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = crate::Tx::begin(&mut self.conn).map_err(err)?;
+        let tx = crate::Tx::begin(self.conn.get_mut()).map_err(err)?;
         tx.execute_batch(
             "DELETE FROM edges; DELETE FROM externals; UPDATE files SET importance = NULL;",
         )
@@ -379,7 +381,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = crate::Tx::begin(&mut self.conn).map_err(err)?;
+        let tx = crate::Tx::begin(self.conn.get_mut()).map_err(err)?;
         {
             // The new rows by file, external modules numbered.
             let mut wanted: HashMap<i64, Vec<Row>> = HashMap::new();
@@ -512,8 +514,8 @@ impl Store {
 
     /// Files with an edge into any of `files` or `defs`.
     pub fn files_with_edges_into(&self, files: &[i64], defs: &[i64]) -> Result<HashSet<i64>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare_cached(
                 "SELECT DISTINCT file_id FROM edges WHERE dst_type = ?1 AND dst_id = ?2",
             )
@@ -554,8 +556,8 @@ impl Store {
     /// modules those edges name: what an in-memory graph needs to patch
     /// itself after [`Store::replace_graph_files`].
     pub fn edges_of_files(&self, files: &[i64]) -> Result<(Vec<EdgeRow>, HashMap<i64, String>)> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare_cached(
                 "SELECT e.kind, e.src_type, e.src_id, e.dst_type, e.dst_id, e.provenance, e.file_id,
                         e.line, x.name
@@ -654,11 +656,11 @@ fn search_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchRow> {
 impl Store {
     /// Search documents of every chunk, or of the chunks of `paths`.
     pub fn search_rows(&self, paths: Option<&[String]>) -> Result<Vec<SearchRow>> {
+        let conn = self.conn.lock();
         match paths {
             None => collect(self, SEARCH_ROW_SQL, search_row),
             Some(paths) => {
-                let mut stmt = self
-                    .conn
+                let mut stmt = conn
                     .prepare_cached(&format!("{SEARCH_ROW_SQL} WHERE f.path = ?1"))
                     .map_err(self.err())?;
                 let mut out = Vec::new();
@@ -687,7 +689,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = crate::Tx::begin(&mut self.conn).map_err(err)?;
+        let tx = crate::Tx::begin(self.conn.get_mut()).map_err(err)?;
         {
             let mut stmt = tx
                 .prepare("DELETE FROM search_pending WHERE path = ?1")
@@ -701,8 +703,8 @@ impl Store {
 
     /// Chunks by id, with their file and definition, in the order asked.
     pub fn chunk_details(&self, ids: &[i64]) -> Result<Vec<ChunkDetail>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare_cached(
                 "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), d.qualified_name, c.def_id,
                         c.start_line, c.end_line, c.text, COALESCE(f.importance, 0)
@@ -760,8 +762,8 @@ fn bytes_to_f32s(b: &[u8]) -> Vec<f32> {
 impl Store {
     /// Up to `limit` distinct chunk contents without an embedding for `model`.
     pub fn embed_jobs(&self, model: &str, limit: usize) -> Result<Vec<EmbedJob>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare_cached(
                 "SELECT c.hash, f.path, COALESCE(d.signature, ''), c.text
                  FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
@@ -795,7 +797,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = crate::Tx::begin(&mut self.conn).map_err(err)?;
+        let tx = crate::Tx::begin(self.conn.get_mut()).map_err(err)?;
         {
             let mut stmt = tx
                 .prepare(
@@ -812,12 +814,11 @@ impl Store {
 
     /// (chunks with an embedding for `model`, all chunks).
     pub fn embedding_coverage(&self, model: &str) -> Result<(u64, u64)> {
-        let total: i64 = self
-            .conn
+        let conn = self.conn.lock();
+        let total: i64 = conn
             .query_row("SELECT COUNT(*) FROM chunks", [], |r| r.get(0))
             .map_err(self.err())?;
-        let done: i64 = self
-            .conn
+        let done: i64 = conn
             .query_row(
                 "SELECT COUNT(*) FROM chunks c WHERE EXISTS
                    (SELECT 1 FROM embeddings e WHERE e.model = ?1 AND e.hash = c.hash)",
@@ -830,8 +831,8 @@ impl Store {
 
     /// Every chunk's vector for `model`: `(chunk id, content hash, vector)`.
     pub fn chunk_vectors(&self, model: &str) -> Result<Vec<ChunkVector>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare(
                 "SELECT c.id, c.hash, e.vector FROM chunks c JOIN embeddings e ON e.model = ?1 AND e.hash = c.hash",
             )
@@ -851,8 +852,8 @@ impl Store {
     /// (chunk id, content hash) of every chunk that has a vector for `model`;
     /// reads the indexes only, not the vectors.
     pub fn chunks_with_vectors(&self, model: &str) -> Result<Vec<(i64, Vec<u8>)>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare_cached(
                 "SELECT c.id, c.hash FROM chunks c
                  WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.model = ?1 AND e.hash = c.hash)",
@@ -866,8 +867,8 @@ impl Store {
 
     /// The vector of one content hash for `model`.
     pub fn vector_of(&self, model: &str, hash: &[u8]) -> Result<Option<Vec<f32>>> {
-        self.conn
-            .prepare_cached("SELECT vector FROM embeddings WHERE model = ?1 AND hash = ?2")
+        let conn = self.conn.lock();
+        conn.prepare_cached("SELECT vector FROM embeddings WHERE model = ?1 AND hash = ?2")
             .and_then(|mut s| {
                 s.query_row(params![model, hash], |r| r.get::<_, Vec<u8>>(0))
                     .optional()

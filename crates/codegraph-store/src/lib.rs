@@ -121,7 +121,9 @@ pub struct Skipped {
 /// The index database.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    /// One connection, shared by reader threads (a reentrant lock: a read
+    /// may call another on the same thread, and a snapshot holds it).
+    conn: parking_lot::ReentrantMutex<Connection>,
     path: PathBuf,
     vocab: Option<HashMap<String, u32>>,
     /// Set when an existing file had to be rebuilt, with the reason.
@@ -162,12 +164,12 @@ impl Store {
         )
         .map_err(err)?;
         let mut store = Store {
-            conn,
+            conn: parking_lot::ReentrantMutex::new(conn),
             path: path.to_owned(),
             vocab: None,
             rebuilt: None,
         };
-        store.rebuilt = schema::ensure(&store.conn).map_err(err)?;
+        store.rebuilt = schema::ensure(store.conn.get_mut()).map_err(err)?;
         Ok(store)
     }
 
@@ -189,8 +191,8 @@ impl Store {
 
     /// Size, mtime and hash of every indexed file, by path.
     pub fn file_states(&self) -> Result<HashMap<String, FileState>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare("SELECT path, id, size, mtime_ns, hash FROM files")
             .map_err(self.err())?;
         let rows = stmt
@@ -221,57 +223,68 @@ impl Store {
     /// crash or [`Store::rollback_update`] loses the whole update.
     pub fn begin_update(&mut self) -> Result<()> {
         self.conn
+            .get_mut()
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(self.err())
     }
 
     pub fn commit_update(&mut self) -> Result<()> {
-        self.conn.execute_batch("COMMIT").map_err(self.err())
+        let path = self.path.clone();
+        self.conn
+            .get_mut()
+            .execute_batch("COMMIT")
+            .map_err(|source| StoreError::Sqlite { path, source })
     }
 
     pub fn rollback_update(&mut self) -> Result<()> {
-        if self.conn.is_autocommit() {
+        if self.conn.get_mut().is_autocommit() {
             return Ok(());
         }
         // The vocabulary cache may hold ids the rollback takes back.
         self.vocab = None;
-        self.conn.execute_batch("ROLLBACK").map_err(self.err())
+        let path = self.path.clone();
+        self.conn
+            .get_mut()
+            .execute_batch("ROLLBACK")
+            .map_err(|source| StoreError::Sqlite { path, source })
     }
 
     /// Holds one read snapshot until dropped: every read through this
     /// store meanwhile sees the same committed state, whatever other
     /// processes commit (a no-op inside this store's own transaction).
     pub fn snapshot(&self) -> Result<Snapshot<'_>> {
-        Ok(Snapshot {
-            _tx: if self.conn.is_autocommit() {
-                let tx = self.conn.unchecked_transaction().map_err(self.err())?;
-                // A deferred transaction takes its snapshot at the first read.
-                tx.query_row("SELECT 1 FROM meta LIMIT 1", [], |_| Ok(()))
-                    .optional()
-                    .map_err(self.err())?;
-                Some(tx)
-            } else {
-                None
-            },
-        })
+        let conn = self.conn.lock();
+        if !conn.is_autocommit() {
+            return Ok(Snapshot { conn: None });
+        }
+        // A deferred transaction takes its snapshot at the first read.
+        conn.execute_batch("BEGIN DEFERRED; SELECT 1 FROM meta LIMIT 1;")
+            .map_err(self.err())?;
+        Ok(Snapshot { conn: Some(conn) })
     }
 
     pub fn writer(&mut self) -> Result<Writer<'_>> {
         if self.vocab.is_none() {
+            let path = self.path.clone();
+            let err = |source| StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            };
             let mut stmt = self
                 .conn
+                .get_mut()
                 .prepare("SELECT text, id FROM tokens")
-                .map_err(self.err())?;
+                .map_err(err)?;
             let vocab = stmt
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
-                .map_err(self.err())?
+                .map_err(err)?
                 .collect::<rusqlite::Result<HashMap<_, _>>>()
-                .map_err(self.err())?;
+                .map_err(err)?;
             drop(stmt);
             self.vocab = Some(vocab);
         }
         let path = self.path.clone();
-        let tx = Tx::begin(&mut self.conn).map_err(|source| StoreError::Sqlite {
+        let tx = Tx::begin(self.conn.get_mut()).map_err(|source| StoreError::Sqlite {
             path: path.clone(),
             source,
         })?;
@@ -285,23 +298,23 @@ impl Store {
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        let conn = self.conn.lock();
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(self.err())
     }
 
     /// Counts over the whole index.
     pub fn stats(&self) -> Result<Stats> {
+        let conn = self.conn.lock();
         let e = self.err();
         let count = |sql: &str| -> Result<u64> {
-            self.conn
-                .query_row(sql, [], |r| r.get::<_, i64>(0))
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
                 .map(|n| n as u64)
                 .map_err(self.err())
         };
         let grouped = |sql: &str| -> Result<BTreeMap<String, u64>> {
-            let mut stmt = self.conn.prepare(sql).map_err(self.err())?;
+            let mut stmt = conn.prepare(sql).map_err(self.err())?;
             let rows = stmt
                 .query_map([], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
@@ -349,6 +362,7 @@ impl Store {
         condition: &str,
         arg: &dyn rusqlite::ToSql,
     ) -> Result<Vec<DefinitionRow>> {
+        let conn = self.conn.lock();
         let sql = format!(
             "SELECT d.id, f.path, d.name, d.qualified_name, d.kind, d.signature, d.doc,
                     d.start_line, d.end_line, p.qualified_name
@@ -356,7 +370,7 @@ impl Store {
              LEFT JOIN definitions p ON p.id = d.parent_id
              WHERE {condition} ORDER BY f.path, d.start_byte, d.end_byte DESC"
         );
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;
+        let mut stmt = conn.prepare_cached(&sql).map_err(self.err())?;
         let rows = stmt
             .query_map([arg], |r| {
                 Ok(DefinitionRow {
@@ -378,8 +392,8 @@ impl Store {
 
     /// The chunks of one file, in source order.
     pub fn chunks_in_file(&self, path: &str) -> Result<Vec<ChunkRow>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare_cached(
                 "SELECT c.id, f.path, c.kind, d.qualified_name, c.start_line, c.end_line, c.text, c.tokens
                  FROM chunks c JOIN files f ON f.id = c.file_id
@@ -406,27 +420,27 @@ impl Store {
 
     /// A file's leading doc comment, module docstring or README paragraph.
     pub fn file_doc(&self, path: &str) -> Result<Option<String>> {
-        self.conn
-            .query_row("SELECT doc FROM files WHERE path = ?1", [path], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map(Option::flatten)
-            .map_err(self.err())
+        let conn = self.conn.lock();
+        conn.query_row("SELECT doc FROM files WHERE path = ?1", [path], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map(Option::flatten)
+        .map_err(self.err())
     }
 
     /// The text of token `id`.
     pub fn token_text(&self, id: u32) -> Result<Option<String>> {
-        self.conn
-            .query_row("SELECT text FROM tokens WHERE id = ?1", [id], |r| r.get(0))
+        let conn = self.conn.lock();
+        conn.query_row("SELECT text FROM tokens WHERE id = ?1", [id], |r| r.get(0))
             .optional()
             .map_err(self.err())
     }
 
     /// Every indexed file: path, language, line count.
     pub fn files(&self) -> Result<Vec<(String, String, u32)>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare("SELECT path, language, line_count FROM files ORDER BY path")
             .map_err(self.err())?;
         let rows = stmt
@@ -437,8 +451,8 @@ impl Store {
 
     /// Skipped paths, sorted.
     pub fn skipped(&self) -> Result<Vec<Skipped>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare("SELECT path, reason, detail FROM skipped ORDER BY path")
             .map_err(self.err())?;
         let rows = stmt
@@ -455,8 +469,8 @@ impl Store {
 
     /// Parse diagnostics: path, line, message.
     pub fn diagnostics(&self) -> Result<Vec<(String, u32, String)>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn.lock();
+        let mut stmt = conn
             .prepare(
                 "SELECT f.path, g.line, g.message FROM diagnostics g JOIN files f ON f.id = g.file_id
                  ORDER BY f.path, g.line",
@@ -471,9 +485,20 @@ impl Store {
 
 /// One write transaction. Dropped without [`Writer::commit`], it rolls back
 /// and forgets the tokens it interned.
-/// A read snapshot: see [`Store::snapshot`].
+/// A read snapshot: see [`Store::snapshot`]. Holds the connection's lock,
+/// so other threads' reads wait until it is dropped.
 pub struct Snapshot<'a> {
-    _tx: Option<rusqlite::Transaction<'a>>,
+    conn: Option<parking_lot::ReentrantMutexGuard<'a, Connection>>,
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = &self.conn
+            && let Err(e) = conn.execute_batch("COMMIT")
+        {
+            tracing::warn!(error = %e, "ending a read snapshot");
+        }
+    }
 }
 
 impl std::fmt::Debug for Snapshot<'_> {

@@ -27,6 +27,8 @@ pub enum ColumnEncoding {
     Utf16,
     /// UTF-8 bytes.
     Utf8,
+    /// Unicode scalar values (code points).
+    Utf32,
 }
 
 impl std::str::FromStr for ColumnEncoding {
@@ -35,7 +37,10 @@ impl std::str::FromStr for ColumnEncoding {
         match s {
             "utf16" | "utf-16" => Ok(ColumnEncoding::Utf16),
             "utf8" | "utf-8" => Ok(ColumnEncoding::Utf8),
-            other => Err(format!("unknown column encoding `{other}` (utf16, utf8)")),
+            "utf32" | "utf-32" => Ok(ColumnEncoding::Utf32),
+            other => Err(format!(
+                "unknown column encoding `{other}` (utf16, utf8, utf32)"
+            )),
         }
     }
 }
@@ -427,6 +432,7 @@ pub fn byte_offset(text: &str, line: u32, column: u32, encoding: ColumnEncoding)
         units += match encoding {
             ColumnEncoding::Utf16 => ch.len_utf16() as u32,
             ColumnEncoding::Utf8 => ch.len_utf8() as u32,
+            ColumnEncoding::Utf32 => 1,
         };
     }
     if units == column {
@@ -442,6 +448,7 @@ pub fn byte_offset(text: &str, line: u32, column: u32, encoding: ColumnEncoding)
         match encoding {
             ColumnEncoding::Utf16 => "UTF-16 code units",
             ColumnEncoding::Utf8 => "bytes",
+            ColumnEncoding::Utf32 => "code points",
         }
     )))
 }

@@ -52,7 +52,7 @@ impl Codegraph {
             .get_or_init(|| {
                 let config = self.model_config();
                 match Embedder::load(&config) {
-                    Ok(e) => Some(e),
+                    Ok(e) => Some(std::sync::Arc::new(e)),
                     Err(codegraph_embed::Error::NotInstalled { .. }) => None,
                     Err(e) => {
                         tracing::warn!(error = %e, "the embedding model did not load; search is lexical only");
@@ -60,7 +60,7 @@ impl Codegraph {
                     }
                 }
             })
-            .as_ref()
+            .as_deref()
     }
 
     /// The model configuration in use.
@@ -81,8 +81,15 @@ impl Codegraph {
         let tag = self.embedder().map(Embedder::cache_tag).unwrap_or_default();
         let (done_before, total) = self.store.embedding_coverage(&tag)?;
         progress.embed_progress(done_before, total);
+        progress.phase(crate::Phase::Embedding);
         let mut embedded = 0u64;
+        let mut cancelled = false;
         loop {
+            // Stopping keeps what is embedded (each batch is committed).
+            if progress.cancelled() {
+                cancelled = true;
+                break;
+            }
             let jobs = self.store.embed_jobs(&tag, EMBED_BATCH)?;
             if jobs.is_empty() {
                 break;
@@ -103,7 +110,12 @@ impl Codegraph {
         let (with_vectors, chunks) = self.store.embedding_coverage(&tag)?;
         self.coverage = std::sync::OnceLock::new();
         let t = Instant::now();
-        let (points, patched) = self.rebuild_vectors_if_dirty()?;
+        progress.phase(crate::Phase::VectorIndex);
+        let (points, patched) = if cancelled {
+            (0, false)
+        } else {
+            self.rebuild_vectors_if_dirty()?
+        };
         Ok(Some(EmbedReport {
             model: tag,
             embedded,

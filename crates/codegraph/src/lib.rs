@@ -34,6 +34,7 @@ pub use codegraph_graph::{
     Symbol,
 };
 pub use codegraph_search::similar::Similarity;
+pub use codegraph_search::{RankScore, SearchError};
 pub use codegraph_store::{
     ChunkRow, DefinitionRow, FORMAT_VERSION, ImportFact, NodeRef, Skipped, Stats,
 };
@@ -139,12 +140,32 @@ impl Default for IndexOptions {
     }
 }
 
+/// A stage of an indexing run, as [`Progress::phase`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Walking,
+    /// Parsing and storing changed files (reported per file).
+    Parsing,
+    ResolvingGraph,
+    LexicalIndex,
+    Embedding,
+    VectorIndex,
+}
+
 /// Progress of an indexing run. Called from the indexing threads.
 pub trait Progress: Sync {
+    /// A new stage starts.
+    fn phase(&self, _phase: Phase) {}
     fn files_found(&self, _count: usize) {}
     fn file_done(&self, _path: &str) {}
     /// Chunks with a vector so far, of all chunks.
     fn embed_progress(&self, _done: u64, _total: u64) {}
+    /// Whether the caller wants long work (embedding) to stop early; checked
+    /// between batches.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// Reports nothing.
@@ -328,7 +349,7 @@ pub struct Codegraph {
     store: Store,
     graph: std::sync::OnceLock<Graph>,
     bm25: std::sync::OnceLock<codegraph_search::Bm25Index>,
-    embedder: std::sync::OnceLock<Option<codegraph_embed::Embedder>>,
+    embedder: std::sync::OnceLock<Option<std::sync::Arc<codegraph_embed::Embedder>>>,
     vectors: std::sync::OnceLock<codegraph_search::VectorIndex>,
     coverage: std::sync::OnceLock<(u64, u64)>,
     corpus: std::sync::OnceLock<context::Corpus>,
@@ -415,7 +436,9 @@ impl Codegraph {
     fn index_run(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
         let started = Instant::now();
         let rebuilt = self.store.rebuilt().map(str::to_owned);
+        progress.phase(Phase::Walking);
         let (candidates, skipped) = walk::walk(&self.root, &self.options, &self.index_dir);
+        progress.phase(Phase::Parsing);
         let graph_was_current = self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() == Some("0");
         let run = pipeline::run(
             &mut self.store,
@@ -429,6 +452,7 @@ impl Codegraph {
         let loaded_graph = self.graph.take();
         self.coverage = std::sync::OnceLock::new();
         self.corpus = std::sync::OnceLock::new();
+        progress.phase(Phase::ResolvingGraph);
         let graph = if self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() != Some("0") {
             // Incremental only from a graph that matched the store before
             // this run (after a crash, what changed is unknown).
@@ -446,6 +470,7 @@ impl Codegraph {
             }
             None
         };
+        progress.phase(Phase::LexicalIndex);
         let search_docs = self.sync_search()?;
         let git = git::read(&self.root).unwrap_or_default();
         let readme = self.readme_summary()?;
@@ -635,6 +660,38 @@ impl Codegraph {
         };
         self.facts = Some(facts);
         Ok(report)
+    }
+
+    /// A new instance on the same index, reading what is committed now, with
+    /// what this one has in memory loaded again from disk (graph, search
+    /// readers, vectors, context corpus) and the embedding model shared.
+    /// For a process that answers queries from one instance while another
+    /// updates the index: build the next reader off the query path, then
+    /// swap it in (queries see the index before the update or after it).
+    pub fn reader(&self) -> Result<Codegraph> {
+        let next = Codegraph::open(
+            &self.root,
+            IndexOptions {
+                index_dir: Some(self.index_dir.clone()),
+                ..self.options.clone()
+            },
+        )?;
+        if let Some(model) = self.embedder.get() {
+            let _ = next.embedder.set(model.clone());
+        }
+        if self.graph.get().is_some() {
+            next.graph()?;
+        }
+        if self.bm25.get().is_some() {
+            next.bm25()?;
+        }
+        if self.vectors.get().is_some() {
+            next.vector_index();
+        }
+        if self.corpus.get().is_some() {
+            next.corpus()?;
+        }
+        Ok(next)
     }
 
     /// Drops what this instance keeps in memory (graph facts, graph, search
@@ -991,15 +1048,25 @@ fn canonical_root(root: &Path) -> Result<PathBuf> {
     })
 }
 
-/// `$CODEGRAPH_CACHE_DIR` or `<user cache>/codegraph`, then
-/// `<repo name>-<hash of its canonical path>`.
-pub fn default_index_dir(root: &Path) -> Result<PathBuf> {
-    let base = match std::env::var_os("CODEGRAPH_CACHE_DIR") {
+/// codegraph's cache directory: `$CODEGRAPH_CACHE_DIR`, else the system
+/// cache directory's `codegraph` (indexes, server state).
+pub fn cache_dir() -> Result<PathBuf> {
+    Ok(match std::env::var_os("CODEGRAPH_CACHE_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => dirs::cache_dir()
             .ok_or(Error::NoCacheDir)?
             .join("codegraph"),
-    };
+    })
+}
+
+/// `$CODEGRAPH_CACHE_DIR` or `<user cache>/codegraph`, then
+/// `<repo name>-<hash of its canonical path>`.
+pub fn default_index_dir(root: &Path) -> Result<PathBuf> {
+    Ok(index_dir_in(&cache_dir()?, root))
+}
+
+/// The index directory of the repository at `root` under the cache `base`.
+pub fn index_dir_in(base: &Path, root: &Path) -> PathBuf {
     let name: String = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -1014,7 +1081,7 @@ pub fn default_index_dir(root: &Path) -> Result<PathBuf> {
         })
         .collect();
     let hash = blake3::hash(root.to_string_lossy().as_bytes()).to_hex();
-    Ok(base.join(format!("{name}-{}", &hash[..16])))
+    base.join(format!("{name}-{}", &hash[..16]))
 }
 
 /// Bytes under `dir`, recursively: the SQLite file, BM25 and vector indexes.
@@ -1037,4 +1104,12 @@ fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A `Codegraph` is shared by reader threads (the server answers queries
+/// on many threads from one instance).
+#[allow(dead_code)]
+fn _codegraph_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Codegraph>();
 }

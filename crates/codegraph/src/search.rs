@@ -136,7 +136,7 @@ fn ms(t: Instant) -> f64 {
 }
 
 impl Codegraph {
-    fn bm25(&self) -> Result<&Bm25Index> {
+    pub(crate) fn bm25(&self) -> Result<&Bm25Index> {
         if let Some(b) = self.bm25.get() {
             return Ok(b);
         }
