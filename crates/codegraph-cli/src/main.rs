@@ -86,6 +86,30 @@ enum Command {
         #[arg(long)]
         memory_budget_mb: Option<u64>,
     },
+    /// Serve the gRPC API (proto/codegraph/v1) for IDEs and agents: many
+    /// repositories, each kept current by its own watcher, until SIGINT or
+    /// SIGTERM
+    Serve {
+        /// TCP address; loopback unless --allow-remote (port 0: a free one)
+        #[arg(long, default_value = codegraph_server::DEFAULT_ADDR)]
+        addr: std::net::SocketAddr,
+        /// Serve on this Unix socket (mode 0600) instead of TCP
+        #[arg(long)]
+        socket: Option<PathBuf>,
+        /// A file holding the bearer token every call must carry
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// Allow a non-loopback --addr (requires --token-file)
+        #[arg(long)]
+        allow_remote: bool,
+        /// Write the bound address here once the server accepts connections
+        #[arg(long)]
+        ready_file: Option<PathBuf>,
+        /// Where registered repositories are remembered across restarts
+        /// (default: <cache dir>/server)
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+    },
     /// The local embedding model
     Model {
         #[command(subcommand)]
@@ -302,6 +326,59 @@ fn open(args: &IndexArgs, mut options: IndexOptions) -> Result<Codegraph> {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Serve {
+            addr,
+            socket,
+            token_file,
+            allow_remote,
+            ready_file,
+            state_dir,
+        } => {
+            let token = match token_file {
+                Some(f) => {
+                    let t = std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading the token file {}", f.display()))?
+                        .trim()
+                        .to_owned();
+                    if t.len() < 16 {
+                        anyhow::bail!("{}: the token must be at least 16 characters", f.display());
+                    }
+                    Some(t)
+                }
+                None => None,
+            };
+            let state_dir = match state_dir {
+                Some(d) => d,
+                None => codegraph::cache_dir()?.join("server"),
+            };
+            let options = codegraph_server::ServeOptions {
+                addr: Some(addr),
+                socket,
+                token,
+                allow_remote,
+                ready_file,
+                state_dir: Some(state_dir),
+                cache_dir: None,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?;
+            runtime.block_on(async move {
+                let shutdown = async {
+                    let mut term =
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                            .expect("SIGTERM handler");
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                    eprintln!("codegraph serve: stopping");
+                };
+                codegraph_server::run(options, shutdown).await
+            })?;
+            eprintln!("codegraph serve: stopped");
+        }
         Command::Watch {
             args,
             no_embed,

@@ -1,0 +1,25 @@
+//! The codegraph gRPC server: `proto/codegraph/v1` over the library.
+//!
+//! [`serve::run`] serves the four services (index, search, context, graph)
+//! with gRPC health and reflection. Each registered repository has a reader
+//! shared by every query and an indexer thread that follows edits and swaps
+//! in the next reader after each update ([`registry`]). Conversions between
+//! the library's types and the messages live in [`convert`] alone.
+
+pub mod convert;
+pub mod limits;
+pub mod registry;
+pub mod serve;
+pub mod services;
+
+pub use serve::{DEFAULT_ADDR, ServeError, ServeOptions, run};
+
+/// Generated messages, clients and servers of `codegraph.v1`.
+#[allow(missing_debug_implementations, clippy::all, clippy::pedantic)]
+pub mod pb {
+    tonic::include_proto!("codegraph.v1");
+
+    /// The encoded descriptor set of the package, for reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/codegraph_v1_descriptor.bin"));
+}

@@ -1,0 +1,661 @@
+//! The repositories a server owns. Each has a reader (an `Arc<Codegraph>`
+//! every query shares) and an indexer thread with its own instance that
+//! follows edits (the library's watcher). After each update the indexer
+//! builds the next reader off the query path and swaps it in, so a query
+//! sees the index before an update or after it, and never waits for one.
+
+use crate::convert::timestamp;
+use crate::pb;
+use codegraph::{Codegraph, IndexOptions, Phase, Progress, WatchOptions, WatchUpdate};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use tonic::Status;
+
+/// A registration as it is persisted and listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepoConfig {
+    pub id: String,
+    pub root: PathBuf,
+    pub index_dir: PathBuf,
+    pub embed: bool,
+    pub watch: bool,
+    pub quiet_ms: u32,
+    pub max_wait_ms: u32,
+    pub exclude_dir_names: Vec<String>,
+    pub max_file_size: u64,
+    pub registered_at: i64,
+}
+
+impl RepoConfig {
+    pub fn index_options(&self) -> IndexOptions {
+        let mut o = IndexOptions {
+            index_dir: Some(self.index_dir.clone()),
+            ..IndexOptions::default()
+        };
+        o.exclude_dirs
+            .extend(self.exclude_dir_names.iter().cloned());
+        if self.max_file_size > 0 {
+            o.max_file_size = self.max_file_size;
+        }
+        o
+    }
+
+    fn to_line(&self) -> String {
+        // One tab-separated line per repository (paths cannot hold tabs
+        // or newlines here: registration refuses them).
+        [
+            self.id.clone(),
+            self.root.to_string_lossy().into_owned(),
+            self.index_dir.to_string_lossy().into_owned(),
+            u8::from(self.embed).to_string(),
+            u8::from(self.watch).to_string(),
+            self.quiet_ms.to_string(),
+            self.max_wait_ms.to_string(),
+            self.exclude_dir_names.join(","),
+            self.max_file_size.to_string(),
+            self.registered_at.to_string(),
+        ]
+        .join("\t")
+    }
+
+    fn from_line(line: &str) -> Option<RepoConfig> {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() != 10 {
+            return None;
+        }
+        Some(RepoConfig {
+            id: f[0].to_owned(),
+            root: PathBuf::from(f[1]),
+            index_dir: PathBuf::from(f[2]),
+            embed: f[3] == "1",
+            watch: f[4] == "1",
+            quiet_ms: f[5].parse().ok()?,
+            max_wait_ms: f[6].parse().ok()?,
+            exclude_dir_names: f[7]
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            max_file_size: f[8].parse().ok()?,
+            registered_at: f[9].parse().ok()?,
+        })
+    }
+}
+
+/// What a repository's indexer is doing, for status and the progress feed.
+#[derive(Debug, Clone, Default)]
+pub struct RunState {
+    pub progress: pb::IndexProgress,
+    pub last_run: Option<pb::RunSummary>,
+    pub finished: bool,
+    pub watcher: i32,
+    pub watcher_error: String,
+    pub updates: u64,
+    pub last_update_at: Option<i64>,
+    pub last_latency_ms: u64,
+    /// Whether a run completed since registration (queries may run from the
+    /// persisted index before that).
+    pub indexed: bool,
+}
+
+enum Command {
+    Reindex { full: bool },
+    Stop,
+}
+
+/// One registered repository.
+pub struct Repo {
+    pub config: RepoConfig,
+    reader: RwLock<Arc<Codegraph>>,
+    pub state: tokio::sync::watch::Sender<RunState>,
+    stop: Arc<AtomicBool>,
+    commands: Mutex<std::sync::mpsc::Sender<Command>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Repo {
+    /// The instance queries use now.
+    pub fn reader(&self) -> Arc<Codegraph> {
+        self.reader.read().expect("reader lock").clone()
+    }
+
+    fn swap_reader(&self, next: Codegraph) {
+        *self.reader.write().expect("reader lock") = Arc::new(next);
+    }
+
+    pub fn reindex(&self, full: bool) -> Result<(), Status> {
+        self.commands
+            .lock()
+            .expect("commands lock")
+            .send(Command::Reindex { full })
+            .map_err(|_| Status::unavailable("the indexer of this repository has stopped"))?;
+        self.stop.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Stops the indexer at its next batch boundary and waits for it.
+    pub fn shutdown(&self) {
+        let _ = self
+            .commands
+            .lock()
+            .expect("commands lock")
+            .send(Command::Stop);
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.lock().expect("thread lock").take() {
+            let _ = t.join();
+        }
+    }
+
+    pub fn to_proto(&self) -> pb::Repository {
+        let state = self.state.borrow();
+        let c = &self.config;
+        pb::Repository {
+            id: c.id.clone(),
+            root: c.root.to_string_lossy().into_owned(),
+            index_dir: c.index_dir.to_string_lossy().into_owned(),
+            options: Some(pb::RepositoryOptions {
+                exclude_dir_names: c.exclude_dir_names.clone(),
+                exclude_globs: Vec::new(),
+                max_file_size_bytes: c.max_file_size,
+                follow_symlinks: false,
+                index_dir: c.index_dir.to_string_lossy().into_owned(),
+                embed: Some(c.embed),
+                watch: Some(c.watch),
+                watch_quiet_ms: c.quiet_ms,
+                watch_max_wait_ms: c.max_wait_ms,
+            }),
+            register_time: Some(timestamp(c.registered_at)),
+            phase: state.progress.phase,
+            indexed: state.indexed,
+            last_indexed_time: state.last_update_at.map(timestamp),
+            watcher_state: state.watcher,
+        }
+    }
+}
+
+/// Every repository of the server, persisted in `state_dir`.
+pub struct Registry {
+    repos: RwLock<BTreeMap<String, Arc<Repo>>>,
+    /// Where new registrations put their index.
+    pub cache_dir: PathBuf,
+    state_file: Option<PathBuf>,
+    next_run: Arc<AtomicU64>,
+    /// Serialises registration (check, open, insert).
+    registering: Mutex<()>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("state_file", &self.state_file)
+            .finish()
+    }
+}
+
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The id of a repository: a digest of its canonical root.
+pub fn repo_id(root: &Path) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in root.to_string_lossy().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+impl Registry {
+    /// A registry persisted in `state_dir` (none: in memory only); the
+    /// repositories registered before are opened again and their indexers
+    /// catch up on what changed while the server was down.
+    pub fn open(state_dir: Option<&Path>, cache_dir: PathBuf) -> std::io::Result<Arc<Registry>> {
+        let state_file = match state_dir {
+            Some(d) => {
+                std::fs::create_dir_all(d)?;
+                Some(d.join("repositories.tsv"))
+            }
+            None => None,
+        };
+        let registry = Arc::new(Registry {
+            repos: RwLock::new(BTreeMap::new()),
+            cache_dir,
+            state_file,
+            next_run: Arc::new(AtomicU64::new(1)),
+            registering: Mutex::new(()),
+        });
+        if let Some(f) = &registry.state_file
+            && let Ok(text) = std::fs::read_to_string(f)
+        {
+            for config in text.lines().filter_map(RepoConfig::from_line) {
+                let root = config.root.clone();
+                match registry.start(config) {
+                    Ok(_) => tracing::info!(root = %root.display(), "repository reopened"),
+                    Err(e) => {
+                        tracing::warn!(root = %root.display(), error = %e.message(), "repository not reopened")
+                    }
+                }
+            }
+        }
+        Ok(registry)
+    }
+
+    fn persist(&self) {
+        let Some(file) = &self.state_file else { return };
+        let text: String = self
+            .repos
+            .read()
+            .expect("repos lock")
+            .values()
+            .map(|r| r.config.to_line() + "\n")
+            .collect();
+        let tmp = file.with_extension("tmp");
+        if std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, file))
+            .is_err()
+        {
+            tracing::warn!(file = %file.display(), "cannot save the repository list");
+        }
+    }
+
+    /// The repository a request names, by id or by root path.
+    pub fn get(&self, name: &str) -> Result<Arc<Repo>, Status> {
+        if name.is_empty() {
+            return Err(Status::invalid_argument("repository is empty"));
+        }
+        if name.len() > crate::limits::MAX_PATH_BYTES {
+            return Err(Status::invalid_argument("repository is too long"));
+        }
+        let repos = self.repos.read().expect("repos lock");
+        if let Some(r) = repos.get(name) {
+            return Ok(r.clone());
+        }
+        let canonical = Path::new(name).canonicalize().ok();
+        repos
+            .values()
+            .find(|r| canonical.as_deref() == Some(r.config.root.as_path()))
+            .cloned()
+            .ok_or_else(|| Status::not_found(format!("no registered repository `{name}`")))
+    }
+
+    pub fn list(&self) -> Vec<Arc<Repo>> {
+        self.repos
+            .read()
+            .expect("repos lock")
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Registers and starts indexing a repository.
+    pub fn register(&self, config: RepoConfig) -> Result<(Arc<Repo>, u64), Status> {
+        let _guard = self.registering.lock().expect("registering lock");
+        if self
+            .repos
+            .read()
+            .expect("repos lock")
+            .values()
+            .any(|r| r.config.root == config.root)
+        {
+            return Err(Status::already_exists(format!(
+                "{} is already registered",
+                config.root.display()
+            )));
+        }
+        let run = self.next_run.load(Ordering::Relaxed);
+        let repo = self.start(config)?;
+        self.persist();
+        Ok((repo, run))
+    }
+
+    fn start(&self, config: RepoConfig) -> Result<Arc<Repo>, Status> {
+        let reader = Codegraph::open(&config.root, config.index_options())
+            .map_err(crate::convert::status)?;
+        let (commands_tx, commands_rx) = std::sync::mpsc::channel();
+        let (state, _) = tokio::sync::watch::channel(RunState {
+            watcher: if config.watch {
+                pb::WatcherState::Starting
+            } else {
+                pb::WatcherState::Disabled
+            } as i32,
+            progress: pb::IndexProgress {
+                phase: pb::IndexPhase::Queued as i32,
+                ..Default::default()
+            },
+            // An index from an earlier run answers queries at once.
+            indexed: reader.store().meta("last_indexed").ok().flatten().is_some(),
+            ..RunState::default()
+        });
+        let repo = Arc::new(Repo {
+            config: config.clone(),
+            reader: RwLock::new(Arc::new(reader)),
+            state,
+            stop: Arc::new(AtomicBool::new(false)),
+            commands: Mutex::new(commands_tx),
+            thread: Mutex::new(None),
+        });
+        let weak = Arc::downgrade(&repo);
+        let next_run = self.next_run.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("index-{}", config.id))
+            .spawn(move || indexer(weak, commands_rx, next_run))
+            .map_err(|e| Status::internal(format!("cannot start the indexer: {e}")))?;
+        *repo.thread.lock().expect("thread lock") = Some(handle);
+        self.repos
+            .write()
+            .expect("repos lock")
+            .insert(config.id.clone(), repo.clone());
+        Ok(repo)
+    }
+
+    pub fn unregister(&self, repo: &Repo, delete_index: bool) -> Result<bool, Status> {
+        self.repos
+            .write()
+            .expect("repos lock")
+            .remove(&repo.config.id);
+        self.persist();
+        repo.shutdown();
+        if delete_index {
+            std::fs::remove_dir_all(&repo.config.index_dir).map_err(|e| {
+                Status::internal(format!(
+                    "{}: cannot delete the index: {e}",
+                    repo.config.index_dir.display()
+                ))
+            })?;
+        }
+        Ok(delete_index)
+    }
+
+    /// Stops every indexer at its next batch boundary (everything it wrote
+    /// is committed).
+    pub fn shutdown(&self) {
+        for r in self.list() {
+            r.shutdown();
+        }
+    }
+}
+
+/// Feeds the indexer's progress into the repository's state.
+struct Feed {
+    repo: std::sync::Weak<Repo>,
+    stop: Arc<AtomicBool>,
+    started: Instant,
+    files_done: AtomicU64,
+}
+
+impl Feed {
+    fn update(&self, f: impl FnOnce(&mut RunState)) {
+        if let Some(repo) = self.repo.upgrade() {
+            repo.state.send_modify(|s| {
+                s.finished = false;
+                f(s);
+                s.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
+            });
+        }
+    }
+}
+
+impl Progress for Feed {
+    fn phase(&self, phase: Phase) {
+        let p = match phase {
+            Phase::Walking => pb::IndexPhase::Walking,
+            Phase::Parsing => pb::IndexPhase::Parsing,
+            Phase::ResolvingGraph => pb::IndexPhase::ResolvingGraph,
+            Phase::LexicalIndex => pb::IndexPhase::LexicalIndex,
+            Phase::Embedding => pb::IndexPhase::Embedding,
+            Phase::VectorIndex => pb::IndexPhase::VectorIndex,
+        };
+        self.update(|s| s.progress.phase = p as i32);
+    }
+
+    fn files_found(&self, count: usize) {
+        self.files_done.store(0, Ordering::Relaxed);
+        self.update(|s| {
+            s.progress.files_total = count as u64;
+            s.progress.files_done = 0;
+        });
+    }
+
+    fn file_done(&self, path: &str) {
+        let done = self.files_done.fetch_add(1, Ordering::Relaxed) + 1;
+        // Every file would flood subscribers; every 64th and the last do.
+        if done.is_multiple_of(64) {
+            self.update(|s| {
+                s.progress.files_done = done;
+                s.progress.current_path = path.to_owned();
+            });
+        }
+    }
+
+    fn embed_progress(&self, done: u64, total: u64) {
+        self.update(|s| {
+            s.progress.chunks_embedded = done;
+            s.progress.chunks_total = total;
+        });
+    }
+
+    fn cancelled(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+fn summary(run_id: u64, cause: pb::RunCause, u: &WatchUpdate, started: i64) -> pb::RunSummary {
+    let r = &u.report;
+    pb::RunSummary {
+        run_id,
+        cause: cause as i32,
+        succeeded: true,
+        error_message: String::new(),
+        start_time: Some(timestamp(started)),
+        duration_ms: u.latency_ms,
+        files_parsed: r.run.parsed,
+        files_unchanged: r.run.unchanged,
+        files_touched: r.run.touched,
+        files_removed: r.run.removed,
+        files_skipped: r.run.skipped,
+        rebuilt_reason: r.rebuilt.clone().unwrap_or_default(),
+        graph_resolved: r.graph.is_some(),
+        graph_files_resolved: r.graph.as_ref().and_then(|g| g.files_resolved).unwrap_or(0),
+        graph_edges: r.graph.as_ref().map_or(0, |g| g.edges),
+        graph_duration_ms: r.graph.as_ref().map_or(0, |g| g.elapsed_ms),
+        lexical_documents_written: r.search_docs,
+        chunks_embedded: u.embedded,
+        vector_index_points: 0,
+        watch_events: u.events as u64,
+        changed_paths: u.paths.iter().take(100).cloned().collect(),
+        changed_paths_total: u.paths.len() as u64,
+        latency_ms: u.latency_ms,
+        server_resident_memory_bytes: u.rss_bytes.unwrap_or(0),
+    }
+}
+
+/// The indexer of one repository: watch (or index once), swap readers
+/// after each update, obey reindex and stop commands.
+fn indexer(
+    repo: std::sync::Weak<Repo>,
+    commands: std::sync::mpsc::Receiver<Command>,
+    next_run: Arc<AtomicU64>,
+) {
+    let Some(first) = repo.upgrade() else { return };
+    let config = first.config.clone();
+    let stop = first.stop.clone();
+    drop(first);
+    let mut cause = pb::RunCause::Startup;
+    loop {
+        stop.store(false, Ordering::Relaxed);
+        let run_id = next_run.fetch_add(1, Ordering::Relaxed);
+        let feed = Feed {
+            repo: repo.clone(),
+            stop: stop.clone(),
+            started: Instant::now(),
+            files_done: AtomicU64::new(0),
+        };
+        feed.update(|s| {
+            s.progress = pb::IndexProgress {
+                run_id,
+                cause: cause as i32,
+                phase: pb::IndexPhase::Walking as i32,
+                start_time: Some(timestamp(now_secs())),
+                ..Default::default()
+            };
+        });
+        let result = run(&repo, &config, &feed, &stop, run_id, cause);
+        match result {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::warn!(root = %config.root.display(), error = %e, "indexing failed");
+                feed.update(|s| {
+                    s.progress.phase = pb::IndexPhase::Failed as i32;
+                    s.finished = true;
+                    s.watcher = if config.watch {
+                        pb::WatcherState::Failed as i32
+                    } else {
+                        s.watcher
+                    };
+                    s.watcher_error = e.to_string();
+                    s.last_run = Some(pb::RunSummary {
+                        run_id,
+                        cause: cause as i32,
+                        succeeded: false,
+                        error_message: e.to_string(),
+                        ..Default::default()
+                    });
+                });
+            }
+        }
+        // Stopped (or done, without a watcher): wait for what comes next.
+        let command = if config.watch && !stop.load(Ordering::Relaxed) {
+            // The watcher failed: retry after a pause unless told otherwise.
+            match commands.recv_timeout(Duration::from_secs(5)) {
+                Ok(c) => Some(c),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Some(Command::Stop),
+            }
+        } else {
+            commands.recv().ok().or(Some(Command::Stop))
+        };
+        match command {
+            Some(Command::Stop) => break,
+            Some(Command::Reindex { full }) => {
+                cause = if full {
+                    pb::RunCause::ReindexFull
+                } else {
+                    pb::RunCause::ReindexIncremental
+                };
+                if full {
+                    // Readers hold the old files open; the new index is
+                    // built beside them and readers are swapped afterwards.
+                    if let Err(e) = std::fs::remove_dir_all(&config.index_dir) {
+                        tracing::warn!(error = %e, "cannot delete the index for a full reindex");
+                    }
+                }
+            }
+            None => cause = pb::RunCause::Startup,
+        }
+        if repo.upgrade().is_none() {
+            break;
+        }
+    }
+}
+
+fn run(
+    repo: &std::sync::Weak<Repo>,
+    config: &RepoConfig,
+    feed: &Feed,
+    stop: &AtomicBool,
+    run_id: u64,
+    cause: pb::RunCause,
+) -> codegraph::Result<()> {
+    let mut cg = Codegraph::open(&config.root, config.index_options())?;
+    let mut first = true;
+    let mut on_update = |u: &WatchUpdate| {
+        let Some(r) = repo.upgrade() else { return };
+        // The next reader, built off the query path, then swapped in.
+        let next = r.reader().reader();
+        match next {
+            Ok(next) => r.swap_reader(next),
+            Err(e) => tracing::warn!(error = %e, "cannot open the next reader"),
+        }
+        let this_cause = if first { cause } else { pb::RunCause::Watch };
+        first = false;
+        let started = now_secs() - (u.latency_ms / 1000) as i64;
+        r.state.send_modify(|s| {
+            s.progress.phase = pb::IndexPhase::Ready as i32;
+            s.progress.files_done = s.progress.files_total;
+            s.last_run = Some(summary(run_id, this_cause, u, started));
+            s.finished = true;
+            s.indexed = true;
+            s.updates += 1;
+            s.last_update_at = Some(now_secs());
+            s.last_latency_ms = u.latency_ms;
+            if config.watch {
+                s.watcher = pb::WatcherState::Watching as i32;
+            }
+        });
+    };
+    if config.watch {
+        let options = WatchOptions {
+            quiet: Duration::from_millis(u64::from(config.quiet_ms.max(1))),
+            max_wait: Duration::from_millis(u64::from(config.max_wait_ms.max(1))),
+            embed: config.embed,
+            memory_budget: None,
+        };
+        cg.watch(&options, feed, stop, on_update)
+    } else {
+        let started = Instant::now();
+        let report = cg.index(feed)?;
+        let embedded = if config.embed {
+            cg.embed_pending(feed)?.map_or(0, |r| r.embedded)
+        } else {
+            0
+        };
+        on_update(&WatchUpdate {
+            cause: "startup",
+            events: 0,
+            paths: Vec::new(),
+            report,
+            embedded,
+            latency_ms: started.elapsed().as_millis() as u64,
+            rss_bytes: codegraph::resident_memory(),
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_survive_a_restart() {
+        let c = RepoConfig {
+            id: repo_id(Path::new("/src/app")),
+            root: "/src/app".into(),
+            index_dir: "/cache/app-1".into(),
+            embed: true,
+            watch: false,
+            quiet_ms: 150,
+            max_wait_ms: 2000,
+            exclude_dir_names: vec!["gen".into(), "out".into()],
+            max_file_size: 0,
+            registered_at: 1_700_000_000,
+        };
+        assert_eq!(RepoConfig::from_line(&c.to_line()), Some(c));
+        assert_eq!(RepoConfig::from_line("garbage"), None);
+        assert_ne!(repo_id(Path::new("/a")), repo_id(Path::new("/b")));
+    }
+}

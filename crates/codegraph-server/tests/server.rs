@@ -1,0 +1,336 @@
+//! The server over a real socket, with the generated Rust client: register
+//! a fixture repository, follow its progress, query it, refuse bad
+//! requests with precise codes, follow an edit, serve on a 0600 socket.
+
+use codegraph_server::pb;
+use codegraph_server::pb::context_service_client::ContextServiceClient;
+use codegraph_server::pb::graph_service_client::GraphServiceClient;
+use codegraph_server::pb::index_service_client::IndexServiceClient;
+use codegraph_server::pb::search_service_client::SearchServiceClient;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tonic::Code;
+use tonic::transport::Channel;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+struct Running {
+    addr: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), codegraph_server::ServeError>>,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+async fn start(options: codegraph_server::ServeOptions, dirs: Vec<tempfile::TempDir>) -> Running {
+    let ready = options.ready_file.clone().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(codegraph_server::run(options, async {
+        let _ = rx.await;
+    }));
+    for _ in 0..600 {
+        if let Ok(addr) = std::fs::read_to_string(&ready)
+            && !addr.is_empty()
+        {
+            return Running {
+                addr,
+                stop: Some(tx),
+                task,
+                _dirs: dirs,
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not become ready");
+}
+
+impl Running {
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(Duration::from_secs(20), self.task)
+            .await
+            .expect("graceful shutdown in time")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+async fn wait_ready(index: &mut IndexServiceClient<Channel>, id: &str) {
+    let mut stream = index
+        .watch_progress(pb::WatchProgressRequest {
+            repository: id.into(),
+            until_ready: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut last = None;
+    while let Some(event) = tokio::time::timeout(Duration::from_secs(60), stream.message())
+        .await
+        .expect("progress in time")
+        .unwrap()
+    {
+        last = Some(event);
+    }
+    let last = last.expect("at least one progress event");
+    assert_eq!(
+        last.progress.unwrap().phase,
+        pb::IndexPhase::Ready as i32,
+        "{:?}",
+        last.summary
+    );
+    assert!(last.run_finished);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_query_refuse_and_follow_edits_over_tcp() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("python"), repo.path());
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let options = codegraph_server::ServeOptions {
+        cache_dir: Some(cache.path().to_owned()),
+        addr: Some("127.0.0.1:0".parse().unwrap()),
+        ready_file: Some(state.path().join("ready")),
+        state_dir: Some(state.path().join("state")),
+        ..Default::default()
+    };
+    let server = start(options, vec![state, cache]).await;
+    let url = format!("http://{}", server.addr);
+    let mut index = IndexServiceClient::connect(url.clone()).await.unwrap();
+    let mut search = SearchServiceClient::connect(url.clone()).await.unwrap();
+    let mut context = ContextServiceClient::connect(url.clone()).await.unwrap();
+    let mut graph = GraphServiceClient::connect(url.clone()).await.unwrap();
+
+    let root = repo.path().to_string_lossy().into_owned();
+    let registered = index
+        .register_repository(pb::RegisterRepositoryRequest {
+            path: root.clone(),
+            options: Some(pb::RepositoryOptions {
+                embed: Some(false),
+                watch: Some(true),
+                watch_quiet_ms: 50,
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let id = registered.repository.unwrap().id;
+    assert_eq!(id.len(), 16);
+    wait_ready(&mut index, &id).await;
+
+    // Bad requests: precise codes, nothing changed.
+    let twice = index
+        .register_repository(pb::RegisterRepositoryRequest {
+            path: root.clone(),
+            options: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::AlreadyExists);
+    let missing = index
+        .register_repository(pb::RegisterRepositoryRequest {
+            path: "/no/such/repository".into(),
+            options: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    let q = |query: &str, k: u32, repository: &str| pb::SearchRequest {
+        repository: repository.into(),
+        query: query.into(),
+        k,
+        mode: pb::SearchMode::Lexical as i32,
+        ..Default::default()
+    };
+    for (request, code) in [
+        (q("", 5, &id), Code::InvalidArgument),
+        (q("   ", 5, &id), Code::InvalidArgument),
+        (q("user", 1_000_000_000, &id), Code::InvalidArgument),
+        (q(&"x".repeat(100_000), 5, &id), Code::InvalidArgument),
+        (q("user", 5, "nope"), Code::NotFound),
+    ] {
+        let e = search.search(request).await.unwrap_err();
+        assert_eq!(e.code(), code, "{e:?}");
+    }
+    // A 20 MB message is over the server's limit.
+    let huge = search
+        .search(q(&"y".repeat(20 << 20), 5, &id))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            huge.code(),
+            Code::ResourceExhausted | Code::OutOfRange | Code::InvalidArgument
+        ),
+        "{huge:?}"
+    );
+
+    // Search, by id and by root path; k of 0 means the default.
+    let hits = search
+        .search(q("add user", 0, &id))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        hits.hits.iter().any(|h| h.path == "shop/service.py"),
+        "{hits:?}"
+    );
+    assert!(!hits.stages.is_empty());
+    assert_eq!(hits.mode, pb::SearchMode::Lexical as i32);
+    let by_root = search
+        .search(q("add user", 3, &root))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_root.hits.len().min(3), by_root.hits.len());
+
+    // Context at a cursor, with an unsaved buffer; paths outside refused.
+    let service = std::fs::read_to_string(repo.path().join("shop/service.py")).unwrap();
+    let lines = service.lines().count() as u32;
+    let ctx = |path: &str, line: u32, buffer: Option<String>| pb::GetCompletionContextRequest {
+        repository: id.clone(),
+        path: path.into(),
+        cursor: Some(pb::Position { line, column: 0 }),
+        buffer,
+        ..Default::default()
+    };
+    let answer = context
+        .get_completion_context(ctx("shop/service.py", lines - 1, None))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answer.path, "shop/service.py");
+    assert!(!answer.structures.is_empty() || !answer.snippets.is_empty());
+    let buffered = context
+        .get_completion_context(ctx(
+            "shop/service.py",
+            lines + 1,
+            Some(format!("{service}\ndef more():\n    svc.")),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(buffered.path, "shop/service.py");
+    for (path, line, code) in [
+        ("../../../etc/passwd", 0, Code::PermissionDenied),
+        ("/etc/passwd", 0, Code::PermissionDenied),
+        ("shop/service.py", 100_000, Code::InvalidArgument),
+    ] {
+        let e = context
+            .get_completion_context(ctx(path, line, None))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), code, "{path}: {e:?}");
+    }
+
+    // Graph: callers, lookup, a map.
+    let callers = graph
+        .list_callers(pb::ListCallersRequest {
+            repository: id.clone(),
+            symbol: Some(pb::SymbolRef {
+                selector: Some(pb::symbol_ref::Selector::Name(
+                    "UserService.add_user".into(),
+                )),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        callers
+            .callers
+            .iter()
+            .any(|c| c.qualified_name.ends_with("demo")),
+        "{callers:?}"
+    );
+    let target = callers.target.unwrap();
+    // The same by id.
+    let by_id = graph
+        .list_callers(pb::ListCallersRequest {
+            repository: id.clone(),
+            symbol: Some(pb::SymbolRef {
+                selector: Some(pb::symbol_ref::Selector::Id(target.id)),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_id.callers, callers.callers);
+    let map = graph
+        .get_repository_map(pb::GetRepositoryMapRequest {
+            repository: id.clone(),
+            budget_tokens: 200,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(map.tokens <= 200 && !map.files.is_empty());
+
+    // An edit shows in search once its update lands.
+    std::fs::write(
+        repo.path().join("shop/audit.py"),
+        "def zanzibar_audit_trail():\n    return 1\n",
+    )
+    .unwrap();
+    let mut found = false;
+    for _ in 0..100 {
+        let r = search
+            .search(q("zanzibar_audit_trail", 3, &id))
+            .await
+            .unwrap()
+            .into_inner();
+        if r.hits.iter().any(|h| h.path == "shop/audit.py") {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found, "the edit never showed");
+    let status = index
+        .get_status(pb::GetStatusRequest {
+            repository: id.clone(),
+            max_skipped_files: 10,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(status.files.unwrap().indexed >= 5);
+    assert_eq!(
+        status.watcher.unwrap().state,
+        pb::WatcherState::Watching as i32
+    );
+    assert!(status.format_version > 0);
+
+    // Unregister: the repository is gone.
+    index
+        .unregister_repository(pb::UnregisterRepositoryRequest {
+            repository: id.clone(),
+            delete_index: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        search.search(q("user", 3, &id)).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    server.stop().await;
+}
