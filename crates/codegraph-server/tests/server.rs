@@ -334,3 +334,74 @@ async fn register_query_refuse_and_follow_edits_over_tcp() {
     );
     server.stop().await;
 }
+
+/// A Unix socket: created with mode 0600; with a token configured, calls
+/// without it are refused and calls with it answer; health answers anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unix_socket_is_private_and_the_token_is_required() {
+    use std::os::unix::fs::PermissionsExt;
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let socket = state.path().join("codegraph.sock");
+    let token = "0123456789abcdef-token";
+    let options = codegraph_server::ServeOptions {
+        socket: Some(socket.clone()),
+        token: Some(token.into()),
+        cache_dir: Some(cache.path().to_owned()),
+        ready_file: Some(state.path().join("ready")),
+        state_dir: Some(state.path().join("state")),
+        ..Default::default()
+    };
+    let server = start(options, vec![state, cache]).await;
+    assert_eq!(server.addr, format!("unix:{}", socket.display()));
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+
+    let path = socket.clone();
+    let channel = tonic::transport::Endpoint::try_from("http://[::]:50051")
+        .unwrap()
+        .connect_with_connector(tower::service_fn(move |_: tonic::transport::Uri| {
+            let path = path.clone();
+            async move {
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(
+                    tokio::net::UnixStream::connect(path).await?,
+                ))
+            }
+        }))
+        .await
+        .unwrap();
+    let mut index = IndexServiceClient::new(channel.clone());
+    let denied = index
+        .list_repositories(pb::ListRepositoriesRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::Unauthenticated);
+    let mut wrong = tonic::Request::new(pb::ListRepositoriesRequest::default());
+    wrong
+        .metadata_mut()
+        .insert("authorization", "Bearer not-the-token".parse().unwrap());
+    assert_eq!(
+        index.list_repositories(wrong).await.unwrap_err().code(),
+        Code::Unauthenticated
+    );
+    let mut right = tonic::Request::new(pb::ListRepositoriesRequest::default());
+    right
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let listed = index.list_repositories(right).await.unwrap().into_inner();
+    assert!(listed.repositories.is_empty());
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let serving = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "codegraph.v1.SearchService".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        serving.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    server.stop().await;
+    assert!(!socket.exists(), "the socket is removed on shutdown");
+}
