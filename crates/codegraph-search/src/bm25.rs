@@ -222,6 +222,36 @@ impl Bm25Index {
         Ok(())
     }
 
+    /// Share of stored documents that are deleted but still counted by
+    /// BM25's statistics until their segment is merged.
+    pub fn deleted_ratio(&self) -> f64 {
+        let searcher = self.reader.searcher();
+        let (mut alive, mut deleted) = (0u64, 0u64);
+        for s in searcher.segment_readers() {
+            alive += u64::from(s.num_docs());
+            deleted += u64::from(s.num_deleted_docs());
+        }
+        if alive + deleted == 0 {
+            0.0
+        } else {
+            deleted as f64 / (alive + deleted) as f64
+        }
+    }
+
+    /// Merges every segment into one, purging deleted documents, so scores
+    /// equal those of a fresh index of the same documents.
+    pub fn compact(&mut self) -> Result<()> {
+        let ids = self.index.searchable_segment_ids().map_err(err(&self.dir))?;
+        if ids.len() <= 1 && self.deleted_ratio() == 0.0 {
+            return Ok(());
+        }
+        let mut writer = self.writer(0)?;
+        writer.merge(&ids).wait().map_err(err(&self.dir))?;
+        writer.wait_merging_threads().map_err(err(&self.dir))?;
+        self.reader.reload().map_err(err(&self.dir))?;
+        Ok(())
+    }
+
     /// Number of documents.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()

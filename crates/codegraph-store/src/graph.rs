@@ -90,6 +90,78 @@ pub struct GraphFacts {
     pub configs: HashMap<String, String>,
 }
 
+impl GraphFacts {
+    /// Puts every fact list in canonical order: grouped by file in path
+    /// order, each file's facts in extraction order. Resolution picks the
+    /// first of equals in places, so the same facts must come in the same
+    /// order however the store got them (a fresh index, or years of
+    /// incremental updates, inserts rows in different orders).
+    pub fn canonicalize(&mut self) {
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        let rank: HashMap<i64, usize> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id, i))
+            .collect();
+        let key = |id: i64| rank.get(&id).copied().unwrap_or(usize::MAX);
+        self.defs.sort_by_key(|d| key(d.file_id));
+        self.imports.sort_by_key(|d| key(d.file_id));
+        self.calls.sort_by_key(|d| key(d.file_id));
+        self.inheritance.sort_by_key(|d| key(d.file_id));
+        self.bindings.sort_by_key(|d| key(d.file_id));
+        self.chunks.sort_by_key(|d| key(d.file_id));
+    }
+
+    /// Replaces the facts of `changed` files with `fresh` (the facts of
+    /// those still present, as [`Store::graph_facts_of`] gives them),
+    /// keeping the canonical order (see [`GraphFacts::canonicalize`]).
+    pub fn patch(&mut self, changed: &HashSet<i64>, fresh: GraphFacts) {
+        fn splice<T>(
+            list: &mut Vec<T>,
+            fresh: Vec<T>,
+            changed: &HashSet<i64>,
+            file_of: impl Fn(&T) -> i64,
+            rank: &HashMap<i64, usize>,
+        ) {
+            list.retain(|x| !changed.contains(&file_of(x)));
+            let mut by_file: Vec<(usize, Vec<T>)> = Vec::new();
+            for x in fresh {
+                let r = rank.get(&file_of(&x)).copied().unwrap_or(usize::MAX);
+                match by_file.last_mut() {
+                    Some((last, group)) if *last == r => group.push(x),
+                    _ => by_file.push((r, vec![x])),
+                }
+            }
+            // Insert from the last group back, so earlier positions hold.
+            by_file.sort_by_key(|g| g.0);
+            for (r, group) in by_file.into_iter().rev() {
+                let at = list.partition_point(|x| {
+                    rank.get(&file_of(x)).copied().unwrap_or(usize::MAX) < r
+                });
+                list.splice(at..at, group);
+            }
+        }
+        self.files.retain(|f| !changed.contains(&f.id));
+        for f in fresh.files {
+            let at = self.files.partition_point(|x| x.path < f.path);
+            self.files.insert(at, f);
+        }
+        let rank: HashMap<i64, usize> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id, i))
+            .collect();
+        splice(&mut self.defs, fresh.defs, changed, |d| d.file_id, &rank);
+        splice(&mut self.imports, fresh.imports, changed, |d| d.file_id, &rank);
+        splice(&mut self.calls, fresh.calls, changed, |d| d.file_id, &rank);
+        splice(&mut self.inheritance, fresh.inheritance, changed, |d| d.file_id, &rank);
+        splice(&mut self.bindings, fresh.bindings, changed, |d| d.file_id, &rank);
+        splice(&mut self.chunks, fresh.chunks, changed, |d| d.file_id, &rank);
+    }
+}
+
 /// A graph node as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
@@ -165,7 +237,9 @@ pub(crate) fn collect<T>(
 impl Store {
     /// Loads the facts graph resolution reads.
     pub fn graph_facts(&self) -> Result<GraphFacts> {
-        self.load_facts(None)
+        let mut facts = self.load_facts(None)?;
+        facts.canonicalize();
+        Ok(facts)
     }
 
     /// The facts of some files only (for patching a cached [`GraphFacts`]),
@@ -227,7 +301,7 @@ impl Store {
         )?;
         let imports = collect_p(
             self,
-            &format!("SELECT file_id, module, name, alias, wildcard, line FROM imports{by_file}"),
+            &format!("SELECT file_id, module, name, alias, wildcard, line FROM imports{by_file} ORDER BY rowid"),
             &p,
             |r| {
                 Ok(ImportFact {
@@ -242,7 +316,7 @@ impl Store {
         )?;
         let calls = collect_p(
             self,
-            &format!("SELECT file_id, caller_id, name, receiver, line FROM calls{by_file}"),
+            &format!("SELECT file_id, caller_id, name, receiver, line FROM calls{by_file} ORDER BY rowid"),
             &p,
             |r| {
                 Ok(CallFact {
@@ -257,7 +331,7 @@ impl Store {
         let inheritance = collect_p(
             self,
             &format!(
-                "SELECT file_id, subject_id, subject, base, relation, line FROM inheritance{by_file}"
+                "SELECT file_id, subject_id, subject, base, relation, line FROM inheritance{by_file} ORDER BY rowid"
             ),
             &p,
             |r| {
@@ -273,7 +347,7 @@ impl Store {
         )?;
         let bindings = collect_p(
             self,
-            &format!("SELECT file_id, scope_id, name, type_name, value FROM bindings{by_file}"),
+            &format!("SELECT file_id, scope_id, name, type_name, value FROM bindings{by_file} ORDER BY rowid"),
             &p,
             |r| {
                 Ok(BindingFact {
@@ -287,7 +361,7 @@ impl Store {
         )?;
         let chunks = collect_p(
             self,
-            &format!("SELECT id, file_id, def_id, kind, start_line, end_line FROM chunks{by_file}"),
+            &format!("SELECT id, file_id, def_id, kind, start_line, end_line FROM chunks{by_file} ORDER BY rowid"),
             &p,
             |r| {
                 Ok(ChunkFact {

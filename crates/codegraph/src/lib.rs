@@ -258,34 +258,6 @@ fn interface_of(facts: &codegraph_store::GraphFacts, file_id: i64) -> Vec<String
     out
 }
 
-/// Replaces the rows of `changed` files in cached facts with `fresh` ones,
-/// keeping the order the store returns them in (files and chunks by id,
-/// definitions by file then position, the rest in insertion order).
-fn patch_facts(
-    cached: &mut codegraph_store::GraphFacts,
-    changed: &std::collections::HashSet<i64>,
-    fresh: codegraph_store::GraphFacts,
-) {
-    let keep = |id: &i64| !changed.contains(id);
-    cached.files.retain(|f| keep(&f.id));
-    cached.defs.retain(|d| keep(&d.file_id));
-    cached.imports.retain(|i| keep(&i.file_id));
-    cached.calls.retain(|c| keep(&c.file_id));
-    cached.inheritance.retain(|h| keep(&h.file_id));
-    cached.bindings.retain(|b| keep(&b.file_id));
-    cached.chunks.retain(|c| keep(&c.file_id));
-    cached.files.extend(fresh.files);
-    cached.defs.extend(fresh.defs);
-    cached.imports.extend(fresh.imports);
-    cached.calls.extend(fresh.calls);
-    cached.inheritance.extend(fresh.inheritance);
-    cached.bindings.extend(fresh.bindings);
-    cached.chunks.extend(fresh.chunks);
-    cached.files.sort_by_key(|f| f.id);
-    cached.defs.sort_by_key(|d| d.file_id);
-    cached.chunks.sort_by_key(|c| c.id);
-}
-
 /// Incremental graph updates re-resolve the changed files and their
 /// dependents; above this many changed files a whole resolution is cheaper.
 const INCREMENTAL_MAX_CHANGED: usize = 256;
@@ -531,7 +503,7 @@ impl Codegraph {
                     .map(|c| (c.file_id, interface_of(&cached, c.file_id)))
                     .collect();
                 let fresh = self.store.graph_facts_of(&live)?;
-                patch_facts(&mut cached, &changed_set, fresh);
+                cached.patch(&changed_set, fresh);
                 let configs = self.store.graph_configs()?;
                 if configs != cached.configs {
                     // A module root moved (go.mod): every Go import may.

@@ -92,6 +92,9 @@ pub struct SearchResult {
     pub matches: Option<usize>,
 }
 
+/// Deleted share of the BM25 index above which an update merges segments.
+const COMPACT_DELETED_RATIO: f64 = 0.2;
+
 /// The answer to a search.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResponse {
@@ -168,6 +171,11 @@ impl Codegraph {
                 .map(to_doc)
                 .collect();
             index.update(&pending, &docs, false)?;
+            // Deleted documents still weigh in BM25's statistics until
+            // their segments merge; past a fifth of the index, merge now.
+            if index.deleted_ratio() > COMPACT_DELETED_RATIO {
+                index.compact()?;
+            }
             docs.len()
         } else {
             0
@@ -175,6 +183,17 @@ impl Codegraph {
         self.store.clear_search_pending(&pending)?;
         let _ = self.bm25.set(index);
         Ok(written as u64)
+    }
+
+    /// Merges the search index's segments, purging deleted documents: its
+    /// scores then equal a fresh index's. Updates do it on their own once
+    /// deleted documents pass a fifth of the index.
+    pub fn compact_search_index(&mut self) -> Result<()> {
+        self.bm25()?;
+        let mut index = self.bm25.take().expect("opened above");
+        let result = index.compact();
+        let _ = self.bm25.set(index);
+        Ok(result?)
     }
 
     /// Searches the index. Lexical results come from BM25 over chunks and
