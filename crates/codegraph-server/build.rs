@@ -24,6 +24,7 @@ fn main() {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        .codec_path("crate::codec::StrictCodec")
         .compile_fds(fds)
         .unwrap_or_else(|e| panic!("codegen: {e}"));
 }

@@ -6,6 +6,7 @@
 //! in the next reader after each update ([`registry`]). Conversions between
 //! the library's types and the messages live in [`convert`] alone.
 
+pub mod codec;
 pub mod convert;
 pub mod limits;
 pub mod registry;

@@ -405,3 +405,47 @@ async fn unix_socket_is_private_and_the_token_is_required() {
     server.stop().await;
     assert!(!socket.exists(), "the socket is removed on shutdown");
 }
+
+/// A request with invalid UTF-8 in a string field is INVALID_ARGUMENT.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_utf8_is_an_invalid_argument() {
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct RawSearch {
+        #[prost(string, tag = "1")]
+        repository: String,
+        /// `SearchRequest.query`, sent as raw bytes.
+        #[prost(bytes = "vec", tag = "2")]
+        query: Vec<u8>,
+    }
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let options = codegraph_server::ServeOptions {
+        addr: Some("127.0.0.1:0".parse().unwrap()),
+        cache_dir: Some(cache.path().to_owned()),
+        ready_file: Some(state.path().join("ready")),
+        state_dir: Some(state.path().join("state")),
+        ..Default::default()
+    };
+    let server = start(options, vec![state, cache]).await;
+    let channel = tonic::transport::Endpoint::try_from(format!("http://{}", server.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let codec = tonic_prost::ProstCodec::<RawSearch, pb::SearchResponse>::default();
+    let e = grpc
+        .unary(
+            tonic::Request::new(RawSearch {
+                repository: "any".into(),
+                query: vec![b'a', 0xff, 0xfe, b'b'],
+            }),
+            "/codegraph.v1.SearchService/Search".parse().unwrap(),
+            codec,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+    server.stop().await;
+}
