@@ -419,7 +419,15 @@ impl Progress for Feed {
             Phase::Embedding => pb::IndexPhase::Embedding,
             Phase::VectorIndex => pb::IndexPhase::VectorIndex,
         };
-        self.update(|s| s.progress.phase = p as i32);
+        let done = self.files_done.load(Ordering::Relaxed);
+        self.update(|s| {
+            s.progress.phase = p as i32;
+            // Past parsing, every file found is done.
+            if !matches!(phase, Phase::Walking | Phase::Parsing) {
+                s.progress.files_done = done.max(s.progress.files_done);
+                s.progress.current_path.clear();
+            }
+        });
     }
 
     fn files_found(&self, count: usize) {

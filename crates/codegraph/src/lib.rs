@@ -410,7 +410,6 @@ impl Codegraph {
         let rebuilt = self.store.rebuilt().map(str::to_owned);
         progress.phase(Phase::Walking);
         let (candidates, skipped) = walk::walk(&self.root, &self.options, &self.index_dir);
-        progress.phase(Phase::Parsing);
         let graph_was_current = self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() == Some("0");
         let run = pipeline::run(
             &mut self.store,

@@ -224,6 +224,7 @@ pub(crate) fn run(
     let mut counts = RunCounts::default();
     let mut present: HashSet<&str> = HashSet::with_capacity(candidates.len());
     progress.files_found(candidates.len());
+    progress.phase(crate::Phase::Parsing);
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
