@@ -30,7 +30,7 @@ struct Dirs {
 fn spawn(dirs: &Dirs) -> (Child, String) {
     let ready = dirs.state.path().join("ready");
     let _ = std::fs::remove_file(&ready);
-    let child = Command::new(env!("CARGO_BIN_EXE_codegraph"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_codegraph"))
         .args(["serve", "--addr", "127.0.0.1:0", "--ready-file"])
         .arg(&ready)
         .arg("--state-dir")
@@ -47,7 +47,11 @@ fn spawn(dirs: &Dirs) -> (Child, String) {
         {
             return (child, format!("http://{addr}"));
         }
-        assert!(Instant::now() < deadline, "the server never became ready");
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server never became ready");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
