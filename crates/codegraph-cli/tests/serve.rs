@@ -27,19 +27,31 @@ struct Dirs {
     state: tempfile::TempDir,
 }
 
-fn spawn(dirs: &Dirs) -> (Child, String) {
+/// The server process, killed and reaped if a test fails midway.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(dirs: &Dirs) -> (Server, String) {
     let ready = dirs.state.path().join("ready");
     let _ = std::fs::remove_file(&ready);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_codegraph"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--ready-file"])
-        .arg(&ready)
-        .arg("--state-dir")
-        .arg(dirs.state.path().join("state"))
-        .env("CODEGRAPH_CACHE_DIR", dirs.state.path().join("cache"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = Server(
+        Command::new(env!("CARGO_BIN_EXE_codegraph"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--ready-file"])
+            .arg(&ready)
+            .arg("--state-dir")
+            .arg(dirs.state.path().join("state"))
+            .env("CODEGRAPH_CACHE_DIR", dirs.state.path().join("cache"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(addr) = std::fs::read_to_string(&ready)
@@ -47,11 +59,7 @@ fn spawn(dirs: &Dirs) -> (Child, String) {
         {
             return (child, format!("http://{addr}"));
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the server never became ready");
-        }
+        assert!(Instant::now() < deadline, "the server never became ready");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -115,8 +123,8 @@ async fn kill_9_then_restart_serves_the_persisted_index_and_catches_up() {
 
     for round in 0..3 {
         // kill -9 in the middle of things, edit while it is down.
-        child.kill().unwrap();
-        child.wait().unwrap();
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
         let name = format!("written_while_down_{round}");
         std::fs::write(
             dirs.repo.path().join(format!("shop/down_{round}.py")),
@@ -143,13 +151,13 @@ async fn kill_9_then_restart_serves_the_persisted_index_and_catches_up() {
     }
     // SIGTERM: a clean stop.
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             assert!(status.success(), "{status:?}");
             break;
         }
