@@ -320,6 +320,39 @@ async fn register_query_refuse_and_follow_edits_over_tcp() {
     );
     assert!(status.format_version > 0);
 
+    // Reindex, incremental then full, waiting for each: queries answer
+    // throughout and after.
+    for mode in [pb::ReindexMode::Incremental, pb::ReindexMode::Full] {
+        let before = search
+            .search(q("add user", 5, &id))
+            .await
+            .unwrap()
+            .into_inner();
+        let done = index
+            .reindex(pb::ReindexRequest {
+                repository: id.clone(),
+                mode: mode as i32,
+                wait: true,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let summary = done.summary.expect("a finished run");
+        assert!(summary.succeeded, "{summary:?}");
+        if mode == pb::ReindexMode::Full {
+            assert!(summary.files_parsed >= 5, "{summary:?}");
+        }
+        let after = search
+            .search(q("add user", 5, &id))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            before.hits.iter().map(|h| &h.path).collect::<Vec<_>>(),
+            after.hits.iter().map(|h| &h.path).collect::<Vec<_>>()
+        );
+    }
+
     // Unregister: the repository is gone.
     index
         .unregister_repository(pb::UnregisterRepositoryRequest {
