@@ -241,7 +241,10 @@ impl Bm25Index {
     /// Merges every segment into one, purging deleted documents, so scores
     /// equal those of a fresh index of the same documents.
     pub fn compact(&mut self) -> Result<()> {
-        let ids = self.index.searchable_segment_ids().map_err(err(&self.dir))?;
+        let ids = self
+            .index
+            .searchable_segment_ids()
+            .map_err(err(&self.dir))?;
         if ids.len() <= 1 && self.deleted_ratio() == 0.0 {
             return Ok(());
         }

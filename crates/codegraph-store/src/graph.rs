@@ -136,9 +136,8 @@ impl GraphFacts {
             // Insert from the last group back, so earlier positions hold.
             by_file.sort_by_key(|g| g.0);
             for (r, group) in by_file.into_iter().rev() {
-                let at = list.partition_point(|x| {
-                    rank.get(&file_of(x)).copied().unwrap_or(usize::MAX) < r
-                });
+                let at = list
+                    .partition_point(|x| rank.get(&file_of(x)).copied().unwrap_or(usize::MAX) < r);
                 list.splice(at..at, group);
             }
         }
@@ -154,11 +153,35 @@ impl GraphFacts {
             .map(|(i, f)| (f.id, i))
             .collect();
         splice(&mut self.defs, fresh.defs, changed, |d| d.file_id, &rank);
-        splice(&mut self.imports, fresh.imports, changed, |d| d.file_id, &rank);
+        splice(
+            &mut self.imports,
+            fresh.imports,
+            changed,
+            |d| d.file_id,
+            &rank,
+        );
         splice(&mut self.calls, fresh.calls, changed, |d| d.file_id, &rank);
-        splice(&mut self.inheritance, fresh.inheritance, changed, |d| d.file_id, &rank);
-        splice(&mut self.bindings, fresh.bindings, changed, |d| d.file_id, &rank);
-        splice(&mut self.chunks, fresh.chunks, changed, |d| d.file_id, &rank);
+        splice(
+            &mut self.inheritance,
+            fresh.inheritance,
+            changed,
+            |d| d.file_id,
+            &rank,
+        );
+        splice(
+            &mut self.bindings,
+            fresh.bindings,
+            changed,
+            |d| d.file_id,
+            &rank,
+        );
+        splice(
+            &mut self.chunks,
+            fresh.chunks,
+            changed,
+            |d| d.file_id,
+            &rank,
+        );
     }
 }
 
@@ -301,7 +324,9 @@ impl Store {
         )?;
         let imports = collect_p(
             self,
-            &format!("SELECT file_id, module, name, alias, wildcard, line FROM imports{by_file} ORDER BY rowid"),
+            &format!(
+                "SELECT file_id, module, name, alias, wildcard, line FROM imports{by_file} ORDER BY rowid"
+            ),
             &p,
             |r| {
                 Ok(ImportFact {
@@ -316,7 +341,9 @@ impl Store {
         )?;
         let calls = collect_p(
             self,
-            &format!("SELECT file_id, caller_id, name, receiver, line FROM calls{by_file} ORDER BY rowid"),
+            &format!(
+                "SELECT file_id, caller_id, name, receiver, line FROM calls{by_file} ORDER BY rowid"
+            ),
             &p,
             |r| {
                 Ok(CallFact {
@@ -347,7 +374,9 @@ impl Store {
         )?;
         let bindings = collect_p(
             self,
-            &format!("SELECT file_id, scope_id, name, type_name, value FROM bindings{by_file} ORDER BY rowid"),
+            &format!(
+                "SELECT file_id, scope_id, name, type_name, value FROM bindings{by_file} ORDER BY rowid"
+            ),
             &p,
             |r| {
                 Ok(BindingFact {
@@ -361,7 +390,9 @@ impl Store {
         )?;
         let chunks = collect_p(
             self,
-            &format!("SELECT id, file_id, def_id, kind, start_line, end_line FROM chunks{by_file} ORDER BY rowid"),
+            &format!(
+                "SELECT id, file_id, def_id, kind, start_line, end_line FROM chunks{by_file} ORDER BY rowid"
+            ),
             &p,
             |r| {
                 Ok(ChunkFact {
