@@ -36,11 +36,18 @@
 //!   `callers` and `map` latency inside the library, and 50 random resolved
 //!   call edges with their source lines for a spot check
 //!   (`.bench/spot-check-NAME.txt`).
+//! - `bench-serve [--seconds N] [--clients N] [--think-ms N]`: `codegraph
+//!   serve` on a copy of java.base under concurrent gRPC load while an editor
+//!   saves files; then kill -9 and restart (see `serve_bench.rs`).
+
+mod live_eq;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod serve_bench;
 
 const DJANGO_VERSION: &str = "6.1.3";
 const TOKIO_VERSION: &str = "1.54.1";
@@ -101,6 +108,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         "bench-live" => bench_live(),
+        "live-equivalence" => live_eq::live_equivalence(&args[1..]),
         "bench-context" => {
             let name = args.get(1).cloned().unwrap_or_else(|| "jdk".into());
             bench_context(&name)
@@ -116,6 +124,7 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
+        "bench-serve" => serve_bench::bench_serve(&args[1..]),
         other => bail!("unknown task `{other}`"),
     }
 }

@@ -299,6 +299,11 @@ enum Command {
     },
 }
 
+/// mimalloc: a long-lived server's many threads would otherwise keep
+/// memory in per-thread glibc arenas long after use.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -360,7 +365,12 @@ fn run(cli: Cli) -> Result<()> {
                 state_dir: Some(state_dir),
                 cache_dir: None,
             };
+            // Library calls run on the blocking pool; a few threads per core
+            // keep memory and contention bounded (requests queue, and those
+            // whose deadline passes while queued are never started).
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
             let runtime = tokio::runtime::Builder::new_multi_thread()
+                .max_blocking_threads(2 * cores + 2)
                 .enable_all()
                 .build()
                 .context("starting the runtime")?;

@@ -592,6 +592,9 @@ fn run(
     let mut first = true;
     let mut on_update = |u: &WatchUpdate| {
         let Some(r) = repo.upgrade() else { return };
+        if stop.load(Ordering::Relaxed) {
+            return; // stopping: the next run swaps readers
+        }
         // The next reader, built off the query path, then swapped in.
         let next = r.reader().reader();
         match next {

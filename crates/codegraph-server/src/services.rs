@@ -49,7 +49,16 @@ async fn blocking<T: Send + 'static>(
             "the deadline passed before work began",
         ));
     }
-    let task = tokio::task::spawn_blocking(f);
+    // Work still queued when the deadline passes is not started.
+    let expires = deadline.map(|d| std::time::Instant::now() + d);
+    let task = tokio::task::spawn_blocking(move || {
+        if expires.is_some_and(|e| std::time::Instant::now() >= e) {
+            return Err(Status::deadline_exceeded(
+                "the deadline passed while the request waited",
+            ));
+        }
+        f()
+    });
     let joined = match deadline {
         Some(d) => tokio::time::timeout(d, task)
             .await

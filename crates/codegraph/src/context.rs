@@ -690,6 +690,10 @@ impl Codegraph {
         if let Some(c) = self.corpus.get() {
             return Ok(c);
         }
+        let _loading = crate::hold(&self.loading.corpus);
+        if let Some(c) = self.corpus.get() {
+            return Ok(c);
+        }
         let c = Corpus::load(self)?;
         Ok(self.corpus.get_or_init(|| c))
     }

@@ -216,6 +216,10 @@ impl Codegraph {
             return Some(v);
         }
         let tag = self.embedder()?.cache_tag();
+        let _loading = crate::hold(&self.loading.vectors);
+        if let Some(v) = self.vectors.get() {
+            return Some(v);
+        }
         let dir = VectorIndex::dir_for(&self.index_dir, &tag);
         let index = VectorIndex::open(&dir, &tag, HnswParams::default())?;
         Some(self.vectors.get_or_init(|| index))

@@ -312,6 +312,20 @@ pub struct EmbeddingStatus {
     pub coverage: f64,
 }
 
+#[derive(Debug, Default)]
+struct Loading {
+    graph: std::sync::Mutex<()>,
+    bm25: std::sync::Mutex<()>,
+    vectors: std::sync::Mutex<()>,
+    corpus: std::sync::Mutex<()>,
+}
+
+/// Holds `lock` (a poisoned lock still serialises: the load it guards left
+/// nothing half-built behind, since results are stored only when complete).
+fn hold(lock: &std::sync::Mutex<()>) -> std::sync::MutexGuard<'_, ()> {
+    lock.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// An index of one repository.
 #[derive(Debug)]
 pub struct Codegraph {
@@ -325,6 +339,9 @@ pub struct Codegraph {
     vectors: std::sync::OnceLock<codegraph_search::VectorIndex>,
     coverage: std::sync::OnceLock<(u64, u64)>,
     corpus: std::sync::OnceLock<context::Corpus>,
+    /// One load at a time per lazily loaded part: concurrent first queries
+    /// wait for the one load instead of each building its own copy.
+    loading: Loading,
     /// The graph facts as of the last graph update in this process, patched
     /// file by file on later updates (long-lived processes skip reloading).
     facts: Option<codegraph_store::GraphFacts>,
@@ -358,6 +375,7 @@ impl Codegraph {
             vectors: std::sync::OnceLock::new(),
             coverage: std::sync::OnceLock::new(),
             corpus: std::sync::OnceLock::new(),
+            loading: Loading::default(),
             facts: None,
         })
     }
@@ -736,6 +754,10 @@ impl Codegraph {
 
     /// The code graph, loaded from the store on first use.
     pub fn graph(&self) -> Result<&Graph> {
+        if let Some(g) = self.graph.get() {
+            return Ok(g);
+        }
+        let _loading = hold(&self.loading.graph);
         if let Some(g) = self.graph.get() {
             return Ok(g);
         }

@@ -143,6 +143,10 @@ impl Codegraph {
         if let Some(b) = self.bm25.get() {
             return Ok(b);
         }
+        let _loading = crate::hold(&self.loading.bm25);
+        if let Some(b) = self.bm25.get() {
+            return Ok(b);
+        }
         let index = Bm25Index::open(&self.index_dir.join("bm25"))?;
         Ok(self.bm25.get_or_init(|| index))
     }
