@@ -212,8 +212,8 @@ impl VectorIndex {
     /// Writes the index into `dir` (replacing what is there).
     pub fn save(&self, dir: &Path) -> Result<()> {
         // Written whole into a sibling directory, then swapped in by rename:
-        // a process that has the old files open (and memory-mapped) keeps
-        // reading them, and a crash leaves either the old index or none.
+        // a process that has the old index loaded keeps answering from it,
+        // and a crash leaves either the old index or none.
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -294,12 +294,13 @@ impl VectorIndex {
             return Some(VectorIndex::build(&[], dim, tag, params));
         }
         let removed = dead.iter().filter(|d| **d).count();
-        // hnsw_rs ties a loaded index to its loader: the loader lives as
-        // long as the process (one per opened index).
+        // hnsw_rs ties a loaded index to its loader's lifetime, so the
+        // loader is leaked (a few hundred bytes per open). Vectors are read
+        // into the index rather than memory-mapped: a mapping would belong
+        // to the leaked loader and outlive the index, and a long-lived
+        // server opens each new generation of the index after updates.
         let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));
-        // Vectors are memory-mapped rather than read: opening costs the
-        // graph's links only, and the pages are shared and reclaimable.
-        loader.set_options(hnsw_rs::hnswio::ReloadOptions::default().set_mmap(true));
+        loader.set_options(hnsw_rs::hnswio::ReloadOptions::default().set_mmap(false));
         let mut hnsw: Hnsw<'static, f32, DistCosine> = loader.load_hnsw().ok()?;
         hnsw.set_searching_mode(true);
         Some(VectorIndex {
@@ -461,7 +462,7 @@ mod tests {
         let mut loaded =
             VectorIndex::open(&dir.path().join("v"), "m", HnswParams::default()).unwrap();
         check(&loaded);
-        // A loaded (memory-mapped) index takes insertions too, and saves again.
+        // A loaded index takes insertions too, and saves again.
         let extra = unit((0..16).map(|i| ((i * 3) as f32).sin() + 0.5).collect());
         loaded.insert(&[(9_999, 1, extra.clone())]);
         assert_eq!(loaded.search(&extra, 1)[0].0, 9_999);
