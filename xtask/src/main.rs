@@ -36,9 +36,11 @@
 //!   `callers` and `map` latency inside the library, and 50 random resolved
 //!   call edges with their source lines for a spot check
 //!   (`.bench/spot-check-NAME.txt`).
-//! - `bench-serve [--seconds N] [--clients N] [--think-ms N]`: `codegraph
-//!   serve` on a copy of java.base under concurrent gRPC load while an editor
-//!   saves files; then kill -9 and restart (see `serve_bench.rs`).
+//! - `bench-serve [--seconds N] [--clients N] [--think-ms N] [--rate R]
+//!   [--rate-seconds N] [--only-rate]`: `codegraph serve` on a copy of
+//!   java.base under concurrent gRPC load (closed loop, open loop, fixed
+//!   rate) while an editor saves files; then kill -9 and restart (see
+//!   `serve_bench.rs`). `--only-rate`: the fixed-rate phase alone.
 
 mod live_eq;
 

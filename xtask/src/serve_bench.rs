@@ -17,14 +17,23 @@
 //!    watcher updates;
 //! 4. open loop: the same clients pausing `--think-ms` (default 50) between
 //!    requests, for `--think-seconds` (default 30);
-//! 5. faults, `--restarts` times (default 3): kill -9 under load, edit 3
+//! 5. fixed rate: the same clients sending at a fixed rate whatever the
+//!    answers (open-loop arrivals, the way a fleet of IDEs loads a server):
+//!    `--rate` requests per second in all (default 64, 2 per client), for
+//!    `--rate-seconds` (default 30); client i sends at `start + i / rate +
+//!    n * clients / rate`, each request in its own task, even while earlier
+//!    ones are still in flight;
+//! 6. faults, `--restarts` times (default 3): kill -9 under load, edit 3
 //!    files while the server is down, restart it on the same address, state
 //!    and cache; time to the first search answer and until the edits made
 //!    while down are found;
-//! 6. cold restart under load (`--cold-seconds`, default 15): kill -9,
+//! 7. cold restart under load (`--cold-seconds`, default 15): kill -9,
 //!    restart, and all clients at once while the server loads what the
 //!    first requests need;
-//! 7. SIGTERM: the server must exit 0 within 10 s.
+//! 8. SIGTERM: the server must exit 0 within 10 s.
+//!
+//! `--only-rate` keeps registration, warm-up, the fixed-rate phase and
+//! SIGTERM only (no closed or open loop, no kill -9, no cold restart).
 //!
 //! Figures go to stdout, progress to stderr, the server's own log to
 //! `.bench/serve-server.log`.
@@ -59,6 +68,11 @@ struct Options {
     think_seconds: u64,
     restarts: usize,
     cold_seconds: u64,
+    /// Fixed-rate phase: requests per second over all clients.
+    rate: f64,
+    rate_seconds: u64,
+    /// Only the fixed-rate phase after the warm-up.
+    only_rate: bool,
 }
 
 impl Options {
@@ -70,6 +84,9 @@ impl Options {
             think_seconds: 30,
             restarts: 3,
             cold_seconds: 15,
+            rate: 64.0,
+            rate_seconds: 30,
+            only_rate: false,
         };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -86,13 +103,25 @@ impl Options {
                 "--think-seconds" => o.think_seconds = value()?,
                 "--restarts" => o.restarts = value()? as usize,
                 "--cold-seconds" => o.cold_seconds = value()?,
+                "--rate" => {
+                    o.rate = it
+                        .next()
+                        .context("--rate R")?
+                        .parse()
+                        .context("--rate R: requests per second, a number")?
+                }
+                "--rate-seconds" => o.rate_seconds = value()?,
+                "--only-rate" => o.only_rate = true,
                 other => bail!(
-                    "bench-serve: unknown argument `{other}` (--seconds N, --clients N, --think-ms N, --think-seconds N, --restarts N, --cold-seconds N)"
+                    "bench-serve: unknown argument `{other}` (--seconds N, --clients N, --think-ms N, --think-seconds N, --restarts N, --cold-seconds N, --rate R, --rate-seconds N, --only-rate)"
                 ),
             }
         }
         if o.clients == 0 {
             bail!("--clients must be at least 1");
+        }
+        if !(o.rate.is_finite() && o.rate > 0.0) {
+            bail!("--rate must be a positive number of requests per second");
         }
         Ok(o)
     }
@@ -711,6 +740,7 @@ impl std::fmt::Display for Req {
 }
 
 /// The three clients of one load client, on clones of one channel.
+#[derive(Clone)]
 struct Clients {
     search: SearchServiceClient<Channel>,
     context: ContextServiceClient<Channel>,
@@ -802,6 +832,11 @@ struct Stats {
     errors: [BTreeMap<String, u64>; 3],
     /// The first failures of each client.
     failures: Vec<Failure>,
+    /// Fixed rate only: how late each request left after its scheduled
+    /// time, ms.
+    lag: Vec<f64>,
+    /// Fixed rate only: the most requests in flight at once (all clients).
+    peak_in_flight: u64,
 }
 
 impl Stats {
@@ -814,6 +849,43 @@ impl Stats {
             }
         }
         self.failures.extend(other.failures);
+        self.lag.extend(other.lag);
+        self.peak_in_flight = self.peak_in_flight.max(other.peak_in_flight);
+    }
+
+    /// Counts one request sent `at` seconds into the phase that took `ms`;
+    /// false when it failed. The first 20 failures are kept.
+    fn record(
+        &mut self,
+        req: Req,
+        at: f64,
+        ms: f64,
+        call: Result<Option<u64>, tonic::Status>,
+    ) -> bool {
+        let kind = req.kind();
+        match call {
+            Ok(server_us) => {
+                self.e2e[kind].push(ms);
+                if let Some(us) = server_us {
+                    self.server[kind].push(us as f64 / 1000.0);
+                }
+                true
+            }
+            Err(status) => {
+                let code = failure_code(&status);
+                if self.failures.len() < 20 {
+                    self.failures.push(Failure {
+                        at,
+                        ms,
+                        code: code.clone(),
+                        message: status.message().to_owned(),
+                        req,
+                    });
+                }
+                *self.errors[kind].entry(code).or_default() += 1;
+                false
+            }
+        }
     }
 
     fn answered(&self) -> usize {
@@ -872,43 +944,123 @@ async fn client(
     let mut rng = Rng(seed);
     let mut stats = Stats::default();
     while Instant::now() < until && !stop.load(Ordering::Relaxed) {
-        let pick = rng.next() as usize;
-        let req = match rng.next() % 10 {
-            0..=3 => Req::Search(mix.queries[pick % mix.queries.len()].clone()),
-            4..=7 => Req::Context(mix.cursors[pick % mix.cursors.len()].clone()),
-            _ => Req::Callers(mix.callers[pick % mix.callers.len()].clone()),
-        };
-        let kind = req.kind();
+        let req = pick(&mix, &mut rng);
         let started = Instant::now();
         let call = clients.send(&mix, &req, DEADLINE).await;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        match call {
-            Ok(server_us) => {
-                stats.e2e[kind].push(ms);
-                if let Some(us) = server_us {
-                    stats.server[kind].push(us as f64 / 1000.0);
-                }
-            }
-            Err(status) => {
-                let code = failure_code(&status);
-                if stats.failures.len() < 20 {
-                    stats.failures.push(Failure {
-                        at: (started - phase_start).as_secs_f64(),
-                        ms,
-                        code: code.clone(),
-                        message: status.message().to_owned(),
-                        req,
-                    });
-                }
-                *stats.errors[kind].entry(code).or_default() += 1;
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+        let at = (started - phase_start).as_secs_f64();
+        if !stats.record(req, at, ms, call) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         if !think.is_zero() {
             tokio::time::sleep(think).await;
         }
     }
     stats
+}
+
+/// The next request of the mix: search / context / callers 40/40/20.
+fn pick(mix: &Mix, rng: &mut Rng) -> Req {
+    let pick = rng.next() as usize;
+    match rng.next() % 10 {
+        0..=3 => Req::Search(mix.queries[pick % mix.queries.len()].clone()),
+        4..=7 => Req::Context(mix.cursors[pick % mix.cursors.len()].clone()),
+        _ => Req::Callers(mix.callers[pick % mix.callers.len()].clone()),
+    }
+}
+
+/// The shared counters of the fixed-rate clients: requests in flight now
+/// and at most.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicU64,
+    peak: AtomicU64,
+}
+
+/// One fixed-rate client: sends the n-th request at `first + n * interval`
+/// (while that is before `until`), each in its own task, whether or not the
+/// earlier ones have answered: arrivals do not wait for responses.
+#[allow(clippy::too_many_arguments)]
+async fn rate_client(
+    channel: Channel,
+    mix: Arc<Mix>,
+    seed: u64,
+    phase_start: Instant,
+    first: Instant,
+    interval: Duration,
+    until: Instant,
+    in_flight: Arc<InFlight>,
+) -> Stats {
+    let clients = Clients::new(channel);
+    let mut rng = Rng(seed);
+    let mut tasks = Vec::new();
+    let mut n: u32 = 0;
+    loop {
+        let at = first + interval * n;
+        if at >= until {
+            break;
+        }
+        n += 1;
+        tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+        let req = pick(&mix, &mut rng);
+        let mut clients = clients.clone();
+        let mix = mix.clone();
+        let in_flight = in_flight.clone();
+        tasks.push(tokio::spawn(async move {
+            let now = in_flight.now.fetch_add(1, Ordering::Relaxed) + 1;
+            in_flight.peak.fetch_max(now, Ordering::Relaxed);
+            let started = Instant::now();
+            let call = clients.send(&mix, &req, DEADLINE).await;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            in_flight.now.fetch_sub(1, Ordering::Relaxed);
+            (req, started, ms, call)
+        }));
+    }
+    // The lag of a request: from its scheduled time to when its task
+    // started sending.
+    let mut stats = Stats::default();
+    for (n, task) in (0u32..).zip(tasks) {
+        let at = first + interval * n;
+        let Ok((req, started, ms, call)) = task.await else {
+            continue;
+        };
+        stats
+            .lag
+            .push(started.saturating_duration_since(at).as_secs_f64() * 1000.0);
+        stats.record(req, (started - phase_start).as_secs_f64(), ms, call);
+    }
+    stats.peak_in_flight = in_flight.peak.load(Ordering::Relaxed);
+    stats
+}
+
+/// Starts `n` fixed-rate clients on clones of one channel, `rate` requests
+/// per second in all: each client sends every `n / rate` s, client i first
+/// at `i / rate` s, so the arrivals of all clients are evenly spread.
+fn spawn_rate_clients(
+    channel: &Channel,
+    mix: &Arc<Mix>,
+    n: usize,
+    rate: f64,
+    until: Instant,
+    seed: u64,
+) -> Vec<tokio::task::JoinHandle<Stats>> {
+    let phase_start = Instant::now();
+    let interval = Duration::from_secs_f64(n as f64 / rate);
+    let in_flight = Arc::new(InFlight::default());
+    (0..n)
+        .map(|i| {
+            tokio::spawn(rate_client(
+                channel.clone(),
+                mix.clone(),
+                seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1)),
+                phase_start,
+                phase_start + Duration::from_secs_f64(i as f64 / rate),
+                interval,
+                until,
+                in_flight.clone(),
+            ))
+        })
+        .collect()
 }
 
 /// Starts `n` clients on clones of one channel.
@@ -1103,13 +1255,24 @@ struct Phase<'a> {
     counter: &'a Arc<AtomicU64>,
 }
 
+/// How the clients of a phase send.
+#[derive(Debug, Clone, Copy)]
+enum Load {
+    /// The next request once the answer came, after this pause (zero: a
+    /// closed loop).
+    Think(Duration),
+    /// Fixed rate: this many requests per second over all clients, sent
+    /// whatever the answers.
+    Rate(f64),
+}
+
 /// One load phase: clients, editor and RSS sampler together.
 async fn load_phase(
     p: &Phase<'_>,
     label: &str,
     clients: usize,
     seconds: u64,
-    think: Duration,
+    load: Load,
     seed: u64,
 ) -> Result<Stats> {
     eprintln!("{label} ...");
@@ -1119,22 +1282,37 @@ async fn load_phase(
     let editor = Editor::start(p.root, p.files.clone(), seed ^ 0xED17, p.counter.clone());
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
-    let handles = spawn_clients(
-        p.channel,
-        p.mix,
-        clients,
-        started + Duration::from_secs(seconds),
-        think,
-        &stop,
-        seed,
-    );
+    let until = started + Duration::from_secs(seconds);
+    let handles = match load {
+        Load::Think(think) => spawn_clients(p.channel, p.mix, clients, until, think, &stop, seed),
+        Load::Rate(rate) => spawn_rate_clients(p.channel, p.mix, clients, rate, until, seed),
+    };
     let stats = join_clients(handles).await?;
-    let secs = started.elapsed().as_secs_f64();
+    let elapsed = started.elapsed().as_secs_f64();
     let edits = editor.finish();
     let rss = sampler.finish();
     let cpu = cpu.finish();
     let after = status(p.channel, &p.mix.repo).await?;
-    report(label, &stats, secs);
+    match load {
+        Load::Think(_) => report(label, &stats, elapsed),
+        Load::Rate(rate) => {
+            // Achieved rates over the sending window (the last answers
+            // come in after it).
+            report(label, &stats, seconds as f64);
+            let sent = stats.answered() as u64 + stats.failed();
+            let lag = sorted(stats.lag.clone());
+            println!(
+                "  offered {rate:.1} req/s ({:.0} ms between the sends of a client): sent {sent} in {seconds} s = {:.1} req/s; send lag behind schedule p50 {:.2} ms p99 {:.2} ms max {:.2} ms; at most {} requests in flight; last answer {:.0} ms after the window",
+                clients as f64 / rate * 1000.0,
+                sent as f64 / seconds.max(1) as f64,
+                percentile(&lag, 0.5),
+                percentile(&lag, 0.99),
+                lag.last().copied().unwrap_or(0.0),
+                stats.peak_in_flight,
+                (elapsed - seconds as f64).max(0.0) * 1000.0
+            );
+        }
+    }
     println!("  {cpu}");
     // Idle a moment: what the server keeps once the load is gone.
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -1640,42 +1818,82 @@ async fn serve_bench(
         files: &files,
         counter: &counter,
     };
-    let closed = load_phase(
-        &phase,
-        &format!(
-            "-- closed loop: {} clients, {} s, search {:?} / context / callers 40/40/20, deadline {} s, a save every {} ms",
-            o.clients,
-            o.seconds,
-            mode,
-            DEADLINE.as_secs(),
-            EDIT_EVERY.as_millis()
-        ),
-        o.clients,
-        o.seconds,
-        Duration::ZERO,
-        0xC105_ED00,
-    )
-    .await?;
-    let open = load_phase(
-        &phase,
-        &format!(
-            "-- open loop: {} clients pausing {} ms between requests, {} s, same mix and editor",
-            o.clients, o.think_ms, o.think_seconds
-        ),
-        o.clients,
-        o.think_seconds,
-        Duration::from_millis(o.think_ms),
-        0x0BE4_0000,
-    )
-    .await?;
+    let full = !o.only_rate;
+    let closed = if full {
+        Some(
+            load_phase(
+                &phase,
+                &format!(
+                    "-- closed loop: {} clients, {} s, search {:?} / context / callers 40/40/20, deadline {} s, a save every {} ms",
+                    o.clients,
+                    o.seconds,
+                    mode,
+                    DEADLINE.as_secs(),
+                    EDIT_EVERY.as_millis()
+                ),
+                o.clients,
+                o.seconds,
+                Load::Think(Duration::ZERO),
+                0xC105_ED00,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let open = if full {
+        Some(
+            load_phase(
+                &phase,
+                &format!(
+                    "-- open loop: {} clients pausing {} ms between requests, {} s, same mix and editor",
+                    o.clients, o.think_ms, o.think_seconds
+                ),
+                o.clients,
+                o.think_seconds,
+                Load::Think(Duration::from_millis(o.think_ms)),
+                0x0BE4_0000,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let fixed = if o.rate_seconds > 0 {
+        Some(
+            load_phase(
+                &phase,
+                &format!(
+                    "-- fixed rate: {} clients sending {:.1} req/s in all ({:.2} req/s each, arrivals evenly spread, not waiting for answers), {} s, search {:?} / context / callers 40/40/20, deadline {} s, a save every {} ms",
+                    o.clients,
+                    o.rate,
+                    o.rate / o.clients as f64,
+                    o.rate_seconds,
+                    mode,
+                    DEADLINE.as_secs(),
+                    EDIT_EVERY.as_millis()
+                ),
+                o.clients,
+                o.rate_seconds,
+                Load::Rate(o.rate),
+                0xF1C5_0000,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     drop(channel);
 
-    println!(
-        "-- faults: kill -9 under load ({} clients), 3 files edited while down, restart with the same address, state and cache",
-        o.clients
-    );
+    let rounds = if full { o.restarts } else { 0 };
+    if rounds > 0 {
+        println!(
+            "-- faults: kill -9 under load ({} clients), 3 files edited while down, restart with the same address, state and cache",
+            o.clients
+        );
+    }
     let mut restarts = Vec::new();
-    for round in 1..=o.restarts {
+    for round in 1..=rounds {
         restarts
             .push(fault_round(round, &mut server, paths, &mix, &files, &counter, o.clients).await?);
     }
@@ -1723,7 +1941,7 @@ async fn serve_bench(
         }
     }
 
-    let cold = if o.cold_seconds > 0 {
+    let cold = if full && o.cold_seconds > 0 {
         eprintln!("cold restart under load ...");
         server.child.kill().context("kill -9")?;
         server.child.wait()?;
@@ -1753,7 +1971,7 @@ async fn serve_bench(
                 ),
                 o.clients,
                 o.cold_seconds,
-                Duration::ZERO,
+                Load::Think(Duration::ZERO),
                 0xC01D_0000,
             )
             .await?,
@@ -1775,12 +1993,41 @@ async fn serve_bench(
 
     println!("-- targets");
     let mark = |ok: bool| if ok { "ok  " } else { "MISS" };
-    println!(
-        "  {} no errors under load (closed loop {}, open loop {})",
-        mark(closed.failed() == 0 && open.failed() == 0),
-        closed.errors_text(),
-        open.errors_text()
-    );
+    if let (Some(closed), Some(open)) = (&closed, &open) {
+        println!(
+            "  {} no errors under load (closed loop {}, open loop {})",
+            mark(closed.failed() == 0 && open.failed() == 0),
+            closed.errors_text(),
+            open.errors_text()
+        );
+    }
+    if let Some(fixed) = &fixed {
+        println!(
+            "  {} no errors at the fixed rate of {:.1} req/s ({})",
+            mark(fixed.failed() == 0),
+            o.rate,
+            fixed.errors_text()
+        );
+        for (k, limit) in [(1, 15.0), (0, 40.0)] {
+            for (side, v) in [
+                ("end to end", &fixed.e2e[k]),
+                ("server side", &fixed.server[k]),
+            ] {
+                let p99 = percentile(&sorted(v.clone()), 0.99);
+                println!(
+                    "  {} {} p99 <= {limit:.0} ms at {:.1} req/s fixed rate, {side}: {}",
+                    mark(!v.is_empty() && p99 <= limit),
+                    KINDS[k],
+                    o.rate,
+                    if v.is_empty() {
+                        "no answer".to_owned()
+                    } else {
+                        format!("{p99:.2} ms ({} answers)", v.len())
+                    }
+                );
+            }
+        }
+    }
     if !restarts.is_empty() {
         let worst = restarts
             .iter()

@@ -224,7 +224,10 @@ pub async fn run(
                 .map_err(io(format!("binding {addr}")))?;
             let bound = listener.local_addr().map_err(io("the bound address"))?;
             ready(bound.to_string())?;
-            let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+            // No Nagle: a reply's last small frames (data, then trailers)
+            // must not wait for the client's delayed ACK (up to 40 ms).
+            let incoming =
+                tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
             router
                 .serve_with_incoming_shutdown(incoming, shutdown)
                 .await
