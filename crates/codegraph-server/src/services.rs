@@ -703,6 +703,63 @@ fn calls(
     Ok((target, entries, truncated))
 }
 
+/// What the paired graph RPCs (callers / callees, imports / importers)
+/// share: they differ only in their message types.
+impl Services {
+    #[allow(clippy::too_many_arguments)]
+    async fn call_graph(
+        &self,
+        d: Option<Duration>,
+        repository: &str,
+        symbol: Option<pb::SymbolRef>,
+        depth: u32,
+        resolved_only: bool,
+        limit: u32,
+        position_encoding: Option<pb::PositionEncoding>,
+        callers: bool,
+    ) -> Result<(pb::Symbol, Vec<pb::CallGraphEntry>, bool, Encoding), Status> {
+        let repo = self.registry.get(repository)?;
+        let enc = Encoding::from_proto(position_encoding.as_ref())?;
+        let reader = ready(&repo)?;
+        let (target, entries, truncated) = blocking(d, move || {
+            calls(&reader, symbol, depth, resolved_only, limit, enc, callers)
+        })
+        .await?;
+        Ok((target, entries, truncated, enc))
+    }
+
+    async fn import_links(
+        &self,
+        d: Option<Duration>,
+        repository: &str,
+        path: &str,
+        position_encoding: Option<pb::PositionEncoding>,
+        importers: bool,
+    ) -> Result<(Vec<pb::ImportLink>, Encoding), Status> {
+        let repo = self.registry.get(repository)?;
+        let enc = Encoding::from_proto(position_encoding.as_ref())?;
+        let path = repo.config.root.join(inside(&repo.config.root, path)?);
+        let reader = ready(&repo)?;
+        let links = blocking(d, move || {
+            let path = path.to_string_lossy();
+            if importers {
+                reader.importers(&path)
+            } else {
+                reader.imports(&path)
+            }
+            .map_err(convert::status)
+        })
+        .await?;
+        Ok((
+            links
+                .into_iter()
+                .map(|(t, line)| convert::import_link(t, line, enc))
+                .collect(),
+            enc,
+        ))
+    }
+}
+
 #[tonic::async_trait]
 impl pb::graph_service_server::GraphService for Services {
     async fn lookup_symbol(
@@ -783,21 +840,18 @@ impl pb::graph_service_server::GraphService for Services {
     ) -> Result<Response<pb::ListCallersResponse>, Status> {
         let d = deadline(&request);
         let r = request.into_inner();
-        let repo = self.registry.get(&r.repository)?;
-        let enc = Encoding::from_proto(r.position_encoding.as_ref())?;
-        let reader = ready(&repo)?;
-        let (target, callers, truncated) = blocking(d, move || {
-            calls(
-                &reader,
+        let (target, callers, truncated, enc) = self
+            .call_graph(
+                d,
+                &r.repository,
                 r.symbol,
                 r.depth,
                 r.resolved_only,
                 r.limit,
-                enc,
+                r.position_encoding,
                 true,
             )
-        })
-        .await?;
+            .await?;
         Ok(Response::new(pb::ListCallersResponse {
             target: Some(target),
             callers,
@@ -812,21 +866,18 @@ impl pb::graph_service_server::GraphService for Services {
     ) -> Result<Response<pb::ListCalleesResponse>, Status> {
         let d = deadline(&request);
         let r = request.into_inner();
-        let repo = self.registry.get(&r.repository)?;
-        let enc = Encoding::from_proto(r.position_encoding.as_ref())?;
-        let reader = ready(&repo)?;
-        let (target, callees, truncated) = blocking(d, move || {
-            calls(
-                &reader,
+        let (target, callees, truncated, enc) = self
+            .call_graph(
+                d,
+                &r.repository,
                 r.symbol,
                 r.depth,
                 r.resolved_only,
                 r.limit,
-                enc,
+                r.position_encoding,
                 false,
             )
-        })
-        .await?;
+            .await?;
         Ok(Response::new(pb::ListCalleesResponse {
             target: Some(target),
             callees,
@@ -841,21 +892,11 @@ impl pb::graph_service_server::GraphService for Services {
     ) -> Result<Response<pb::ListImportsResponse>, Status> {
         let d = deadline(&request);
         let r = request.into_inner();
-        let repo = self.registry.get(&r.repository)?;
-        let enc = Encoding::from_proto(r.position_encoding.as_ref())?;
-        let path = repo.config.root.join(inside(&repo.config.root, &r.path)?);
-        let reader = ready(&repo)?;
-        let links = blocking(d, move || {
-            reader
-                .imports(&path.to_string_lossy())
-                .map_err(convert::status)
-        })
-        .await?;
+        let (imports, enc) = self
+            .import_links(d, &r.repository, &r.path, r.position_encoding, false)
+            .await?;
         Ok(Response::new(pb::ListImportsResponse {
-            imports: links
-                .into_iter()
-                .map(|(t, line)| convert::import_link(t, line, enc))
-                .collect(),
+            imports,
             position_encoding: Some(enc.to_proto()),
         }))
     }
@@ -866,21 +907,11 @@ impl pb::graph_service_server::GraphService for Services {
     ) -> Result<Response<pb::ListImportersResponse>, Status> {
         let d = deadline(&request);
         let r = request.into_inner();
-        let repo = self.registry.get(&r.repository)?;
-        let enc = Encoding::from_proto(r.position_encoding.as_ref())?;
-        let path = repo.config.root.join(inside(&repo.config.root, &r.path)?);
-        let reader = ready(&repo)?;
-        let links = blocking(d, move || {
-            reader
-                .importers(&path.to_string_lossy())
-                .map_err(convert::status)
-        })
-        .await?;
+        let (importers, enc) = self
+            .import_links(d, &r.repository, &r.path, r.position_encoding, true)
+            .await?;
         Ok(Response::new(pb::ListImportersResponse {
-            importers: links
-                .into_iter()
-                .map(|(t, line)| convert::import_link(t, line, enc))
-                .collect(),
+            importers,
             position_encoding: Some(enc.to_proto()),
         }))
     }

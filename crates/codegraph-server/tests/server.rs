@@ -274,6 +274,43 @@ async fn register_query_refuse_and_follow_edits_over_tcp() {
         .unwrap()
         .into_inner();
     assert_eq!(by_id.callers, callers.callers);
+    // Imports and importers, both ways.
+    let path_of = |l: &pb::ImportLink| match &l.target {
+        Some(pb::import_link::Target::Path(p)) => p.clone(),
+        _ => String::new(),
+    };
+    let imports = graph
+        .list_imports(pb::ListImportsRequest {
+            repository: id.clone(),
+            path: "shop/service.py".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        imports
+            .imports
+            .iter()
+            .any(|l| path_of(l) == "shop/models.py"),
+        "{imports:?}"
+    );
+    let importers = graph
+        .list_importers(pb::ListImportersRequest {
+            repository: id.clone(),
+            path: "shop/models.py".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        importers
+            .importers
+            .iter()
+            .any(|l| path_of(l) == "shop/service.py"),
+        "{importers:?}"
+    );
     let map = graph
         .get_repository_map(pb::GetRepositoryMapRequest {
             repository: id.clone(),
