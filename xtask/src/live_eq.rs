@@ -154,7 +154,7 @@ pub fn live_equivalence(names: &[String]) -> Result<()> {
                     embed: false,
                     ..WatchOptions::default()
                 };
-                cg.watch(&options, &NoProgress, &stop, |u| {
+                cg.watch(&options, &NoProgress, &stop, |_, u| {
                     let _ = tx.send((u.report.run.parsed as usize, u.paths.clone()));
                 })?;
                 Ok(())

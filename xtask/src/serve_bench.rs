@@ -73,6 +73,8 @@ struct Options {
     rate_seconds: u64,
     /// Only the fixed-rate phase after the warm-up.
     only_rate: bool,
+    /// No editor during the load phases (the baseline without indexing).
+    no_edits: bool,
 }
 
 impl Options {
@@ -87,6 +89,7 @@ impl Options {
             rate: 64.0,
             rate_seconds: 30,
             only_rate: false,
+            no_edits: false,
         };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -112,8 +115,9 @@ impl Options {
                 }
                 "--rate-seconds" => o.rate_seconds = value()?,
                 "--only-rate" => o.only_rate = true,
+                "--no-edits" => o.no_edits = true,
                 other => bail!(
-                    "bench-serve: unknown argument `{other}` (--seconds N, --clients N, --think-ms N, --think-seconds N, --restarts N, --cold-seconds N, --rate R, --rate-seconds N, --only-rate)"
+                    "bench-serve: unknown argument `{other}` (--seconds N, --clients N, --think-ms N, --think-seconds N, --restarts N, --cold-seconds N, --rate R, --rate-seconds N, --only-rate, --no-edits)"
                 ),
             }
         }
@@ -381,7 +385,15 @@ struct Editor {
 }
 
 impl Editor {
-    fn start(root: &Path, files: Arc<Vec<String>>, seed: u64, counter: Arc<AtomicU64>) -> Editor {
+    /// Saves a file every [`EDIT_EVERY`] until finished; with `enabled`
+    /// false it saves nothing (the baseline without indexing).
+    fn start(
+        root: &Path,
+        files: Arc<Vec<String>>,
+        seed: u64,
+        counter: Arc<AtomicU64>,
+        enabled: bool,
+    ) -> Editor {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let root = root.to_owned();
@@ -395,6 +407,9 @@ impl Editor {
                     continue;
                 }
                 next += EDIT_EVERY;
+                if !enabled {
+                    continue;
+                }
                 let path = root.join(&files[(rng.next() % files.len() as u64) as usize]);
                 let Ok(text) = std::fs::read_to_string(&path) else {
                     continue;
@@ -1253,6 +1268,8 @@ struct Phase<'a> {
     root: &'a Path,
     files: &'a Arc<Vec<String>>,
     counter: &'a Arc<AtomicU64>,
+    /// Whether the editor saves files during the phase.
+    edits: bool,
 }
 
 /// How the clients of a phase send.
@@ -1279,7 +1296,13 @@ async fn load_phase(
     let before = status(p.channel, &p.mix.repo).await?;
     let sampler = RssSampler::start(p.server.pid());
     let cpu = CpuShare::start(p.server.pid());
-    let editor = Editor::start(p.root, p.files.clone(), seed ^ 0xED17, p.counter.clone());
+    let editor = Editor::start(
+        p.root,
+        p.files.clone(),
+        seed ^ 0xED17,
+        p.counter.clone(),
+        p.edits,
+    );
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     let until = started + Duration::from_secs(seconds);
@@ -1373,6 +1396,7 @@ async fn fault_round(
         files.clone(),
         0xFA17 + round as u64,
         counter.clone(),
+        true,
     );
     let handles = spawn_clients(
         &channel,
@@ -1817,6 +1841,12 @@ async fn serve_bench(
         root,
         files: &files,
         counter: &counter,
+        edits: !o.no_edits,
+    };
+    let editing = if o.no_edits {
+        "no editor".to_string()
+    } else {
+        format!("a save every {} ms", EDIT_EVERY.as_millis())
     };
     let full = !o.only_rate;
     let closed = if full {
@@ -1824,12 +1854,12 @@ async fn serve_bench(
             load_phase(
                 &phase,
                 &format!(
-                    "-- closed loop: {} clients, {} s, search {:?} / context / callers 40/40/20, deadline {} s, a save every {} ms",
+                    "-- closed loop: {} clients, {} s, search {:?} / context / callers 40/40/20, deadline {} s, {}",
                     o.clients,
                     o.seconds,
                     mode,
                     DEADLINE.as_secs(),
-                    EDIT_EVERY.as_millis()
+                    editing
                 ),
                 o.clients,
                 o.seconds,
@@ -1864,14 +1894,14 @@ async fn serve_bench(
             load_phase(
                 &phase,
                 &format!(
-                    "-- fixed rate: {} clients sending {:.1} req/s in all ({:.2} req/s each, arrivals evenly spread, not waiting for answers), {} s, search {:?} / context / callers 40/40/20, deadline {} s, a save every {} ms",
+                    "-- fixed rate: {} clients sending {:.1} req/s in all ({:.2} req/s each, arrivals evenly spread, not waiting for answers), {} s, search {:?} / context / callers 40/40/20, deadline {} s, {}",
                     o.clients,
                     o.rate,
                     o.rate / o.clients as f64,
                     o.rate_seconds,
                     mode,
                     DEADLINE.as_secs(),
-                    EDIT_EVERY.as_millis()
+                    editing
                 ),
                 o.clients,
                 o.rate_seconds,
@@ -1961,6 +1991,7 @@ async fn serve_bench(
             root,
             files: &files,
             counter: &counter,
+            edits: !o.no_edits,
         };
         Some(
             load_phase(

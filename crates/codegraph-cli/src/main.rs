@@ -405,10 +405,11 @@ fn run(cli: Cli) -> Result<()> {
                 quiet: std::time::Duration::from_millis(quiet_ms),
                 embed: !no_embed,
                 memory_budget: memory_budget_mb.map(|mb| mb * 1_000_000),
+                background: true,
                 ..codegraph::WatchOptions::default()
             };
             eprintln!("watching {} (Ctrl-C to stop)", cg.root().display());
-            cg.watch(&options, &codegraph::NoProgress, &stop, |u| {
+            cg.watch(&options, &codegraph::NoProgress, &stop, |_, u| {
                 if json {
                     let v = serde_json::json!({
                         "cause": u.cause,

@@ -149,7 +149,7 @@ pub struct SubgraphEdge {
 }
 
 /// The whole graph in memory.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Graph {
     g: StableDiGraph<Node, Edge>,
     by_ref: HashMap<NodeRef, NodeIndex>,

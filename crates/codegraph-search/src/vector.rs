@@ -19,6 +19,8 @@ pub const VECTOR_FORMAT_VERSION: u32 = 2;
 const BASENAME: &str = "hnsw";
 const MANIFEST: &str = "manifest";
 const KEYS: &str = "keys";
+/// Inserts of at most this many points run on the calling thread.
+const SERIAL_INSERT_MAX: usize = 256;
 
 /// HNSW parameters.
 #[derive(Debug, Clone, Copy)]
@@ -42,14 +44,23 @@ impl Default for HnswParams {
 /// removed after the build (HNSW cannot delete: a removed point stays in
 /// the graph, flagged, and is filtered out of results); callers rebuild
 /// when removed points pile up ([`VectorIndex::removed`]).
+///
+/// A clone is cheap: clones share the HNSW graph and copy only the keys
+/// and flags. Points added to one clone go into the shared graph but stay
+/// invisible to the others, and points removed from one stay live in the
+/// others, so a reader's clone keeps answering as of its own state while a
+/// writer patches its own.
+#[derive(Clone)]
 pub struct VectorIndex {
-    hnsw: Hnsw<'static, f32, DistCosine>,
+    hnsw: std::sync::Arc<Hnsw<'static, f32, DistCosine>>,
     keys: Vec<u64>,
     /// The caller's content stamp of each point (0 when unused).
     versions: Vec<u64>,
     /// Removed points, by position.
     dead: Vec<bool>,
     removed: usize,
+    /// Points added or removed since the index was built, opened or saved.
+    unsaved: usize,
     dim: usize,
     /// The caller's tag and generation this index was built for.
     pub tag: String,
@@ -113,14 +124,13 @@ impl VectorIndex {
         if !data.is_empty() {
             hnsw.parallel_insert_slice(&data);
         }
-        let mut hnsw = hnsw;
-        hnsw.set_searching_mode(true);
         VectorIndex {
-            hnsw,
+            hnsw: std::sync::Arc::new(hnsw),
             keys: points.iter().map(|(k, _)| *k).collect(),
             versions: versions.to_vec(),
             dead: vec![false; points.len()],
             removed: 0,
+            unsaved: 0,
             dim,
             tag: tag.to_owned(),
             params,
@@ -152,12 +162,19 @@ impl VectorIndex {
             .collect()
     }
 
+    /// Points added or removed since the index was built, opened or last
+    /// saved: what a [`VectorIndex::save`] would write that is not on disk.
+    pub fn unsaved(&self) -> usize {
+        self.unsaved
+    }
+
     /// Removes every live point with one of these keys.
     pub fn remove(&mut self, keys: &std::collections::HashSet<u64>) {
         for (i, k) in self.keys.iter().enumerate() {
             if !self.dead[i] && keys.contains(k) {
                 self.dead[i] = true;
                 self.removed += 1;
+                self.unsaved += 1;
             }
         }
     }
@@ -165,6 +182,16 @@ impl VectorIndex {
     /// Adds points (key, version, vector); vectors of another dimension are
     /// ignored.
     pub fn insert(&mut self, points: &[(u64, u64, Vec<f32>)]) {
+        // New points take positions past every point of the shared graph
+        // (clones of this index may have added some this one does not
+        // see); the positions between are dead here.
+        let taken = self.hnsw.get_nb_point();
+        while self.keys.len() < taken {
+            self.keys.push(u64::MAX);
+            self.versions.push(0);
+            self.dead.push(true);
+            self.removed += 1;
+        }
         let start = self.keys.len();
         let data: Vec<(&[f32], usize)> = points
             .iter()
@@ -177,12 +204,17 @@ impl VectorIndex {
                 self.keys.push(*k);
                 self.versions.push(*version);
                 self.dead.push(false);
+                self.unsaved += 1;
             }
         }
-        if !data.is_empty() {
-            self.hnsw.set_searching_mode(false);
+        // A few points go in on the calling thread (at its priority, not
+        // on the shared pool); many in parallel.
+        if data.len() <= SERIAL_INSERT_MAX {
+            for &point in &data {
+                self.hnsw.insert_slice(point);
+            }
+        } else {
             self.hnsw.parallel_insert_slice(&data);
-            self.hnsw.set_searching_mode(true);
         }
     }
 
@@ -209,8 +241,10 @@ impl VectorIndex {
         out
     }
 
-    /// Writes the index into `dir` (replacing what is there).
-    pub fn save(&self, dir: &Path) -> Result<()> {
+    /// Writes the index into `dir` (replacing what is there). Points that
+    /// other clones added to the shared graph are written too, flagged as
+    /// removed.
+    pub fn save(&mut self, dir: &Path) -> Result<()> {
         // Written whole into a sibling directory, then swapped in by rename:
         // a process that has the old index loaded keeps answering from it,
         // and a crash leaves either the old index or none.
@@ -240,19 +274,24 @@ impl VectorIndex {
                     message: e.to_string(),
                 })?;
         }
-        // Per point: key, version (LE u64 each) and a removed flag.
-        let mut keys: Vec<u8> = Vec::with_capacity(self.keys.len() * 17);
+        // Per point: key, version (LE u64 each) and a removed flag; points
+        // of the shared graph this clone does not see are written removed.
+        let count = self.keys.len().max(self.hnsw.get_nb_point());
+        let mut keys: Vec<u8> = Vec::with_capacity(count * 17);
         for ((k, v), dead) in self.keys.iter().zip(&self.versions).zip(&self.dead) {
             keys.extend(k.to_le_bytes());
             keys.extend(v.to_le_bytes());
             keys.push(u8::from(*dead));
         }
+        for _ in self.keys.len()..count {
+            keys.extend(u64::MAX.to_le_bytes());
+            keys.extend(0u64.to_le_bytes());
+            keys.push(1);
+        }
         std::fs::write(tmp.join(KEYS), keys).map_err(io_err(&tmp))?;
         let manifest = format!(
             "{VECTOR_FORMAT_VERSION}\n{}\n{}\n{}\n",
-            self.dim,
-            self.keys.len(),
-            self.tag
+            self.dim, count, self.tag
         );
         std::fs::write(tmp.join(MANIFEST), manifest).map_err(io_err(&tmp))?;
         let old = parent.join(format!("{name}.old-{}", std::process::id()));
@@ -261,6 +300,7 @@ impl VectorIndex {
         }
         std::fs::rename(&tmp, dir).map_err(io_err(dir))?;
         let _ = std::fs::remove_dir_all(&old);
+        self.unsaved = 0;
         Ok(())
     }
 
@@ -301,14 +341,17 @@ impl VectorIndex {
         // server opens each new generation of the index after updates.
         let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));
         loader.set_options(hnsw_rs::hnswio::ReloadOptions::default().set_mmap(false));
-        let mut hnsw: Hnsw<'static, f32, DistCosine> = loader.load_hnsw().ok()?;
-        hnsw.set_searching_mode(true);
+        let hnsw: Hnsw<'static, f32, DistCosine> = loader.load_hnsw().ok()?;
+        if hnsw.get_nb_point() != count {
+            return None;
+        }
         Some(VectorIndex {
-            hnsw,
+            hnsw: std::sync::Arc::new(hnsw),
             keys,
             versions,
             dead,
             removed,
+            unsaved: 0,
             dim,
             tag: tag.to_owned(),
             params,
@@ -361,7 +404,7 @@ mod tests {
     #[test]
     fn finds_the_nearest_points_and_survives_save_and_load() {
         let pts = points(2000, 32);
-        let idx = VectorIndex::build(&pts, 32, "model-a@1", HnswParams::default());
+        let mut idx = VectorIndex::build(&pts, 32, "model-a@1", HnswParams::default());
         // Each point's nearest neighbour is itself.
         let mut hits = 0;
         for (key, v) in pts.iter().step_by(50) {
@@ -470,5 +513,54 @@ mod tests {
         let again = VectorIndex::open(&dir.path().join("v"), "m", HnswParams::default()).unwrap();
         assert_eq!(again.len(), 400);
         assert_eq!(again.search(&extra, 1)[0].0, 9_999);
+    }
+
+    #[test]
+    fn clones_share_the_graph_but_each_answers_as_of_its_own_state() {
+        let pts = points(600, 16);
+        let mut writer = VectorIndex::build(&pts[..500], 16, "m", HnswParams::default());
+        let reader = writer.clone();
+        let gone: std::collections::HashSet<u64> = [pts[3].0].into();
+        writer.remove(&gone);
+        let added: Vec<(u64, u64, Vec<f32>)> =
+            pts[500..].iter().map(|(k, v)| (*k, 1, v.clone())).collect();
+        writer.insert(&added);
+        assert_eq!(writer.unsaved(), 101);
+        // The writer sees its change.
+        assert_eq!(writer.len(), 599);
+        assert_eq!(writer.search(&pts[550].1, 1)[0].0, pts[550].0);
+        assert_ne!(writer.search(&pts[3].1, 1)[0].0, pts[3].0);
+        // The reader, sharing the graph, answers as before: the removed
+        // point is there, the added ones are not.
+        assert_eq!(reader.len(), 500);
+        assert_eq!(reader.search(&pts[3].1, 1)[0].0, pts[3].0);
+        assert!(
+            reader
+                .search(&pts[550].1, 20)
+                .iter()
+                .all(|(k, _)| *k < pts[500].0)
+        );
+        // A clone that lags the shared graph (the reader) inserts past
+        // every point in it: nothing of the writer's is overwritten.
+        let mut lagging = reader.clone();
+        lagging.insert(&[(77_777, 1, pts[3].1.clone())]);
+        assert_eq!(lagging.len(), 501);
+        assert_eq!(lagging.search(&pts[3].1, 2).len(), 2);
+        assert_eq!(writer.search(&pts[550].1, 1)[0].0, pts[550].0);
+        assert!(
+            writer
+                .search(&pts[3].1, 5)
+                .iter()
+                .all(|(k, _)| *k != 77_777)
+        );
+        // Saved and opened again: the writer's state, and nothing unsaved.
+        let dir = tempfile::tempdir().unwrap();
+        writer.save(&dir.path().join("v")).unwrap();
+        assert_eq!(writer.unsaved(), 0);
+        let again = VectorIndex::open(&dir.path().join("v"), "m", HnswParams::default()).unwrap();
+        assert_eq!(again.len(), writer.len());
+        assert_eq!(again.unsaved(), 0);
+        assert_eq!(again.live(), writer.live());
+        assert_eq!(again.search(&pts[550].1, 1)[0].0, pts[550].0);
     }
 }

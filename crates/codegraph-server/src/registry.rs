@@ -130,8 +130,13 @@ impl Repo {
         self.reader.read().expect("reader lock").clone()
     }
 
-    fn swap_reader(&self, next: Codegraph) {
-        *self.reader.write().expect("reader lock") = Arc::new(next);
+    /// Swaps `next` in; returns the reader it replaces (queries may still
+    /// hold it).
+    fn swap_reader(&self, next: Codegraph) -> Arc<Codegraph> {
+        std::mem::replace(
+            &mut *self.reader.write().expect("reader lock"),
+            Arc::new(next),
+        )
     }
 
     pub fn reindex(&self, full: bool) -> Result<(), Status> {
@@ -590,17 +595,33 @@ fn run(
 ) -> codegraph::Result<()> {
     let mut cg = Codegraph::open(&config.root, config.index_options())?;
     let mut first = true;
-    let mut on_update = |u: &WatchUpdate| {
+    // Readers swapped out, dropped here once no query holds them: freeing
+    // one (its graph, corpus and vectors) takes tens of milliseconds, which
+    // would otherwise fall on the query that let go of it last.
+    let mut retired: Vec<Arc<Codegraph>> = Vec::new();
+    let mut on_update = |cg: &Codegraph, u: &WatchUpdate| {
         let Some(r) = repo.upgrade() else { return };
         if stop.load(Ordering::Relaxed) {
             return; // stopping: the next run swaps readers
         }
-        // The next reader, built off the query path, then swapped in.
-        let next = r.reader().reader();
+        // The next reader, built off the query path from the instance that
+        // wrote the update (sharing what it holds in memory), then swapped in.
+        let t = Instant::now();
+        let next = cg.next_reader(&r.reader());
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "next reader built");
         match next {
-            Ok(next) => r.swap_reader(next),
+            Ok(next) => retired.push(r.swap_reader(next)),
             Err(e) => tracing::warn!(error = %e, "cannot open the next reader"),
         }
+        let t = Instant::now();
+        let before = retired.len();
+        retired.retain(|old| Arc::strong_count(old) > 1);
+        tracing::debug!(
+            dropped = before - retired.len(),
+            held = retired.len(),
+            ms = t.elapsed().as_millis() as u64,
+            "retired readers"
+        );
         let this_cause = if first { cause } else { pb::RunCause::Watch };
         first = false;
         let started = now_secs() - (u.latency_ms / 1000) as i64;
@@ -624,9 +645,12 @@ fn run(
             max_wait: Duration::from_millis(u64::from(config.max_wait_ms.max(1))),
             embed: config.embed,
             memory_budget: None,
+            // Queries first: the indexer runs at the lowest CPU priority.
+            background: true,
         };
         cg.watch(&options, feed, stop, on_update)
     } else {
+        codegraph::lower_thread_priority();
         let started = Instant::now();
         let report = cg.index(feed)?;
         let embedded = if config.embed {
@@ -634,15 +658,18 @@ fn run(
         } else {
             0
         };
-        on_update(&WatchUpdate {
-            cause: "startup",
-            events: 0,
-            paths: Vec::new(),
-            report,
-            embedded,
-            latency_ms: started.elapsed().as_millis() as u64,
-            rss_bytes: codegraph::resident_memory(),
-        });
+        on_update(
+            &cg,
+            &WatchUpdate {
+                cause: "startup",
+                events: 0,
+                paths: Vec::new(),
+                report,
+                embedded,
+                latency_ms: started.elapsed().as_millis() as u64,
+                rss_bytes: codegraph::resident_memory(),
+            },
+        );
         Ok(())
     }
 }

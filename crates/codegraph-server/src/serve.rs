@@ -111,6 +111,16 @@ pub async fn run(
             source: std::io::Error::other(e.to_string()),
         })?,
     };
+    // Queries use rayon's global pool. Built here, at this thread's
+    // priority, before any indexer (which runs at the lowest priority, and
+    // whose threads inherit it) could be the first to touch it.
+    if rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("query-{i}"))
+        .build_global()
+        .is_err()
+    {
+        tracing::debug!("rayon's global pool was already built");
+    }
     let registry = tokio::task::spawn_blocking({
         let dir = options.state_dir.clone();
         move || Registry::open(dir.as_deref(), cache)

@@ -68,6 +68,14 @@ async fn blocking<T: Send + 'static>(
     joined.map_err(|e| Status::internal(format!("the request failed: {e}")))?
 }
 
+/// Logs (debug) a library call that took over 20 ms, with its stages.
+fn slow(kind: &str, started: std::time::Instant, stages: &std::collections::BTreeMap<String, f64>) {
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    if ms > 20.0 {
+        tracing::debug!(kind, ms, ?stages, "slow request");
+    }
+}
+
 /// `path` (relative to the root, or absolute) as a root-relative path,
 /// after resolving `..` and symlinks; refused unless it lies inside the
 /// repository. Nothing outside is read: only path metadata is resolved.
@@ -546,7 +554,13 @@ impl pb::search_service_server::SearchService for Services {
             pagerank_weight,
         };
         let reader = ready(&repo)?;
-        let answer = blocking(d, move || reader.search(&options).map_err(convert::status)).await?;
+        let answer = blocking(d, move || {
+            let t = std::time::Instant::now();
+            let answer = reader.search(&options).map_err(convert::status)?;
+            slow("search", t, &answer.stages);
+            Ok(answer)
+        })
+        .await?;
         Ok(Response::new(convert::search_response(
             answer, truncated, enc,
         )))
@@ -620,7 +634,13 @@ impl pb::context_service_server::ContextService for Services {
         };
         let continuation = request.continuation;
         let reader = ready(&repo)?;
-        let answer = blocking(d, move || reader.context(&request).map_err(convert::status)).await?;
+        let answer = blocking(d, move || {
+            let t = std::time::Instant::now();
+            let answer = reader.context(&request).map_err(convert::status)?;
+            slow("context", t, &answer.stats.stages);
+            Ok(answer)
+        })
+        .await?;
         Ok(Response::new(convert::context_response(
             answer,
             continuation,

@@ -1,7 +1,7 @@
 //! Reads for completion context: every chunk's token ids in one pass, the
 //! vocabulary, per-file import facts, and one file's facts rebuilt from rows.
 
-use crate::graph::collect;
+use crate::graph::{collect, collect_p};
 use crate::{Result, Store};
 use codegraph_core::{
     Binding, DefKind, Definition, FileFacts, Import, Inheritance, Relation, Span, unpack_token_ids,
@@ -29,6 +29,17 @@ pub struct ContextChunk {
     pub tokens: Vec<u32>,
 }
 
+fn context_chunk(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContextChunk> {
+    Ok(ContextChunk {
+        id: r.get(0)?,
+        file_id: r.get(1)?,
+        kind: r.get(2)?,
+        start_line: r.get(3)?,
+        end_line: r.get(4)?,
+        tokens: unpack_token_ids(&r.get::<_, Vec<u8>>(5)?),
+    })
+}
+
 impl Store {
     /// Every file with its modification time.
     pub fn context_files(&self) -> Result<Vec<ContextFile>> {
@@ -51,16 +62,27 @@ impl Store {
         collect(
             self,
             "SELECT id, file_id, kind, start_line, end_line, tokens FROM chunks ORDER BY file_id, start_line, part",
-            |r| {
-                Ok(ContextChunk {
-                    id: r.get(0)?,
-                    file_id: r.get(1)?,
-                    kind: r.get(2)?,
-                    start_line: r.get(3)?,
-                    end_line: r.get(4)?,
-                    tokens: unpack_token_ids(&r.get::<_, Vec<u8>>(5)?),
-                })
-            },
+            context_chunk,
+        )
+    }
+
+    /// One file's chunks with their token ids, in [`Store::context_chunks`]
+    /// order.
+    pub fn context_chunks_of(&self, file_id: i64) -> Result<Vec<ContextChunk>> {
+        collect_p(
+            self,
+            "SELECT id, file_id, kind, start_line, end_line, tokens FROM chunks WHERE file_id = ?1 ORDER BY start_line, part",
+            &[file_id],
+            context_chunk,
+        )
+    }
+
+    /// Every import between two files of the repository: (importer, imported).
+    pub fn file_import_links(&self) -> Result<Vec<(i64, i64)>> {
+        collect(
+            self,
+            "SELECT src_id, dst_id FROM edges WHERE kind = 'imports' AND src_type = 'file' AND dst_type = 'file'",
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
     }
 

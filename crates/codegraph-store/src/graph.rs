@@ -232,7 +232,7 @@ pub struct ExternalEdge {
     pub line: u32,
 }
 
-fn collect_p<T>(
+pub(crate) fn collect_p<T>(
     store: &Store,
     sql: &str,
     params: &[i64],

@@ -214,6 +214,28 @@ struct CorpusChunk {
     tokens: Range<usize>,
 }
 
+/// Chunks and their token ids, back to back, as a corpus is built.
+#[derive(Default)]
+struct ChunkList {
+    chunks: Vec<CorpusChunk>,
+    tokens: Vec<u32>,
+}
+
+impl ChunkList {
+    /// Appends a chunk; returns the number of chunks.
+    fn add(&mut self, id: i64, start_line: u32, end_line: u32, ids: &[u32]) -> usize {
+        let start = self.tokens.len();
+        self.tokens.extend_from_slice(ids);
+        self.chunks.push(CorpusChunk {
+            id,
+            start_line,
+            end_line,
+            tokens: start..self.tokens.len(),
+        });
+        self.chunks.len()
+    }
+}
+
 fn hash_str(s: &str) -> u64 {
     let h = blake3::hash(s.as_bytes());
     u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
@@ -234,13 +256,25 @@ fn name_tokens(path: &str) -> Vec<String> {
 
 impl Corpus {
     fn load(cg: &Codegraph) -> Result<Corpus> {
+        Corpus::build(cg, None)
+    }
+
+    /// The corpus after an update that changed the files `changed` (ids,
+    /// deleted ones included): the chunks of the other files are copied
+    /// from `self`, only the changed files' chunks are read.
+    pub(crate) fn patched(&self, cg: &Codegraph, changed: &HashSet<i64>) -> Result<Corpus> {
+        Corpus::build(cg, Some((self, changed)))
+    }
+
+    fn build(cg: &Codegraph, previous: Option<(&Corpus, &HashSet<i64>)>) -> Result<Corpus> {
         let store = cg.store();
+        let t = Instant::now();
         let rows = store.context_files()?;
         let mut files: Vec<CorpusFile> = Vec::with_capacity(rows.len());
         let mut by_id: HashMap<i64, usize> = HashMap::new();
         let mut by_path = HashMap::new();
         let mut paths = Vec::new();
-        for f in rows {
+        for f in &rows {
             by_id.insert(f.id, files.len());
             by_path.insert(f.path.clone(), files.len());
             paths.push(f.path.clone());
@@ -258,13 +292,8 @@ impl Corpus {
                 files[i].imports.push(hash_str(&module));
             }
         }
-        for e in store.edges()? {
-            if e.kind != "imports" {
-                continue;
-            }
-            if let (codegraph_store::NodeRef::File(a), codegraph_store::NodeRef::File(b)) =
-                (e.src, e.dst)
-                && let (Some(&a), Some(&b)) = (by_id.get(&a), by_id.get(&b))
+        for (a, b) in store.file_import_links()? {
+            if let (Some(&a), Some(&b)) = (by_id.get(&a), by_id.get(&b))
                 && a != b
             {
                 files[a].linked.push(b);
@@ -277,26 +306,45 @@ impl Corpus {
             f.linked.sort_unstable();
             f.linked.dedup();
         }
-        let mut chunks = Vec::new();
-        let mut tokens = Vec::new();
-        for c in store.context_chunks()? {
-            let Some(&fi) = by_id.get(&c.file_id) else {
-                continue;
-            };
-            let f = &mut files[fi];
-            if f.chunks.is_empty() {
-                f.chunks = chunks.len()..chunks.len();
+        let read_ms = t.elapsed().as_millis() as u64;
+        let mut out = ChunkList::default();
+        let mut reread = 0usize;
+        match previous {
+            None => {
+                for c in store.context_chunks()? {
+                    let Some(&fi) = by_id.get(&c.file_id) else {
+                        continue;
+                    };
+                    let f = &mut files[fi];
+                    if f.chunks.is_empty() {
+                        f.chunks = out.chunks.len()..out.chunks.len();
+                    }
+                    f.chunks.end = out.add(c.id, c.start_line, c.end_line, &c.tokens);
+                }
             }
-            let start = tokens.len();
-            tokens.extend_from_slice(&c.tokens);
-            chunks.push(CorpusChunk {
-                id: c.id,
-                start_line: c.start_line,
-                end_line: c.end_line,
-                tokens: start..tokens.len(),
-            });
-            f.chunks.end = chunks.len();
+            Some((old, changed)) => {
+                for (fi, row) in rows.iter().enumerate() {
+                    let start = out.chunks.len();
+                    match old.by_id.get(&row.id) {
+                        Some(&oi) if !changed.contains(&row.id) => {
+                            for oc in &old.chunks[old.files[oi].chunks.clone()] {
+                                let ids = &old.tokens[oc.tokens.clone()];
+                                out.add(oc.id, oc.start_line, oc.end_line, ids);
+                            }
+                        }
+                        _ => {
+                            reread += 1;
+                            for c in store.context_chunks_of(row.id)? {
+                                out.add(c.id, c.start_line, c.end_line, &c.tokens);
+                            }
+                        }
+                    }
+                    files[fi].chunks = start..out.chunks.len();
+                }
+            }
         }
+        let chunks_ms = t.elapsed().as_millis() as u64;
+        let ChunkList { chunks, tokens } = out;
         let mut symbols: HashMap<String, Vec<Symbol>> = HashMap::new();
         for (id, file_id, name, kind) in store.context_definitions()? {
             if let Some(&file) = by_id.get(&file_id) {
@@ -310,6 +358,14 @@ impl Corpus {
         let vocab = store.vocabulary()?;
         let size = vocab.values().copied().max().map_or(0, |m| m as usize + 1);
         let idf = idf_weights(chunks.iter().map(|c| &tokens[c.tokens.clone()]), size);
+        tracing::debug!(
+            patched = previous.is_some(),
+            files_read = reread,
+            read_ms,
+            chunks_ms,
+            total_ms = t.elapsed().as_millis() as u64,
+            "corpus built"
+        );
         Ok(Corpus {
             files,
             by_path,
@@ -688,14 +744,14 @@ struct Target {
 impl Codegraph {
     pub(crate) fn corpus(&self) -> Result<&Corpus> {
         if let Some(c) = self.corpus.get() {
-            return Ok(c);
+            return Ok(c.as_ref());
         }
         let _loading = crate::hold(&self.loading.corpus);
         if let Some(c) = self.corpus.get() {
-            return Ok(c);
+            return Ok(c.as_ref());
         }
         let c = Corpus::load(self)?;
-        Ok(self.corpus.get_or_init(|| c))
+        Ok(self.corpus.get_or_init(|| std::sync::Arc::new(c)))
     }
 
     /// Completion context at a cursor. See [`ContextRequest`].
@@ -1316,6 +1372,135 @@ fn best_window<'t>(text: &'t str, n: usize, query: &HashSet<String>) -> (usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Everything a corpus holds, independent of file order and ids of
+    /// positions: what a patched corpus must share with a loaded one.
+    fn canonical(c: &Corpus) -> impl PartialEq + std::fmt::Debug {
+        let files: Vec<_> = c
+            .files
+            .iter()
+            .zip(&c.paths)
+            .map(|(f, path)| {
+                let mut linked: Vec<&str> = f.linked.iter().map(|&i| c.paths[i].as_str()).collect();
+                linked.sort_unstable();
+                let chunks: Vec<_> = c.chunks[f.chunks.clone()]
+                    .iter()
+                    .map(|ch| {
+                        (
+                            ch.id,
+                            ch.start_line,
+                            ch.end_line,
+                            c.tokens[ch.tokens.clone()].to_vec(),
+                        )
+                    })
+                    .collect();
+                (
+                    path.clone(),
+                    f.dir.clone(),
+                    f.name_tokens.clone(),
+                    f.imports.clone(),
+                    linked,
+                    f.mtime_ns,
+                    chunks,
+                )
+            })
+            .collect();
+        let mut symbols: Vec<_> = c
+            .symbols
+            .iter()
+            .map(|(name, defs)| {
+                let mut d: Vec<_> = defs
+                    .iter()
+                    .map(|s| (s.id, c.paths[s.file].clone(), s.kind.map(|k| k.as_str())))
+                    .collect();
+                d.sort();
+                (name.clone(), d)
+            })
+            .collect();
+        symbols.sort();
+        let by: Vec<_> = c
+            .paths
+            .iter()
+            .map(|p| (c.by_path[p], c.by_id.len()))
+            .collect();
+        let mut vocab: Vec<_> = c.vocab.iter().map(|(t, id)| (t.clone(), *id)).collect();
+        vocab.sort();
+        let idf: Vec<u32> = c.idf.iter().map(|x| x.to_bits()).collect();
+        (files, symbols, by, vocab, idf)
+    }
+
+    #[test]
+    fn a_patched_corpus_equals_one_loaded_after_the_same_updates() {
+        let repo = tempfile::tempdir().unwrap();
+        let idx = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = repo.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "app/models.py",
+            "class User:\n    def name(self):\n        return 'u'\n\ndef load_user(i):\n    return User()\n",
+        );
+        write(
+            "app/service.py",
+            "from app.models import User, load_user\n\ndef serve(i):\n    return load_user(i).name()\n",
+        );
+        write(
+            "app/views.py",
+            "from app.service import serve\n\ndef view(request):\n    return serve(request.id)\n",
+        );
+        write("util.py", "def helper(x):\n    return x * 2\n");
+        let mut cg = Codegraph::open(
+            repo.path(),
+            crate::IndexOptions {
+                index_dir: Some(idx.path().to_owned()),
+                ..crate::IndexOptions::default()
+            },
+        )
+        .unwrap();
+        cg.index(&crate::NoProgress).unwrap();
+        cg.corpus().unwrap();
+        let rounds: [&dyn Fn(); 2] = [
+            &|| {
+                // Edited (new definition, new import), deleted, added.
+                write(
+                    "app/service.py",
+                    "from app.models import User, load_user\nimport util\n\ndef serve(i):\n    return load_user(i).name()\n\ndef serve_all(ids):\n    return [util.helper(serve(i)) for i in ids]\n",
+                );
+                std::fs::remove_file(repo.path().join("util.py")).unwrap();
+                write(
+                    "app/extra.py",
+                    "from app.models import load_user\n\ndef extra_user():\n    return load_user(7)\n",
+                );
+            },
+            &|| {
+                write(
+                    "util.py",
+                    "def helper(x):\n    return x * 3\n\ndef brand_new_token_zyxw():\n    return 0\n",
+                );
+                write(
+                    "app/views.py",
+                    "from app.extra import extra_user\n\ndef view(request):\n    return extra_user()\n",
+                );
+            },
+        ];
+        for (round, change) in rounds.iter().enumerate() {
+            let before = std::sync::Arc::clone(cg.corpus.get().unwrap());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            change();
+            let report = cg.index(&crate::NoProgress).unwrap();
+            assert!(report.run.parsed > 0, "round {round}: {:?}", report.run);
+            let patched = cg.corpus.get().expect("patched, not dropped").clone();
+            assert!(!std::sync::Arc::ptr_eq(&before, &patched), "round {round}");
+            let loaded = Corpus::load(&cg).unwrap();
+            assert_eq!(canonical(&patched), canonical(&loaded), "round {round}");
+            // The corpus a reader held is untouched.
+            assert_ne!(canonical(&before), canonical(&loaded), "round {round}");
+        }
+        // The new token of round 2 is in the patched vocabulary.
+        assert!(cg.corpus().unwrap().vocab.contains_key("zyxw"));
+    }
 
     #[test]
     fn offsets_count_utf16_or_bytes() {

@@ -11,6 +11,10 @@ use std::time::Instant;
 /// index is rebuilt.
 pub(crate) const VECTORS_DIRTY: &str = "vectors_dirty";
 
+/// A patched vector index is written to disk once this many points were
+/// added or removed since its last save (a save writes the whole index).
+const SAVE_AFTER_POINTS: usize = 256;
+
 /// Chunks embedded per batch written to the store (each batch is one
 /// transaction, so an interrupted run resumes where it stopped).
 const EMBED_BATCH: usize = 256;
@@ -143,8 +147,11 @@ impl Codegraph {
     /// Brings the vector index up to date when chunks or embeddings changed
     /// since it was saved: a small change inserts the new points and flags
     /// the stale ones in the existing index; a large one (or a missing
-    /// index) rebuilds it. Returns its number of live points and whether it
-    /// was patched.
+    /// index) rebuilds it. A patched index is written to disk only once
+    /// [`SAVE_AFTER_POINTS`] points changed since the last save (or by
+    /// [`Codegraph::flush_vectors`]): until then the saved index lags the
+    /// store, and whoever opens it patches it in memory. Returns the number
+    /// of live points and whether the index was patched.
     fn rebuild_vectors_if_dirty(&mut self) -> Result<(u64, bool)> {
         let Some(embedder) = self.embedder() else {
             return Ok((0, false));
@@ -162,37 +169,16 @@ impl Codegraph {
             let _ = self.vectors.set(existing);
             return Ok((n, false));
         }
-        if let Some(mut index) = existing.filter(|v| v.dim() == dim) {
-            let wanted: Vec<(i64, Vec<u8>)> = self.store.chunks_with_vectors(&tag)?;
-            let live = index.live();
-            let fresh: Vec<&(i64, Vec<u8>)> = wanted
-                .iter()
-                .filter(|(id, hash)| live.get(&(*id as u64)) != Some(&version_of(hash)))
-                .collect();
-            let wanted_ids: std::collections::HashSet<u64> =
-                wanted.iter().map(|(id, _)| *id as u64).collect();
-            let mut stale: std::collections::HashSet<u64> = live
-                .keys()
-                .filter(|k| !wanted_ids.contains(k))
-                .copied()
-                .collect();
-            stale.extend(fresh.iter().map(|(id, _)| *id as u64));
-            // Patch while the dead weight stays small; else rebuild.
-            if (index.removed() + stale.len()) * 5 <= wanted.len().max(1) {
-                let mut points = Vec::with_capacity(fresh.len());
-                for (id, hash) in fresh {
-                    if let Some(v) = self.store.vector_of(&tag, hash)? {
-                        points.push((*id as u64, version_of(hash), v));
-                    }
-                }
-                index.remove(&stale);
-                index.insert(&points);
+        if let Some(mut index) = existing.filter(|v| v.dim() == dim)
+            && self.reconcile_vectors(&mut index, &tag)?
+        {
+            if index.unsaved() >= SAVE_AFTER_POINTS {
                 index.save(&dir)?;
                 self.set_meta(VECTORS_DIRTY, "0")?;
-                let n = index.len() as u64;
-                let _ = self.vectors.set(index);
-                return Ok((n, true));
             }
+            let n = index.len() as u64;
+            let _ = self.vectors.set(index);
+            return Ok((n, true));
         }
         let mut points = Vec::new();
         let mut versions = Vec::new();
@@ -200,7 +186,7 @@ impl Codegraph {
             points.push((id as u64, v));
             versions.push(version_of(&hash));
         }
-        let index =
+        let mut index =
             VectorIndex::build_versioned(&points, &versions, dim, &tag, HnswParams::default());
         index.save(&dir)?;
         self.set_meta(VECTORS_DIRTY, "0")?;
@@ -209,8 +195,57 @@ impl Codegraph {
         Ok((n, false))
     }
 
-    /// The vector index of the current model, loaded on first use; `None`
-    /// without a model or before any embedding.
+    /// Patches `index` to the store's vectors of `tag`: points of chunks
+    /// that are gone or changed are flagged removed, missing ones inserted.
+    /// `false` (and `index` untouched) when the removed points would pile
+    /// up past a fifth of the index: rebuild instead.
+    fn reconcile_vectors(&self, index: &mut VectorIndex, tag: &str) -> Result<bool> {
+        let wanted: Vec<(i64, Vec<u8>)> = self.store.chunks_with_vectors(tag)?;
+        let live = index.live();
+        let fresh: Vec<&(i64, Vec<u8>)> = wanted
+            .iter()
+            .filter(|(id, hash)| live.get(&(*id as u64)) != Some(&version_of(hash)))
+            .collect();
+        let wanted_ids: std::collections::HashSet<u64> =
+            wanted.iter().map(|(id, _)| *id as u64).collect();
+        let mut stale: std::collections::HashSet<u64> = live
+            .keys()
+            .filter(|k| !wanted_ids.contains(k))
+            .copied()
+            .collect();
+        stale.extend(fresh.iter().map(|(id, _)| *id as u64));
+        if (index.removed() + stale.len()) * 5 > wanted.len().max(1) {
+            return Ok(false);
+        }
+        let mut points = Vec::with_capacity(fresh.len());
+        for (id, hash) in fresh {
+            if let Some(v) = self.store.vector_of(tag, hash)? {
+                points.push((*id as u64, version_of(hash), v));
+            }
+        }
+        index.remove(&stale);
+        index.insert(&points);
+        Ok(true)
+    }
+
+    /// Writes the vector index in memory to disk if it has changes the
+    /// saved one lacks (a long-lived process calls this before it exits, so
+    /// the next one opens it without patching).
+    pub fn flush_vectors(&mut self) -> Result<()> {
+        let Some(mut index) = self.vectors.take() else {
+            return Ok(());
+        };
+        if index.unsaved() > 0 {
+            index.save(&VectorIndex::dir_for(&self.index_dir, &index.tag))?;
+            self.set_meta(VECTORS_DIRTY, "0")?;
+        }
+        let _ = self.vectors.set(index);
+        Ok(())
+    }
+
+    /// The vector index of the current model, loaded on first use (and
+    /// patched in memory when the saved one lags the store); `None` without
+    /// a model or before any embedding.
     pub(crate) fn vector_index(&self) -> Option<&VectorIndex> {
         if let Some(v) = self.vectors.get() {
             return Some(v);
@@ -221,7 +256,18 @@ impl Codegraph {
             return Some(v);
         }
         let dir = VectorIndex::dir_for(&self.index_dir, &tag);
-        let index = VectorIndex::open(&dir, &tag, HnswParams::default())?;
+        let mut index = VectorIndex::open(&dir, &tag, HnswParams::default())?;
+        let lagging = self.store.meta(VECTORS_DIRTY).ok()?.as_deref() != Some("0");
+        if lagging {
+            match self.reconcile_vectors(&mut index, &tag) {
+                Ok(true) => {}
+                // Too far behind to patch: the saved index as it is (hits
+                // of chunks that are gone are dropped) until a writer
+                // rebuilds it.
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot patch the vector index"),
+            }
+        }
         Some(self.vectors.get_or_init(|| index))
     }
 

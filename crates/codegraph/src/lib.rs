@@ -50,7 +50,7 @@ pub use search::{
     SearchResult,
 };
 pub use walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
-pub use watch::{WatchOptions, WatchUpdate, WatcherState, resident_memory};
+pub use watch::{WatchOptions, WatchUpdate, WatcherState, lower_thread_priority, resident_memory};
 
 pub use codegraph_graph::NodeIndex;
 use codegraph_lang::Registry;
@@ -333,12 +333,14 @@ pub struct Codegraph {
     index_dir: PathBuf,
     options: IndexOptions,
     store: Store,
-    graph: std::sync::OnceLock<Graph>,
+    /// Shared with the readers built from this instance ([`Codegraph::reader`]);
+    /// an update patches a copy when a reader still holds it.
+    graph: std::sync::OnceLock<std::sync::Arc<Graph>>,
     bm25: std::sync::OnceLock<codegraph_search::Bm25Index>,
     embedder: std::sync::OnceLock<Option<std::sync::Arc<codegraph_embed::Embedder>>>,
     vectors: std::sync::OnceLock<codegraph_search::VectorIndex>,
     coverage: std::sync::OnceLock<(u64, u64)>,
-    corpus: std::sync::OnceLock<context::Corpus>,
+    corpus: std::sync::OnceLock<std::sync::Arc<context::Corpus>>,
     /// One load at a time per lazily loaded part: concurrent first queries
     /// wait for the one load instead of each building its own copy.
     loading: Loading,
@@ -440,7 +442,11 @@ impl Codegraph {
         // nothing changed, dropped otherwise.
         let loaded_graph = self.graph.take();
         self.coverage = std::sync::OnceLock::new();
-        self.corpus = std::sync::OnceLock::new();
+        // The context corpus in memory is patched with the changed files.
+        let loaded_corpus = self
+            .corpus
+            .take()
+            .filter(|_| rebuilt.is_none() && run.changes.len() <= INCREMENTAL_MAX_CHANGED);
         progress.phase(Phase::ResolvingGraph);
         let graph = if self.store.meta(pipeline::GRAPH_DIRTY)?.as_deref() != Some("0") {
             // Incremental only from a graph that matched the store before
@@ -477,6 +483,12 @@ impl Codegraph {
         writer.set_meta("last_indexed", &now_secs().to_string())?;
         writer.set_meta("last_index_ms", &elapsed_ms.to_string())?;
         writer.commit()?;
+        if let Some(old) = loaded_corpus {
+            let changed: std::collections::HashSet<i64> =
+                run.changes.iter().map(|c| c.file_id).collect();
+            let corpus = old.patched(self, &changed)?;
+            let _ = self.corpus.set(std::sync::Arc::new(corpus));
+        }
         Ok(IndexReport {
             stats: self.store.stats()?,
             run,
@@ -496,7 +508,7 @@ impl Codegraph {
     fn update_graph(
         &mut self,
         changes: &[codegraph_store::FileChange],
-        loaded: Option<Graph>,
+        loaded: Option<std::sync::Arc<Graph>>,
     ) -> Result<GraphReport> {
         use std::collections::HashSet;
         let started = Instant::now();
@@ -625,11 +637,13 @@ impl Codegraph {
         writer.set_meta(pipeline::GRAPH_DIRTY, "0")?;
         writer.commit()?;
         let stored_ms = started.elapsed().as_millis() as u64;
-        if let Some(mut graph) = loaded {
+        if let Some(graph) = loaded {
+            // Copied only when a reader still holds it.
+            let mut graph = std::sync::Arc::unwrap_or_clone(graph);
             let (edges, externals) = self.store.edges_of_files(&replace)?;
             let replaced: HashSet<i64> = replace.iter().copied().collect();
             graph.patch(&facts, &changed_set, &replaced, &edges, &externals);
-            let _ = self.graph.set(graph);
+            let _ = self.graph.set(std::sync::Arc::new(graph));
         }
         tracing::debug!(
             changed = changes.len(),
@@ -651,13 +665,50 @@ impl Codegraph {
         Ok(report)
     }
 
-    /// A new instance on the same index, reading what is committed now, with
-    /// what this one has in memory loaded again from disk (graph, search
-    /// readers, vectors, context corpus) and the embedding model shared.
-    /// For a process that answers queries from one instance while another
-    /// updates the index: build the next reader off the query path, then
-    /// swap it in (queries see the index before the update or after it).
+    /// A new instance on the same index that starts with what this one has
+    /// in memory: the graph, the vector index, the context corpus and the
+    /// vector coverage count are
+    /// shared (an update of this instance patches its own copy; the reader
+    /// keeps answering from the state it was built in), the embedding model
+    /// is shared, and search readers are opened afresh. Cheap: nothing is
+    /// loaded from disk but the lexical index's reader.
+    ///
+    /// Call it on the instance that wrote the last update: built from an
+    /// instance that did not, the reader would share its out-of-date parts.
     pub fn reader(&self) -> Result<Codegraph> {
+        self.reader_with_model(self.embedder.get().cloned())
+    }
+
+    /// The reader to swap in for `current` after an update written by this
+    /// instance (the one [`Codegraph::watch`] hands to its callback): built
+    /// as by [`Codegraph::reader`], as warm as `current` (what it has in
+    /// memory, this instance loads or counts first), and with `current`'s embedding
+    /// model, not this instance's, so that query embeddings never wait for
+    /// a model session this instance's embedding runs hold.
+    pub fn next_reader(&self, current: &Codegraph) -> Result<Codegraph> {
+        if current.graph.get().is_some() {
+            self.graph()?;
+        }
+        if current.vectors.get().is_some() {
+            self.vector_index();
+        }
+        if current.corpus.get().is_some() {
+            self.corpus()?;
+        }
+        if current.coverage.get().is_some() {
+            self.vector_coverage()?;
+        }
+        let next = self.reader_with_model(current.embedder.get().cloned())?;
+        if current.bm25.get().is_some() {
+            next.bm25()?;
+        }
+        Ok(next)
+    }
+
+    fn reader_with_model(
+        &self,
+        model: Option<Option<std::sync::Arc<codegraph_embed::Embedder>>>,
+    ) -> Result<Codegraph> {
         let next = Codegraph::open(
             &self.root,
             IndexOptions {
@@ -665,20 +716,23 @@ impl Codegraph {
                 ..self.options.clone()
             },
         )?;
-        if let Some(model) = self.embedder.get() {
-            let _ = next.embedder.set(model.clone());
+        if let Some(model) = model {
+            let _ = next.embedder.set(model);
         }
-        if self.graph.get().is_some() {
-            next.graph()?;
+        if let Some(g) = self.graph.get() {
+            let _ = next.graph.set(g.clone());
+        }
+        if let Some(v) = self.vectors.get() {
+            let _ = next.vectors.set(v.clone());
+        }
+        if let Some(c) = self.corpus.get() {
+            let _ = next.corpus.set(c.clone());
+        }
+        if let Some(c) = self.coverage.get() {
+            let _ = next.coverage.set(*c);
         }
         if self.bm25.get().is_some() {
             next.bm25()?;
-        }
-        if self.vectors.get().is_some() {
-            next.vector_index();
-        }
-        if self.corpus.get().is_some() {
-            next.corpus()?;
         }
         Ok(next)
     }
@@ -755,11 +809,11 @@ impl Codegraph {
     /// The code graph, loaded from the store on first use.
     pub fn graph(&self) -> Result<&Graph> {
         if let Some(g) = self.graph.get() {
-            return Ok(g);
+            return Ok(g.as_ref());
         }
         let _loading = hold(&self.loading.graph);
         if let Some(g) = self.graph.get() {
-            return Ok(g);
+            return Ok(g.as_ref());
         }
         // Facts and edges from one committed state.
         let snapshot = self.store.snapshot()?;
@@ -783,7 +837,7 @@ impl Codegraph {
             edges = edges.len(),
             "graph loaded"
         );
-        Ok(self.graph.get_or_init(|| graph))
+        Ok(self.graph.get_or_init(|| std::sync::Arc::new(graph)))
     }
 
     /// Resolution statistics of the stored graph.

@@ -27,6 +27,12 @@ pub struct WatchOptions {
     /// corpus, search readers, model) are dropped; later updates and queries
     /// reload what they need. `None`: no budget.
     pub memory_budget: Option<u64>,
+    /// Index at the lowest CPU priority, so that queries served by the same
+    /// process or machine win the cores while an update runs. On Linux the
+    /// watching thread is set to nice 19 for good, and threads it starts
+    /// (parsing, embedding) inherit it; a process cannot raise it back
+    /// without privileges. Elsewhere this does nothing.
+    pub background: bool,
 }
 
 impl Default for WatchOptions {
@@ -36,6 +42,7 @@ impl Default for WatchOptions {
             max_wait: Duration::from_secs(2),
             embed: true,
             memory_budget: None,
+            background: false,
         }
     }
 }
@@ -151,14 +158,15 @@ pub fn resident_memory() -> Option<u64> {
 
 impl Codegraph {
     /// Watches the repository until `stop` is set, applying changes in
-    /// batches; `on_update` sees each applied batch. Returns when stopped
+    /// batches; `on_update` sees this instance and each applied batch (build
+    /// the next reader there: [`Codegraph::reader`]). Returns when stopped
     /// or when the watcher fails.
     pub fn watch(
         &mut self,
         options: &WatchOptions,
         progress: &dyn Progress,
         stop: &AtomicBool,
-        mut on_update: impl FnMut(&WatchUpdate),
+        mut on_update: impl FnMut(&Codegraph, &WatchUpdate),
     ) -> Result<()> {
         // One watcher per index: the lock is held until this returns (or the
         // process dies), and tells `status` elsewhere that it is alive.
@@ -200,6 +208,10 @@ impl Codegraph {
         };
         state.save(&self.index_dir);
         let result = self.watch_locked(options, progress, stop, &mut state, &mut on_update);
+        // The next process opens the vector index without patching it.
+        if let Err(e) = self.flush_vectors() {
+            tracing::warn!(error = %e, "cannot save the vector index");
+        }
         state.state = "stopped".into();
         state.save(&self.index_dir);
         drop(lock);
@@ -212,8 +224,11 @@ impl Codegraph {
         progress: &dyn Progress,
         stop: &AtomicBool,
         state: &mut WatcherState,
-        on_update: &mut impl FnMut(&WatchUpdate),
+        on_update: &mut impl FnMut(&Codegraph, &WatchUpdate),
     ) -> Result<()> {
+        if options.background {
+            lower_thread_priority();
+        }
         let (tx, rx) = crossbeam_channel::unbounded();
         let mut watcher = notify::recommended_watcher(move |event| {
             let _ = tx.send(event);
@@ -241,7 +256,7 @@ impl Codegraph {
             rss_bytes: resident_memory(),
         };
         self.after_update(options, state, &update, started);
-        on_update(&update);
+        on_update(self, &update);
         let index_dir = self.index_dir.clone();
         let root = self.root.clone();
         while !stop.load(Ordering::Relaxed) {
@@ -292,7 +307,17 @@ impl Codegraph {
             state.state = "updating".into();
             state.save(&self.index_dir);
             let report = self.index(progress)?;
+            let indexed_ms = update_start.elapsed().as_millis() as u64;
             let embedded = self.embed_if(options.embed, progress)?;
+            tracing::debug!(
+                indexed_ms,
+                embedded_ms = update_start.elapsed().as_millis() as u64 - indexed_ms,
+                parsed = report.run.parsed,
+                resolved = report.graph.as_ref().and_then(|g| g.files_resolved),
+                graph_ms = report.graph.as_ref().map(|g| g.elapsed_ms),
+                embedded,
+                "watch update"
+            );
             let update = WatchUpdate {
                 cause: "change",
                 events: events.len(),
@@ -303,7 +328,7 @@ impl Codegraph {
                 rss_bytes: resident_memory(),
             };
             self.after_update(options, state, &update, update_start);
-            on_update(&update);
+            on_update(self, &update);
         }
         Ok(())
     }
@@ -342,6 +367,19 @@ impl Codegraph {
     }
 }
 
+/// Sets the calling thread to the lowest CPU priority (Linux: nice 19;
+/// threads it starts later inherit it). Elsewhere, nothing.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let tid = rustix::thread::gettid();
+        match rustix::process::setpriority_process(Some(tid), 19) {
+            Ok(()) => tracing::debug!("watcher thread at nice 19"),
+            Err(e) => tracing::warn!(error = %e, "cannot lower the watcher's priority"),
+        }
+    }
+}
+
 /// The path relative to the root when an event on it can change the index:
 /// not inside the index directory, not git's own files (a checkout shows as
 /// events on the working tree).
@@ -360,6 +398,29 @@ fn relevant(root: &Path, index_dir: &Path, path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn background_priority_applies_to_the_thread_and_what_it_starts() {
+        let this_thread = || rustix::process::getpriority_process(Some(rustix::thread::gettid()));
+        let before = this_thread().expect("this thread");
+        let (own, child) = std::thread::spawn(|| {
+            lower_thread_priority();
+            let own = rustix::process::getpriority_process(Some(rustix::thread::gettid()));
+            let child = std::thread::spawn(|| {
+                rustix::process::getpriority_process(Some(rustix::thread::gettid()))
+            })
+            .join()
+            .expect("child thread");
+            (own.expect("own"), child.expect("child"))
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(own, 19);
+        assert_eq!(child, 19);
+        // The rest of the process keeps its priority.
+        assert_eq!(this_thread().expect("this thread"), before);
+    }
 
     #[test]
     fn events_in_the_index_or_git_are_not_changes() {

@@ -171,6 +171,16 @@ fn a_small_change_patches_the_vector_index_and_search_follows_it() {
         .results
     };
     assert_eq!(vector(&cg, "open a network connection")[0].path, "net.py");
+    // A reader built now shares the vector index (and keeps its state).
+    let before = cg.reader().unwrap();
+    let manifest = std::fs::read_dir(idx.path().join("vectors"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("manifest");
+    let saved_at = std::fs::metadata(&manifest).unwrap().modified().unwrap();
     // net.py now computes something else.
     write(
         repo.path(),
@@ -191,7 +201,38 @@ fn a_small_change_patches_the_vector_index_and_search_follows_it() {
         hits.iter().all(|r| !r.snippet.contains("socket")),
         "{hits:?}"
     );
-    // The patched index is what a new process opens.
+    // The reader built before the change still answers from its own
+    // vector index: the chunk that is gone from the store is dropped, never
+    // shown, and the new one is not in its index. One built after sees it.
+    let old_hits = vector(&before, "open a network connection");
+    assert!(
+        old_hits.iter().all(|r| !r.snippet.contains("socket")),
+        "{old_hits:?}"
+    );
+    let old_hits = vector(&before, "reverse the order of words in a sentence");
+    assert!(old_hits.iter().all(|r| r.path != "net.py"), "{old_hits:?}");
+    let after = cg.reader().unwrap();
+    assert_eq!(
+        vector(&after, "reverse the order of words in a sentence")[0].path,
+        "net.py"
+    );
+    // A small patch is not written to disk (a save writes the whole
+    // index); a new process opens the saved index and patches it in memory.
+    assert_eq!(
+        std::fs::metadata(&manifest).unwrap().modified().unwrap(),
+        saved_at
+    );
+    let reopened = open(repo.path(), idx.path());
+    assert_eq!(
+        vector(&reopened, "reverse the order of words in a sentence")[0].path,
+        "net.py"
+    );
+    // Flushed (as a watcher does when it stops), it is on disk.
+    cg.flush_vectors().unwrap();
+    assert_ne!(
+        std::fs::metadata(&manifest).unwrap().modified().unwrap(),
+        saved_at
+    );
     let reopened = open(repo.path(), idx.path());
     assert_eq!(
         vector(&reopened, "reverse the order of words in a sentence")[0].path,

@@ -79,7 +79,7 @@ fn edits_while_watching_end_in_the_fresh_index_of_the_final_tree() {
                 embed: false,
                 ..WatchOptions::default()
             };
-            cg.watch(&options, &NoProgress, &stop, |u| {
+            cg.watch(&options, &NoProgress, &stop, |_, u| {
                 let _ = tx.send((u.cause, u.paths.clone()));
             })
         })
