@@ -677,6 +677,7 @@ fn run(cli: Cli) -> Result<()> {
                 focus,
                 pagerank_weight,
                 rrf_k,
+                deadline: None,
             })?;
             if let Some(notice) = &response.notice {
                 eprintln!("note: {notice}");
@@ -749,6 +750,7 @@ fn run(cli: Cli) -> Result<()> {
                 continuation,
                 similarity,
                 recent_files: recent,
+                deadline: None,
             })?;
             if json {
                 println!("{}", serde_json::to_string(&response)?);

@@ -95,6 +95,7 @@ pub fn status(e: codegraph::Error) -> Status {
         E::SymbolNotFound(_) | E::NotIndexed(_) => Status::not_found(e.to_string()),
         E::Ambiguous { .. } => Status::failed_precondition(e.to_string()),
         E::InvalidRequest(m) => Status::invalid_argument(m),
+        E::DeadlineExceeded(_) => Status::deadline_exceeded(e.to_string()),
         E::UnknownLanguage(_) | E::Binary(_) => Status::invalid_argument(e.to_string()),
         other => Status::internal(other.to_string()),
     }
@@ -547,6 +548,10 @@ mod tests {
         assert_eq!(
             status(E::NotIndexed("x".into())).code(),
             tonic::Code::NotFound
+        );
+        assert_eq!(
+            status(E::DeadlineExceeded("fetch")).code(),
+            tonic::Code::DeadlineExceeded
         );
         assert_eq!(
             status(E::Other("boom".into())).code(),

@@ -38,8 +38,10 @@ fn deadline<T>(request: &Request<T>) -> Option<Duration> {
 }
 
 /// Runs `f` on the blocking pool; past the deadline the caller gets
-/// DEADLINE_EXCEEDED at once (a library call that has started runs to its
-/// end, but nothing waits for it).
+/// DEADLINE_EXCEEDED at once and work still queued never starts. Search and
+/// context also pass the deadline to the library, which stops at its next
+/// stage; graph calls (a few milliseconds once the graph is loaded, and a
+/// load serves every later call) run to their end, with nobody waiting.
 async fn blocking<T: Send + 'static>(
     deadline: Option<Duration>,
     f: impl FnOnce() -> Result<T, Status> + Send + 'static,
@@ -552,6 +554,8 @@ impl pb::search_service_server::SearchService for Services {
             focus,
             rrf_k,
             pagerank_weight,
+            // Work stops at the library's next stage once the deadline passes.
+            deadline: d.map(|d| std::time::Instant::now() + d),
         };
         let reader = ready(&repo)?;
         let answer = blocking(d, move || {
@@ -631,6 +635,7 @@ impl pb::context_service_server::ContextService for Services {
             continuation: r.continuation,
             similarity: convert::similarity(r.similarity)?,
             recent_files: recent,
+            deadline: d.map(|d| std::time::Instant::now() + d),
         };
         let continuation = request.continuation;
         let reader = ready(&repo)?;

@@ -168,6 +168,19 @@ async fn register_query_refuse_and_follow_edits_over_tcp() {
         let e = search.search(request).await.unwrap_err();
         assert_eq!(e.code(), code, "{e:?}");
     }
+    // A deadline that passes before the answer: DEADLINE_EXCEEDED from the
+    // server (the header is set by hand: tonic's own client timeout would
+    // cancel the call locally first), and the same request with time to
+    // spare is answered.
+    let mut tight = tonic::Request::new(q("user", 5, &id));
+    tight
+        .metadata_mut()
+        .insert("grpc-timeout", "1n".parse().unwrap());
+    let e = search.search(tight).await.unwrap_err();
+    assert_eq!(e.code(), Code::DeadlineExceeded, "{e:?}");
+    let mut roomy = tonic::Request::new(q("user", 5, &id));
+    roomy.set_timeout(std::time::Duration::from_secs(30));
+    search.search(roomy).await.unwrap();
     // A 20 MB message is over the server's limit.
     let huge = search
         .search(q(&"y".repeat(20 << 20), 5, &id))

@@ -76,6 +76,9 @@ pub struct ContextRequest {
     /// Files the user edited recently (most recent first); they count as
     /// related.
     pub recent_files: Vec<String>,
+    /// Work stops before the next stage once this passes
+    /// ([`crate::Error::DeadlineExceeded`]); `None`: no deadline.
+    pub deadline: Option<Instant>,
 }
 
 impl Default for ContextRequest {
@@ -95,6 +98,7 @@ impl Default for ContextRequest {
             continuation: false,
             similarity: Similarity::Jaccard,
             recent_files: Vec::new(),
+            deadline: None,
         }
     }
 }
@@ -776,9 +780,11 @@ impl Codegraph {
             ));
         }
         let rel = self.relative_path(&request.path);
+        crate::check_deadline(request.deadline, "load")?;
         let t = Instant::now();
         let corpus = self.corpus()?;
         stage(&mut stats, "load", t);
+        crate::check_deadline(request.deadline, "read")?;
 
         // The text: the editor's buffer, or the file on disk.
         let t = Instant::now();
@@ -797,6 +803,7 @@ impl Codegraph {
         let cursor = byte_offset(&text, request.line, request.column, request.encoding)?;
         let facts = self.cursor_facts(&rel, &text, request.buffer.is_some())?;
         stage(&mut stats, "read", t);
+        crate::check_deadline(request.deadline, "relevance")?;
 
         // The query window: lines before the cursor (and after, if asked).
         let line0 = request.line as usize;
@@ -836,6 +843,7 @@ impl Codegraph {
             structures.push(self.structure(&target)?);
         }
         stage(&mut stats, "relevance", t);
+        crate::check_deadline(request.deadline, "rank_files")?;
 
         // Similarity: related files, candidates, scores.
         let t = Instant::now();
@@ -886,6 +894,7 @@ impl Codegraph {
         }
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         stage(&mut stats, "rank_files", t);
+        crate::check_deadline(request.deadline, "gather")?;
 
         let t = Instant::now();
         // The current file first (outside the window), then related files.
@@ -913,6 +922,7 @@ impl Codegraph {
         let query_text = &text[window_start..suffix_end.max(cursor)];
         let (query, unknown) = corpus.query_tokens(query_text);
         stage(&mut stats, "gather", t);
+        crate::check_deadline(request.deadline, "score")?;
 
         let t = Instant::now();
         let slices: Vec<&[u32]> = candidates.iter().map(|&c| corpus.chunk_tokens(c)).collect();
@@ -928,6 +938,7 @@ impl Codegraph {
             &slices,
         );
         stage(&mut stats, "score", t);
+        crate::check_deadline(request.deadline, "fetch")?;
 
         let t = Instant::now();
         let chunk_ids: Vec<i64> = hits
@@ -961,6 +972,7 @@ impl Codegraph {
             });
         }
         stage(&mut stats, "fetch", t);
+        crate::check_deadline(request.deadline, "pack")?;
 
         // Packing: structures first, then snippets, within the budget.
         let t = Instant::now();

@@ -93,8 +93,20 @@ pub enum Error {
     Search(#[from] codegraph_search::SearchError),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The request's deadline passed; work stopped before this stage.
+    #[error("the deadline passed before {0}")]
+    DeadlineExceeded(&'static str),
     #[error("{0}")]
     Other(String),
+}
+
+/// `Err(DeadlineExceeded)` once `deadline` has passed; `stage` names the
+/// work that was about to start.
+pub(crate) fn check_deadline(deadline: Option<Instant>, stage: &'static str) -> Result<()> {
+    match deadline {
+        Some(d) if Instant::now() >= d => Err(Error::DeadlineExceeded(stage)),
+        _ => Ok(()),
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

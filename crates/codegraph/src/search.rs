@@ -48,6 +48,9 @@ pub struct SearchOptions {
     /// `1 + w · importance`, its file's global PageRank mapped to `[0, 1]`
     /// (see `codegraph_graph::file_importance`). 0 turns it off.
     pub pagerank_weight: f64,
+    /// Work stops at the next stage once this passes
+    /// ([`crate::Error::DeadlineExceeded`]); `None`: no deadline.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for SearchOptions {
@@ -63,6 +66,7 @@ impl Default for SearchOptions {
             focus: Vec::new(),
             rrf_k: 60.0,
             pagerank_weight: DEFAULT_PAGERANK_WEIGHT,
+            deadline: None,
         }
     }
 }
@@ -251,6 +255,7 @@ impl Codegraph {
             language: options.language.clone(),
             kind: options.kind.clone(),
         };
+        crate::check_deadline(options.deadline, "loading")?;
         let t = Instant::now();
         let vectors = if mode == SearchMode::Lexical {
             None
@@ -303,6 +308,7 @@ impl Codegraph {
                 .collect();
             Ok((hits, embed_ms, ms(t)))
         };
+        crate::check_deadline(options.deadline, "retrieval")?;
         let (lexical, vector) = rayon::join(run_lexical, run_vector);
         let (lexical, lexical_ms) = lexical?;
         let (mut vector, embed_ms, vector_ms) = vector?;
@@ -329,6 +335,7 @@ impl Codegraph {
         let fused: Vec<Fused> = rrf(&lexical, &vector, options.rrf_k, 1.0);
         stages.insert("fuse_ms".into(), ms(t));
 
+        crate::check_deadline(options.deadline, "fetching the results")?;
         let t = Instant::now();
         let ids: Vec<i64> = fused.iter().map(|f| f.id).collect();
         let details = self.store.chunk_details(&ids)?;

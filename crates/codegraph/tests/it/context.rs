@@ -243,3 +243,32 @@ fn continuation_returns_the_lines_after_the_match() {
     );
     assert!(!hit.text.contains("conn.cursor()"), "{}", hit.text);
 }
+
+#[test]
+fn work_stops_once_the_deadline_has_passed() {
+    let (repo, idx) = java_repo();
+    let cg = open(repo.path(), idx.path());
+    let past = Some(std::time::Instant::now() - std::time::Duration::from_millis(1));
+    let later = Some(std::time::Instant::now() + std::time::Duration::from_secs(60));
+    let mut request = at("src/app/UserController.java", 6, 20);
+    request.deadline = past;
+    match cg.context(&request) {
+        Err(Error::DeadlineExceeded(stage)) => assert_eq!(stage, "load"),
+        other => panic!("expected DeadlineExceeded, got {other:?}"),
+    }
+    request.deadline = later;
+    assert!(!cg.context(&request).unwrap().structures.is_empty());
+    let search = |deadline| {
+        cg.search(&codegraph::SearchOptions {
+            query: "removeUser".into(),
+            mode: codegraph::SearchMode::Lexical,
+            deadline,
+            ..codegraph::SearchOptions::default()
+        })
+    };
+    assert!(matches!(search(past), Err(Error::DeadlineExceeded(_))));
+    assert_eq!(
+        search(later).unwrap().results[0].path,
+        "src/app/UserService.java"
+    );
+}
