@@ -292,6 +292,11 @@ impl pb::index_service_server::IndexService for Services {
         let max_skipped = r.max_skipped_files as usize;
         let status = blocking(d, move || {
             let s = reader.status().map_err(convert::status)?;
+            let edges = reader
+                .store()
+                .edge_counts()
+                .map_err(|e| convert::status(e.into()))?;
+            let resolution = reader.resolution_stats().map_err(convert::status)?;
             let skipped = if max_skipped > 0 {
                 reader
                     .store()
@@ -300,10 +305,10 @@ impl pb::index_service_server::IndexService for Services {
             } else {
                 Vec::new()
             };
-            Ok((s, skipped))
+            Ok((s, skipped, edges, resolution))
         })
         .await?;
-        let (s, skipped) = status;
+        let (s, skipped, edges, resolution) = status;
         let state = repo.state.borrow().clone();
         let stats = &s.stats;
         let e = &s.embeddings;
@@ -341,7 +346,18 @@ impl pb::index_service_server::IndexService for Services {
             }),
             graph: Some(pb::GraphStatus {
                 current: s.graph_current,
-                ..Default::default()
+                edges: edges.iter().map(|(_, n)| n).sum(),
+                edges_by_kind: edges.into_iter().collect(),
+                calls: resolution.calls,
+                calls_resolved: resolution.calls_resolved,
+                calls_inferred: resolution.calls_inferred,
+                calls_unresolved: resolution.calls_unresolved,
+                imports: resolution.imports,
+                imports_to_files: resolution.imports_to_files,
+                imports_external: resolution.imports_external,
+                inheritance: resolution.inheritance,
+                inheritance_resolved: resolution.inheritance_resolved,
+                inheritance_inferred: resolution.inheritance_inferred,
             }),
             lexical_index: Some(pb::LexicalIndexStatus {
                 pending_files: s.search_pending,
@@ -1014,6 +1030,43 @@ impl pb::graph_service_server::GraphService for Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn work_past_its_deadline_is_refused_or_abandoned() {
+        let code = |r: Result<(), Status>| r.map_err(|e| e.code());
+        // No time left: refused before any work.
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ran.clone();
+        let r = blocking(Some(Duration::ZERO), move || {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        })
+        .await;
+        assert_eq!(code(r), Err(tonic::Code::DeadlineExceeded));
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+        // Work longer than the deadline: the caller hears at the deadline.
+        let t = std::time::Instant::now();
+        let r = blocking(Some(Duration::from_millis(50)), || {
+            std::thread::sleep(Duration::from_millis(2000));
+            Ok(())
+        })
+        .await;
+        assert_eq!(code(r), Err(tonic::Code::DeadlineExceeded));
+        assert!(
+            t.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            t.elapsed()
+        );
+        // The library's own deadline error keeps its code.
+        let r = blocking(Some(Duration::from_secs(30)), || {
+            Err(convert::status(codegraph::Error::DeadlineExceeded("fetch")))
+        })
+        .await;
+        assert_eq!(code(r), Err(tonic::Code::DeadlineExceeded));
+        // Time to spare: answered.
+        let r = blocking(Some(Duration::from_secs(30)), || Ok(())).await;
+        assert_eq!(code(r), Ok(()));
+    }
 
     #[test]
     fn paths_must_stay_inside_the_repository() {

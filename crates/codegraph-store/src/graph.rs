@@ -639,6 +639,16 @@ impl Store {
         Ok(out)
     }
 
+    /// Stored reference edges counted by `<kind>.<provenance>`
+    /// (`calls.resolved`, `imports.inferred`, ...).
+    pub fn edge_counts(&self) -> Result<Vec<(String, u64)>> {
+        collect(
+            self,
+            "SELECT kind || '.' || provenance, COUNT(*) FROM edges GROUP BY kind, provenance ORDER BY 1",
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
+        )
+    }
+
     /// Every stored edge.
     pub fn edges(&self) -> Result<Vec<EdgeRow>> {
         collect(
