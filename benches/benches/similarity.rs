@@ -25,10 +25,11 @@ fn load() -> Data {
         "{} is missing: run `cargo xtask bench-index jdk --runs 1` first",
         root.display()
     );
-    let store = codegraph_store::Store::open(&root).expect("open the java.base index");
+    let pool = codegraph_store::ReadPool::open(&root, 1).expect("open the java.base index");
+    let store = pool.read().expect("a read connection");
     let chunks = store.context_chunks().expect("chunks");
     let vocab = store.vocabulary().expect("vocabulary");
-    let paths = store.context_file_paths().expect("paths");
+    let paths = store.file_paths().expect("paths");
     // Candidates: from the middle of the corpus (java/util/...), 5,000.
     let start = chunks
         .iter()
@@ -46,7 +47,7 @@ fn load() -> Data {
     );
     let mut all_texts = Vec::with_capacity(chunks.len());
     let mut queries = Vec::new();
-    let ids: Vec<i64> = chunks.iter().map(|c| c.id).collect();
+    let ids: Vec<codegraph_core::ChunkId> = chunks.iter().map(|c| c.id).collect();
     let details = store.chunk_details(&ids).expect("chunk texts");
     for (i, d) in details.iter().enumerate() {
         all_texts.push(d.text.clone());

@@ -28,13 +28,13 @@ fn open(root: &Path, idx: &Path) -> Result<Codegraph> {
 struct Seen {
     files: BTreeSet<String>,
     definitions: BTreeSet<String>,
-    chunks: BTreeSet<i64>,
+    chunks: BTreeSet<codegraph::core::ChunkId>,
     edges: BTreeSet<String>,
     hits: BTreeSet<String>,
 }
 
 fn seen(cg: &Codegraph, queries: &[String]) -> Result<Seen> {
-    let files: BTreeSet<String> = cg.store().files()?.into_iter().map(|f| f.0).collect();
+    let files: BTreeSet<String> = cg.files()?.into_iter().map(|f| f.path).collect();
     let mut definitions = BTreeSet::new();
     let mut chunks = BTreeSet::new();
     for f in &files {
@@ -44,13 +44,12 @@ fn seen(cg: &Codegraph, queries: &[String]) -> Result<Seen> {
                 d.qualified_name, d.kind, d.start_line
             ));
         }
-        for c in cg.store().chunks_in_file(f)? {
+        for c in cg.chunks_in_file(f)? {
             chunks.insert(c.id);
         }
     }
     let edges = cg
-        .graph()?
-        .reference_edges()
+        .reference_edges()?
         .into_iter()
         .map(|(k, a, b, p)| format!("{} {a} -> {b} {p}", k.as_str()))
         .collect();

@@ -45,6 +45,8 @@
 mod live_eq;
 
 use anyhow::{Context, Result, bail};
+use codegraph::DefKind;
+use codegraph::core::{FileId, NodeRef};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -556,7 +558,7 @@ impl Rng {
 }
 
 fn bench_graph(name: &str) -> Result<()> {
-    use codegraph::{Codegraph, IndexOptions, MapOptions, NoProgress, Node};
+    use codegraph::{Codegraph, IndexOptions, MapOptions, NoProgress};
     let root = corpus(name)?;
     let idx = bench_dir().join(format!("index-graph-{name}"));
     let _ = std::fs::remove_dir_all(&idx);
@@ -594,24 +596,21 @@ fn bench_graph(name: &str) -> Result<()> {
     );
 
     let t = Instant::now();
-    let graph = cg.graph()?;
+    let (nodes, _) = cg.graph_size()?;
     println!(
         "graph load                  {:>8.1} ms ({} nodes)",
         t.elapsed().as_secs_f64() * 1000.0,
-        graph.node_count()
+        nodes
     );
 
     // callers, depth 1, on random definitions.
-    let symbols: Vec<_> = (0..graph.node_count())
-        .map(codegraph::NodeIndex::new)
-        .filter(|&n| matches!(graph.node(n), Node::Symbol(_)))
-        .collect();
+    let symbols: Vec<_> = cg.graph_facts()?.defs.iter().map(|d| d.id).collect();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut times = Vec::new();
     for _ in 0..2000 {
         let n = symbols[(rng.next() % symbols.len() as u64) as usize];
         let t = Instant::now();
-        let callers = graph.callers(n, 1, false);
+        let callers = cg.callers_of(n, 1, false)?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         std::hint::black_box(callers);
     }
@@ -640,10 +639,10 @@ fn bench_graph(name: &str) -> Result<()> {
     );
 
     // 50 random resolved call edges with the call line and the callee's header.
-    let edges: Vec<_> = graph
-        .reference_edges()
+    let edges: Vec<_> = cg
+        .reference_edges()?
         .into_iter()
-        .filter(|e| e.0 == codegraph::EdgeKind::Calls && e.3 == "resolved")
+        .filter(|e| e.0 == codegraph::EdgeKind::Calls && e.3 == codegraph::Provenance::Resolved)
         .collect();
     let mut out = String::new();
     let mut picked = std::collections::BTreeSet::new();
@@ -789,11 +788,11 @@ fn eval_search(name: &str, limit: usize) -> Result<()> {
         },
     )?;
     orig.index(&NoProgress)?;
-    let facts = orig.store().graph_facts()?;
+    let facts = orig.graph_facts()?;
     let mut queries: Vec<(String, String)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for d in &facts.defs {
-        if !matches!(d.kind.as_str(), "function" | "method") {
+        if !matches!(d.kind, DefKind::Function | DefKind::Method) {
             continue;
         }
         let Some(doc) = orig
@@ -910,7 +909,7 @@ fn bench_search(name: &str) -> Result<()> {
     )?;
     cg.index(&NoProgress)?;
     // Queries: definition names and first doc sentences, sampled.
-    let facts = cg.store().graph_facts()?;
+    let facts = cg.graph_facts()?;
     let mut rng = Rng(0x1234_5678_9ABC_DEF1);
     let mut queries = Vec::new();
     for _ in 0..300 {
@@ -1055,11 +1054,11 @@ fn bench_search_hybrid(root: &Path, idx: &Path, queries: &[String]) -> Result<()
         percentile(&long_times, 0.5),
         percentile(&long_times, 0.99)
     );
-    let _ = cg.graph()?;
+    let _ = cg.graph_size()?;
     println!(
         "index on disk {:.0} MB (SQLite + BM25 + HNSW); RSS of this process holding BM25, HNSW, model and graph: {:.0} MB",
         cg.status()?.size_on_disk as f64 / 1e6,
-        codegraph::resident_memory().unwrap_or(0) as f64 / 1e6
+        codegraph::process::resident_memory().unwrap_or(0) as f64 / 1e6
     );
     drop(cg);
     // Through the CLI: one process per query (start-up, model load included
@@ -1108,8 +1107,8 @@ fn bench_embed(n: usize) -> Result<()> {
         },
     )?;
     cg.index(&NoProgress)?;
-    let jobs = cg.store().embed_jobs("bench-embed/none", n)?;
-    let texts: Vec<&str> = jobs.iter().map(|j| j.text.as_str()).collect();
+    let jobs = cg.embedding_inputs("bench-embed/none", n)?;
+    let texts: Vec<&str> = jobs.iter().map(String::as_str).collect();
     install(&default_data_dir())?;
     let defaults = ModelConfig::from_data_dir(&default_data_dir());
     let naive = ModelConfig {
@@ -1168,13 +1167,14 @@ fn bench_context(name: &str) -> Result<()> {
     use codegraph::ContextRequest;
     let (root, cg) = open_corpus_index(name)?;
     // Cursors: just after `receiver.` on lines of random files.
-    let files = cg.store().files()?;
+    let files = cg.files()?;
     let mut rng = Rng(0xC0FF_EE12_3456_789A);
     let mut cursors = Vec::new();
     let mut tries = 0;
     while cursors.len() < 300 && tries < 100_000 {
         tries += 1;
-        let (path, language, _) = &files[(rng.next() % files.len() as u64) as usize];
+        let f = &files[(rng.next() % files.len() as u64) as usize];
+        let (path, language) = (&f.path, &f.language);
         if matches!(
             language.as_str(),
             "markdown" | "text" | "json" | "yaml" | "toml"
@@ -1268,16 +1268,16 @@ fn bench_context(name: &str) -> Result<()> {
 fn eval_context(name: &str) -> Result<()> {
     use codegraph::ContextRequest;
     let (root, cg) = open_corpus_index(name)?;
-    let facts = cg.store().graph_facts()?;
-    let paths: std::collections::HashMap<i64, String> =
+    let facts = cg.graph_facts()?;
+    let paths: std::collections::HashMap<FileId, String> =
         facts.files.iter().map(|f| (f.id, f.path.clone())).collect();
     // Imports that resolved to another file of the repository, by line.
-    let mut targets: std::collections::HashMap<(i64, u32), Vec<i64>> = Default::default();
-    for e in cg.store().edges()? {
-        if e.kind == "imports"
-            && let (codegraph::NodeRef::File(_), codegraph::NodeRef::File(dst)) = (e.src, e.dst)
+    let mut targets: std::collections::HashMap<(FileId, u32), Vec<FileId>> = Default::default();
+    for e in cg.stored_edges()? {
+        if e.kind == codegraph::EdgeKind::Imports
+            && let (NodeRef::File(_), NodeRef::File(dst)) = (e.src, e.dst)
         {
-            targets.entry((e.file_id, e.line)).or_default().push(dst);
+            targets.entry((e.file, e.line)).or_default().push(dst);
         }
     }
     let word = |line: &str, n: &str| -> Option<usize> {
@@ -1296,7 +1296,7 @@ fn eval_context(name: &str) -> Result<()> {
         None
     };
     let mut cases = Vec::new();
-    let mut by_file: std::collections::BTreeMap<i64, Vec<&codegraph::ImportFact>> =
+    let mut by_file: std::collections::BTreeMap<FileId, Vec<&codegraph::core::ImportFact>> =
         Default::default();
     for imp in &facts.imports {
         by_file.entry(imp.file_id).or_default().push(imp);
@@ -1326,8 +1326,7 @@ fn eval_context(name: &str) -> Result<()> {
                 .iter()
                 .filter_map(|d| paths.get(d))
                 .filter(|p| {
-                    cg.store()
-                        .definitions_in_file(p)
+                    cg.symbols_in_file(p)
                         .is_ok_and(|ds| ds.iter().any(|d| d.name == name))
                 })
                 .cloned()
@@ -1416,16 +1415,16 @@ fn bench_live() -> Result<()> {
         },
     )?;
     cg.index(&NoProgress)?;
-    let _ = cg.graph()?;
+    let _ = cg.graph_size()?;
     // Files with a public method to call: `public ... name(` with no args.
-    let files = cg.store().files()?;
+    let files = cg.files()?;
     let mut rng = Rng(0x11FE_0000_1234_5678);
     let (mut total, mut update, mut search, mut callers, mut resolved) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut graph_ms = Vec::new();
     let mut done = 0;
     while done < 20 {
-        let (path, _, _) = &files[(rng.next() % files.len() as u64) as usize];
+        let path = &files[(rng.next() % files.len() as u64) as usize].path;
         // One class per file, so the new method lands beside its target.
         let defs = cg.symbols_in_file(path)?;
         if defs
@@ -1437,7 +1436,9 @@ fn bench_live() -> Result<()> {
             continue;
         }
         let Some(target) = defs.into_iter().find(|d| {
-            d.kind == "method" && d.signature.contains("()") && !d.signature.contains("static")
+            d.kind == DefKind::Method
+                && d.signature.contains("()")
+                && !d.signature.contains("static")
         }) else {
             continue;
         };
@@ -1513,14 +1514,15 @@ fn bench_live() -> Result<()> {
     let (mut total, mut update, mut resolved) = (Vec::new(), Vec::new(), Vec::new());
     let mut done = 0;
     while done < 20 {
-        let (path, language, _) = &files[(rng.next() % files.len() as u64) as usize];
+        let f = &files[(rng.next() % files.len() as u64) as usize];
+        let (path, language) = (&f.path, &f.language);
         if language != "java" {
             continue;
         }
         let Some(target) = cg
             .symbols_in_file(path)?
             .into_iter()
-            .find(|d| d.kind == "method" && d.end_line > d.start_line + 1)
+            .find(|d| d.kind == DefKind::Method && d.end_line > d.start_line + 1)
         else {
             continue;
         };

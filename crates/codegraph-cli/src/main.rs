@@ -523,18 +523,23 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 let mut value = serde_json::to_value(&status)?;
                 if verbose {
-                    value["skipped_files"] = serde_json::to_value(cg.store().skipped()?)?;
-                    value["diagnostics"] = serde_json::to_value(cg.store().diagnostics()?)?;
+                    value["skipped_files"] = serde_json::to_value(cg.skipped()?)?;
+                    value["diagnostics"] = serde_json::to_value(
+                        cg.diagnostics()?
+                            .into_iter()
+                            .map(|d| (d.path, d.line, d.message))
+                            .collect::<Vec<_>>(),
+                    )?;
                 }
                 println!("{value}");
             } else {
                 print_status(&status);
                 if verbose {
-                    for s in cg.store().skipped()? {
+                    for s in cg.skipped()? {
                         println!("skipped  {}  {} ({})", s.path, s.reason, s.detail);
                     }
-                    for (path, line, message) in cg.store().diagnostics()? {
-                        println!("diagnostic  {path}:{line}  {message}");
+                    for d in cg.diagnostics()? {
+                        println!("diagnostic  {}:{}  {}", d.path, d.line, d.message);
                     }
                 }
             }
@@ -601,11 +606,11 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Imports { file, args, json } => {
             let cg = open(&args, IndexOptions::default())?;
-            print_files(&cg.imports(&file)?, json)?;
+            print_files(&cg.imports(&from_cwd(&file))?, json)?;
         }
         Command::Importers { file, args, json } => {
             let cg = open(&args, IndexOptions::default())?;
-            print_files(&cg.importers(&file)?, json)?;
+            print_files(&cg.importers(&from_cwd(&file))?, json)?;
         }
         Command::Neighbors {
             target,
@@ -615,6 +620,13 @@ fn run(cli: Cli) -> Result<()> {
             json,
         } => {
             let cg = open(&args, IndexOptions::default())?;
+            // A path names a file (relative to the working directory),
+            // anything else a symbol.
+            let target = if std::path::Path::new(&target).exists() {
+                from_cwd(&target)
+            } else {
+                target
+            };
             let sub = cg.neighbors(&target, hops, limit)?;
             if json {
                 println!("{}", serde_json::to_string(&sub)?);
@@ -642,7 +654,7 @@ fn run(cli: Cli) -> Result<()> {
             let cg = open(&args, IndexOptions::default())?;
             let map = cg.map(&codegraph::MapOptions {
                 budget_tokens,
-                focus,
+                focus: focus.iter().map(|f| from_cwd(f)).collect(),
                 ..codegraph::MapOptions::default()
             })?;
             if json {
@@ -671,10 +683,13 @@ fn run(cli: Cli) -> Result<()> {
                 k,
                 mode,
                 language,
-                kind,
+                kind: kind
+                    .map(|k| k.parse())
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("--kind: {e}"))?,
                 path_glob,
                 group_by_file: group_by.is_some(),
-                focus,
+                focus: focus.iter().map(|f| from_cwd(f)).collect(),
                 pagerank_weight,
                 rrf_k,
                 deadline: None,
@@ -736,7 +751,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let cg = open(&args, IndexOptions::default())?;
             let response = cg.context(&codegraph::ContextRequest {
-                path: file,
+                path: from_cwd(&file),
                 line: line - 1,
                 column: column - 1,
                 encoding: column_encoding,
@@ -749,7 +764,7 @@ fn run(cli: Cli) -> Result<()> {
                 suffix_lines,
                 continuation,
                 similarity,
-                recent_files: recent,
+                recent_files: recent.iter().map(|f| from_cwd(f)).collect(),
                 deadline: None,
             })?;
             if json {
@@ -862,7 +877,20 @@ fn index_json(report: &IndexReport) -> serde_json::Value {
     })
 }
 
-fn join_counts(map: &std::collections::BTreeMap<String, u64>) -> String {
+/// A path given on the command line, as an absolute path: relative paths
+/// are relative to the working directory, as in every command-line tool.
+fn from_cwd(path: &str) -> String {
+    let p = std::path::Path::new(path);
+    if p.is_absolute() {
+        return path.to_owned();
+    }
+    match std::env::current_dir() {
+        Ok(cwd) => cwd.join(p).to_string_lossy().into_owned(),
+        Err(_) => path.to_owned(),
+    }
+}
+
+fn join_counts<K: std::fmt::Display + Ord>(map: &std::collections::BTreeMap<K, u64>) -> String {
     let mut items: Vec<_> = map.iter().collect();
     items.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     items

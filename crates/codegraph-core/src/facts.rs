@@ -1,8 +1,7 @@
 //! What the parser extracts from one file.
 
+use crate::kinds::{ChunkKind, DefKind, Relation};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// Where something is in a file. Lines are 1-based and inclusive; bytes are
 /// 0-based and half-open.
@@ -17,113 +16,6 @@ pub struct Span {
 impl Span {
     pub fn contains(&self, other: &Span) -> bool {
         self.start_byte <= other.start_byte && other.end_byte <= self.end_byte
-    }
-}
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownKind;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownKind(s.to_owned())),
-                }
-            }
-        }
-    };
-}
-
-/// A name that is not one of a kind enum's values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownKind(pub String);
-
-impl fmt::Display for UnknownKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown kind `{}`", self.0)
-    }
-}
-
-impl std::error::Error for UnknownKind {}
-
-string_enum! {
-    /// The kind of a definition, from the `@definition.<kind>` capture.
-    DefKind {
-        Function => "function",
-        Method => "method",
-        Class => "class",
-        Struct => "struct",
-        Enum => "enum",
-        Union => "union",
-        Interface => "interface",
-        Trait => "trait",
-        Module => "module",
-        Type => "type",
-        Macro => "macro",
-        Constant => "constant",
-    }
-}
-
-impl DefKind {
-    /// Types that have members: they get an outline chunk, and functions
-    /// directly inside them are methods.
-    pub fn is_type_like(self) -> bool {
-        matches!(
-            self,
-            DefKind::Class
-                | DefKind::Struct
-                | DefKind::Enum
-                | DefKind::Union
-                | DefKind::Interface
-                | DefKind::Trait
-        )
-    }
-
-    /// Functions and methods: one chunk each.
-    pub fn is_callable(self) -> bool {
-        matches!(self, DefKind::Function | DefKind::Method | DefKind::Macro)
-    }
-}
-
-string_enum! {
-    /// What a chunk holds.
-    ChunkKind {
-        /// A function or method (or one part of a long one).
-        Function => "function",
-        /// A type's signature with its members' bodies elided.
-        Outline => "outline",
-        /// Top-level code between definitions.
-        Code => "code",
-        /// A Markdown section, split at headings.
-        Section => "section",
-        /// A window of lines of a file without function structure.
-        Text => "text",
-    }
-}
-
-string_enum! {
-    /// How a type relates to its base.
-    Relation {
-        Extends => "extends",
-        Implements => "implements",
     }
 }
 

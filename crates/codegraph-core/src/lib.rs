@@ -1,7 +1,10 @@
-//! Shared vocabulary of codegraph: kinds, spans, the facts extracted from one
-//! file, stable ids and the identifier tokenizer.
+//! Shared vocabulary of codegraph: kinds, spans, typed ids, the facts
+//! extracted from one file and the facts of the whole repository that the
+//! graph is resolved from, repository-relative paths, search documents and
+//! the identifier tokenizer.
 //!
-//! This crate does no IO and knows nothing of tree-sitter, SQLite or the CLI.
+//! This crate does no IO and knows nothing of tree-sitter, SQLite or the CLI:
+//! every other crate speaks its types.
 //!
 //! ```
 //! use codegraph_core::tokenize;
@@ -14,23 +17,27 @@
 //! into the file's UTF-8 text.
 
 mod facts;
+mod graph;
+mod ids;
+mod kinds;
+mod path;
+mod search;
 mod tokenize;
+pub mod types;
 
 pub use facts::*;
+pub use graph::*;
+pub use ids::*;
+pub use kinds::*;
+pub use path::{OutsideRoot, RelPath, dir_of, normalize};
+pub use search::{DocKind, SearchDoc};
 pub use tokenize::{case_parts, split_identifier, tokenize};
 
-/// A 63-bit id derived from its parts: the same parts always give the same id,
-/// so ids of unchanged definitions and chunks survive re-indexing.
-pub fn stable_id(parts: &[&str]) -> i64 {
-    let mut hasher = blake3::Hasher::new();
-    for part in parts {
-        hasher.update(&(part.len() as u64).to_le_bytes());
-        hasher.update(part.as_bytes());
-    }
-    let bytes = hasher.finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&bytes.as_bytes()[..8]);
-    (u64::from_le_bytes(first) >> 1) as i64
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn unix_now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// blake3 of `bytes`, the content hash used for files and chunks.
@@ -58,14 +65,6 @@ pub fn unpack_token_ids(bytes: &[u8]) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stable_id_depends_on_every_part_and_boundaries() {
-        assert_eq!(stable_id(&["a", "b"]), stable_id(&["a", "b"]));
-        assert_ne!(stable_id(&["a", "b"]), stable_id(&["ab", ""]));
-        assert_ne!(stable_id(&["a", "b"]), stable_id(&["b", "a"]));
-        assert!(stable_id(&["x"]) >= 0);
-    }
 
     #[test]
     fn token_ids_round_trip() {

@@ -8,16 +8,22 @@
 //! import and inheritance edge carries its provenance (`resolved` or
 //! `inferred`).
 //!
-//! This crate reads store rows but runs no SQL and touches no files.
+//! This crate knows the facts of `codegraph-core` and the language table;
+//! it runs no SQL and touches no files (its `Cargo.toml` has no store).
 
+pub mod invalidate;
 mod map;
 mod resolve;
 
+pub use codegraph_core::ResolutionStats;
 pub use map::{MapEntry, MapOptions, RepoMap, file_importance, line_tokens, pagerank};
 pub use petgraph::graph::NodeIndex;
-pub use resolve::{INFERRED, RESOLVED, Resolution, ResolutionStats, resolve, resolve_files};
+pub use resolve::{Resolution, resolve, resolve_files};
 
-use codegraph_store::{EdgeRow, GraphFacts, NodeRef};
+use codegraph_core::{
+    ChunkId, ChunkKind, DefId, DefKind, EdgeKind, ExternalId, FileId, GraphFacts, NodeRef,
+    Provenance, RefEdge,
+};
 use petgraph::Direction;
 use petgraph::stable_graph::{EdgeIndex, StableDiGraph};
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
@@ -33,15 +39,15 @@ pub enum Node {
         path: String,
     },
     File {
-        id: i64,
+        id: FileId,
         path: String,
         language: String,
     },
     Symbol(Symbol),
     Chunk {
-        id: i64,
+        id: ChunkId,
         path: String,
-        kind: String,
+        kind: ChunkKind,
         start_line: u32,
         end_line: u32,
     },
@@ -53,58 +59,22 @@ pub enum Node {
 /// A definition as the graph shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Symbol {
-    pub id: i64,
+    pub id: DefId,
     pub name: String,
     pub qualified_name: String,
-    pub kind: String,
+    pub kind: DefKind,
     pub path: String,
     pub line: u32,
     pub end_line: u32,
     pub signature: String,
 }
 
-/// The kind of an edge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum EdgeKind {
-    Contains,
-    Defines,
-    Imports,
-    Calls,
-    Inherits,
-    Implements,
-}
-
-impl EdgeKind {
-    fn parse(s: &str) -> Option<EdgeKind> {
-        Some(match s {
-            "imports" => EdgeKind::Imports,
-            "calls" => EdgeKind::Calls,
-            "inherits" => EdgeKind::Inherits,
-            "implements" => EdgeKind::Implements,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EdgeKind::Contains => "contains",
-            EdgeKind::Defines => "defines",
-            EdgeKind::Imports => "imports",
-            EdgeKind::Calls => "calls",
-            EdgeKind::Inherits => "inherits",
-            EdgeKind::Implements => "implements",
-        }
-    }
-}
-
 /// An edge of the graph.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Edge {
     pub kind: EdgeKind,
-    /// `true` when proved by scope, import or type; `false` when inferred
-    /// from a unique name.
-    pub resolved: bool,
+    /// Structural edges are `Resolved`.
+    pub provenance: Provenance,
     /// Line of the reference in its file (0 for structural edges).
     pub line: u32,
 }
@@ -112,13 +82,17 @@ pub struct Edge {
 /// One answer of `callers` / `callees`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Related {
+    /// The definition's id; `None` for a file (top-level code).
+    pub id: Option<DefId>,
     /// Qualified name, or the file's path for top-level code.
     pub symbol: String,
     pub path: String,
     /// Line of the definition.
     pub line: u32,
-    pub kind: String,
-    pub provenance: &'static str,
+    /// The definition's kind; `None` for a file (top-level code).
+    #[serde(serialize_with = "kind_or_file")]
+    pub kind: Option<DefKind>,
+    pub provenance: Provenance,
     pub depth: usize,
     /// The line of the call site, in the caller's file.
     pub call_line: u32,
@@ -145,7 +119,7 @@ pub struct SubgraphEdge {
     pub from: String,
     pub to: String,
     pub kind: EdgeKind,
-    pub provenance: &'static str,
+    pub provenance: Provenance,
 }
 
 /// The whole graph in memory.
@@ -158,13 +132,33 @@ pub struct Graph {
     by_qname: HashMap<String, Vec<NodeIndex>>,
 }
 
-fn provenance(e: &Edge) -> &'static str {
-    if e.resolved { RESOLVED } else { INFERRED }
+fn provenance(e: &Edge) -> Provenance {
+    e.provenance
 }
+
+fn kind_or_file<S: serde::Serializer>(kind: &Option<DefKind>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.map_or("file", DefKind::as_str))
+}
+
+/// The edge that structure (containment, definition) is made of.
+const STRUCTURAL: Edge = Edge {
+    kind: EdgeKind::Contains,
+    provenance: Provenance::Resolved,
+    line: 0,
+};
+const DEFINES: Edge = Edge {
+    kind: EdgeKind::Defines,
+    provenance: Provenance::Resolved,
+    line: 0,
+};
 
 impl Graph {
     /// Builds the graph from store rows and stored edges.
-    pub fn build(facts: &GraphFacts, edges: &[EdgeRow], externals: &HashMap<i64, String>) -> Graph {
+    pub fn build(
+        facts: &GraphFacts,
+        edges: &[RefEdge],
+        externals: &HashMap<ExternalId, String>,
+    ) -> Graph {
         let mut g = StableDiGraph::with_capacity(
             facts.files.len() + facts.defs.len() + 64,
             facts.defs.len() * 2 + edges.len(),
@@ -173,12 +167,8 @@ impl Graph {
         let mut by_path = HashMap::new();
         let repo = g.add_node(Node::Repository);
         let mut dirs: HashMap<String, NodeIndex> = HashMap::new();
-        let structural = Edge {
-            kind: EdgeKind::Contains,
-            resolved: true,
-            line: 0,
-        };
-        let mut file_paths: HashMap<i64, &str> = HashMap::new();
+        let structural = STRUCTURAL;
+        let mut file_paths: HashMap<FileId, &str> = HashMap::new();
         for f in &facts.files {
             file_paths.insert(f.id, &f.path);
             // Directory chain.
@@ -217,7 +207,7 @@ impl Graph {
                 id: d.id,
                 name: d.name.clone(),
                 qualified_name: d.qualified_name.clone(),
-                kind: d.kind.clone(),
+                kind: d.kind,
                 path: file_paths
                     .get(&d.file_id)
                     .map(|p| (*p).to_owned())
@@ -241,15 +231,7 @@ impl Graph {
                 }
                 None => {
                     if let Some(&f) = by_ref.get(&NodeRef::File(d.file_id)) {
-                        g.add_edge(
-                            f,
-                            n,
-                            Edge {
-                                kind: EdgeKind::Defines,
-                                resolved: true,
-                                line: 0,
-                            },
-                        );
+                        g.add_edge(f, n, DEFINES);
                     }
                 }
             }
@@ -268,7 +250,7 @@ impl Graph {
                     .get(&c.file_id)
                     .map(|p| (*p).to_owned())
                     .unwrap_or_default(),
-                kind: c.kind.clone(),
+                kind: c.kind,
                 start_line: c.start_line,
                 end_line: c.end_line,
             });
@@ -279,22 +261,10 @@ impl Graph {
             by_ref.insert(NodeRef::Ext(id), n);
         }
         for e in edges {
-            let (Some(&a), Some(&b), Some(kind)) = (
-                by_ref.get(&e.src),
-                by_ref.get(&e.dst),
-                EdgeKind::parse(&e.kind),
-            ) else {
+            let (Some(&a), Some(&b)) = (by_ref.get(&e.src), by_ref.get(&e.dst)) else {
                 continue;
             };
-            g.add_edge(
-                a,
-                b,
-                Edge {
-                    kind,
-                    resolved: e.provenance == RESOLVED,
-                    line: e.line,
-                },
-            );
+            g.add_edge(a, b, edge_of(e));
         }
         Graph {
             g,
@@ -313,10 +283,10 @@ impl Graph {
     pub fn patch(
         &mut self,
         facts: &GraphFacts,
-        changed: &HashSet<i64>,
-        replaced: &HashSet<i64>,
-        edges: &[EdgeRow],
-        externals: &HashMap<i64, String>,
+        changed: &HashSet<FileId>,
+        replaced: &HashSet<FileId>,
+        edges: &[RefEdge],
+        externals: &HashMap<ExternalId, String>,
     ) {
         let structural = |e: &Edge| matches!(e.kind, EdgeKind::Contains | EdgeKind::Defines);
         // The file id a node belongs to (files, definitions, chunks).
@@ -349,7 +319,7 @@ impl Graph {
         let mut externals_touched: HashSet<NodeIndex> = HashSet::new();
         // Incoming references into definitions of changed files from files
         // not re-resolved: definition ids are stable, so they are re-attached.
-        let mut kept: Vec<(NodeIndex, i64, Edge)> = Vec::new();
+        let mut kept: Vec<(NodeIndex, DefId, Edge)> = Vec::new();
         for &f in replaced {
             let Some(&file) = self.by_ref.get(&NodeRef::File(f)) else {
                 continue;
@@ -391,7 +361,7 @@ impl Graph {
             }
         }
         // Files: removed when gone from the facts, added when new.
-        let present: HashMap<i64, &codegraph_store::FileFact> = facts
+        let present: HashMap<FileId, &codegraph_core::FileFact> = facts
             .files
             .iter()
             .filter(|f| changed.contains(&f.id))
@@ -405,11 +375,7 @@ impl Graph {
                 self.forget(n);
             }
         }
-        let structural_edge = Edge {
-            kind: EdgeKind::Contains,
-            resolved: true,
-            line: 0,
-        };
+        let structural_edge = STRUCTURAL;
         for (&id, f) in &present {
             match self.by_ref.get(&NodeRef::File(id)) {
                 Some(&n) => {
@@ -433,7 +399,7 @@ impl Graph {
             }
         }
         // Definitions and chunks of changed files, as `build` makes them.
-        let defs: Vec<&codegraph_store::DefFact> = facts
+        let defs: Vec<&codegraph_core::DefFact> = facts
             .defs
             .iter()
             .filter(|d| present.contains_key(&d.file_id))
@@ -443,7 +409,7 @@ impl Graph {
                 id: d.id,
                 name: d.name.clone(),
                 qualified_name: d.qualified_name.clone(),
-                kind: d.kind.clone(),
+                kind: d.kind,
                 path: present[&d.file_id].path.clone(),
                 line: d.start_line,
                 end_line: d.end_line,
@@ -464,15 +430,7 @@ impl Graph {
                 }
                 None => {
                     if let Some(&f) = self.by_ref.get(&NodeRef::File(d.file_id)) {
-                        self.g.add_edge(
-                            f,
-                            n,
-                            Edge {
-                                kind: EdgeKind::Defines,
-                                resolved: true,
-                                line: 0,
-                            },
-                        );
+                        self.g.add_edge(f, n, DEFINES);
                     }
                 }
             }
@@ -491,7 +449,7 @@ impl Graph {
             let n = self.g.add_node(Node::Chunk {
                 id: c.id,
                 path: present[&c.file_id].path.clone(),
-                kind: c.kind.clone(),
+                kind: c.kind,
                 start_line: c.start_line,
                 end_line: c.end_line,
             });
@@ -509,22 +467,10 @@ impl Graph {
             }
         }
         for e in edges {
-            let (Some(&a), Some(&b), Some(kind)) = (
-                self.by_ref.get(&e.src),
-                self.by_ref.get(&e.dst),
-                EdgeKind::parse(&e.kind),
-            ) else {
+            let (Some(&a), Some(&b)) = (self.by_ref.get(&e.src), self.by_ref.get(&e.dst)) else {
                 continue;
             };
-            self.g.add_edge(
-                a,
-                b,
-                Edge {
-                    kind,
-                    resolved: e.provenance == RESOLVED,
-                    line: e.line,
-                },
-            );
+            self.g.add_edge(a, b, edge_of(e));
         }
         // External modules no edge names any more are gone from the store.
         for n in externals_touched {
@@ -618,15 +564,7 @@ impl Graph {
                     let d = self.g.add_node(Node::Directory {
                         path: prefix.clone(),
                     });
-                    self.g.add_edge(
-                        parent,
-                        d,
-                        Edge {
-                            kind: EdgeKind::Contains,
-                            resolved: true,
-                            line: 0,
-                        },
-                    );
+                    self.g.add_edge(parent, d, STRUCTURAL);
                     self.by_path.insert(prefix.clone(), d);
                     d
                 }
@@ -649,7 +587,7 @@ impl Graph {
                 "edge {} -{}/{}/{}-> {}",
                 self.key(e.source()),
                 w.kind.as_str(),
-                provenance(w),
+                provenance(w).as_str(),
                 w.line,
                 self.key(e.target())
             ));
@@ -678,13 +616,17 @@ impl Graph {
         self.g.node_count()
     }
 
+    pub fn edge_count(&self) -> usize {
+        self.g.edge_count()
+    }
+
     /// Edge counts by kind and provenance.
     pub fn edge_counts(&self) -> BTreeMap<String, u64> {
         let mut out = BTreeMap::new();
         for e in self.g.edge_weights() {
             let key = match e.kind {
                 EdgeKind::Contains | EdgeKind::Defines => e.kind.as_str().to_owned(),
-                _ => format!("{}.{}", e.kind.as_str(), provenance(e)),
+                _ => format!("{}.{}", e.kind.as_str(), e.provenance),
             };
             *out.entry(key).or_insert(0) += 1;
         }
@@ -722,7 +664,7 @@ impl Graph {
         self.by_path.get(path.trim_end_matches('/')).copied()
     }
 
-    pub fn def_node(&self, id: i64) -> Option<NodeIndex> {
+    pub fn def_node(&self, id: DefId) -> Option<NodeIndex> {
         self.by_ref.get(&NodeRef::Def(id)).copied()
     }
 
@@ -744,25 +686,27 @@ impl Graph {
         &self,
         n: NodeIndex,
         depth: usize,
-        provenance: &'static str,
+        provenance: Provenance,
         call_line: u32,
     ) -> Option<Related> {
         Some(match &self.g[n] {
             Node::Symbol(s) => Related {
+                id: Some(s.id),
                 symbol: s.qualified_name.clone(),
                 path: s.path.clone(),
                 line: s.line,
-                kind: s.kind.clone(),
+                kind: Some(s.kind),
                 provenance,
                 depth,
                 call_line,
                 signature: s.signature.clone(),
             },
             Node::File { path, .. } => Related {
+                id: None,
                 symbol: path.clone(),
                 path: path.clone(),
                 line: 0,
-                kind: "file".into(),
+                kind: None,
                 provenance,
                 depth,
                 call_line,
@@ -791,7 +735,8 @@ impl Graph {
                 .g
                 .edges_directed(n, dir)
                 .filter(|e| {
-                    e.weight().kind == EdgeKind::Calls && (!resolved_only || e.weight().resolved)
+                    e.weight().kind == EdgeKind::Calls
+                        && (!resolved_only || e.weight().provenance == Provenance::Resolved)
                 })
                 .map(|e| {
                     (
@@ -956,7 +901,7 @@ impl Graph {
     /// `(kind, source, target, provenance)`, where a definition is named by
     /// its qualified name, a file by its path and an external module as
     /// `external:NAME`. Sorted; duplicates (overloads) removed.
-    pub fn reference_edges(&self) -> Vec<(EdgeKind, String, String, &'static str)> {
+    pub fn reference_edges(&self) -> Vec<(EdgeKind, String, String, Provenance)> {
         let name = |n: NodeIndex| match &self.g[n] {
             Node::Symbol(s) => s.qualified_name.clone(),
             Node::File { path, .. } => path.clone(),
@@ -997,8 +942,17 @@ impl Graph {
     }
 
     /// `(source key, target key, provenance)` of an edge.
-    pub fn describe_edge(&self, e: EdgeIndex) -> (String, String, &'static str) {
+    pub fn describe_edge(&self, e: EdgeIndex) -> (String, String, Provenance) {
         let (a, b) = self.g.edge_endpoints(e).expect("edge exists");
         (self.key(a), self.key(b), provenance(&self.g[e]))
+    }
+}
+
+/// The graph edge of a stored reference.
+fn edge_of(e: &RefEdge) -> Edge {
+    Edge {
+        kind: e.kind,
+        provenance: e.provenance,
+        line: e.line,
     }
 }

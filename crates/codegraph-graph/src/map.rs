@@ -8,7 +8,7 @@
 //! budget.
 
 use crate::{EdgeKind, Graph, Node};
-use codegraph_store::{EdgeRow, GraphFacts, NodeRef};
+use codegraph_core::{DefId, DefKind, FileId, GraphFacts, NodeRef, RefEdge};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use serde::Serialize;
@@ -99,11 +99,11 @@ pub fn pagerank(
 }
 
 /// The weight of an edge kind in file ranking (`None`: not a file link).
-pub(crate) fn link_weight(kind: &str) -> Option<f64> {
+pub(crate) fn link_weight(kind: EdgeKind) -> Option<f64> {
     match kind {
-        "imports" | "inherits" | "implements" => Some(1.0),
-        "calls" => Some(0.5),
-        _ => None,
+        EdgeKind::Imports | EdgeKind::Inherits | EdgeKind::Implements => Some(1.0),
+        EdgeKind::Calls => Some(0.5),
+        EdgeKind::Contains | EdgeKind::Defines => None,
     }
 }
 
@@ -111,14 +111,14 @@ pub(crate) fn link_weight(kind: &str) -> Option<f64> {
 /// calls and inheritance lifted to files, mapped to `[0, 1]` as
 /// `ln(rank · n) / ln(max_rank · n)` (0 for files at or below the average).
 /// Keyed by file id; what search uses as its graph prior.
-pub fn file_importance(facts: &GraphFacts, edges: &[EdgeRow]) -> HashMap<i64, f64> {
-    let pos: HashMap<i64, usize> = facts
+pub fn file_importance(facts: &GraphFacts, edges: &[RefEdge]) -> HashMap<FileId, f64> {
+    let pos: HashMap<FileId, usize> = facts
         .files
         .iter()
         .enumerate()
         .map(|(i, f)| (f.id, i))
         .collect();
-    let def_file: HashMap<i64, usize> = facts
+    let def_file: HashMap<DefId, usize> = facts
         .defs
         .iter()
         .filter_map(|d| pos.get(&d.file_id).map(|&p| (d.id, p)))
@@ -130,7 +130,7 @@ pub fn file_importance(facts: &GraphFacts, edges: &[EdgeRow]) -> HashMap<i64, f6
     };
     let mut out_links: Vec<HashMap<usize, f64>> = vec![HashMap::new(); facts.files.len()];
     for e in edges {
-        let Some(w) = link_weight(&e.kind) else {
+        let Some(w) = link_weight(e.kind) else {
             continue;
         };
         if let (Some(a), Some(b)) = (lift(e.src), lift(e.dst))
@@ -203,7 +203,7 @@ impl Graph {
         };
         let mut out_links: Vec<HashMap<usize, f64>> = vec![HashMap::new(); files.len()];
         for e in g.edge_references() {
-            let Some(w) = link_weight(e.weight().kind.as_str()) else {
+            let Some(w) = link_weight(e.weight().kind) else {
                 continue;
             };
             if let (Some(a), Some(b)) = (lift(e.source()), lift(e.target()))
@@ -262,8 +262,12 @@ impl Graph {
                             })
                             .count();
                         let type_bonus = if matches!(
-                            s.kind.as_str(),
-                            "class" | "struct" | "interface" | "trait" | "enum"
+                            s.kind,
+                            DefKind::Class
+                                | DefKind::Struct
+                                | DefKind::Interface
+                                | DefKind::Trait
+                                | DefKind::Enum
                         ) {
                             1000
                         } else {

@@ -13,6 +13,7 @@
 //! `grammars/README.md`.
 
 mod grammars;
+mod signature;
 
 use codegraph_core::{DefKind, Relation};
 use serde::Deserialize;
@@ -97,6 +98,33 @@ struct Row {
     import_style: ImportStyle,
     #[serde(default)]
     implicit_this: bool,
+    #[serde(default)]
+    doc_comment_prefixes: Vec<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    return_type: Vec<ReturnTypeShape>,
+    #[serde(default = "yes")]
+    capitalized_types: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where a function signature states its return type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnTypeShape {
+    /// `-> T` (Rust, Python, C++ trailing return types).
+    Arrow,
+    /// `f(..): T` after the parameters (TypeScript).
+    Colon,
+    /// The first word after the parameters (Go: `func f(..) T`, `(T, error)`).
+    AfterParams,
+    /// The word before the name (Java, C, C++: `User find(..)`), unless it
+    /// is a keyword (`void`, `public`).
+    BeforeName,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +240,18 @@ pub struct Language {
     pub import_style: ImportStyle,
     /// A bare call inside a class may call one of its members.
     pub implicit_this: bool,
+    /// When not empty, only comments starting with one of these are doc
+    /// comments (Rust: `///`, `/**`); otherwise every comment before a
+    /// definition is.
+    pub doc_comment_prefixes: Vec<String>,
+    /// Reserved words and builtin type names: never looked up as
+    /// identifiers.
+    pub keywords: Vec<String>,
+    /// The shapes a signature states its return type in, tried in order.
+    pub return_type: Vec<ReturnTypeShape>,
+    /// A capitalised name is a type (false for Go, whose exported
+    /// functions are capitalised too).
+    pub capitalized_types: bool,
     grammar: Option<tree_sitter::Language>,
     query_source: Option<String>,
     tags: OnceLock<Result<Tags, String>>,
@@ -221,6 +261,27 @@ impl Language {
     /// The tree-sitter grammar, for languages that have one.
     pub fn grammar(&self) -> Option<&tree_sitter::Language> {
         self.grammar.as_ref()
+    }
+
+    /// Whether the comment `text` before a definition is its doc comment.
+    pub fn is_doc_comment(&self, text: &str) -> bool {
+        self.doc_comment_prefixes.is_empty()
+            || self
+                .doc_comment_prefixes
+                .iter()
+                .any(|p| text.starts_with(p))
+    }
+
+    /// Whether `word` is one of the language's keywords.
+    pub fn is_keyword(&self, word: &str) -> bool {
+        self.keywords.iter().any(|k| k == word)
+    }
+
+    /// The return type the signature of function `name` states, as written.
+    pub fn return_type<'s>(&self, signature: &'s str, name: &str) -> Option<&'s str> {
+        self.return_type
+            .iter()
+            .find_map(|shape| signature::return_type(*shape, signature, name, self))
     }
 
     /// The query source after `; inherits:` lines are expanded.
@@ -351,6 +412,10 @@ impl Registry {
                 minifiable: row.minifiable,
                 import_style: row.import_style,
                 implicit_this: row.implicit_this,
+                doc_comment_prefixes: row.doc_comment_prefixes,
+                keywords: row.keywords,
+                return_type: row.return_type,
+                capitalized_types: row.capitalized_types,
                 grammar,
                 query_source,
                 tags,

@@ -645,8 +645,8 @@ fn comments_before(language: &Language, node: Node, text: &str) -> (Option<Strin
         next_row = s.start_position().row;
         if is_comment {
             let t = text.get(s.byte_range()).unwrap_or("");
-            // Rust: only doc comments count.
-            if language.name == "rust" && !(t.starts_with("///") || t.starts_with("/**")) {
+            // Where the language marks doc comments, only those count.
+            if !language.is_doc_comment(t) {
                 break;
             }
             parts.push(t);

@@ -4,6 +4,7 @@
 
 use crate::analyzer::{CodeTokenizer, query_terms};
 use crate::{Result, SearchError};
+use codegraph_core::{ChunkId, DocKind, SearchDoc};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
@@ -36,26 +37,11 @@ pub const COMPOUND_BOOST: f32 = 3.0;
 /// 5,000-character issue text stays fast.
 pub const MAX_QUERY_TERMS: usize = 48;
 
-/// What is indexed for one chunk.
-#[derive(Debug, Clone, Default)]
-pub struct SearchDoc {
-    pub chunk_id: i64,
-    pub path: String,
-    pub language: String,
-    /// Definition kind, or the chunk kind for chunks without a definition.
-    pub kind: String,
-    pub name: String,
-    pub qualified_name: String,
-    pub signature: String,
-    pub doc: String,
-    pub body: String,
-}
-
 /// Filters applied inside the index.
 #[derive(Debug, Clone, Default)]
 pub struct Bm25Filter {
     pub language: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<DocKind>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -197,10 +183,10 @@ impl Bm25Index {
         let fl = self.fields;
         for d in docs {
             let mut doc = TantivyDocument::default();
-            doc.add_i64(fl.chunk_id, d.chunk_id);
+            doc.add_i64(fl.chunk_id, d.chunk_id.0);
             doc.add_text(fl.file, &d.path);
             doc.add_text(fl.language, &d.language);
-            doc.add_text(fl.kind, &d.kind);
+            doc.add_text(fl.kind, d.kind.as_str());
             let values = [
                 &d.name,
                 &d.qualified_name,
@@ -291,7 +277,12 @@ impl Bm25Index {
     }
 
     /// The best `k` chunks for `query`: `(chunk id, score)`, best first.
-    pub fn search(&self, query: &str, k: usize, filter: &Bm25Filter) -> Result<Vec<(i64, f32)>> {
+    pub fn search(
+        &self,
+        query: &str,
+        k: usize,
+        filter: &Bm25Filter,
+    ) -> Result<Vec<(ChunkId, f32)>> {
         let terms = self.terms(query);
         if terms.is_empty() || k == 0 {
             return Ok(Vec::new());
@@ -330,7 +321,7 @@ impl Bm25Index {
             must.push((
                 Occur::Must,
                 Box::new(TermQuery::new(
-                    Term::from_field_text(self.fields.kind, kind),
+                    Term::from_field_text(self.fields.kind, kind.as_str()),
                     IndexRecordOption::Basic,
                 )),
             ));
@@ -351,7 +342,7 @@ impl Bm25Index {
             if let Some(id) = ids.first(addr.doc_id)
                 && seen.insert(id)
             {
-                out.push((id, score));
+                out.push((ChunkId(id), score));
             }
         }
         Ok(out)
@@ -364,10 +355,10 @@ mod tests {
 
     fn doc(id: i64, path: &str, name: &str, body: &str) -> SearchDoc {
         SearchDoc {
-            chunk_id: id,
+            chunk_id: ChunkId(id),
             path: path.into(),
             language: "python".into(),
-            kind: "function".into(),
+            kind: DocKind::Def(codegraph_core::DefKind::Function),
             name: name.into(),
             qualified_name: format!("m.{name}"),
             signature: format!("def {name}():"),
@@ -399,11 +390,11 @@ mod tests {
         let hits = idx
             .search("parse date", 10, &Bm25Filter::default())
             .unwrap();
-        assert_eq!(hits.iter().map(|h| h.0).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(hits.iter().map(|h| h.0.0).collect::<Vec<_>>(), [1, 2]);
         // Whole identifiers match too.
         assert_eq!(
             idx.search("parseDate", 10, &Bm25Filter::default()).unwrap()[0].0,
-            1
+            ChunkId(1)
         );
         // Replacing a file's documents.
         idx.update(
@@ -414,7 +405,7 @@ mod tests {
         .unwrap();
         let hits = idx.search("connect", 10, &Bm25Filter::default()).unwrap();
         assert_eq!(
-            hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+            hits.iter().map(|h| h.0.0).collect::<Vec<_>>(),
             [3, 4],
             "an exact name beats a sub-word"
         );
@@ -422,7 +413,7 @@ mod tests {
             idx.search("parseDate", 10, &Bm25Filter::default())
                 .unwrap()
                 .iter()
-                .all(|h| h.0 != 1)
+                .all(|h| h.0 != ChunkId(1))
         );
         // Reopening keeps the documents; a version change rebuilds.
         drop(idx);
@@ -457,7 +448,7 @@ mod tests {
             idx.search("save", 10, &filter)
                 .unwrap()
                 .iter()
-                .map(|h| h.0)
+                .map(|h| h.0.0)
                 .collect::<Vec<_>>(),
             [7]
         );

@@ -10,7 +10,8 @@ pub mod fusion;
 pub mod similar;
 pub mod vector;
 
-pub use bm25::{BM25_FORMAT_VERSION, Bm25Filter, Bm25Index, SearchDoc};
+pub use bm25::{BM25_FORMAT_VERSION, Bm25Filter, Bm25Index};
+pub use codegraph_core::SearchDoc;
 pub use fusion::{Fused, RankScore, rrf};
 pub use vector::{HnswParams, VectorIndex};
 

@@ -3,8 +3,11 @@
 //!
 //! Persisted: the graph and data are dumped with hnsw_rs's own format next to
 //! a key file and a manifest (format version, dimension, count, a caller tag
-//! such as the model id and a generation). `open` loads the dump when the
-//! manifest matches what the caller expects, else the caller rebuilds.
+//! such as the model id and a generation, and the length and blake3 hash of
+//! every file). `open` loads the dump when the manifest matches what the
+//! caller expects and every file is exactly what was written, else the
+//! caller rebuilds. hnsw_rs's loader ends the process on a short or
+//! garbled dump, so nothing reaches it unchecked.
 
 use crate::{Result, SearchError};
 use hnsw_rs::api::AnnT;
@@ -15,7 +18,8 @@ use std::path::{Path, PathBuf};
 /// Bump when the on-disk layout changes.
 /// 2: each point has a version (the caller's content stamp) and a removed
 /// flag beside its key.
-pub const VECTOR_FORMAT_VERSION: u32 = 2;
+/// 3: the manifest records the length and blake3 hash of every file.
+pub const VECTOR_FORMAT_VERSION: u32 = 3;
 const BASENAME: &str = "hnsw";
 const MANIFEST: &str = "manifest";
 const KEYS: &str = "keys";
@@ -289,10 +293,14 @@ impl VectorIndex {
             keys.push(1);
         }
         std::fs::write(tmp.join(KEYS), keys).map_err(io_err(&tmp))?;
-        let manifest = format!(
+        let mut manifest = format!(
             "{VECTOR_FORMAT_VERSION}\n{}\n{}\n{}\n",
             self.dim, count, self.tag
         );
+        for name in dump_files(!self.keys.is_empty()) {
+            let (len, hash) = file_digest(&tmp.join(&name)).map_err(io_err(&tmp))?;
+            manifest.push_str(&format!("file {name} {len} {hash}\n"));
+        }
         std::fs::write(tmp.join(MANIFEST), manifest).map_err(io_err(&tmp))?;
         let old = parent.join(format!("{name}.old-{}", std::process::id()));
         if dir.exists() {
@@ -305,17 +313,52 @@ impl VectorIndex {
     }
 
     /// Loads the index saved in `dir` if it was built for `tag`; `None` when
-    /// there is none, or it is of another version or tag.
+    /// there is none, it is of another version or tag, or it is damaged.
     pub fn open(dir: &Path, tag: &str, params: HnswParams) -> Option<VectorIndex> {
-        let manifest = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
+        VectorIndex::open_checked(dir, tag, params).ok().flatten()
+    }
+
+    /// [`VectorIndex::open`] telling damage apart: `Err(why)` when the
+    /// saved index is for `tag` but a file is missing, short or altered
+    /// (the caller rebuilds it from the vectors it has); `Ok(None)` when
+    /// there is none, or it is of another version or tag.
+    pub fn open_checked(
+        dir: &Path,
+        tag: &str,
+        params: HnswParams,
+    ) -> std::result::Result<Option<VectorIndex>, String> {
+        let Ok(manifest) = std::fs::read_to_string(dir.join(MANIFEST)) else {
+            return match dir.exists() {
+                true => Err("the manifest is missing or unreadable".into()),
+                false => Ok(None),
+            };
+        };
         let mut lines = manifest.lines();
-        let version: u32 = lines.next()?.parse().ok()?;
-        let dim: usize = lines.next()?.parse().ok()?;
-        let count: usize = lines.next()?.parse().ok()?;
+        let mut number = |what: &str| -> std::result::Result<usize, String> {
+            lines
+                .next()
+                .and_then(|l| l.parse().ok())
+                .ok_or_else(|| format!("the manifest's {what} is missing or garbled"))
+        };
+        let version = number("version")?;
+        let dim = number("dimension")?;
+        let count = number("count")?;
         let saved_tag = lines.next().unwrap_or("");
-        if version != VECTOR_FORMAT_VERSION || saved_tag != tag {
-            return None;
+        if version != VECTOR_FORMAT_VERSION as usize || saved_tag != tag {
+            return Ok(None);
         }
+        verify_files(dir, lines, count > 0)?;
+        Ok(VectorIndex::load(dir, tag, params, dim, count))
+    }
+
+    /// Loads a dump whose files were checked.
+    fn load(
+        dir: &Path,
+        tag: &str,
+        params: HnswParams,
+        dim: usize,
+        count: usize,
+    ) -> Option<VectorIndex> {
         let raw = std::fs::read(dir.join(KEYS)).ok()?;
         if raw.len() != count * 17 {
             return None;
@@ -372,6 +415,61 @@ impl VectorIndex {
             .collect();
         index_dir.join("vectors").join(safe)
     }
+}
+
+/// The files a saved index consists of (the hnsw dump only when it has
+/// points).
+fn dump_files(with_graph: bool) -> Vec<String> {
+    let mut out = vec![KEYS.to_owned()];
+    if with_graph {
+        out.push(format!("{BASENAME}.hnsw.graph"));
+        out.push(format!("{BASENAME}.hnsw.data"));
+    }
+    out
+}
+
+/// Length and blake3 hash (hex) of a file.
+fn file_digest(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut hasher = blake3::Hasher::new();
+    let len = std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok((len, hasher.finalize().to_hex().to_string()))
+}
+
+/// Checks every file the manifest's `file` lines name, and that the files
+/// of the dump are all named. Why not, when a check fails.
+fn verify_files<'m>(
+    dir: &Path,
+    lines: impl Iterator<Item = &'m str>,
+    with_graph: bool,
+) -> Result<(), String> {
+    let mut named = Vec::new();
+    for line in lines {
+        let mut parts = line.split(' ');
+        let (Some("file"), Some(name), Some(len), Some(hash)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let path = dir.join(name);
+        // Length first: a truncated file is found without reading it.
+        let actual = std::fs::metadata(&path)
+            .map_err(|e| format!("{name}: {e}"))?
+            .len();
+        if len.parse::<u64>().ok() != Some(actual) {
+            return Err(format!("{name}: {actual} bytes, {len} expected"));
+        }
+        let (_, digest) = file_digest(&path).map_err(|e| format!("{name}: {e}"))?;
+        if digest != hash {
+            return Err(format!("{name}: checksum mismatch"));
+        }
+        named.push(name.to_owned());
+    }
+    for name in dump_files(with_graph) {
+        if !named.contains(&name) {
+            return Err(format!("{name}: not in the manifest"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -562,5 +660,42 @@ mod tests {
         assert_eq!(again.unsaved(), 0);
         assert_eq!(again.live(), writer.live());
         assert_eq!(again.search(&pts[550].1, 1)[0].0, pts[550].0);
+    }
+
+    /// Regression: hnsw_rs's loader ends the process on a short or garbled
+    /// dump; every damaged file must be refused before it gets there.
+    #[test]
+    fn a_truncated_or_garbled_dump_is_refused_not_loaded() {
+        let pts = points(300, 16);
+        for name in dump_files(true) {
+            for damage in ["truncate", "garble", "delete"] {
+                let dir = tempfile::tempdir().unwrap();
+                VectorIndex::build(&pts, 16, "m", HnswParams::default())
+                    .save(dir.path())
+                    .unwrap();
+                assert!(VectorIndex::open(dir.path(), "m", HnswParams::default()).is_some());
+                let path = dir.path().join(&name);
+                let mut bytes = std::fs::read(&path).unwrap();
+                match damage {
+                    "truncate" => {
+                        bytes.truncate(bytes.len() / 2);
+                        std::fs::write(&path, &bytes).unwrap();
+                    }
+                    "garble" => {
+                        let mid = bytes.len() / 2;
+                        let end = (mid + 64).min(bytes.len());
+                        for b in &mut bytes[mid..end] {
+                            *b ^= 0x5a;
+                        }
+                        std::fs::write(&path, &bytes).unwrap();
+                    }
+                    _ => std::fs::remove_file(&path).unwrap(),
+                }
+                assert!(
+                    VectorIndex::open(dir.path(), "m", HnswParams::default()).is_none(),
+                    "{damage} {name} was accepted"
+                );
+            }
+        }
     }
 }

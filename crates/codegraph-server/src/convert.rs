@@ -181,7 +181,7 @@ pub fn search_response(
                 vector: rank(&h.ranks.vector),
                 path: h.path,
                 symbol: h.symbol.unwrap_or_default(),
-                kind: h.kind,
+                kind: h.kind.to_string(),
                 language: h.language,
                 score: h.score,
                 file_matches: h.matches.unwrap_or(0) as u32,
@@ -195,20 +195,19 @@ pub fn search_response(
     }
 }
 
-/// `receiver x`, `type T`, ... as the reason enum and its name.
-pub fn structure_reason(reason: &str) -> (pb::StructureReason, String) {
-    let (word, name) = reason.split_once(' ').unwrap_or((reason, ""));
-    let kind = match word {
-        "receiver" => pb::StructureReason::Receiver,
-        "variable" => pb::StructureReason::Variable,
-        "type" => pb::StructureReason::Type,
-        "call" => pb::StructureReason::Call,
-        "imported" | "import" => pb::StructureReason::Imported,
-        "base" => pb::StructureReason::Base,
-        "enclosing" => pb::StructureReason::Enclosing,
-        _ => pb::StructureReason::Unspecified,
+/// Why a structure is in the context, as the reason enum and its name.
+pub fn structure_reason(reason: &codegraph::ContextReason) -> (pb::StructureReason, String) {
+    use codegraph::ReasonKind as R;
+    let kind = match reason.kind {
+        R::Receiver => pb::StructureReason::Receiver,
+        R::Variable => pb::StructureReason::Variable,
+        R::Type => pb::StructureReason::Type,
+        R::Call => pb::StructureReason::Call,
+        R::Imported => pb::StructureReason::Imported,
+        R::Base => pb::StructureReason::Base,
+        R::Enclosing => pb::StructureReason::Enclosing,
     };
-    (kind, name.to_owned())
+    (kind, reason.name.clone())
 }
 
 pub fn context_response(
@@ -227,7 +226,7 @@ pub fn context_response(
                     lines: Some(enc.lines(s.start_line, s.end_line)),
                     path: s.path,
                     symbol: s.symbol,
-                    kind: s.kind,
+                    kind: s.kind.to_string(),
                     reason: reason as i32,
                     reason_name,
                     text: s.text,
@@ -263,11 +262,11 @@ pub fn context_response(
 
 pub fn definition(d: codegraph::DefinitionRow, enc: Encoding) -> pb::Symbol {
     pb::Symbol {
-        id: d.id,
+        id: d.id.0,
         lines: Some(enc.lines(d.start_line, d.end_line)),
         name: d.name,
         qualified_name: d.qualified_name,
-        kind: d.kind,
+        kind: d.kind.to_string(),
         path: d.path,
         signature: d.signature,
         doc: d.doc.unwrap_or_default(),
@@ -277,10 +276,10 @@ pub fn definition(d: codegraph::DefinitionRow, enc: Encoding) -> pb::Symbol {
 
 pub fn graph_symbol(s: &codegraph::Symbol, enc: Encoding) -> pb::Symbol {
     pb::Symbol {
-        id: s.id,
+        id: s.id.0,
         name: s.name.clone(),
         qualified_name: s.qualified_name.clone(),
-        kind: s.kind.clone(),
+        kind: s.kind.to_string(),
         path: s.path.clone(),
         lines: Some(enc.lines(s.line, s.end_line)),
         signature: s.signature.clone(),
@@ -289,20 +288,19 @@ pub fn graph_symbol(s: &codegraph::Symbol, enc: Encoding) -> pb::Symbol {
     }
 }
 
-pub fn provenance(p: &str) -> pb::Provenance {
+pub fn provenance(p: codegraph::Provenance) -> pb::Provenance {
     match p {
-        "resolved" => pb::Provenance::Resolved,
-        "inferred" => pb::Provenance::Inferred,
-        _ => pb::Provenance::Unspecified,
+        codegraph::Provenance::Resolved => pb::Provenance::Resolved,
+        codegraph::Provenance::Inferred => pb::Provenance::Inferred,
     }
 }
 
-pub fn call_entry(r: codegraph::Related, id: Option<i64>, enc: Encoding) -> pb::CallGraphEntry {
+pub fn call_entry(r: codegraph::Related, enc: Encoding) -> pb::CallGraphEntry {
     pb::CallGraphEntry {
-        symbol_id: id,
+        symbol_id: r.id.map(|id| id.0),
         definition_line: (r.line > 0).then(|| enc.line(r.line)),
         qualified_name: r.symbol,
-        kind: r.kind,
+        kind: r.kind.map_or("file", codegraph::DefKind::as_str).to_owned(),
         path: r.path,
         signature: r.signature,
         depth: r.depth as u32,
@@ -346,9 +344,11 @@ pub fn subgraph(s: codegraph::Subgraph, limit: usize, enc: Encoding) -> pb::GetN
                 node: Some(match n.node {
                     codegraph::Node::Repository => N::Repository(pb::RepositoryNode {}),
                     codegraph::Node::Directory { path } => N::Directory(pb::DirectoryNode { path }),
-                    codegraph::Node::File { id, path, language } => {
-                        N::File(pb::FileNode { id, path, language })
-                    }
+                    codegraph::Node::File { id, path, language } => N::File(pb::FileNode {
+                        id: id.0,
+                        path,
+                        language,
+                    }),
                     codegraph::Node::Symbol(s) => N::Symbol(graph_symbol(&s, enc)),
                     codegraph::Node::Chunk {
                         id,
@@ -357,9 +357,9 @@ pub fn subgraph(s: codegraph::Subgraph, limit: usize, enc: Encoding) -> pb::GetN
                         start_line,
                         end_line,
                     } => N::Chunk(pb::ChunkNode {
-                        id,
+                        id: id.0,
                         path,
-                        kind,
+                        kind: kind.to_string(),
                         lines: Some(enc.lines(start_line, end_line)),
                     }),
                     codegraph::Node::External { name } => {
@@ -406,6 +406,184 @@ pub fn repo_map(m: codegraph::RepoMap, enc: Encoding) -> pb::GetRepositoryMapRes
         budget_tokens: m.budget_tokens as u32,
         omitted_files: m.omitted_files as u32,
         position_encoding: Some(enc.to_proto()),
+    }
+}
+
+/// What `GetStatus` reports of an index, read by the library.
+#[derive(Debug)]
+pub struct IndexHealth {
+    pub status: codegraph::Status,
+    pub skipped: Vec<codegraph::Skipped>,
+    pub edges: Vec<((codegraph::EdgeKind, codegraph::Provenance), u64)>,
+    pub resolution: codegraph::ResolutionStats,
+}
+
+/// The status report of a repository.
+pub fn status_response(
+    repository: pb::Repository,
+    state: &crate::registry::RunState,
+    config: &crate::registry::RepoConfig,
+    h: IndexHealth,
+) -> pb::GetStatusResponse {
+    let s = &h.status;
+    let stats = &s.stats;
+    let e = &s.embeddings;
+    pb::GetStatusResponse {
+        repository: Some(repository),
+        progress: Some(state.progress.clone()),
+        last_run: state.last_run.clone(),
+        last_index_duration_ms: s.last_index_ms.unwrap_or(0),
+        files: Some(pb::FileStatus {
+            indexed: stats.files,
+            indexed_by_language: stats.files_by_language.clone().into_iter().collect(),
+            skipped: stats.skipped.values().sum(),
+            skipped_by_reason: stats
+                .skipped
+                .iter()
+                .map(|(k, n)| (k.to_string(), *n))
+                .collect(),
+            failed_to_parse: stats.files_with_diagnostics,
+            with_diagnostics: stats.files_with_diagnostics,
+            diagnostics: stats.diagnostics,
+            skipped_files: h
+                .skipped
+                .iter()
+                .map(|k| pb::SkippedFile {
+                    path: k.path.clone(),
+                    reason: k.reason.to_string(),
+                    detail: k.detail.clone(),
+                })
+                .collect(),
+        }),
+        content: Some(pb::ContentStatus {
+            definitions: stats.definitions.values().sum(),
+            definitions_by_kind: stats
+                .definitions
+                .iter()
+                .map(|(k, n)| (k.to_string(), *n))
+                .collect(),
+            chunks: stats.chunks,
+            imports: stats.imports,
+            calls: stats.calls,
+            inheritance: stats.inheritance,
+            vocabulary_tokens: stats.tokens,
+        }),
+        graph: Some(pb::GraphStatus {
+            current: s.graph_current,
+            edges: h.edges.iter().map(|(_, n)| n).sum(),
+            edges_by_kind: h
+                .edges
+                .iter()
+                .map(|((k, p), n)| (format!("{k}.{p}"), *n))
+                .collect(),
+            calls: h.resolution.calls,
+            calls_resolved: h.resolution.calls_resolved,
+            calls_inferred: h.resolution.calls_inferred,
+            calls_unresolved: h.resolution.calls_unresolved,
+            imports: h.resolution.imports,
+            imports_to_files: h.resolution.imports_to_files,
+            imports_external: h.resolution.imports_external,
+            inheritance: h.resolution.inheritance,
+            inheritance_resolved: h.resolution.inheritance_resolved,
+            inheritance_inferred: h.resolution.inheritance_inferred,
+        }),
+        lexical_index: Some(pb::LexicalIndexStatus {
+            pending_files: s.search_pending,
+        }),
+        embeddings: Some(pb::EmbeddingStatus {
+            model: e.model.clone(),
+            installed: e.installed,
+            enabled: config.embed,
+            done: e.done,
+            pending: e.pending,
+            coverage: e.coverage,
+        }),
+        vector_index: Some(pb::VectorIndexStatus {
+            points: e.done,
+            coverage: e.coverage,
+            current: e.pending == 0,
+        }),
+        watcher: Some(pb::WatcherStatus {
+            state: state.watcher,
+            last_update_time: state.last_update_at.map(timestamp),
+            last_update_latency_ms: state.last_latency_ms,
+            updates: state.updates,
+            error_message: state.watcher_error.clone(),
+        }),
+        git: Some(pb::GitStatus {
+            remote_url: s.repository.remote_url.clone().unwrap_or_default(),
+            branch: s.repository.branch.clone().unwrap_or_default(),
+            indexed_head_commit: s.indexed_head.clone().unwrap_or_default(),
+            current_head_commit: s.current_head.clone().unwrap_or_default(),
+            readme_summary: s.repository.readme.clone().unwrap_or_default(),
+        }),
+        format_version: s.format_version,
+        size_on_disk_bytes: s.size_on_disk,
+        server_resident_memory_bytes: codegraph::process::resident_memory().unwrap_or(0),
+    }
+}
+
+/// A registered repository as the API lists it.
+pub fn repository(
+    c: &crate::registry::RepoConfig,
+    state: &crate::registry::RunState,
+) -> pb::Repository {
+    pb::Repository {
+        id: c.id.clone(),
+        root: c.root.to_string_lossy().into_owned(),
+        index_dir: c.index_dir.to_string_lossy().into_owned(),
+        options: Some(pb::RepositoryOptions {
+            exclude_dir_names: c.exclude_dir_names.clone(),
+            exclude_globs: Vec::new(),
+            max_file_size_bytes: c.max_file_size,
+            follow_symlinks: false,
+            index_dir: c.index_dir.to_string_lossy().into_owned(),
+            embed: Some(c.embed),
+            watch: Some(c.watch),
+            watch_quiet_ms: c.quiet_ms,
+            watch_max_wait_ms: c.max_wait_ms,
+        }),
+        register_time: Some(timestamp(c.registered_at)),
+        phase: state.progress.phase,
+        indexed: state.indexed,
+        last_indexed_time: state.last_update_at.map(timestamp),
+        watcher_state: state.watcher,
+    }
+}
+
+/// What one indexing run did.
+pub fn run_summary(
+    run_id: u64,
+    cause: pb::RunCause,
+    u: &codegraph::WatchUpdate,
+    started: i64,
+) -> pb::RunSummary {
+    let r = &u.report;
+    pb::RunSummary {
+        run_id,
+        cause: cause as i32,
+        succeeded: true,
+        error_message: String::new(),
+        start_time: Some(timestamp(started)),
+        duration_ms: u.latency_ms,
+        files_parsed: r.run.parsed,
+        files_unchanged: r.run.unchanged,
+        files_touched: r.run.touched,
+        files_removed: r.run.removed,
+        files_skipped: r.run.skipped,
+        rebuilt_reason: r.rebuilt.clone().unwrap_or_default(),
+        graph_resolved: r.graph.is_some(),
+        graph_files_resolved: r.graph.as_ref().and_then(|g| g.files_resolved).unwrap_or(0),
+        graph_edges: r.graph.as_ref().map_or(0, |g| g.edges),
+        graph_duration_ms: r.graph.as_ref().map_or(0, |g| g.elapsed_ms),
+        lexical_documents_written: r.search_docs,
+        chunks_embedded: u.embedded,
+        vector_index_points: 0,
+        watch_events: u.events as u64,
+        changed_paths: u.paths.iter().take(100).cloned().collect(),
+        changed_paths_total: u.paths.len() as u64,
+        latency_ms: u.latency_ms,
+        server_resident_memory_bytes: u.rss_bytes.unwrap_or(0),
     }
 }
 
@@ -518,7 +696,7 @@ mod tests {
             }]
         );
         assert_eq!(
-            structure_reason("receiver repo"),
+            structure_reason(&"receiver repo".parse().unwrap()),
             (pb::StructureReason::Receiver, "repo".to_owned())
         );
         let ext = import_link("external:os.path".into(), 3, enc);

@@ -1,12 +1,16 @@
-//! The repositories a server owns. Each has a reader (an `Arc<Codegraph>`
-//! every query shares) and an indexer thread with its own instance that
-//! follows edits (the library's watcher). After each update the indexer
-//! builds the next reader off the query path and swaps it in, so a query
-//! sees the index before an update or after it, and never waits for one.
+//! The repositories a server owns. Each has a reader (an `Arc<Reader>`
+//! every query shares) and an indexer thread (the library's [`Indexer`]
+//! and its watcher) that follows edits. After each update the indexer
+//! thread builds the next reader off the query path ([`Reader::next`]) and
+//! swaps it in, so a query sees the index before an update or after it,
+//! and never waits for one.
+//!
+//! Registrations persist in `repositories.json` (versioned).
 
 use crate::convert::timestamp;
 use crate::pb;
-use codegraph::{Codegraph, IndexOptions, Phase, Progress, WatchOptions, WatchUpdate};
+use codegraph::{IndexOptions, Indexer, Phase, Progress, Reader, WatchOptions, WatchUpdate};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,7 +19,7 @@ use std::time::{Duration, Instant};
 use tonic::Status;
 
 /// A registration as it is persisted and listed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepoConfig {
     pub id: String,
     pub root: PathBuf,
@@ -43,25 +47,9 @@ impl RepoConfig {
         o
     }
 
-    fn to_line(&self) -> String {
-        // One tab-separated line per repository (paths cannot hold tabs
-        // or newlines here: registration refuses them).
-        [
-            self.id.clone(),
-            self.root.to_string_lossy().into_owned(),
-            self.index_dir.to_string_lossy().into_owned(),
-            u8::from(self.embed).to_string(),
-            u8::from(self.watch).to_string(),
-            self.quiet_ms.to_string(),
-            self.max_wait_ms.to_string(),
-            self.exclude_dir_names.join(","),
-            self.max_file_size.to_string(),
-            self.registered_at.to_string(),
-        ]
-        .join("\t")
-    }
-
-    fn from_line(line: &str) -> Option<RepoConfig> {
+    /// A line of the state file of format 0 (tab-separated), read once to
+    /// carry registrations over.
+    fn from_legacy_line(line: &str) -> Option<RepoConfig> {
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() != 10 {
             return None;
@@ -109,7 +97,7 @@ enum Command {
 /// One registered repository.
 pub struct Repo {
     pub config: RepoConfig,
-    reader: RwLock<Arc<Codegraph>>,
+    reader: RwLock<Arc<Reader>>,
     pub state: tokio::sync::watch::Sender<RunState>,
     stop: Arc<AtomicBool>,
     commands: Mutex<std::sync::mpsc::Sender<Command>>,
@@ -125,14 +113,14 @@ impl std::fmt::Debug for Repo {
 }
 
 impl Repo {
-    /// The instance queries use now.
-    pub fn reader(&self) -> Arc<Codegraph> {
+    /// The reader queries use now.
+    pub fn reader(&self) -> Arc<Reader> {
         self.reader.read().expect("reader lock").clone()
     }
 
     /// Swaps `next` in; returns the reader it replaces (queries may still
     /// hold it).
-    fn swap_reader(&self, next: Codegraph) -> Arc<Codegraph> {
+    fn swap_reader(&self, next: Reader) -> Arc<Reader> {
         std::mem::replace(
             &mut *self.reader.write().expect("reader lock"),
             Arc::new(next),
@@ -163,29 +151,7 @@ impl Repo {
     }
 
     pub fn to_proto(&self) -> pb::Repository {
-        let state = self.state.borrow();
-        let c = &self.config;
-        pb::Repository {
-            id: c.id.clone(),
-            root: c.root.to_string_lossy().into_owned(),
-            index_dir: c.index_dir.to_string_lossy().into_owned(),
-            options: Some(pb::RepositoryOptions {
-                exclude_dir_names: c.exclude_dir_names.clone(),
-                exclude_globs: Vec::new(),
-                max_file_size_bytes: c.max_file_size,
-                follow_symlinks: false,
-                index_dir: c.index_dir.to_string_lossy().into_owned(),
-                embed: Some(c.embed),
-                watch: Some(c.watch),
-                watch_quiet_ms: c.quiet_ms,
-                watch_max_wait_ms: c.max_wait_ms,
-            }),
-            register_time: Some(timestamp(c.registered_at)),
-            phase: state.progress.phase,
-            indexed: state.indexed,
-            last_indexed_time: state.last_update_at.map(timestamp),
-            watcher_state: state.watcher,
-        }
+        crate::convert::repository(&self.config, &self.state.borrow())
     }
 }
 
@@ -208,10 +174,45 @@ impl std::fmt::Debug for Registry {
     }
 }
 
-pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+pub use codegraph::core::unix_now_secs as now_secs;
+
+/// The state file's format. Changelog: 0 — `repositories.tsv`, one
+/// tab-separated line per repository; 1 — `repositories.json`.
+const STATE_VERSION: u32 = 1;
+const STATE_FILE: &str = "repositories.json";
+const LEGACY_STATE_FILE: &str = "repositories.tsv";
+
+/// What the state file holds.
+#[derive(Debug, Serialize, Deserialize)]
+struct StateFile {
+    version: u32,
+    repositories: Vec<RepoConfig>,
+}
+
+/// The registrations saved in `dir`: the versioned file, or the legacy one.
+/// A file of another version, or damaged, is set aside with a warning.
+fn saved_configs(dir: &Path) -> Vec<RepoConfig> {
+    let file = dir.join(STATE_FILE);
+    match std::fs::read(&file) {
+        Ok(bytes) => match serde_json::from_slice::<StateFile>(&bytes) {
+            Ok(state) if state.version == STATE_VERSION => state.repositories,
+            Ok(state) => {
+                tracing::warn!(file = %file.display(), version = state.version, "repository list of another version; starting empty");
+                Vec::new()
+            }
+            Err(e) => {
+                tracing::warn!(file = %file.display(), error = %e, "repository list is damaged; starting empty");
+                Vec::new()
+            }
+        },
+        Err(_) => std::fs::read_to_string(dir.join(LEGACY_STATE_FILE))
+            .map(|text| {
+                text.lines()
+                    .filter_map(RepoConfig::from_legacy_line)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
 }
 
 /// The id of a repository: a digest of its canonical root.
@@ -232,7 +233,7 @@ impl Registry {
         let state_file = match state_dir {
             Some(d) => {
                 std::fs::create_dir_all(d)?;
-                Some(d.join("repositories.tsv"))
+                Some(d.join(STATE_FILE))
             }
             None => None,
         };
@@ -243,10 +244,8 @@ impl Registry {
             next_run: Arc::new(AtomicU64::new(1)),
             registering: Mutex::new(()),
         });
-        if let Some(f) = &registry.state_file
-            && let Ok(text) = std::fs::read_to_string(f)
-        {
-            for config in text.lines().filter_map(RepoConfig::from_line) {
+        if let Some(dir) = state_dir {
+            for config in saved_configs(dir) {
                 let root = config.root.clone();
                 match registry.start(config) {
                     Ok(_) => tracing::info!(root = %root.display(), "repository reopened"),
@@ -261,13 +260,17 @@ impl Registry {
 
     fn persist(&self) {
         let Some(file) = &self.state_file else { return };
-        let text: String = self
-            .repos
-            .read()
-            .expect("repos lock")
-            .values()
-            .map(|r| r.config.to_line() + "\n")
-            .collect();
+        let state = StateFile {
+            version: STATE_VERSION,
+            repositories: self
+                .repos
+                .read()
+                .expect("repos lock")
+                .values()
+                .map(|r| r.config.clone())
+                .collect(),
+        };
+        let text = serde_json::to_vec_pretty(&state).expect("plain data serialises");
         let tmp = file.with_extension("tmp");
         if std::fs::write(&tmp, text)
             .and_then(|()| std::fs::rename(&tmp, file))
@@ -328,8 +331,12 @@ impl Registry {
     }
 
     fn start(&self, config: RepoConfig) -> Result<Arc<Repo>, Status> {
-        let reader = Codegraph::open(&config.root, config.index_options())
-            .map_err(crate::convert::status)?;
+        let reader =
+            Reader::open(&config.root, config.index_options()).map_err(crate::convert::status)?;
+        let indexed = reader
+            .last_indexed()
+            .map_err(crate::convert::status)?
+            .is_some();
         let (commands_tx, commands_rx) = std::sync::mpsc::channel();
         let (state, _) = tokio::sync::watch::channel(RunState {
             watcher: if config.watch {
@@ -342,7 +349,7 @@ impl Registry {
                 ..Default::default()
             },
             // An index from an earlier run answers queries at once.
-            indexed: reader.store().meta("last_indexed").ok().flatten().is_some(),
+            indexed,
             ..RunState::default()
         });
         let repo = Arc::new(Repo {
@@ -466,36 +473,6 @@ impl Progress for Feed {
     }
 }
 
-fn summary(run_id: u64, cause: pb::RunCause, u: &WatchUpdate, started: i64) -> pb::RunSummary {
-    let r = &u.report;
-    pb::RunSummary {
-        run_id,
-        cause: cause as i32,
-        succeeded: true,
-        error_message: String::new(),
-        start_time: Some(timestamp(started)),
-        duration_ms: u.latency_ms,
-        files_parsed: r.run.parsed,
-        files_unchanged: r.run.unchanged,
-        files_touched: r.run.touched,
-        files_removed: r.run.removed,
-        files_skipped: r.run.skipped,
-        rebuilt_reason: r.rebuilt.clone().unwrap_or_default(),
-        graph_resolved: r.graph.is_some(),
-        graph_files_resolved: r.graph.as_ref().and_then(|g| g.files_resolved).unwrap_or(0),
-        graph_edges: r.graph.as_ref().map_or(0, |g| g.edges),
-        graph_duration_ms: r.graph.as_ref().map_or(0, |g| g.elapsed_ms),
-        lexical_documents_written: r.search_docs,
-        chunks_embedded: u.embedded,
-        vector_index_points: 0,
-        watch_events: u.events as u64,
-        changed_paths: u.paths.iter().take(100).cloned().collect(),
-        changed_paths_total: u.paths.len() as u64,
-        latency_ms: u.latency_ms,
-        server_resident_memory_bytes: u.rss_bytes.unwrap_or(0),
-    }
-}
-
 /// The indexer of one repository: watch (or index once), swap readers
 /// after each update, obey reindex and stop commands.
 fn indexer(
@@ -593,21 +570,21 @@ fn run(
     run_id: u64,
     cause: pb::RunCause,
 ) -> codegraph::Result<()> {
-    let mut cg = Codegraph::open(&config.root, config.index_options())?;
+    let mut indexer = Indexer::open(&config.root, config.index_options())?;
     let mut first = true;
     // Readers swapped out, dropped here once no query holds them: freeing
     // one (its graph, corpus and vectors) takes tens of milliseconds, which
     // would otherwise fall on the query that let go of it last.
-    let mut retired: Vec<Arc<Codegraph>> = Vec::new();
-    let mut on_update = |cg: &Codegraph, u: &WatchUpdate| {
+    let mut retired: Vec<Arc<Reader>> = Vec::new();
+    let mut on_update = |_: &Indexer, u: &WatchUpdate| {
         let Some(r) = repo.upgrade() else { return };
         if stop.load(Ordering::Relaxed) {
             return; // stopping: the next run swaps readers
         }
-        // The next reader, built off the query path from the instance that
-        // wrote the update (sharing what it holds in memory), then swapped in.
+        // The next reader, built off the query path from the current one
+        // (sharing what the update did not touch), then swapped in.
         let t = Instant::now();
-        let next = cg.next_reader(&r.reader());
+        let next = r.reader().next(&u.changes);
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "next reader built");
         match next {
             Ok(next) => retired.push(r.swap_reader(next)),
@@ -628,7 +605,7 @@ fn run(
         r.state.send_modify(|s| {
             s.progress.phase = pb::IndexPhase::Ready as i32;
             s.progress.files_done = s.progress.files_total;
-            s.last_run = Some(summary(run_id, this_cause, u, started));
+            s.last_run = Some(crate::convert::run_summary(run_id, this_cause, u, started));
             s.finished = true;
             s.indexed = true;
             s.updates += 1;
@@ -648,26 +625,30 @@ fn run(
             // Queries first: the indexer runs at the lowest CPU priority.
             background: true,
         };
-        cg.watch(&options, feed, stop, on_update)
+        indexer.watch(&options, feed, stop, on_update)
     } else {
-        codegraph::lower_thread_priority();
+        codegraph::process::lower_thread_priority();
         let started = Instant::now();
-        let report = cg.index(feed)?;
-        let embedded = if config.embed {
-            cg.embed_pending(feed)?.map_or(0, |r| r.embedded)
-        } else {
-            0
-        };
+        let mut report = indexer.index(feed)?;
+        let mut changes = std::mem::take(&mut report.changes);
+        let mut embedded = 0;
+        if config.embed
+            && let Some(r) = indexer.embed_pending(feed)?
+        {
+            embedded = r.embedded;
+            changes.merge(r.changes);
+        }
         on_update(
-            &cg,
+            &indexer,
             &WatchUpdate {
-                cause: "startup",
+                cause: codegraph::UpdateCause::Startup,
                 events: 0,
                 paths: Vec::new(),
                 report,
                 embedded,
                 latency_ms: started.elapsed().as_millis() as u64,
-                rss_bytes: codegraph::resident_memory(),
+                rss_bytes: codegraph::process::resident_memory(),
+                changes,
             },
         );
         Ok(())
@@ -692,8 +673,34 @@ mod tests {
             max_file_size: 0,
             registered_at: 1_700_000_000,
         };
-        assert_eq!(RepoConfig::from_line(&c.to_line()), Some(c));
-        assert_eq!(RepoConfig::from_line("garbage"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateFile {
+            version: STATE_VERSION,
+            repositories: vec![c.clone()],
+        };
+        std::fs::write(
+            dir.path().join(STATE_FILE),
+            serde_json::to_vec(&state).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(saved_configs(dir.path()), vec![c.clone()]);
+        // Another version, or damage: set aside, never misread.
+        std::fs::write(
+            dir.path().join(STATE_FILE),
+            b"{\"version\": 9, \"repositories\": []}",
+        )
+        .unwrap();
+        assert!(saved_configs(dir.path()).is_empty());
+        std::fs::write(dir.path().join(STATE_FILE), b"garbage").unwrap();
+        assert!(saved_configs(dir.path()).is_empty());
+        // The legacy list is carried over when there is no new one.
+        std::fs::remove_file(dir.path().join(STATE_FILE)).unwrap();
+        let legacy = "ab\t/src/app\t/cache/app-1\t1\t0\t150\t2000\tgen,out\t0\t1700000000\n";
+        std::fs::write(dir.path().join(LEGACY_STATE_FILE), legacy).unwrap();
+        let carried = saved_configs(dir.path());
+        assert_eq!(carried.len(), 1);
+        assert_eq!(carried[0].exclude_dir_names, c.exclude_dir_names);
+        assert_eq!(RepoConfig::from_legacy_line("garbage"), None);
         assert_ne!(repo_id(Path::new("/a")), repo_id(Path::new("/b")));
     }
 }

@@ -15,10 +15,12 @@
 //!   parent (outlines). A rebuild now carries the embedding cache over from
 //!   any version whose table has (model, hash, vector), 4 included: it
 //!   depends on the model and the content hash only.
+//! - 6: the statistics of the last whole resolution are one JSON record
+//!   (meta `resolution`) instead of one row each.
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 const TABLES: &[&str] = &[
     "meta",

@@ -1,7 +1,7 @@
 //! The on-disk format: versioned, rebuilt on mismatch, survives reopening.
 
 use codegraph_core::{Chunk, ChunkKind, DefKind, Definition, FileFacts, Span};
-use codegraph_store::{FORMAT_VERSION, FileRecord, Store};
+use codegraph_store::{FORMAT_VERSION, FileRecord, MetaKey, Store};
 
 fn facts() -> FileFacts {
     FileFacts {
@@ -62,14 +62,14 @@ fn committed_data_survives_reopening() {
     drop(store);
     let store = Store::open(&path).unwrap();
     assert!(store.rebuilt().is_none());
-    let defs = store.definitions_named("m.f").unwrap();
+    let defs = store.read().definitions_named("m.f").unwrap();
     assert_eq!(defs.len(), 1);
     assert_eq!(defs[0].doc.as_deref(), Some("Does f."));
-    let chunks = store.chunks_in_file("m.py").unwrap();
+    let chunks = store.read().chunks_in_file("m.py").unwrap();
     assert_eq!(chunks[0].symbol.as_deref(), Some("m.f"));
     assert_eq!(chunks[0].token_ids, [1, 2, 3]);
     assert_eq!(
-        store.meta("format_version").unwrap(),
+        store.read().meta(MetaKey::FormatVersion).unwrap(),
         Some(FORMAT_VERSION.to_string())
     );
 }
@@ -93,14 +93,14 @@ fn uncommitted_writes_vanish_and_their_tokens_with_them() {
         .unwrap();
         // Dropped without commit: rolled back.
     }
-    assert_eq!(store.stats().unwrap().files, 0);
+    assert_eq!(store.read().stats().unwrap().files, 0);
     write_one(&mut store);
     // Token ids restart where the committed vocabulary ends.
     assert_eq!(
-        store.chunks_in_file("m.py").unwrap()[0].token_ids,
+        store.read().chunks_in_file("m.py").unwrap()[0].token_ids,
         [1, 2, 3]
     );
-    assert_eq!(store.token_text(1).unwrap().as_deref(), Some("def"));
+    assert_eq!(store.read().token_text(1).unwrap().as_deref(), Some("def"));
 }
 
 #[test]
@@ -121,9 +121,9 @@ fn another_format_version_is_rebuilt() {
     let store = Store::open(&path).unwrap();
     let why = store.rebuilt().expect("rebuilt");
     assert!(why.contains("format version 0"), "{why}");
-    assert_eq!(store.stats().unwrap().files, 0);
+    assert_eq!(store.read().stats().unwrap().files, 0);
     assert_eq!(
-        store.meta("format_version").unwrap(),
+        store.read().meta(MetaKey::FormatVersion).unwrap(),
         Some(FORMAT_VERSION.to_string())
     );
 }
@@ -148,7 +148,7 @@ fn a_rebuild_keeps_the_embedding_cache_of_an_older_format() {
     }
     let mut store = Store::open(&path).unwrap();
     assert!(store.rebuilt().is_some());
-    assert_eq!(store.stats().unwrap().files, 0);
+    assert_eq!(store.read().stats().unwrap().files, 0);
     // The cached vector is still there after the rebuild and a new write.
     write_one(&mut store);
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -199,9 +199,9 @@ fn replacing_or_deleting_a_file_replaces_its_bindings() {
         .unwrap();
         w.commit().unwrap();
     }
-    assert_eq!(store.graph_facts().unwrap().bindings.len(), 1);
+    assert_eq!(store.read().graph_facts().unwrap().bindings.len(), 1);
     let mut w = store.writer().unwrap();
     w.delete_file("m.py").unwrap();
     w.commit().unwrap();
-    assert!(store.graph_facts().unwrap().bindings.is_empty());
+    assert!(store.read().graph_facts().unwrap().bindings.is_empty());
 }

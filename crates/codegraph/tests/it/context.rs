@@ -45,7 +45,7 @@ fn a_receiver_brings_the_outline_of_its_type_with_real_methods() {
     let first = &r.structures[0];
     assert_eq!(first.symbol, "app.UserService");
     assert_eq!(first.path, "src/app/UserService.java");
-    assert_eq!(first.reason, "receiver userService");
+    assert_eq!(first.reason.to_string(), "receiver userService");
     assert!(
         first.text.contains("public User addUser(String name)"),
         "{}",

@@ -56,9 +56,8 @@ fn found(lang: &str) -> Vec<(String, String, String, &'static str)> {
     let idx = tempfile::tempdir().unwrap();
     let mut cg = open(&fixtures().join(lang), idx.path());
     cg.index(&codegraph::NoProgress).unwrap();
-    cg.graph()
+    cg.reference_edges()
         .unwrap()
-        .reference_edges()
         .into_iter()
         .filter(|(_, src, dst, _)| {
             !dst.starts_with("external:")
@@ -70,7 +69,7 @@ fn found(lang: &str) -> Vec<(String, String, String, &'static str)> {
                 EdgeKind::Implements | EdgeKind::Inherits => "inherits",
                 k => k.as_str(),
             };
-            (kind.to_owned(), a, b, p)
+            (kind.to_owned(), a, b, p.as_str())
         })
         .collect()
 }
@@ -184,8 +183,8 @@ fn resolved_call_edges_are_precise_on_hand_labelled_fixtures() {
 }
 
 /// Edge sets of two indexes of the same tree, for comparison.
-pub(crate) fn edge_set(cg: &Codegraph) -> Vec<(EdgeKind, String, String, &'static str)> {
-    cg.graph().unwrap().reference_edges()
+pub(crate) fn edge_set(cg: &Codegraph) -> Vec<(EdgeKind, String, String, codegraph::Provenance)> {
+    cg.reference_edges().unwrap()
 }
 
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
@@ -260,7 +259,7 @@ fn callers_callees_and_ambiguity_through_the_library() {
     let callers = cg.callers("UserService.add_user", 1, false).unwrap();
     let names: Vec<&str> = callers.iter().map(|r| r.symbol.as_str()).collect();
     assert_eq!(names, ["shop.service.demo"]);
-    assert_eq!(callers[0].provenance, "resolved");
+    assert_eq!(callers[0].provenance.as_str(), "resolved");
     assert_eq!(callers[0].depth, 1);
     // Depth 2 reaches the callers of the callers.
     let deep = cg
@@ -324,8 +323,8 @@ fn callers_callees_and_ambiguity_through_the_library() {
 /// The graph a long-lived instance patched in memory equals the graph a new
 /// instance builds from the same store: nodes, edges, name and path indexes.
 fn assert_patched_graph_is_fresh(lang: &str, cg: &codegraph::Codegraph, repo: &Path, idx: &Path) {
-    let patched = cg.graph().unwrap().canonical();
-    let fresh = open(repo, idx).graph().unwrap().canonical();
+    let patched = cg.graph_canonical().unwrap();
+    let fresh = open(repo, idx).graph_canonical().unwrap();
     let missing: Vec<_> = fresh.iter().filter(|e| !patched.contains(e)).collect();
     let extra: Vec<_> = patched.iter().filter(|e| !fresh.contains(e)).collect();
     assert!(
@@ -354,14 +353,14 @@ fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
         let mut cg = open(repo.path(), idx.path());
         cg.index(&NoProgress).unwrap();
         // The graph in memory, patched by each update.
-        cg.graph().unwrap();
+        cg.graph_canonical().unwrap();
         let mut code: Vec<(String, Vec<codegraph::DefinitionRow>)> = cg
-            .store()
             .files()
             .unwrap()
             .into_iter()
-            .filter(|(p, _, _)| !p.to_lowercase().contains("broken"))
-            .map(|(p, _, _)| {
+            .map(|f| f.path)
+            .filter(|p| !p.to_lowercase().contains("broken"))
+            .map(|p| {
                 let defs = cg.symbols_in_file(&p).unwrap();
                 (p, defs)
             })

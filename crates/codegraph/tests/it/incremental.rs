@@ -73,7 +73,7 @@ fn a_file_that_becomes_too_large_leaves_the_index() {
     let report = index(repo.path(), idx.path());
     assert_eq!(report.stats.files, 0);
     assert_eq!(report.run.removed, 1);
-    assert_eq!(report.stats.skipped.get("too_large"), Some(&1));
+    assert_eq!(report.stats.skipped.get(&SkipReason::TooLarge), Some(&1));
 }
 
 #[test]
@@ -82,8 +82,7 @@ fn chunk_ids_are_stable_across_reindexing() {
     let idx = tempfile::tempdir().unwrap();
     write(repo.path(), "m.py", PY);
     index(repo.path(), idx.path());
-    let before: Vec<i64> = open(repo.path(), idx.path())
-        .store()
+    let before: Vec<codegraph::core::ChunkId> = open(repo.path(), idx.path())
         .chunks_in_file("m.py")
         .unwrap()
         .iter()
@@ -93,7 +92,6 @@ fn chunk_ids_are_stable_across_reindexing() {
     write(repo.path(), "m.py", format!("import os\n{PY}"));
     index(repo.path(), idx.path());
     let chunks = open(repo.path(), idx.path())
-        .store()
         .chunks_in_file("m.py")
         .unwrap();
     let add = chunks
@@ -120,11 +118,11 @@ fn chunks_carry_token_ids_from_one_vocabulary() {
     );
     index(repo.path(), idx.path());
     let cg = open(repo.path(), idx.path());
-    let a = &cg.store().chunks_in_file("a.py").unwrap()[0];
-    let b = &cg.store().chunks_in_file("b.py").unwrap()[0];
+    let a = &cg.chunks_in_file("a.py").unwrap()[0];
+    let b = &cg.chunks_in_file("b.py").unwrap()[0];
     let words = |ids: &[u32]| -> Vec<String> {
         ids.iter()
-            .map(|&i| cg.store().token_text(i).unwrap().unwrap())
+            .map(|&i| cg.token_text(i).unwrap().unwrap())
             .collect()
     };
     let mut wa = words(&a.token_ids);
@@ -189,7 +187,7 @@ fn readers_in_other_instances_see_each_update_whole() {
             let mut tags = std::collections::BTreeSet::new();
             while !stop.load(Ordering::Relaxed) {
                 let r = open(reader_repo, reader_idx);
-                let _snapshot = r.store().snapshot().unwrap();
+                let r = r.pinned().unwrap();
                 let name = |path: &str, prefix: &str| -> String {
                     let defs = r.symbols_in_file(path).unwrap();
                     assert_eq!(defs.len(), 1, "{path}: {defs:?}");

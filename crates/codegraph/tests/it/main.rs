@@ -8,7 +8,7 @@ mod search;
 mod vectors;
 mod watch;
 
-use codegraph::{Codegraph, IndexOptions, IndexReport, NoProgress};
+use codegraph::{Codegraph, IndexOptions, IndexReport, NoProgress, SkipReason};
 use std::path::Path;
 
 pub fn write(root: &Path, rel: &str, contents: impl AsRef<[u8]>) {
@@ -31,12 +31,11 @@ pub fn index(root: &Path, index: &Path) -> IndexReport {
 }
 
 pub fn skipped_reason(cg: &Codegraph, path: &str) -> Option<String> {
-    cg.store()
-        .skipped()
+    cg.skipped()
         .unwrap()
         .into_iter()
         .find(|s| s.path == path)
-        .map(|s| s.reason)
+        .map(|s| s.reason.to_string())
 }
 
 /// A small valid Python module.

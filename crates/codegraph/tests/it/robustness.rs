@@ -11,7 +11,7 @@ fn binary_file_is_skipped_as_binary() {
     write(repo.path(), "blob.py", b"\x7fELF\x00\x00\x01binary\x00junk");
     let report = index(repo.path(), idx.path());
     assert_eq!(report.stats.files, 1);
-    assert_eq!(report.stats.skipped.get("binary"), Some(&1));
+    assert_eq!(report.stats.skipped.get(&SkipReason::Binary), Some(&1));
     let cg = open(repo.path(), idx.path());
     assert_eq!(skipped_reason(&cg, "blob.py").as_deref(), Some("binary"));
     assert_eq!(cg.find_symbol("add").unwrap().len(), 1);
@@ -31,11 +31,11 @@ fn invalid_utf8_is_indexed_with_a_diagnostic() {
     let add = cg.find_symbol("latin1.add").unwrap();
     assert_eq!(add.len(), 1);
     assert_eq!(add[0].start_line, 2);
-    let diags = cg.store().diagnostics().unwrap();
+    let diags = cg.diagnostics().unwrap();
     assert!(
         diags
             .iter()
-            .any(|(p, _, m)| p == "latin1.py" && m.contains("invalid UTF-8")),
+            .any(|d| d.path == "latin1.py" && d.message.contains("invalid UTF-8")),
         "{diags:?}"
     );
 }
@@ -84,8 +84,8 @@ fn syntax_errors_keep_what_parses_and_report_a_diagnostic() {
         .map(|d| d.name)
         .collect();
     assert!(names.contains(&"good".to_owned()), "{names:?}");
-    assert!(!cg.store().diagnostics().unwrap().is_empty());
-    assert!(!cg.store().chunks_in_file("src/lib.rs").unwrap().is_empty());
+    assert!(!cg.diagnostics().unwrap().is_empty());
+    assert!(!cg.chunks_in_file("src/lib.rs").unwrap().is_empty());
 }
 
 #[cfg(unix)]
@@ -115,7 +115,7 @@ fn symlink_loops_neither_hang_nor_fail() {
     let report = cg.index(&NoProgress).unwrap();
     assert_eq!(report.stats.files, 2, "a/mod.py and link.py");
     assert_eq!(
-        report.stats.skipped.get("symlink_loop"),
+        report.stats.skipped.get(&SkipReason::SymlinkLoop),
         Some(&1),
         "{:?}",
         report.stats.skipped
@@ -193,13 +193,7 @@ fn ignore_rules_and_default_exclusions_apply() {
     );
     let report = index(repo.path(), idx.path());
     let cg = open(repo.path(), idx.path());
-    let files: Vec<String> = cg
-        .store()
-        .files()
-        .unwrap()
-        .into_iter()
-        .map(|f| f.0)
-        .collect();
+    let files: Vec<String> = cg.files().unwrap().into_iter().map(|f| f.path).collect();
     assert_eq!(files, ["keep.py"], "{:?}", report.stats);
     assert_eq!(
         skipped_reason(&cg, "node_modules").as_deref(),

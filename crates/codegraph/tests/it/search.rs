@@ -148,7 +148,7 @@ fn the_pagerank_prior_lifts_results_from_central_files() {
     let query = |weight: f64| {
         cg.search(&SearchOptions {
             pagerank_weight: weight,
-            kind: Some("function".into()),
+            kind: Some("function".parse().unwrap()),
             ..lexical("checksum block")
         })
         .unwrap()

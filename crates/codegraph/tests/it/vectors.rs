@@ -160,7 +160,7 @@ fn a_small_change_patches_the_vector_index_and_search_follows_it() {
             .unwrap()
             .vector_index_patched
     );
-    let vector = |cg: &Codegraph, q: &str| {
+    let vector = |cg: &codegraph::Reader, q: &str| {
         cg.search(&SearchOptions {
             query: q.into(),
             mode: SearchMode::Vector,
@@ -172,7 +172,7 @@ fn a_small_change_patches_the_vector_index_and_search_follows_it() {
     };
     assert_eq!(vector(&cg, "open a network connection")[0].path, "net.py");
     // A reader built now shares the vector index (and keeps its state).
-    let before = cg.reader().unwrap();
+    let before = cg.indexer().reader().unwrap();
     let manifest = std::fs::read_dir(idx.path().join("vectors"))
         .unwrap()
         .next()
@@ -211,7 +211,7 @@ fn a_small_change_patches_the_vector_index_and_search_follows_it() {
     );
     let old_hits = vector(&before, "reverse the order of words in a sentence");
     assert!(old_hits.iter().all(|r| r.path != "net.py"), "{old_hits:?}");
-    let after = cg.reader().unwrap();
+    let after = cg.indexer().reader().unwrap();
     assert_eq!(
         vector(&after, "reverse the order of words in a sentence")[0].path,
         "net.py"
@@ -238,4 +238,99 @@ fn a_small_change_patches_the_vector_index_and_search_follows_it() {
         vector(&reopened, "reverse the order of words in a sentence")[0].path,
         "net.py"
     );
+}
+
+/// Regression: hnsw_rs ends the process on a short or garbled dump. A
+/// damaged `vectors/` directory is refused before loading, rebuilt in
+/// memory from the stored embeddings by a reader, and rewritten by the next
+/// embedding run.
+#[test]
+fn a_damaged_vector_index_heals_and_never_kills_the_process() {
+    let repo = repo();
+    let pristine = tempfile::tempdir().unwrap();
+    let mut cg = with_model(repo.path(), pristine.path());
+    cg.index(&NoProgress).unwrap();
+    cg.embed_pending(&NoProgress).unwrap().unwrap();
+    drop(cg);
+    let vectors = std::fs::read_dir(pristine.path().join("vectors"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let rel = vectors.strip_prefix(pristine.path()).unwrap().to_owned();
+    let mut files: Vec<String> = std::fs::read_dir(&vectors)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 4,
+        "manifest, keys and the hnsw dump: {files:?}"
+    );
+    let query = |cg: &Codegraph| {
+        cg.search(&SearchOptions {
+            query: "open a network connection".into(),
+            mode: SearchMode::Vector,
+            k: 3,
+            ..SearchOptions::default()
+        })
+        .unwrap()
+    };
+    // Every file the manifest lists has the length it records.
+    let sound = |dir: &Path| {
+        let manifest = std::fs::read_to_string(dir.join("manifest")).unwrap();
+        let listed: Vec<(String, u64)> = manifest
+            .lines()
+            .filter_map(|l| {
+                let mut p = l.split(' ');
+                (p.next() == Some("file")).then(|| {
+                    (
+                        p.next().unwrap().to_owned(),
+                        p.next().unwrap().parse().unwrap(),
+                    )
+                })
+            })
+            .collect();
+        !listed.is_empty()
+            && listed
+                .iter()
+                .all(|(name, len)| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() == *len))
+    };
+    for file in &files {
+        for damage in ["truncate", "garble", "delete"] {
+            let idx = tempfile::tempdir().unwrap();
+            super::graph::copy_dir(pristine.path(), idx.path());
+            let dir = idx.path().join(&rel);
+            let path = dir.join(file);
+            let mut bytes = std::fs::read(&path).unwrap();
+            match damage {
+                "truncate" => std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap(),
+                "garble" => {
+                    let mid = bytes.len() / 2;
+                    let end = (mid + 16).min(bytes.len());
+                    for b in &mut bytes[mid..end] {
+                        *b ^= 0xA5;
+                    }
+                    std::fs::write(&path, &bytes).unwrap();
+                }
+                _ => std::fs::remove_file(&path).unwrap(),
+            }
+            let mut cg = with_model(repo.path(), idx.path());
+            let r = query(&cg);
+            assert_eq!(
+                r.mode,
+                SearchMode::Vector,
+                "{damage} {file}: {:?}",
+                r.notice
+            );
+            assert_eq!(r.results[0].path, "net.py", "{damage} {file}");
+            // The next embedding run writes a sound index again.
+            cg.index(&NoProgress).unwrap();
+            cg.embed_pending(&NoProgress).unwrap();
+            assert!(sound(&dir), "{damage} {file}: not rewritten");
+            let r = query(&open(repo.path(), idx.path()));
+            assert_eq!(r.results[0].path, "net.py", "{damage} {file} after healing");
+        }
+    }
 }

@@ -9,14 +9,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Everything a query can see, in a comparable form.
-fn snapshot(cg: &Codegraph) -> (Vec<String>, Vec<String>, Vec<i64>, Vec<String>) {
-    let files: Vec<String> = cg
-        .store()
-        .files()
-        .unwrap()
-        .into_iter()
-        .map(|f| f.0)
-        .collect();
+fn snapshot(
+    cg: &Codegraph,
+) -> (
+    Vec<String>,
+    Vec<String>,
+    Vec<codegraph::core::ChunkId>,
+    Vec<String>,
+) {
+    let files: Vec<String> = cg.files().unwrap().into_iter().map(|f| f.path).collect();
     let mut defs = Vec::new();
     let mut chunks = Vec::new();
     for f in &files {
@@ -26,13 +27,7 @@ fn snapshot(cg: &Codegraph) -> (Vec<String>, Vec<String>, Vec<i64>, Vec<String>)
                 .into_iter()
                 .map(|d| d.qualified_name),
         );
-        chunks.extend(
-            cg.store()
-                .chunks_in_file(f)
-                .unwrap()
-                .into_iter()
-                .map(|c| c.id),
-        );
+        chunks.extend(cg.chunks_in_file(f).unwrap().into_iter().map(|c| c.id));
     }
     let mut hits = Vec::new();
     for q in ["user", "promote", "label", "report", "audit trail"] {
@@ -85,7 +80,7 @@ fn edits_while_watching_end_in_the_fresh_index_of_the_final_tree() {
         })
     };
     let (cause, _) = rx.recv_timeout(Duration::from_secs(60)).unwrap();
-    assert_eq!(cause, "startup");
+    assert_eq!(cause.as_str(), "startup");
 
     // Edit, add, delete and rename, in a few bursts.
     let models = repo.path().join("shop/models.py");
@@ -124,7 +119,7 @@ fn edits_while_watching_end_in_the_fresh_index_of_the_final_tree() {
     while !wanted.iter().all(|w| seen.iter().any(|s| s == w)) {
         let left = deadline.saturating_duration_since(Instant::now());
         let (cause, paths) = rx.recv_timeout(left).expect("updates for every change");
-        assert_eq!(cause, "change");
+        assert_eq!(cause.as_str(), "change");
         seen.extend(paths);
     }
     stop.store(true, Ordering::Relaxed);

@@ -1,6 +1,7 @@
 //! Finding the files to index, and the reasons others are skipped.
 
 use crate::IndexOptions;
+use codegraph_core::SkipReason;
 use codegraph_store::Skipped;
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
@@ -69,7 +70,7 @@ pub fn walk(
             if excluded.iter().any(|d| *d == name) {
                 filter_skipped.lock().unwrap().push(Skipped {
                     path: relative(&filter_root, entry.path()),
-                    reason: "excluded_dir".into(),
+                    reason: SkipReason::ExcludedDir,
                     detail: format!("`{name}` is excluded by default"),
                 });
                 return false;
@@ -94,7 +95,7 @@ pub fn walk(
                 if entry.path_is_symlink() && !options.follow_symlinks {
                     local_skips.push(Skipped {
                         path: rel,
-                        reason: "symlink".into(),
+                        reason: SkipReason::Symlink,
                         detail: "symbolic links are not followed".into(),
                     });
                     continue;
@@ -103,7 +104,7 @@ pub fn walk(
                     // A FIFO or device would block or never end.
                     local_skips.push(Skipped {
                         path: rel,
-                        reason: "not_a_regular_file".into(),
+                        reason: SkipReason::NotARegularFile,
                         detail: format!("{file_type:?}"),
                     });
                     continue;
@@ -119,7 +120,7 @@ pub fn walk(
                 tracing::warn!(%path, error = %err, "skipped while walking");
                 local_skips.push(Skipped {
                     path,
-                    reason: reason.into(),
+                    reason,
                     detail: err.to_string(),
                 });
             }
@@ -130,7 +131,7 @@ pub fn walk(
     (candidates, skipped)
 }
 
-fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, &'static str) {
+fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, SkipReason) {
     match err {
         ignore::Error::WithPath { path, err } => {
             let (inner, reason) = describe_walk_error(err);
@@ -139,15 +140,17 @@ fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, &'static str) {
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
             describe_walk_error(err)
         }
-        ignore::Error::Loop { child, .. } => (Some(child.clone()), "symlink_loop"),
+        ignore::Error::Loop { child, .. } => (Some(child.clone()), SkipReason::SymlinkLoop),
         ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            (None, "unreadable")
+            (None, SkipReason::Unreadable)
         }
-        ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => (None, "vanished"),
+        ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            (None, SkipReason::Vanished)
+        }
         ignore::Error::Partial(errs) => errs
             .first()
-            .map_or((None, "walk_error"), describe_walk_error),
-        _ => (None, "walk_error"),
+            .map_or((None, SkipReason::WalkError), describe_walk_error),
+        _ => (None, SkipReason::WalkError),
     }
 }
 

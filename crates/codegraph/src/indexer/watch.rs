@@ -4,7 +4,11 @@
 //! Changes made while nothing watched are found by the first update, which
 //! runs before watching starts.
 
-use crate::{Codegraph, IndexReport, Progress, Result};
+use super::{IndexReport, Indexer};
+use crate::changes::ChangeSet;
+use crate::process::{lower_thread_priority, resident_memory};
+use crate::{Progress, Result};
+use codegraph_core::{UpdateCause, WatcherStatus, unix_now_secs};
 use notify::{RecursiveMode, Watcher as _};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -59,7 +63,7 @@ pub struct WatcherState {
     pub started_at: i64,
     /// `starting` (catch-up run), `idle`, `updating`, `stopped`; a
     /// watcher that died without stopping is reported as `dead`.
-    pub state: String,
+    pub state: WatcherStatus,
     /// Updates applied since start (the catch-up run included).
     pub updates: u64,
     /// Unix seconds of the last applied update.
@@ -99,8 +103,8 @@ impl WatcherState {
     pub fn read(index_dir: &Path) -> Option<WatcherState> {
         let text = std::fs::read(index_dir.join(STATE_FILE)).ok()?;
         let mut state: WatcherState = serde_json::from_slice(&text).ok()?;
-        if state.state != "stopped" && !watch_lock_held(index_dir) {
-            state.state = "dead".into();
+        if state.state != WatcherStatus::Stopped && !watch_lock_held(index_dir) {
+            state.state = WatcherStatus::Dead;
         }
         Some(state)
     }
@@ -118,17 +122,11 @@ fn watch_lock_held(index_dir: &Path) -> bool {
     }
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// One applied batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct WatchUpdate {
     /// `startup` for the catch-up run, else `change`.
-    pub cause: &'static str,
+    pub cause: UpdateCause,
     /// File-system events merged into this update.
     pub events: usize,
     /// Distinct paths they named (relative to the root).
@@ -140,52 +138,42 @@ pub struct WatchUpdate {
     pub latency_ms: u64,
     /// Resident memory of this process after the update (Linux), bytes.
     pub rss_bytes: Option<u64>,
+    /// What readers must follow (the update and its embeddings).
+    #[serde(skip)]
+    pub changes: ChangeSet,
 }
 
-/// The resident set size of this process, from `/proc/self/status`.
-pub fn resident_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb * 1024)
-}
-
-impl Codegraph {
+impl Indexer {
     /// Watches the repository until `stop` is set, applying changes in
-    /// batches; `on_update` sees this instance and each applied batch (build
-    /// the next reader there: [`Codegraph::reader`]). Returns when stopped
-    /// or when the watcher fails.
+    /// batches; `on_update` sees this indexer and each applied batch (build
+    /// the next reader there: [`crate::Reader::next`]). Returns when
+    /// stopped or when the watcher fails.
     pub fn watch(
         &mut self,
         options: &WatchOptions,
         progress: &dyn Progress,
         stop: &AtomicBool,
-        mut on_update: impl FnMut(&Codegraph, &WatchUpdate),
+        mut on_update: impl FnMut(&Indexer, &WatchUpdate),
     ) -> Result<()> {
         // One watcher per index: the lock is held until this returns (or the
         // process dies), and tells `status` elsewhere that it is alive.
+        let lock_path = self.loc.index_dir.join(LOCK_FILE);
         let lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(self.index_dir.join(LOCK_FILE))
+            .open(&lock_path)
             .map_err(|source| crate::Error::Io {
-                path: self.index_dir.join(LOCK_FILE),
+                path: lock_path.clone(),
                 source,
             })?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                let pid = WatcherState::read(&self.index_dir).map(|s| s.pid);
+                let pid = WatcherState::read(&self.loc.index_dir).map(|s| s.pid);
                 return Err(crate::Error::Other(format!(
                     "{} is already watched (pid {})",
-                    self.root.display(),
+                    self.loc.root.display(),
                     pid.map_or("unknown".into(), |p| p.to_string())
                 )));
             }
@@ -195,8 +183,8 @@ impl Codegraph {
         }
         let mut state = WatcherState {
             pid: std::process::id(),
-            started_at: now_secs(),
-            state: "starting".into(),
+            started_at: unix_now_secs(),
+            state: WatcherStatus::Starting,
             updates: 0,
             last_update_at: None,
             last_update_ms: None,
@@ -206,14 +194,14 @@ impl Codegraph {
             memory_budget: options.memory_budget,
             evictions: 0,
         };
-        state.save(&self.index_dir);
+        state.save(&self.loc.index_dir);
         let result = self.watch_locked(options, progress, stop, &mut state, &mut on_update);
         // The next process opens the vector index without patching it.
         if let Err(e) = self.flush_vectors() {
             tracing::warn!(error = %e, "cannot save the vector index");
         }
-        state.state = "stopped".into();
-        state.save(&self.index_dir);
+        state.state = WatcherStatus::Stopped;
+        state.save(&self.loc.index_dir);
         drop(lock);
         result
     }
@@ -224,7 +212,7 @@ impl Codegraph {
         progress: &dyn Progress,
         stop: &AtomicBool,
         state: &mut WatcherState,
-        on_update: &mut impl FnMut(&Codegraph, &WatchUpdate),
+        on_update: &mut impl FnMut(&Indexer, &WatchUpdate),
     ) -> Result<()> {
         if options.background {
             lower_thread_priority();
@@ -236,29 +224,24 @@ impl Codegraph {
         .map_err(|e| crate::Error::Other(format!("cannot watch: {e}")))?;
         // Watch first, then catch up: nothing changed between the two is lost.
         watcher
-            .watch(&self.root, RecursiveMode::Recursive)
+            .watch(&self.loc.root, RecursiveMode::Recursive)
             .map_err(|e| {
-                crate::Error::Other(format!("cannot watch {}: {e}", self.root.display()))
+                crate::Error::Other(format!("cannot watch {}: {e}", self.loc.root.display()))
             })?;
         let started = Instant::now();
-        let report = self.index(progress)?;
+        let update = self.apply(
+            options,
+            progress,
+            UpdateCause::Startup,
+            0,
+            Vec::new(),
+            started,
+        )?;
         // Keep the graph facts from now on, so the first change does not
         // pay for loading them.
         self.keep_graph_facts()?;
-        let embedded = self.embed_if(options.embed, progress)?;
-        let update = WatchUpdate {
-            cause: "startup",
-            events: 0,
-            paths: Vec::new(),
-            report,
-            embedded,
-            latency_ms: started.elapsed().as_millis() as u64,
-            rss_bytes: resident_memory(),
-        };
         self.after_update(options, state, &update, started);
         on_update(self, &update);
-        let index_dir = self.index_dir.clone();
-        let root = self.root.clone();
         while !stop.load(Ordering::Relaxed) {
             // Block (without spinning) for the first event of a batch.
             let first = match rx.recv_timeout(Duration::from_millis(250)) {
@@ -279,58 +262,98 @@ impl Codegraph {
                     Err(_) => break,
                 }
             }
-            let mut paths: Vec<String> = Vec::new();
-            let mut errors = Vec::new();
-            for e in &events {
-                match e {
-                    // Reads (ours included: indexing opens files) change nothing.
-                    Ok(event) if matches!(event.kind, notify::EventKind::Access(_)) => {}
-                    Ok(event) => {
-                        for p in &event.paths {
-                            if let Some(rel) = relevant(&root, &index_dir, p) {
-                                paths.push(rel);
-                            }
-                        }
-                    }
-                    Err(err) => errors.push(err.to_string()),
-                }
-            }
-            for err in &errors {
-                tracing::warn!(error = %err, "watch error; the next update rescans");
-            }
-            paths.sort();
-            paths.dedup();
-            if paths.is_empty() && errors.is_empty() {
+            let Some(paths) = self.changed_paths(&events) else {
                 continue; // only the index itself or .git internals moved
-            }
-            let update_start = Instant::now();
-            state.state = "updating".into();
-            state.save(&self.index_dir);
-            let report = self.index(progress)?;
-            let indexed_ms = update_start.elapsed().as_millis() as u64;
-            let embedded = self.embed_if(options.embed, progress)?;
-            tracing::debug!(
-                indexed_ms,
-                embedded_ms = update_start.elapsed().as_millis() as u64 - indexed_ms,
-                parsed = report.run.parsed,
-                resolved = report.graph.as_ref().and_then(|g| g.files_resolved),
-                graph_ms = report.graph.as_ref().map(|g| g.elapsed_ms),
-                embedded,
-                "watch update"
-            );
-            let update = WatchUpdate {
-                cause: "change",
-                events: events.len(),
-                paths,
-                report,
-                embedded,
-                latency_ms: batch_start.elapsed().as_millis() as u64,
-                rss_bytes: resident_memory(),
             };
+            let update_start = Instant::now();
+            state.state = WatcherStatus::Updating;
+            state.save(&self.loc.index_dir);
+            let update = self.apply(
+                options,
+                progress,
+                UpdateCause::Change,
+                events.len(),
+                paths,
+                batch_start,
+            )?;
             self.after_update(options, state, &update, update_start);
             on_update(self, &update);
         }
         Ok(())
+    }
+
+    /// The paths a batch of events names that can change the index;
+    /// `None` when there is nothing to do (a watch error is something: the
+    /// next update rescans).
+    fn changed_paths(&self, events: &[notify::Result<notify::Event>]) -> Option<Vec<String>> {
+        let mut paths: Vec<String> = Vec::new();
+        let mut errors = 0;
+        for e in events {
+            match e {
+                // Reads (ours included: indexing opens files) change nothing.
+                Ok(event) if matches!(event.kind, notify::EventKind::Access(_)) => {}
+                Ok(event) => {
+                    for p in &event.paths {
+                        if let Some(rel) = relevant(&self.loc.root, &self.loc.index_dir, p) {
+                            paths.push(rel);
+                        }
+                    }
+                }
+                Err(err) => {
+                    errors += 1;
+                    tracing::warn!(error = %err, "watch error; the next update rescans");
+                }
+            }
+        }
+        paths.sort();
+        paths.dedup();
+        (!paths.is_empty() || errors > 0).then_some(paths)
+    }
+
+    /// One update: index, then embed, as one [`WatchUpdate`].
+    fn apply(
+        &mut self,
+        options: &WatchOptions,
+        progress: &dyn Progress,
+        cause: UpdateCause,
+        events: usize,
+        paths: Vec<String>,
+        since: Instant,
+    ) -> Result<WatchUpdate> {
+        let update_start = Instant::now();
+        let mut report = self.index(progress)?;
+        let indexed_ms = update_start.elapsed().as_millis() as u64;
+        let mut changes = std::mem::take(&mut report.changes);
+        let embedded = if options.embed {
+            match self.embed_pending(progress)? {
+                Some(r) => {
+                    changes.merge(r.changes);
+                    r.embedded
+                }
+                None => 0,
+            }
+        } else {
+            0
+        };
+        tracing::debug!(
+            indexed_ms,
+            embedded_ms = update_start.elapsed().as_millis() as u64 - indexed_ms,
+            parsed = report.run.parsed,
+            resolved = report.graph.as_ref().and_then(|g| g.files_resolved),
+            graph_ms = report.graph.as_ref().map(|g| g.elapsed_ms),
+            embedded,
+            "watch update"
+        );
+        Ok(WatchUpdate {
+            cause,
+            events,
+            paths,
+            report,
+            embedded,
+            latency_ms: since.elapsed().as_millis() as u64,
+            rss_bytes: resident_memory(),
+            changes,
+        })
     }
 
     /// Publishes the watcher state and keeps memory within the budget.
@@ -342,7 +365,7 @@ impl Codegraph {
         started: Instant,
     ) {
         state.updates += 1;
-        state.last_update_at = Some(now_secs());
+        state.last_update_at = Some(unix_now_secs());
         state.last_update_ms = Some(started.elapsed().as_millis() as u64);
         state.last_latency_ms = Some(update.latency_ms);
         state.last_paths = update.paths.len();
@@ -355,28 +378,8 @@ impl Codegraph {
             state.evictions += 1;
             state.rss_bytes = resident_memory();
         }
-        state.state = "idle".into();
-        state.save(&self.index_dir);
-    }
-
-    fn embed_if(&mut self, embed: bool, progress: &dyn Progress) -> Result<u64> {
-        if !embed {
-            return Ok(0);
-        }
-        Ok(self.embed_pending(progress)?.map_or(0, |r| r.embedded))
-    }
-}
-
-/// Sets the calling thread to the lowest CPU priority (Linux: nice 19;
-/// threads it starts later inherit it). Elsewhere, nothing.
-pub fn lower_thread_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        let tid = rustix::thread::gettid();
-        match rustix::process::setpriority_process(Some(tid), 19) {
-            Ok(()) => tracing::debug!("watcher thread at nice 19"),
-            Err(e) => tracing::warn!(error = %e, "cannot lower the watcher's priority"),
-        }
+        state.state = WatcherStatus::Idle;
+        state.save(&self.loc.index_dir);
     }
 }
 
@@ -392,35 +395,12 @@ fn relevant(root: &Path, index_dir: &Path, path: &Path) -> Option<String> {
     if first.as_os_str() == ".git" {
         return None;
     }
-    Some(crate::walk::relative_to_string(&rel))
+    Some(super::walk::relative_to_string(&rel))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn background_priority_applies_to_the_thread_and_what_it_starts() {
-        let this_thread = || rustix::process::getpriority_process(Some(rustix::thread::gettid()));
-        let before = this_thread().expect("this thread");
-        let (own, child) = std::thread::spawn(|| {
-            lower_thread_priority();
-            let own = rustix::process::getpriority_process(Some(rustix::thread::gettid()));
-            let child = std::thread::spawn(|| {
-                rustix::process::getpriority_process(Some(rustix::thread::gettid()))
-            })
-            .join()
-            .expect("child thread");
-            (own.expect("own"), child.expect("child"))
-        })
-        .join()
-        .expect("thread");
-        assert_eq!(own, 19);
-        assert_eq!(child, 19);
-        // The rest of the process keeps its priority.
-        assert_eq!(this_thread().expect("this thread"), before);
-    }
 
     #[test]
     fn events_in_the_index_or_git_are_not_changes() {

@@ -1,19 +1,16 @@
 //! The indexing pipeline: candidates are classified and parsed in parallel
 //! (rayon); one writer commits them in batched transactions.
 
-use crate::walk::Candidate;
+use super::walk::Candidate;
 use crate::{Error, IndexOptions, Progress};
-use codegraph_core::{Diagnostic, FileFacts, content_hash, tokenize};
+use codegraph_core::{Diagnostic, FileChange, FileFacts, SkipReason, content_hash, tokenize};
 use codegraph_lang::Registry;
-use codegraph_store::{FileRecord, FileState, Skipped, Store};
+use codegraph_store::{FileRecord, FileState, MetaKey, Skipped, Store, Writer};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant, UNIX_EPOCH};
-
-/// Meta key set whenever facts change and cleared once the graph is rebuilt.
-pub(crate) const GRAPH_DIRTY: &str = "graph_dirty";
 
 /// What happened to one candidate.
 pub(crate) enum Outcome {
@@ -46,7 +43,7 @@ pub struct RunCounts {
     pub skipped: u64,
     /// What changed, file by file (for incremental graph updates).
     #[serde(skip)]
-    pub changes: Vec<codegraph_store::FileChange>,
+    pub changes: Vec<FileChange>,
 }
 
 const LOCKFILES: &[&str] = &[
@@ -63,19 +60,19 @@ const LOCKFILES: &[&str] = &[
     "uv.lock",
 ];
 
-fn skip(c: &Candidate, reason: &str, detail: impl Into<String>) -> Outcome {
+fn skip(c: &Candidate, reason: SkipReason, detail: impl Into<String>) -> Outcome {
     Outcome::Skipped(Skipped {
         path: c.rel.clone(),
-        reason: reason.into(),
+        reason,
         detail: detail.into(),
     })
 }
 
 fn io_skip(c: &Candidate, e: &std::io::Error) -> Outcome {
     let reason = match e.kind() {
-        std::io::ErrorKind::NotFound => "vanished",
-        std::io::ErrorKind::PermissionDenied => "unreadable",
-        _ => "io_error",
+        std::io::ErrorKind::NotFound => SkipReason::Vanished,
+        std::io::ErrorKind::PermissionDenied => SkipReason::Unreadable,
+        _ => SkipReason::IoError,
     };
     skip(c, reason, e.to_string())
 }
@@ -96,18 +93,18 @@ pub(crate) fn process(
 ) -> Outcome {
     let name = c.rel.rsplit('/').next().unwrap_or(&c.rel);
     if LOCKFILES.contains(&name) {
-        return skip(c, "generated", "lock file");
+        return skip(c, SkipReason::Generated, "lock file");
     }
     if name.ends_with(".min.js") || name.ends_with(".min.css") || name.ends_with(".map") {
-        return skip(c, "minified", "minified by name");
+        return skip(c, SkipReason::Minified, "minified by name");
     }
     let language = match registry.for_path(Path::new(&c.rel)) {
         Some(l) => l,
         None if !name.contains('.') || name.starts_with('.') => match registry.plain_text() {
             Some(l) => l,
-            None => return skip(c, "unknown_type", "no language for this file"),
+            None => return skip(c, SkipReason::UnknownType, "no language for this file"),
         },
-        None => return skip(c, "unknown_type", "no language for this extension"),
+        None => return skip(c, SkipReason::UnknownType, "no language for this extension"),
     };
     let meta = match std::fs::metadata(&c.abs) {
         Ok(m) => m,
@@ -117,7 +114,7 @@ pub(crate) fn process(
     if size > options.max_file_size {
         return skip(
             c,
-            "too_large",
+            SkipReason::TooLarge,
             format!("{size} bytes, limit {}", options.max_file_size),
         );
     }
@@ -133,10 +130,14 @@ pub(crate) fn process(
         Err(e) => return io_skip(c, &e),
     }
     if bytes.len() as u64 > options.max_file_size {
-        return skip(c, "too_large", "grew past the limit while being read");
+        return skip(
+            c,
+            SkipReason::TooLarge,
+            "grew past the limit while being read",
+        );
     }
     if bytes[..bytes.len().min(8192)].contains(&0) {
-        return skip(c, "binary", "NUL byte in the first 8 KiB");
+        return skip(c, SkipReason::Binary, "NUL byte in the first 8 KiB");
     }
     let hash = content_hash(&bytes);
     if previous.is_some_and(|prev| prev.hash == hash) {
@@ -148,10 +149,10 @@ pub(crate) fn process(
         options.max_line_length.saturating_mul(16)
     };
     if let Some(reason) = minified(&bytes, line_limit) {
-        return skip(c, "minified", reason);
+        return skip(c, SkipReason::Minified, reason);
     }
     if is_generated(&bytes) {
-        return skip(c, "generated", "marked as generated");
+        return skip(c, SkipReason::Generated, "marked as generated");
     }
     let (text, invalid) = match String::from_utf8(bytes) {
         Ok(text) => (text, false),
@@ -188,7 +189,11 @@ pub(crate) fn process(
             facts,
             tokens,
         })),
-        Err(_) => skip(c, "parse_failed", "the parser panicked on this file"),
+        Err(_) => skip(
+            c,
+            SkipReason::ParseFailed,
+            "the parser panicked on this file",
+        ),
     }
 }
 
@@ -211,6 +216,15 @@ fn is_generated(bytes: &[u8]) -> bool {
         || head.contains("<auto-generated")
 }
 
+/// Marks the graph and the vector index out of date, in the transaction
+/// of a change: a crash cannot leave changed facts behind a graph that does
+/// not know them.
+fn mark_dirty(writer: &mut Writer<'_>) -> Result<(), Error> {
+    writer.set_graph_current(false)?;
+    writer.set_meta(MetaKey::VectorsDirty, "1")?;
+    Ok(())
+}
+
 /// Runs the pipeline over `candidates`, writing into `store`.
 pub(crate) fn run(
     store: &mut Store,
@@ -219,7 +233,7 @@ pub(crate) fn run(
     options: &IndexOptions,
     progress: &dyn Progress,
 ) -> Result<RunCounts, Error> {
-    let previous = store.file_states()?;
+    let previous = store.read().file_states()?;
     let registry = Registry::builtin();
     let mut counts = RunCounts::default();
     let mut present: HashSet<&str> = HashSet::with_capacity(candidates.len());
@@ -267,8 +281,7 @@ pub(crate) fn run(
                     if !marked_dirty {
                         // Same transaction as the change: a crash cannot leave
                         // changed facts behind a graph that does not know them.
-                        writer.set_meta(GRAPH_DIRTY, "1")?;
-                        writer.set_meta(crate::embed::VECTORS_DIRTY, "1")?;
+                        mark_dirty(&mut writer)?;
                         marked_dirty = true;
                     }
                     writer.mark_search_pending(&c.rel)?;
@@ -310,8 +323,7 @@ pub(crate) fn run(
     let mut writer = store.writer()?;
     for path in previous.keys() {
         if !present.contains(path.as_str()) {
-            writer.set_meta(GRAPH_DIRTY, "1")?;
-            writer.set_meta(crate::embed::VECTORS_DIRTY, "1")?;
+            mark_dirty(&mut writer)?;
             writer.mark_search_pending(path)?;
             if let Some(change) = writer.delete_file(path)? {
                 counts.changes.push(change);
@@ -338,7 +350,7 @@ mod tests {
         std::fs::write(repo.path().join("kept.py"), "def f():\n    return 1\n").unwrap();
         std::fs::write(repo.path().join("gone.py"), "def g():\n    return 2\n").unwrap();
         let options = IndexOptions::default();
-        let (candidates, skipped) = crate::walk::walk(repo.path(), &options, idx.path());
+        let (candidates, skipped) = super::super::walk::walk(repo.path(), &options, idx.path());
         assert_eq!(candidates.len(), 2);
         // The walk saw it; now it disappears before the pipeline reads it.
         std::fs::remove_file(repo.path().join("gone.py")).unwrap();
@@ -346,13 +358,13 @@ mod tests {
         let counts = run(&mut store, &candidates, skipped, &options, &NoProgress).unwrap();
         assert_eq!(counts.parsed, 1);
         assert_eq!(counts.skipped, 1);
-        let skipped = store.skipped().unwrap();
+        let skipped = store.read().skipped().unwrap();
         assert_eq!(skipped.len(), 1);
         assert_eq!(
             (skipped[0].path.as_str(), skipped[0].reason.as_str()),
             ("gone.py", "vanished")
         );
-        assert_eq!(store.stats().unwrap().files, 1);
+        assert_eq!(store.read().stats().unwrap().files, 1);
     }
 
     #[test]

@@ -1,0 +1,333 @@
+//! Every kind codegraph names, as an enum with one string form: the text
+//! stored in the index, shown in JSON and accepted on input.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Declares a kind enum whose variants each have one string form, used by
+/// `as_str`, `Display`, `FromStr` and serde alike.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The string forms of every value, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownKind;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownKind {
+                        what: stringify!($name),
+                        value: s.to_owned(),
+                        expected: $name::NAMES,
+                    }),
+                }
+            }
+        }
+    };
+}
+
+/// A text that is not one of a kind enum's string forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKind {
+    /// The enum's name (`DefKind`).
+    pub what: &'static str,
+    pub value: String,
+    /// The string forms that are accepted.
+    pub expected: &'static [&'static str],
+}
+
+impl fmt::Display for UnknownKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown kind `{}` (expected one of: {})",
+            self.value,
+            self.expected.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownKind {}
+
+string_enum! {
+    /// The kind of a definition, from the `@definition.<kind>` capture.
+    DefKind {
+        Function => "function",
+        Method => "method",
+        Class => "class",
+        Struct => "struct",
+        Enum => "enum",
+        Union => "union",
+        Interface => "interface",
+        Trait => "trait",
+        Module => "module",
+        Type => "type",
+        Macro => "macro",
+        Constant => "constant",
+    }
+}
+
+impl DefKind {
+    /// Types that have members: they get an outline chunk, and functions
+    /// directly inside them are methods.
+    pub fn is_type_like(self) -> bool {
+        matches!(
+            self,
+            DefKind::Class
+                | DefKind::Struct
+                | DefKind::Enum
+                | DefKind::Union
+                | DefKind::Interface
+                | DefKind::Trait
+        )
+    }
+
+    /// Types, type-like or aliases: what a type annotation can name.
+    pub fn is_type(self) -> bool {
+        self.is_type_like() || self == DefKind::Type
+    }
+
+    /// Functions and methods: one chunk each.
+    pub fn is_callable(self) -> bool {
+        matches!(self, DefKind::Function | DefKind::Method | DefKind::Macro)
+    }
+}
+
+string_enum! {
+    /// What a chunk holds.
+    ChunkKind {
+        /// A function or method (or one part of a long one).
+        Function => "function",
+        /// A type's signature with its members' bodies elided.
+        Outline => "outline",
+        /// Top-level code between definitions.
+        Code => "code",
+        /// A Markdown section, split at headings.
+        Section => "section",
+        /// A window of lines of a file without function structure.
+        Text => "text",
+    }
+}
+
+string_enum! {
+    /// How a type relates to its base.
+    Relation {
+        Extends => "extends",
+        Implements => "implements",
+    }
+}
+
+string_enum! {
+    /// The kind of a graph edge.
+    EdgeKind {
+        /// Structure: repository → directory → file, type → member.
+        Contains => "contains",
+        /// A file defines a top-level definition.
+        Defines => "defines",
+        Imports => "imports",
+        Calls => "calls",
+        Inherits => "inherits",
+        Implements => "implements",
+    }
+}
+
+impl EdgeKind {
+    /// Edges found by resolving references (they carry a provenance), as
+    /// opposed to the structural ones.
+    pub fn is_reference(self) -> bool {
+        !matches!(self, EdgeKind::Contains | EdgeKind::Defines)
+    }
+}
+
+string_enum! {
+    /// How sure an edge is.
+    Provenance {
+        /// Proved by scope, an import or a known type.
+        Resolved => "resolved",
+        /// The only definition of that name in the repository.
+        Inferred => "inferred",
+    }
+}
+
+string_enum! {
+    /// Why a path was not indexed.
+    SkipReason {
+        /// Inside a directory excluded by name (`node_modules`, `target`, ...).
+        ExcludedDir => "excluded_dir",
+        /// A symbolic link (not followed).
+        Symlink => "symlink",
+        /// A FIFO, socket or device.
+        NotARegularFile => "not_a_regular_file",
+        SymlinkLoop => "symlink_loop",
+        /// Permission denied.
+        Unreadable => "unreadable",
+        /// Gone between the walk and the read.
+        Vanished => "vanished",
+        WalkError => "walk_error",
+        IoError => "io_error",
+        /// A lock file, or marked as generated.
+        Generated => "generated",
+        Minified => "minified",
+        /// No language for this file.
+        UnknownType => "unknown_type",
+        TooLarge => "too_large",
+        Binary => "binary",
+        /// The parser panicked.
+        ParseFailed => "parse_failed",
+    }
+}
+
+string_enum! {
+    /// What a watcher is doing, as `codegraph status` shows it.
+    WatcherStatus {
+        Starting => "starting",
+        Idle => "idle",
+        Updating => "updating",
+        Stopped => "stopped",
+        /// Its process died without stopping.
+        Dead => "dead",
+    }
+}
+
+string_enum! {
+    /// Why a watcher applied an update.
+    UpdateCause {
+        /// The catch-up run when the watcher starts.
+        Startup => "startup",
+        /// Files changed while watching.
+        Change => "change",
+    }
+}
+
+string_enum! {
+    /// Why completion context returned a structure.
+    ReasonKind {
+        /// The cursor's code uses a variable of this type as a receiver.
+        Receiver => "receiver",
+        /// A variable of this type.
+        Variable => "variable",
+        /// A type named or constructed.
+        Type => "type",
+        /// A function called.
+        Call => "call",
+        /// A name imported.
+        Imported => "imported",
+        /// A base of the enclosing type.
+        Base => "base",
+        /// The type enclosing the cursor.
+        Enclosing => "enclosing",
+    }
+}
+
+/// Why completion context returned a structure: the kind of use and the
+/// name at the cursor it came from. Its one string form is
+/// `receiver userService`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContextReason {
+    pub kind: ReasonKind,
+    pub name: String,
+}
+
+impl ContextReason {
+    pub fn new(kind: ReasonKind, name: impl Into<String>) -> ContextReason {
+        ContextReason {
+            kind,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ContextReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.name)
+    }
+}
+
+impl FromStr for ContextReason {
+    type Err = UnknownKind;
+    fn from_str(s: &str) -> Result<Self, UnknownKind> {
+        let (kind, name) = s.split_once(' ').unwrap_or((s, ""));
+        Ok(ContextReason::new(kind.parse()?, name))
+    }
+}
+
+impl Serialize for ContextReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ContextReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_one_string_form() {
+        for k in DefKind::ALL {
+            assert_eq!(k.as_str().parse::<DefKind>(), Ok(*k));
+            assert_eq!(
+                serde_json::to_string(k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
+        }
+        for k in SkipReason::ALL {
+            assert_eq!(k.as_str().parse::<SkipReason>(), Ok(*k));
+            let back: SkipReason = serde_json::from_str(&format!("\"{}\"", k.as_str())).unwrap();
+            assert_eq!(back, *k);
+        }
+        assert_eq!(EdgeKind::NAMES.len(), EdgeKind::ALL.len());
+    }
+
+    #[test]
+    fn an_unknown_kind_lists_the_valid_ones() {
+        let err = "funtion".parse::<DefKind>().unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`funtion`"), "{text}");
+        assert!(text.contains("function, method"), "{text}");
+        assert_eq!(err.what, "DefKind");
+    }
+
+    #[test]
+    fn a_context_reason_is_one_string() {
+        let r = ContextReason::new(ReasonKind::Receiver, "userService");
+        assert_eq!(r.to_string(), "receiver userService");
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            "\"receiver userService\""
+        );
+        assert_eq!("receiver userService".parse::<ContextReason>(), Ok(r));
+        assert!("because x".parse::<ContextReason>().is_err());
+    }
+
+    #[test]
+    fn union_is_type_like_everywhere() {
+        assert!(DefKind::Union.is_type_like());
+        assert!(DefKind::Union.is_type());
+        assert!(DefKind::Type.is_type() && !DefKind::Type.is_type_like());
+    }
+}

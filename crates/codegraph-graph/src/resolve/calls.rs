@@ -1,0 +1,269 @@
+//! Calls: what a name or a receiver's method designates at a call site.
+
+use super::ctx::{Binding, Ctx};
+use super::{DefIx, FileIx};
+use codegraph_core::types::clean_type;
+use codegraph_core::{DefKind, Provenance};
+use codegraph_lang::ImportStyle;
+
+impl<'a> Ctx<'a> {
+    /// Resolves a name as written in file `f` inside `caller`: scope chain,
+    /// file top level, imports, same package, wildcards. Resolved only.
+    pub(super) fn lookup(
+        &self,
+        f: FileIx,
+        caller: Option<DefIx>,
+        name: &str,
+        types_only: bool,
+    ) -> Vec<DefIx> {
+        let keep = |v: &[DefIx]| -> Vec<DefIx> {
+            v.iter()
+                .copied()
+                .filter(|&d| {
+                    if types_only {
+                        self.is_type(d)
+                    } else {
+                        self.is_callable_target(d)
+                    }
+                })
+                .collect()
+        };
+        let implicit_this = self.lang(f).is_some_and(|l| l.implicit_this);
+        let mut cur = caller;
+        while let Some(d) = cur {
+            let is_type = self.def_kind[d].is_type_like();
+            if !is_type || implicit_this || types_only {
+                let found = if is_type && !types_only {
+                    self.member(d, name, 0)
+                } else {
+                    let q = self.facts.defs[d].qualified_name.as_str();
+                    self.members
+                        .get(q)
+                        .and_then(|m| m.get(name))
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let found = keep(&found);
+                if !found.is_empty() {
+                    return found;
+                }
+                // Nested functions are children by parent id.
+                let nested: Vec<DefIx> = self
+                    .by_name
+                    .get(name)
+                    .map(|v| {
+                        v.iter()
+                            .copied()
+                            .filter(|&n| self.def_parent[n] == Some(d))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let nested = keep(&nested);
+                if !nested.is_empty() {
+                    return nested;
+                }
+            }
+            cur = self.def_parent[d];
+        }
+        if let Some(v) = self.top[f].get(name) {
+            let v = keep(v);
+            if !v.is_empty() {
+                return v;
+            }
+        }
+        if let Some(binding) = self.scopes[f].names.get(name)
+            && let Binding::Symbols(v) = binding
+        {
+            let v = keep(v);
+            if !v.is_empty() {
+                return v;
+            }
+        }
+        let mut found = Vec::new();
+        for &g in &self.scopes[f].wildcard {
+            if let Some(v) = self.top[g].get(name) {
+                found.extend(keep(v));
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    pub(super) fn unique(&self, name: &str, methods_only: bool) -> Option<Vec<DefIx>> {
+        let all = self.by_name.get(name)?;
+        let candidates: Vec<DefIx> = all
+            .iter()
+            .copied()
+            .filter(|&d| self.is_callable_target(d))
+            .filter(|&d| !methods_only || self.def_kind[d] == DefKind::Method)
+            .collect();
+        // A class and its constructors (`User`, `User.User`) are one target:
+        // the class.
+        let types: Vec<DefIx> = candidates
+            .iter()
+            .copied()
+            .filter(|&d| self.is_type(d))
+            .collect();
+        let candidates = if types.len() == 1 {
+            let t = &self.facts.defs[types[0]].qualified_name;
+            let ctor = |d: DefIx| {
+                let q = &self.facts.defs[d].qualified_name;
+                q.len() > t.len() && q.starts_with(t.as_str()) && self.facts.defs[d].name == name
+            };
+            if candidates.iter().all(|&d| d == types[0] || ctor(d)) {
+                types
+            } else {
+                candidates
+            }
+        } else {
+            candidates
+        };
+        let first = candidates.first()?;
+        let q = &self.facts.defs[*first].qualified_name;
+        // Overloads share one qualified name: one symbol.
+        candidates
+            .iter()
+            .all(|&d| &self.facts.defs[d].qualified_name == q)
+            .then_some(candidates)
+    }
+
+    pub(super) fn resolve_call(
+        &self,
+        f: FileIx,
+        caller: Option<DefIx>,
+        name: &str,
+        receiver: Option<&str>,
+    ) -> Option<(Vec<DefIx>, Provenance)> {
+        self.resolve_call_at(f, caller, name, receiver, 0)
+    }
+
+    pub(super) fn resolve_call_at(
+        &self,
+        f: FileIx,
+        caller: Option<DefIx>,
+        name: &str,
+        receiver: Option<&str>,
+        depth: usize,
+    ) -> Option<(Vec<DefIx>, Provenance)> {
+        if depth > 4 {
+            return None;
+        }
+        let ok = |v: Vec<DefIx>| (!v.is_empty()).then_some((v, Provenance::Resolved));
+        match receiver.map(str::trim) {
+            None | Some("") => {
+                if name == "super" {
+                    // `super(...)` in a constructor (Java, JS/TS) calls the base
+                    // class; Python's `super()` only returns a proxy, whose
+                    // method call is resolved on its own.
+                    if self
+                        .lang(f)
+                        .is_some_and(|l| l.import_style == ImportStyle::Python)
+                    {
+                        return None;
+                    }
+                    let t = self.enclosing_type(caller)?;
+                    return ok(self
+                        .superclass
+                        .get(&t)
+                        .map(|&b| vec![b])
+                        .unwrap_or_default());
+                }
+                if let Some(r) = ok(self.lookup(f, caller, name, false)) {
+                    return Some(r);
+                }
+                self.unique(name, false).map(|v| (v, Provenance::Inferred))
+            }
+            Some(r) => {
+                if r.ends_with(".class") {
+                    // A Java class literal: a method of `Class`, outside the repository.
+                    return None;
+                }
+                if matches!(r, "self" | "this" | "Self" | "cls" | "$this") {
+                    let found = self
+                        .enclosing_type(caller)
+                        .and_then(|t| ok(self.member(t, name, 0)));
+                    return found
+                        .or_else(|| self.unique(name, true).map(|v| (v, Provenance::Inferred)));
+                }
+                if r == "super" || r.starts_with("super(") {
+                    let t = self.enclosing_type(caller)?;
+                    let found: Vec<DefIx> = self
+                        .bases
+                        .get(&t)
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|&b| self.member(b, name, 0))
+                        .collect();
+                    return ok(found);
+                }
+                let receiver_type = self.binding_type(f, caller, r, depth);
+                if let Some(t) = receiver_type
+                    && let Some(found) = ok(self.member(t, name, 0))
+                {
+                    return Some(found);
+                }
+                // A receiver declared with a type the repository does not
+                // define (`std::string`, `Map`): its methods are not ours.
+                if receiver_type.is_none() && self.declared_external(f, caller, r) {
+                    return None;
+                }
+                // The receiver is a call: `repo.find(id).orElseThrow()`.
+                if let Some(callee) = call_callee(r)
+                    && let Some(t) = self.resolve_type_at(f, caller, callee, depth + 1)
+                    && let Some(found) = ok(self.member(t, name, 0))
+                {
+                    return Some(found);
+                }
+                if let Some(Binding::Module(files)) = self.scopes[f].names.get(r) {
+                    let found: Vec<DefIx> = files
+                        .iter()
+                        .flat_map(|&g| self.top[g].get(name).cloned().unwrap_or_default())
+                        .collect();
+                    if let Some(found) = ok(found) {
+                        return Some(found);
+                    }
+                }
+                // Rust paths and fully qualified names: `crate::a::f`, `a::b::Type::new`.
+                let sep = self.sep(f);
+                if let Some(found) = self.by_qname.get(format!("{r}{sep}{name}").as_str())
+                    && let Some(found) = ok(found.clone())
+                {
+                    return Some(found);
+                }
+                // A type: `Type::new()`, `Class.method()`, `Util.format()`.
+                if let Some(t) = self.resolve_type_at(f, caller, clean_type(r), depth + 1)
+                    && let Some(found) = ok(self.member(t, name, 0))
+                {
+                    return Some(found);
+                }
+                self.unique(name, true).map(|v| (v, Provenance::Inferred))
+            }
+        }
+    }
+}
+
+/// `a.b.find(x, y)` → `a.b.find`; `None` when the text is not a call.
+pub(super) fn call_callee(text: &str) -> Option<&str> {
+    let text = text.trim();
+    if !text.ends_with(')') {
+        return None;
+    }
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth -= 1;
+                if depth == 0 {
+                    let callee = text[..i].trim_end();
+                    let callee = callee.strip_suffix('!').unwrap_or(callee);
+                    let callee = callee.strip_prefix("new ").unwrap_or(callee).trim();
+                    return (!callee.is_empty()).then_some(callee);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}

@@ -1,0 +1,305 @@
+//! The resolution context: every definition, file and binding indexed for
+//! lookups, built once per resolution.
+
+use super::{BindingRef, DefIx, FileIx};
+use codegraph_core::{DefId, DefKind, FileId, GraphFacts};
+use codegraph_lang::{ImportStyle, Language, Registry};
+use rustc_hash::FxHashMap as HashMap;
+
+#[derive(Debug, Clone)]
+pub(super) enum Binding {
+    /// A name bound to definitions (`from m import f`).
+    Symbols(Vec<DefIx>),
+    /// A name bound to a module: its files (`import m`, Go packages).
+    Module(Vec<FileIx>),
+}
+
+#[derive(Default)]
+pub(super) struct FileScope {
+    /// Local name → what it is bound to by imports.
+    pub(super) names: HashMap<String, Binding>,
+    /// Files whose top-level names are all visible (wildcards, includes,
+    /// same package).
+    pub(super) wildcard: Vec<FileIx>,
+}
+
+pub(super) struct Ctx<'a> {
+    pub(super) facts: &'a GraphFacts,
+    pub(super) registry: &'a Registry,
+    pub(super) langs: Vec<Option<&'a Language>>,
+    pub(super) def_ix: HashMap<DefId, DefIx>,
+    pub(super) file_ix: HashMap<FileId, FileIx>,
+    pub(super) def_parent: Vec<Option<DefIx>>,
+    pub(super) def_kind: Vec<DefKind>,
+    pub(super) def_file: Vec<FileIx>,
+    pub(super) by_name: HashMap<&'a str, Vec<DefIx>>,
+    pub(super) by_qname: HashMap<&'a str, Vec<DefIx>>,
+    /// Owner qualified name → member name → definitions.
+    pub(super) members: HashMap<&'a str, HashMap<&'a str, Vec<DefIx>>>,
+    /// File → top-level name → definitions.
+    pub(super) top: Vec<HashMap<&'a str, Vec<DefIx>>>,
+    /// Python dotted module / Rust module path / JS path → file.
+    pub(super) modules: HashMap<String, Vec<FileIx>>,
+    /// Directory → files (Go packages, Java packages by directory).
+    pub(super) dirs: HashMap<&'a str, Vec<FileIx>>,
+    /// Java package → files.
+    pub(super) packages: HashMap<&'a str, Vec<FileIx>>,
+    /// File name → files (C includes).
+    pub(super) by_basename: HashMap<&'a str, Vec<FileIx>>,
+    /// Go module path → directory of its go.mod.
+    pub(super) go_modules: Vec<(String, String)>,
+    pub(super) scopes: Vec<FileScope>,
+    pub(super) bases: HashMap<DefIx, Vec<DefIx>>,
+    /// The base a `super(...)` call reaches: the class it extends.
+    pub(super) superclass: HashMap<DefIx, DefIx>,
+    /// Imports by file, for following re-exports.
+    pub(super) imports_of: HashMap<FileId, Vec<usize>>,
+    /// Type → bindings made in its methods (`self.x = ...`).
+    pub(super) type_bindings: HashMap<DefIx, Vec<(DefIx, BindingRef<'a>)>>,
+    /// Scope definition → binding name → type text (or `=value`).
+    pub(super) bindings: HashMap<Option<DefIx>, Vec<BindingRef<'a>>>,
+    /// File-level bindings (scope: none), per file.
+    pub(super) file_bindings: HashMap<FileIx, Vec<BindingRef<'a>>>,
+}
+
+pub(super) fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+pub(super) fn stem_path(path: &str) -> &str {
+    path.rsplit_once('.').map_or(path, |(s, _)| s)
+}
+
+/// Rust crate root (the directory holding `src/`) and module path of a file.
+pub(super) fn rust_module(path: &str) -> Option<(String, String)> {
+    let (root, rest) = if let Some(rest) = path.strip_prefix("src/") {
+        ("", rest)
+    } else {
+        let i = path.rfind("/src/")?;
+        (&path[..i], &path[i + 5..])
+    };
+    let rest = stem_path(rest);
+    let mut parts: Vec<&str> = rest.split('/').collect();
+    if matches!(parts.last(), Some(&("lib" | "main" | "mod"))) {
+        parts.pop();
+    }
+    let mut module = String::from("crate");
+    for p in parts {
+        module.push_str("::");
+        module.push_str(p);
+    }
+    Some((root.to_owned(), module))
+}
+
+pub(super) fn python_module(path: &str) -> String {
+    let stem = stem_path(path);
+    let stem = stem.strip_prefix("src/").unwrap_or(stem);
+    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
+    stem.replace('/', ".")
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(facts: &'a GraphFacts, registry: &'a Registry) -> Ctx<'a> {
+        let file_ix: HashMap<FileId, FileIx> = facts
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id, i))
+            .collect();
+        let def_ix: HashMap<DefId, DefIx> = facts
+            .defs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id, i))
+            .collect();
+        let langs = facts
+            .files
+            .iter()
+            .map(|f| registry.by_name(&f.language))
+            .collect();
+        let mut ctx = Ctx {
+            facts,
+            registry,
+            langs,
+            def_parent: facts
+                .defs
+                .iter()
+                .map(|d| d.parent_id.and_then(|p| def_ix.get(&p).copied()))
+                .collect(),
+            def_kind: facts.defs.iter().map(|d| d.kind).collect(),
+            def_file: facts
+                .defs
+                .iter()
+                .map(|d| file_ix.get(&d.file_id).copied().unwrap_or(0))
+                .collect(),
+            def_ix,
+            file_ix,
+            by_name: HashMap::default(),
+            by_qname: HashMap::default(),
+            members: HashMap::default(),
+            top: vec![HashMap::default(); facts.files.len()],
+            modules: HashMap::default(),
+            dirs: HashMap::default(),
+            packages: HashMap::default(),
+            by_basename: HashMap::default(),
+            go_modules: Vec::new(),
+            scopes: Vec::new(),
+            bases: HashMap::default(),
+            superclass: HashMap::default(),
+            imports_of: HashMap::default(),
+            type_bindings: HashMap::default(),
+            bindings: HashMap::default(),
+            file_bindings: HashMap::default(),
+        };
+        ctx.index_definitions();
+        ctx.index_files();
+        ctx.index_bindings();
+        ctx
+    }
+
+    /// Names, qualified names, members of types and top-level names.
+    fn index_definitions(&mut self) {
+        let ctx = self;
+        let facts = ctx.facts;
+        for (i, d) in facts.defs.iter().enumerate() {
+            ctx.by_name.entry(&d.name).or_default().push(i);
+            ctx.by_qname.entry(&d.qualified_name).or_default().push(i);
+            let sep_len = if d.qualified_name.len() > d.name.len() {
+                let owner_end = d.qualified_name.len() - d.name.len();
+                let owner_with_sep = &d.qualified_name[..owner_end];
+                if owner_with_sep.ends_with("::") {
+                    2
+                } else if owner_with_sep.ends_with('.') {
+                    1
+                } else {
+                    0
+                }
+            } else {
+                0
+            };
+            let is_method = ctx.def_kind[i] == DefKind::Method;
+            let nested_in_type = ctx.def_parent[i].is_some_and(|p| ctx.def_kind[p].is_type_like());
+            if (is_method || nested_in_type) && sep_len > 0 {
+                let owner = &d.qualified_name[..d.qualified_name.len() - d.name.len() - sep_len];
+                ctx.members
+                    .entry(owner)
+                    .or_default()
+                    .entry(&d.name)
+                    .or_default()
+                    .push(i);
+            }
+            let f = ctx.def_file[i];
+            // C/C++ namespaces are flattened: `namespace app { class User }`
+            // in an included header is visible as `User` (code using it is
+            // inside the namespace or says `using namespace`).
+            let in_namespace = ctx.def_parent[i].is_some_and(|p| {
+                ctx.def_kind[p] == DefKind::Module
+                    && ctx.langs[f].is_some_and(|l| l.import_style == ImportStyle::Include)
+            });
+            if (ctx.def_parent[i].is_none() || in_namespace) && !is_method {
+                ctx.top[f].entry(&d.name).or_default().push(i);
+            }
+        }
+    }
+
+    /// Directories, file names, modules, packages and module roots.
+    fn index_files(&mut self) {
+        let ctx = self;
+        let facts = ctx.facts;
+        for (fi, f) in facts.files.iter().enumerate() {
+            ctx.dirs.entry(dir_of(&f.path)).or_default().push(fi);
+            let base = f.path.rsplit('/').next().unwrap_or(&f.path);
+            ctx.by_basename.entry(base).or_default().push(fi);
+            let Some(lang) = ctx.langs[fi] else { continue };
+            match lang.import_style {
+                ImportStyle::Python => ctx
+                    .modules
+                    .entry(format!("py:{}", python_module(&f.path)))
+                    .or_default()
+                    .push(fi),
+                ImportStyle::Rust => {
+                    if let Some((root, module)) = rust_module(&f.path) {
+                        ctx.modules
+                            .entry(format!("rs:{root}:{module}"))
+                            .or_default()
+                            .push(fi);
+                    }
+                }
+                ImportStyle::Path => {
+                    let stem = stem_path(&f.path);
+                    ctx.modules
+                        .entry(format!("js:{stem}"))
+                        .or_default()
+                        .push(fi);
+                    if let Some(dir) = stem.strip_suffix("/index") {
+                        ctx.modules.entry(format!("js:{dir}")).or_default().push(fi);
+                    }
+                }
+                ImportStyle::Java => {
+                    if let Some(p) = &f.package {
+                        ctx.packages.entry(p).or_default().push(fi);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (path, text) in &facts.configs {
+            if let Some(module) = text.lines().find_map(|l| l.trim().strip_prefix("module ")) {
+                ctx.go_modules.push((
+                    module.trim().trim_matches('"').to_owned(),
+                    dir_of(path).to_owned(),
+                ));
+            }
+        }
+        for (i, imp) in facts.imports.iter().enumerate() {
+            ctx.imports_of.entry(imp.file_id).or_default().push(i);
+        }
+    }
+
+    /// Bindings by scope, by file, and by the type whose methods make them.
+    fn index_bindings(&mut self) {
+        let ctx = self;
+        let facts = ctx.facts;
+        for b in &facts.bindings {
+            let entry = (b.name.as_str(), b.type_name.as_deref(), b.value.as_deref());
+            match b.scope_id.and_then(|s| ctx.def_ix.get(&s).copied()) {
+                Some(scope) => ctx.bindings.entry(Some(scope)).or_default().push(entry),
+                None => {
+                    if let Some(&f) = ctx.file_ix.get(&b.file_id) {
+                        ctx.file_bindings.entry(f).or_default().push(entry);
+                    }
+                }
+            }
+        }
+        let mut type_bindings: HashMap<DefIx, Vec<(DefIx, BindingRef<'a>)>> = HashMap::default();
+        for (scope, list) in &ctx.bindings {
+            let Some(s) = *scope else { continue };
+            let Some(t) = ctx.enclosing_type(Some(s)) else {
+                continue;
+            };
+            // `self.x = ...` in a method, and TypeScript parameter
+            // properties (`constructor(private repo: Repo)`).
+            for &b in list {
+                type_bindings.entry(t).or_default().push((s, b));
+            }
+        }
+        ctx.type_bindings = type_bindings;
+    }
+
+    pub(super) fn lang(&self, f: FileIx) -> Option<&'a Language> {
+        self.langs[f]
+    }
+
+    pub(super) fn sep(&self, f: FileIx) -> &str {
+        self.lang(f).map_or(".", |l| l.separator.as_str())
+    }
+
+    pub(super) fn is_type(&self, d: DefIx) -> bool {
+        self.def_kind[d].is_type()
+    }
+
+    pub(super) fn is_callable_target(&self, d: DefIx) -> bool {
+        let k = self.def_kind[d];
+        k.is_callable() || k.is_type_like()
+    }
+}

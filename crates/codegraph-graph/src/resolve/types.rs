@@ -1,0 +1,274 @@
+//! Types: members of a type and its bases, the type enclosing a method,
+//! the type a variable or expression has.
+
+use super::ctx::{Binding, Ctx};
+use super::{BindingRef, DefIx, FileIx};
+use codegraph_core::types::{clean_type, last_segment, qualifier};
+use codegraph_core::{DefKind, Provenance};
+
+impl<'a> Ctx<'a> {
+    /// Members named `name` of type `t` and its bases.
+    pub(super) fn member(&self, t: DefIx, name: &str, depth: usize) -> Vec<DefIx> {
+        let q = self.facts.defs[t].qualified_name.as_str();
+        if let Some(found) = self.members.get(q).and_then(|m| m.get(name)) {
+            return found.clone();
+        }
+        if depth > 6 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for &b in self.bases.get(&t).map(Vec::as_slice).unwrap_or(&[]) {
+            out.extend(self.member(b, name, depth + 1));
+            if !out.is_empty() {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The type a method belongs to: its type-like ancestor, or the type named
+    /// by its qualified-name owner (Rust impl blocks, Go receivers).
+    pub(super) fn enclosing_type(&self, caller: Option<DefIx>) -> Option<DefIx> {
+        let mut cur = caller;
+        while let Some(d) = cur {
+            if self.def_kind[d].is_type_like() {
+                return Some(d);
+            }
+            if self.def_kind[d] == DefKind::Method {
+                let f = self.def_file[d];
+                let qn = &self.facts.defs[d].qualified_name;
+                let sep = self.sep(f);
+                if let Some((owner, _)) = qn.rsplit_once(sep)
+                    && let Some(t) = self
+                        .by_qname
+                        .get(owner)
+                        .and_then(|ts| ts.iter().copied().find(|&t| self.is_type(t)))
+                {
+                    return Some(t);
+                }
+            }
+            cur = self.def_parent[d];
+        }
+        None
+    }
+
+    /// The type a binding names, from the caller's scopes out to the file.
+    pub(super) fn binding_type(
+        &self,
+        f: FileIx,
+        caller: Option<DefIx>,
+        var: &str,
+        depth: usize,
+    ) -> Option<DefIx> {
+        if depth > 3 {
+            return None;
+        }
+        // `a.b` / `a->b` / `a::b`: the field `b` of `a`'s type.
+        if let Some((base, field)) = var
+            .rsplit_once("->")
+            .or_else(|| var.rsplit_once('.'))
+            .filter(|(b, f)| !b.is_empty() && !f.is_empty() && !f.contains('('))
+        {
+            let base_type = if matches!(base, "self" | "this" | "Self") {
+                self.enclosing_type(caller)
+            } else {
+                self.binding_type(f, caller, base, depth + 1)
+            };
+            if let Some(t) = base_type
+                && let Some(found) = self.field_type(f, t, field, depth)
+            {
+                return Some(found);
+            }
+        }
+        let mut scopes: Vec<Option<DefIx>> = Vec::new();
+        let mut cur = caller;
+        while let Some(d) = cur {
+            scopes.push(Some(d));
+            cur = self.def_parent[d];
+        }
+        // Fields live on the enclosing type; `self.x` bindings in its methods.
+        let owner = self.enclosing_type(caller);
+        if let Some(t) = owner
+            && !scopes.contains(&Some(t))
+        {
+            scopes.push(Some(t));
+        }
+        let field = var
+            .strip_prefix("self.")
+            .or_else(|| var.strip_prefix("this."))
+            .or_else(|| var.strip_prefix("this->"));
+        let check = |list: &[(&'a str, Option<&'a str>, Option<&'a str>)],
+                     scope: Option<DefIx>|
+         -> Option<DefIx> {
+            for &(name, ty, value) in list.iter().rev() {
+                let matches = name == var
+                    || field.is_some_and(|fname| {
+                        name == fname || name.strip_prefix("self.") == Some(fname)
+                    });
+                if !matches {
+                    continue;
+                }
+                if let Some(ty) = ty {
+                    let ty = clean_type(ty);
+                    if let Some(t) = self.resolve_type_at(f, scope.or(caller), ty, depth + 1) {
+                        return Some(t);
+                    }
+                } else if let Some(v) = value
+                    && let Some(t) = self.binding_type(f, scope.or(caller), v, depth + 1)
+                {
+                    return Some(t);
+                }
+            }
+            None
+        };
+        for scope in &scopes {
+            if let Some(list) = self.bindings.get(scope)
+                && let Some(t) = check(list, *scope)
+            {
+                return Some(t);
+            }
+        }
+        // `self.x = ...` assigned in any method of the owner type.
+        if let (Some(t), Some(_)) = (owner, field)
+            && let Some(list) = self.type_bindings.get(&t)
+        {
+            for &(scope, binding) in list {
+                if let Some(found) = check(&[binding], Some(scope)) {
+                    return Some(found);
+                }
+            }
+        }
+        self.file_bindings
+            .get(&f)
+            .and_then(|list| check(list, None))
+    }
+
+    /// Whether `var` is declared, in scope at `caller`, with a type that no
+    /// definition in the repository is named after (`std::string`, `Map`).
+    pub(super) fn declared_external(&self, f: FileIx, caller: Option<DefIx>, var: &str) -> bool {
+        let var = var
+            .strip_prefix("self.")
+            .or_else(|| var.strip_prefix("this."))
+            .or_else(|| var.strip_prefix("this->"))
+            .unwrap_or(var);
+        let external = |list: &[BindingRef<'a>]| {
+            list.iter().any(|b| {
+                b.0 == var
+                    && b.1.is_some_and(|ty| {
+                        let name = last_segment(clean_type(ty));
+                        !name.is_empty()
+                            && !self.scopes[f].names.contains_key(name)
+                            && !self
+                                .by_name
+                                .get(name)
+                                .is_some_and(|ds| ds.iter().any(|&d| self.is_type(d)))
+                    })
+            })
+        };
+        let mut cur = caller;
+        while let Some(d) = cur {
+            if self.bindings.get(&Some(d)).is_some_and(|l| external(l)) {
+                return true;
+            }
+            cur = self.def_parent[d];
+        }
+        if let Some(t) = self.enclosing_type(caller)
+            && self.bindings.get(&Some(t)).is_some_and(|l| external(l))
+        {
+            return true;
+        }
+        self.file_bindings.get(&f).is_some_and(|l| external(l))
+    }
+
+    /// A type name as written (`User`, `models.User`, `crate::a::User`).
+    /// A type name as written (`User`, `models.User`, `crate::a::User`), or
+    /// a call whose result type its definition's signature states
+    /// (`NewService`, `svc.find`, `Foo::new`).
+    pub(super) fn resolve_type_at(
+        &self,
+        f: FileIx,
+        caller: Option<DefIx>,
+        ty: &str,
+        depth: usize,
+    ) -> Option<DefIx> {
+        if ty.is_empty() || depth > 3 {
+            return None;
+        }
+        let name = last_segment(ty);
+        let qual = qualifier(ty);
+        if let Some(q) = qual
+            && let Some(Binding::Module(files)) = self.scopes[f].names.get(q)
+        {
+            let found: Vec<DefIx> = files
+                .iter()
+                .flat_map(|&g| self.top[g].get(name).cloned().unwrap_or_default())
+                .filter(|&d| self.is_type(d))
+                .collect();
+            if found.len() == 1 {
+                return Some(found[0]);
+            }
+        }
+        let found = self.lookup(f, caller, name, true);
+        if found.len() == 1 {
+            return Some(found[0]);
+        }
+        // A type parameter: its bound (`S: Store`).
+        if qual.is_none()
+            && name.chars().next().is_some_and(char::is_uppercase)
+            && let Some(t) = self.binding_type(f, caller, name, depth + 1)
+        {
+            return Some(t);
+        }
+        // A call: the callee's declared return type.
+        // Only a proved callee types a value: an inferred one would turn into
+        // "resolved" edges downstream.
+        let (callees, provenance) = self.resolve_call_at(f, caller, name, qual, depth + 1)?;
+        if provenance != Provenance::Resolved {
+            return None;
+        }
+        let callee = *callees.first()?;
+        if self.is_type(callee) {
+            return Some(callee);
+        }
+        let d = &self.facts.defs[callee];
+        let ret = self
+            .lang(self.def_file[callee])?
+            .return_type(&d.signature, &d.name)?;
+        let ret = clean_type(ret);
+        if ret.is_empty() || ret == "Self" || ret == "self" {
+            return self.enclosing_type(Some(callee));
+        }
+        self.resolve_type_at(
+            self.def_file[callee],
+            self.def_parent[callee],
+            ret,
+            depth + 1,
+        )
+    }
+
+    /// The type of a receiver chain's field: `a.b` where `a` has type T and T
+    /// declares field `b` with a type.
+    pub(super) fn field_type(
+        &self,
+        f: FileIx,
+        t: DefIx,
+        field: &str,
+        depth: usize,
+    ) -> Option<DefIx> {
+        let list = self.bindings.get(&Some(t))?;
+        for &(name, ty, value) in list.iter().rev() {
+            if name != field && name.strip_prefix("self.") != Some(field) {
+                continue;
+            }
+            if let Some(ty) = ty {
+                let tf = self.def_file[t];
+                if let Some(found) = self.resolve_type_at(tf, Some(t), clean_type(ty), depth + 1) {
+                    return Some(found);
+                }
+            } else if let Some(v) = value {
+                return self.binding_type(f, Some(t), v, depth + 1);
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,115 @@
+//! What the search indexes read: each chunk's search document, the files
+//! whose documents wait for a sync, and the details a result shows.
+
+use crate::files::parse_kind;
+use crate::{Conn, Result, Store};
+use codegraph_core::{ChunkId, DefId, DocKind, SearchDoc};
+use serde::Serialize;
+
+/// A chunk with what a search result shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChunkDetail {
+    pub id: ChunkId,
+    pub path: String,
+    pub language: String,
+    pub kind: DocKind,
+    pub symbol: Option<String>,
+    pub def_id: Option<DefId>,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub text: String,
+    /// The file's importance in `[0, 1]` (0 before the graph is built).
+    pub importance: f64,
+}
+
+const SEARCH_DOC_SQL: &str =
+    "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), COALESCE(d.name, ''),
+        COALESCE(d.qualified_name, ''), COALESCE(d.signature, ''), COALESCE(d.doc, ''), c.text
+     FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id";
+
+fn search_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchDoc> {
+    Ok(SearchDoc {
+        chunk_id: ChunkId(r.get(0)?),
+        path: r.get(1)?,
+        language: r.get(2)?,
+        kind: parse_kind(r, 3)?,
+        name: r.get(4)?,
+        qualified_name: r.get(5)?,
+        signature: r.get(6)?,
+        doc: r.get(7)?,
+        body: r.get(8)?,
+    })
+}
+
+impl Conn {
+    /// Search documents of every chunk, or of the chunks of `paths`.
+    pub fn search_docs(&self, paths: Option<&[String]>) -> Result<Vec<SearchDoc>> {
+        match paths {
+            None => self.rows(SEARCH_DOC_SQL, [], search_doc),
+            Some(paths) => {
+                let mut out = Vec::new();
+                for p in paths {
+                    out.extend(self.rows(
+                        &format!("{SEARCH_DOC_SQL} WHERE f.path = ?1"),
+                        [p],
+                        search_doc,
+                    )?);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Paths whose search documents are out of date.
+    pub fn search_pending(&self) -> Result<Vec<String>> {
+        self.rows("SELECT path FROM search_pending ORDER BY path", [], |r| {
+            r.get(0)
+        })
+    }
+
+    /// Chunks by id, with their file and definition, in the order asked
+    /// (ids not found are left out). Run it on a snapshot to see one state.
+    pub fn chunk_details(&self, ids: &[ChunkId]) -> Result<Vec<ChunkDetail>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.rows(
+                "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), d.qualified_name, c.def_id,
+                        c.start_line, c.end_line, c.text, COALESCE(f.importance, 0)
+                 FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
+                 WHERE c.id = ?1",
+                [id.0],
+                |r| {
+                    Ok(ChunkDetail {
+                        id: ChunkId(r.get(0)?),
+                        path: r.get(1)?,
+                        language: r.get(2)?,
+                        kind: parse_kind(r, 3)?,
+                        symbol: r.get(4)?,
+                        def_id: r.get::<_, Option<i64>>(5)?.map(DefId),
+                        start_line: r.get(6)?,
+                        end_line: r.get(7)?,
+                        text: r.get(8)?,
+                        importance: r.get(9)?,
+                    })
+                },
+            )?);
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// Forgets pending paths once the search index has them.
+    pub fn clear_search_pending(&mut self, paths: &[String]) -> Result<()> {
+        self.write(|conn| {
+            let mut stmt = conn
+                .conn
+                .prepare_cached("DELETE FROM search_pending WHERE path = ?1")
+                .map_err(conn.err())?;
+            for p in paths {
+                stmt.execute([p]).map_err(conn.err())?;
+            }
+            Ok(())
+        })
+    }
+}

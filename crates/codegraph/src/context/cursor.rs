@@ -1,0 +1,210 @@
+//! The cursor: where it is in the text, the identifiers before it, and
+//! the facts of its file.
+
+use super::ColumnEncoding;
+use crate::{Error, Reader, Result};
+use codegraph_core::{FileFacts, FileId, Import};
+use codegraph_lang::{Language, Registry};
+use std::collections::HashSet;
+
+/// Byte offset of a 0-based (line, column) in `text`, or why it is not in
+/// the text.
+pub fn byte_offset(text: &str, line: u32, column: u32, encoding: ColumnEncoding) -> Result<usize> {
+    let mut start = 0usize;
+    for _ in 0..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => {
+                return Err(Error::InvalidRequest(format!(
+                    "the cursor is past the end of the file: line {line} (0-based), the file has {} lines",
+                    text.lines().count()
+                )));
+            }
+        }
+    }
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line_text = text[start..end].trim_end_matches('\r');
+    let mut units = 0u32;
+    for (i, ch) in line_text.char_indices() {
+        if units >= column {
+            if units > column {
+                return Err(Error::InvalidRequest(format!(
+                    "column {column} falls inside a character on line {line}"
+                )));
+            }
+            return Ok(start + i);
+        }
+        units += match encoding {
+            ColumnEncoding::Utf16 => ch.len_utf16() as u32,
+            ColumnEncoding::Utf8 => ch.len_utf8() as u32,
+            ColumnEncoding::Utf32 => 1,
+        };
+    }
+    if units == column {
+        return Ok(start + line_text.len());
+    }
+    if units > column {
+        return Err(Error::InvalidRequest(format!(
+            "column {column} falls inside a character on line {line}"
+        )));
+    }
+    Err(Error::InvalidRequest(format!(
+        "the cursor is past the end of line {line}: column {column}, the line has {units} {}",
+        match encoding {
+            ColumnEncoding::Utf16 => "UTF-16 code units",
+            ColumnEncoding::Utf8 => "bytes",
+            ColumnEncoding::Utf32 => "code points",
+        }
+    )))
+}
+
+/// An identifier before the cursor and how it is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Use {
+    pub(super) name: String,
+    /// Followed by `.`, `->` or `::`.
+    pub(super) receiver: bool,
+    /// Followed by `(` (or preceded by `new`).
+    pub(super) call: bool,
+    /// Preceded by `new`.
+    pub(super) constructed: bool,
+}
+
+/// Identifiers of `window` (text before the cursor), nearest first, each
+/// once, without the language's keywords and very short names.
+pub(super) fn identifiers_before(
+    window: &str,
+    limit: usize,
+    language: Option<&Language>,
+) -> Vec<Use> {
+    let is_keyword = |w: &str| language.is_some_and(|l| l.is_keyword(w));
+    let bytes = window.as_bytes();
+    let mut found: Vec<Use> = Vec::new();
+    let mut i = 0;
+    let mut prev_word = "";
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
+            let start = i;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+            {
+                i += 1;
+            }
+            let word = &window[start..i];
+            let rest = window[i..].trim_start_matches([' ', '\t']);
+            let receiver = rest.starts_with('.') && !rest.starts_with("..")
+                || rest.starts_with("->")
+                || rest.starts_with("::");
+            let constructed = prev_word == "new";
+            let call = rest.starts_with('(') || constructed;
+            if word.len() > 1 && !is_keyword(word) {
+                found.push(Use {
+                    name: word.to_owned(),
+                    receiver,
+                    call,
+                    constructed,
+                });
+            }
+            prev_word = word;
+        } else {
+            // Skip strings' insides crudely: a quote starts a run to the
+            // next quote on the same line.
+            if c == b'"' || c == b'\'' || c == b'`' {
+                let q = c;
+                i += 1;
+                while i < bytes.len() && bytes[i] != q && bytes[i] != b'\n' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            } else if !c.is_ascii_whitespace() {
+                prev_word = "";
+            }
+            i += 1;
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for u in found.into_iter().rev() {
+        if seen.insert(u.name.clone()) {
+            out.push(u);
+            if out.len() == limit {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Byte offset where 0-based line `line` starts (the text's end past it).
+pub(super) fn line_start(text: &str, line: usize) -> usize {
+    if line == 0 {
+        return 0;
+    }
+    text.match_indices('\n')
+        .nth(line - 1)
+        .map_or(text.len(), |(i, _)| i + 1)
+}
+
+/// The facts of the file at the cursor, and the imports stored for it
+/// (whose lines key the resolved import edges).
+pub(super) struct CursorFacts {
+    pub(super) file_id: Option<FileId>,
+    pub(super) stored_imports: Vec<Import>,
+    pub(super) facts: FileFacts,
+}
+
+impl Reader {
+    /// The facts of the file at the cursor: stored ones when the text is
+    /// what was indexed, else the buffer parsed now. `None` for a file in
+    /// no known language.
+    pub(super) fn cursor_facts(
+        &self,
+        rel: &str,
+        text: &str,
+        from_buffer: bool,
+    ) -> Result<Option<CursorFacts>> {
+        let stored = self.pool().read()?.file_facts(rel)?;
+        if let Some((id, hash, facts)) = stored.as_ref()
+            && (!from_buffer || codegraph_core::content_hash(text.as_bytes()).as_slice() == hash)
+        {
+            return Ok(Some(CursorFacts {
+                file_id: Some(*id),
+                stored_imports: facts.imports.clone(),
+                facts: facts.clone(),
+            }));
+        }
+        let Some(language) = Registry::builtin().for_path(std::path::Path::new(rel)) else {
+            return Ok(None);
+        };
+        let facts = codegraph_parse::parse_file(language, rel, text);
+        Ok(Some(match stored {
+            Some((id, _, stored)) => CursorFacts {
+                file_id: Some(id),
+                stored_imports: stored.imports,
+                facts,
+            },
+            None => CursorFacts {
+                file_id: None,
+                stored_imports: Vec::new(),
+                facts,
+            },
+        }))
+    }
+
+    /// The text at the cursor: the editor's buffer, or the file on disk.
+    pub(super) fn cursor_text(&self, rel: &str, buffer: Option<&str>) -> Result<String> {
+        if let Some(b) = buffer {
+            return Ok(b.to_owned());
+        }
+        let path = self.root().join(rel);
+        let bytes = std::fs::read(&path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => Error::NotIndexed(rel.to_owned()),
+            _ => Error::Io { path, source },
+        })?;
+        String::from_utf8(bytes)
+            .map_err(|_| Error::InvalidRequest(format!("{rel}: not UTF-8 text")))
+    }
+}

@@ -1,0 +1,243 @@
+//! The indexer: the one writer of an index. It walks the repository,
+//! parses changed files in parallel, resolves the graph (incrementally when
+//! it can), syncs the lexical index, embeds new chunk contents and follows
+//! edits; every update returns a [`ChangeSet`] readers follow.
+
+pub(crate) mod embed;
+mod graph;
+pub(crate) mod pipeline;
+mod search;
+pub(crate) mod walk;
+pub(crate) mod watch;
+
+use crate::changes::{ChangeSet, Files, GraphChange};
+use crate::{IndexOptions, Location, Phase, Progress, Reader, Result};
+use codegraph_core::{GraphFacts, unix_now_secs};
+use codegraph_search::{Bm25Index, VectorIndex};
+use codegraph_store::{MetaKey, Stats, Store};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub use graph::GraphReport;
+
+/// Incremental graph updates re-resolve the changed files and their
+/// dependents; above this many changed files a whole resolution is cheaper
+/// (and readers reload rather than patch).
+pub(crate) const INCREMENTAL_MAX_CHANGED: usize = 256;
+
+/// The result of [`Indexer::index`].
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexReport {
+    /// Counts over the whole index after the run.
+    pub stats: Stats,
+    /// What this run did.
+    pub run: crate::RunCounts,
+    pub elapsed_ms: u64,
+    /// Set when the existing index was rebuilt (format change, damage).
+    pub rebuilt: Option<String>,
+    /// Set when the graph was re-resolved in this run.
+    pub graph: Option<GraphReport>,
+    /// Search documents (chunks) written to the BM25 index in this run.
+    pub search_docs: u64,
+    /// What readers must follow.
+    #[serde(skip)]
+    pub changes: ChangeSet,
+}
+
+/// The writer of one index. Indexing and watching take `&mut self`; build
+/// readers with [`Indexer::reader`] and keep them current with
+/// [`Reader::next`].
+#[derive(Debug)]
+pub struct Indexer {
+    loc: Location,
+    options: IndexOptions,
+    store: Store,
+    /// The lexical index's writer side, opened on first use.
+    bm25: Option<Bm25Index>,
+    /// The embedding model (`Some(None)`: looked for, not installed).
+    embedder: Option<Option<Arc<codegraph_embed::Embedder>>>,
+    /// The vector index as this indexer last wrote it.
+    vectors: Option<VectorIndex>,
+    /// The graph facts as of the last graph update, patched file by file
+    /// (long-lived processes skip reloading them).
+    facts: Option<GraphFacts>,
+}
+
+impl Indexer {
+    /// Opens (creating if needed) the index of the repository at `root`.
+    pub fn open(root: &Path, options: IndexOptions) -> Result<Indexer> {
+        let loc = Location::new(root, &options)?;
+        let store = Store::open(&loc.database())?;
+        Ok(Indexer {
+            loc,
+            options,
+            store,
+            bm25: None,
+            embedder: None,
+            vectors: None,
+            facts: None,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.loc.root
+    }
+
+    pub fn index_dir(&self) -> &Path {
+        &self.loc.index_dir
+    }
+
+    pub fn options(&self) -> &IndexOptions {
+        &self.options
+    }
+
+    /// A reader of the index as it is now, sharing this indexer's vector
+    /// index and embedding model.
+    pub fn reader(&self) -> Result<Reader> {
+        Reader::open_at(
+            self.loc.clone(),
+            self.options.clone(),
+            self.vectors.clone(),
+            self.embedder.clone(),
+        )
+    }
+
+    /// Indexes the repository: new and changed files are parsed, unchanged
+    /// ones (same size and mtime, or same content hash) are not, deleted ones
+    /// are removed. Safe to interrupt at any moment: the next run resumes.
+    pub fn index(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
+        // An update of an index whose graph is current is one SQLite
+        // transaction (facts, graph, search bookkeeping, metadata), so
+        // readers see it whole or not at all. A first index, or one
+        // resuming after a crash, commits in batches instead, so an
+        // interruption keeps what was done.
+        if !self.store.read().graph_current()? {
+            return self.index_run(progress);
+        }
+        let update = self.store.begin_update()?;
+        match self.index_run(progress) {
+            Ok(report) => {
+                update.commit()?;
+                Ok(report)
+            }
+            Err(e) => {
+                drop(update);
+                // What is in memory may describe the rolled-back state.
+                self.drop_caches();
+                Err(e)
+            }
+        }
+    }
+
+    fn index_run(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
+        let started = Instant::now();
+        let rebuilt = self.store.rebuilt().map(str::to_owned);
+        progress.phase(Phase::Walking);
+        let (candidates, skipped) = walk::walk(&self.loc.root, &self.options, &self.loc.index_dir);
+        let graph_was_current = self.store.read().graph_current()?;
+        let run = pipeline::run(
+            &mut self.store,
+            &candidates,
+            skipped,
+            &self.options,
+            progress,
+        )?;
+        progress.phase(Phase::ResolvingGraph);
+        let mut changes = ChangeSet::default();
+        let graph = if self.store.read().graph_current()? {
+            None
+        } else if graph_was_current
+            && !run.changes.is_empty()
+            && run.changes.len() <= INCREMENTAL_MAX_CHANGED
+        {
+            // Incremental only from a graph that matched the store before
+            // this run (after a crash, what changed is unknown).
+            let (report, graph_change) = self.update_graph(&run.changes)?;
+            changes.graph = graph_change;
+            Some(report)
+        } else {
+            changes.graph = GraphChange::Rebuilt;
+            Some(self.rebuild_graph()?)
+        };
+        progress.phase(Phase::LexicalIndex);
+        let search_docs = self.sync_search()?;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        self.write_run_meta(elapsed_ms)?;
+        changes.files = if rebuilt.is_some() || run.changes.len() > INCREMENTAL_MAX_CHANGED {
+            Files::All
+        } else if run.changes.is_empty() {
+            Files::None
+        } else {
+            Files::Some(run.changes.iter().map(|c| c.file).collect())
+        };
+        changes.search = search_docs > 0 || !run.changes.is_empty();
+        Ok(IndexReport {
+            stats: self.store.read().stats()?,
+            run,
+            elapsed_ms,
+            rebuilt,
+            graph,
+            search_docs,
+            changes,
+        })
+    }
+
+    /// Records the repository's identity and this run's time.
+    fn write_run_meta(&mut self, elapsed_ms: u64) -> Result<()> {
+        let git = crate::git::read(&self.loc.root).unwrap_or_default();
+        let readme = self.readme_summary()?;
+        let root = self.loc.root.to_string_lossy().into_owned();
+        let mut writer = self.store.writer()?;
+        writer.set_meta(MetaKey::Root, &root)?;
+        for (key, value) in [
+            (MetaKey::RemoteUrl, &git.remote_url),
+            (MetaKey::HeadCommit, &git.head_commit),
+            (MetaKey::Branch, &git.branch),
+            (MetaKey::Readme, &readme),
+        ] {
+            writer.set_meta(key, value.as_deref().unwrap_or(""))?;
+        }
+        writer.set_meta(MetaKey::LastIndexed, &unix_now_secs().to_string())?;
+        writer.set_meta(MetaKey::LastIndexMs, &elapsed_ms.to_string())?;
+        writer.commit()?;
+        Ok(())
+    }
+
+    /// The README's first paragraph: the file doc of the shortest-named
+    /// README at the root.
+    fn readme_summary(&self) -> Result<Option<String>> {
+        let conn = self.store.read();
+        let files = conn.files()?;
+        let readme = files
+            .iter()
+            .filter(|f| !f.path.contains('/') && f.path.to_ascii_lowercase().starts_with("readme"))
+            .min_by_key(|f| f.path.len());
+        match readme {
+            Some(f) => Ok(conn.file_doc(&f.path)?),
+            None => Ok(None),
+        }
+    }
+
+    /// Drops what this indexer keeps in memory (graph facts, the search
+    /// writer, vectors, model); later work reloads what it needs.
+    pub fn drop_caches(&mut self) {
+        self.facts = None;
+        self.bm25 = None;
+        self.embedder = None;
+        self.vectors = None;
+    }
+
+    /// Loads the graph facts into memory if they are not there, so later
+    /// updates patch them instead of reading them all (long-lived processes).
+    pub fn keep_graph_facts(&mut self) -> Result<()> {
+        let conn = self.store.read();
+        if self.facts.is_none() && conn.graph_current()? {
+            let facts = conn.graph_facts()?;
+            drop(conn);
+            self.facts = Some(facts);
+        }
+        Ok(())
+    }
+}

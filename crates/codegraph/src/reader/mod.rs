@@ -1,0 +1,357 @@
+//! The reader: everything that answers. Immutable and `Send + Sync`; its
+//! parts (graph, lexical index, vectors, model, context corpus) load on
+//! first use and are shared (`Arc`) with the next reader
+//! ([`Reader::next`]) when an update did not touch them.
+
+mod graph;
+pub(crate) mod search;
+mod status;
+
+pub use status::{EmbeddingStatus, RepositoryInfo, Status};
+
+use crate::changes::{ChangeSet, Files, GraphChange};
+use crate::context::Corpus;
+use crate::indexer::embed::load_embedder;
+use crate::lazy::Lazy;
+use crate::{IndexOptions, Location, Result};
+use codegraph_core::{FileId, GraphFacts, RefEdge};
+use codegraph_embed::Embedder;
+use codegraph_graph::Graph;
+use codegraph_search::{Bm25Index, VectorIndex};
+use codegraph_store::{
+    ChunkRow, DefinitionRow, Diagnostic, FileRow, MetaKey, ReadPool, Skipped, Store,
+};
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Idle read connections a reader keeps.
+const POOL_IDLE: usize = 4;
+
+/// Answers queries on one index. Cheap to share across threads; build the
+/// one that sees an update with [`Reader::next`].
+#[derive(Debug)]
+pub struct Reader {
+    loc: Location,
+    options: IndexOptions,
+    pool: Arc<ReadPool>,
+    graph: Lazy<Arc<Graph>>,
+    bm25: Lazy<Bm25Index>,
+    /// `None` inside: no model installed.
+    embedder: Lazy<Option<Arc<Embedder>>>,
+    /// `None` inside: no model, or nothing embedded yet.
+    vectors: Lazy<Option<VectorIndex>>,
+    /// (chunks with a vector, chunks) for the configured model.
+    coverage: Lazy<(u64, u64)>,
+    corpus: Lazy<Arc<Corpus>>,
+}
+
+impl Reader {
+    /// A reader of the index of the repository at `root` (opened for
+    /// writing first, so it exists in the current format).
+    pub fn open(root: &Path, options: IndexOptions) -> Result<Reader> {
+        let loc = Location::new(root, &options)?;
+        drop(Store::open(&loc.database())?);
+        Reader::open_at(loc, options, None, None)
+    }
+
+    pub(crate) fn open_at(
+        loc: Location,
+        options: IndexOptions,
+        vectors: Option<VectorIndex>,
+        embedder: Option<Option<Arc<Embedder>>>,
+    ) -> Result<Reader> {
+        let pool = Arc::new(ReadPool::open(&loc.database(), POOL_IDLE)?);
+        Ok(Reader {
+            loc,
+            options,
+            pool,
+            graph: Lazy::default(),
+            bm25: Lazy::default(),
+            embedder: Lazy::from_option(embedder),
+            vectors: Lazy::from_option(vectors.map(Some)),
+            coverage: Lazy::default(),
+            corpus: Lazy::default(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.loc.root
+    }
+
+    pub fn index_dir(&self) -> &Path {
+        &self.loc.index_dir
+    }
+
+    /// A path as a caller gives it (absolute, or relative to the root) as
+    /// a path relative to the root; never resolved against the process's
+    /// working directory.
+    pub fn relative_path(&self, path: &str) -> Result<String> {
+        self.loc.relative(path)
+    }
+
+    /// A reader whose every read sees one committed state — the one
+    /// current now — until it is dropped; its parts load from that state.
+    pub fn pinned(&self) -> Result<Reader> {
+        Ok(Reader {
+            loc: self.loc.clone(),
+            options: self.options.clone(),
+            pool: Arc::new(self.pool.pinned()?),
+            graph: Lazy::default(),
+            bm25: Lazy::default(),
+            embedder: Lazy::from_option(self.embedder.get().cloned()),
+            vectors: Lazy::default(),
+            coverage: Lazy::default(),
+            corpus: Lazy::default(),
+        })
+    }
+
+    pub(crate) fn pool(&self) -> &ReadPool {
+        &self.pool
+    }
+
+    /// The reader that sees `changes` (written by the indexer since this
+    /// reader was built). Parts the changes did not touch are shared; parts
+    /// this reader has loaded are patched or reloaded now, so the next
+    /// reader is as warm as this one; the rest load on first use.
+    pub fn next(&self, changes: &ChangeSet) -> Result<Reader> {
+        let started = Instant::now();
+        let graph = match (self.graph.get(), &changes.graph) {
+            (None, _) => Lazy::default(),
+            (Some(g), GraphChange::Unchanged) => Lazy::with(g.clone()),
+            (Some(g), GraphChange::Patched { changed, replaced }) => {
+                Lazy::with(Arc::new(self.patched_graph(g, changed, replaced)?))
+            }
+            (Some(_), GraphChange::Rebuilt) => Lazy::with(Arc::new(self.load_graph()?)),
+        };
+        let corpus = match (self.corpus.get(), &changes.files) {
+            (None, _) => Lazy::default(),
+            (Some(c), Files::None) => Lazy::with(c.clone()),
+            (Some(c), Files::Some(files)) => Lazy::with(Arc::new(c.patched(self.pool(), files)?)),
+            (Some(_), Files::All) => Lazy::with(Arc::new(Corpus::load(self.pool())?)),
+        };
+        let vectors = match (&changes.vectors, self.vectors.get()) {
+            (Some(v), _) => Lazy::with(Some(v.clone())),
+            (None, Some(v)) => Lazy::with(v.clone()),
+            (None, None) => Lazy::default(),
+        };
+        let next = Reader {
+            loc: self.loc.clone(),
+            options: self.options.clone(),
+            pool: self.pool.clone(),
+            graph,
+            bm25: Lazy::default(),
+            // Query embeddings never wait for the indexer's model.
+            embedder: Lazy::from_option(self.embedder.get().cloned()),
+            vectors,
+            coverage: Lazy::default(),
+            corpus,
+        };
+        if self.bm25.get().is_some() {
+            next.bm25()?;
+        }
+        if self.coverage.get().is_some() {
+            next.vector_coverage()?;
+        }
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            "next reader built"
+        );
+        Ok(next)
+    }
+
+    /// The graph after an incremental update: this one's, patched with the
+    /// facts of `changed` files and the edges of `replaced` ones.
+    fn patched_graph(
+        &self,
+        graph: &Arc<Graph>,
+        changed: &HashSet<FileId>,
+        replaced: &HashSet<FileId>,
+    ) -> Result<Graph> {
+        let snapshot = self.pool.snapshot()?;
+        let changed_ids: Vec<FileId> = changed.iter().copied().collect();
+        let replaced_ids: Vec<FileId> = replaced.iter().copied().collect();
+        let facts = snapshot.graph_facts_of(&changed_ids)?;
+        let (edges, externals) = snapshot.edges_of_files(&replaced_ids)?;
+        drop(snapshot);
+        let mut graph = graph.as_ref().clone();
+        graph.patch(&facts, changed, replaced, &edges, &externals);
+        Ok(graph)
+    }
+
+    /// Builds the graph from the store (facts and edges of one state).
+    fn load_graph(&self) -> Result<Graph> {
+        let t = Instant::now();
+        let snapshot = self.pool.snapshot()?;
+        let facts = snapshot.graph_facts()?;
+        let edges = snapshot.edges()?;
+        let externals = snapshot.externals()?;
+        drop(snapshot);
+        let loaded_ms = t.elapsed().as_millis() as u64;
+        let graph = Graph::build(&facts, &edges, &externals);
+        tracing::debug!(
+            loaded_ms,
+            built_ms = t.elapsed().as_millis() as u64,
+            edges = edges.len(),
+            "graph loaded"
+        );
+        Ok(graph)
+    }
+
+    /// The code graph, loaded on first use.
+    pub(crate) fn graph(&self) -> Result<&Graph> {
+        Ok(self
+            .graph
+            .get_or_try_load(|| self.load_graph().map(Arc::new))?)
+    }
+
+    /// The lexical index, opened on first use.
+    pub(crate) fn bm25(&self) -> Result<&Bm25Index> {
+        self.bm25
+            .get_or_try_load(|| Ok(Bm25Index::open(&self.loc.bm25_dir())?))
+    }
+
+    /// The embedding model, loaded on first use; `None` when no model is
+    /// installed (or it fails to load — logged once).
+    pub fn embedder(&self) -> Option<&Embedder> {
+        self.embedder
+            .get_or_load(|| load_embedder(&self.options.model_config()))
+            .as_deref()
+    }
+
+    /// The model configuration in use.
+    pub fn model_config(&self) -> codegraph_embed::ModelConfig {
+        self.options.model_config()
+    }
+
+    /// The vector index of the current model, loaded on first use (and
+    /// patched in memory when the saved one lags the store); `None` without
+    /// a model or before any embedding.
+    pub(crate) fn vector_index(&self) -> Option<&VectorIndex> {
+        self.vectors
+            .get_or_load(|| {
+                let embedder = self.embedder()?;
+                let tag = embedder.cache_tag();
+                let dir = VectorIndex::dir_for(&self.loc.index_dir, &tag);
+                let conn = self.pool.read().ok()?;
+                let mut index =
+                    match crate::vectors::open_or_heal(&conn, &dir, &tag, embedder.dim()) {
+                        Ok(found) => found?,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot read the stored vectors");
+                            return None;
+                        }
+                    };
+                if conn.meta(MetaKey::VectorsDirty).ok()?.as_deref() != Some("0") {
+                    // Too far behind to patch: the saved index as it is
+                    // (hits of chunks that are gone are dropped) until the
+                    // indexer rebuilds it.
+                    if let Err(e) = crate::vectors::reconcile(&conn, &mut index, &tag) {
+                        tracing::warn!(error = %e, "cannot patch the vector index");
+                    }
+                }
+                Some(index)
+            })
+            .as_ref()
+    }
+
+    /// (chunks with a vector, chunks) for the current model; counted once
+    /// per reader.
+    pub fn vector_coverage(&self) -> Result<(u64, u64)> {
+        // The tag comes from the configuration: counting needs no model.
+        let tag = self.options.model_config().cache_tag();
+        Ok(*self
+            .coverage
+            .get_or_try_load(|| self.pool.read()?.embedding_coverage(&tag))?)
+    }
+
+    /// The completion-context corpus, loaded on first use.
+    pub(crate) fn corpus(&self) -> Result<&Corpus> {
+        Ok(self
+            .corpus
+            .get_or_try_load(|| Corpus::load(self.pool()).map(Arc::new))?)
+    }
+
+    /// The corpus, if loaded (tests).
+    #[cfg(test)]
+    pub(crate) fn loaded_corpus(&self) -> Option<&Arc<Corpus>> {
+        self.corpus.get()
+    }
+
+    /// Definitions in one indexed file (path relative to the root).
+    pub fn symbols_in_file(&self, path: &str) -> Result<Vec<DefinitionRow>> {
+        Ok(self.pool.read()?.definitions_in_file(path)?)
+    }
+
+    /// Definitions whose name or qualified name is `name`.
+    pub fn find_symbol(&self, name: &str) -> Result<Vec<DefinitionRow>> {
+        Ok(self.pool.read()?.definitions_named(name)?)
+    }
+
+    /// The chunks of one indexed file, in source order.
+    pub fn chunks_in_file(&self, path: &str) -> Result<Vec<ChunkRow>> {
+        Ok(self.pool.read()?.chunks_in_file(path)?)
+    }
+
+    /// The text of a token id of the chunk vocabulary.
+    pub fn token_text(&self, id: u32) -> Result<Option<String>> {
+        Ok(self.pool.read()?.token_text(id)?)
+    }
+
+    /// Every indexed file.
+    pub fn files(&self) -> Result<Vec<FileRow>> {
+        Ok(self.pool.read()?.files()?)
+    }
+
+    /// Paths that were not indexed, and why.
+    pub fn skipped(&self) -> Result<Vec<Skipped>> {
+        Ok(self.pool.read()?.skipped()?)
+    }
+
+    /// Parse diagnostics of indexed files.
+    pub fn diagnostics(&self) -> Result<Vec<Diagnostic>> {
+        Ok(self.pool.read()?.diagnostics()?)
+    }
+
+    /// The facts graph resolution reads (for tools and evaluations).
+    pub fn graph_facts(&self) -> Result<GraphFacts> {
+        Ok(self.pool.snapshot()?.graph_facts()?)
+    }
+
+    /// Every stored reference edge.
+    pub fn stored_edges(&self) -> Result<Vec<RefEdge>> {
+        Ok(self.pool.read()?.edges()?)
+    }
+
+    /// Up to `limit` texts the indexer would embed for `model` (a model
+    /// name with no vectors gives the first chunks): benchmarks' inputs.
+    pub fn embedding_inputs(&self, model: &str, limit: usize) -> Result<Vec<String>> {
+        Ok(self
+            .pool
+            .read()?
+            .embed_jobs(model, limit)?
+            .into_iter()
+            .map(|j| j.text)
+            .collect())
+    }
+
+    /// Unix seconds of the last completed indexing run (`None`: never).
+    pub fn last_indexed(&self) -> Result<Option<i64>> {
+        Ok(self.pool.read()?.meta_record()?.last_indexed)
+    }
+
+    /// The directory tree: each directory with its number of indexed files,
+    /// down to `depth` levels.
+    pub fn directory_tree(&self, depth: usize) -> Result<Vec<(String, u64)>> {
+        let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+        for f in self.files()? {
+            let parts: Vec<&str> = f.path.split('/').collect();
+            *counts.entry(String::new()).or_insert(0) += 1;
+            for level in 1..parts.len().min(depth + 1) {
+                *counts.entry(parts[..level].join("/")).or_insert(0) += 1;
+            }
+        }
+        Ok(counts.into_iter().collect())
+    }
+}
