@@ -1,3 +1,4 @@
+; inherits: ecma
 ; TypeScript (.ts .mts .cts) and TSX (.tsx): this one file is compiled
 ; against both grammars, so it uses only node types present in both (no JSX,
 ; no `<T>x` type assertions).
@@ -5,8 +6,8 @@
 ; It does not `; inherits: javascript`: the JavaScript grammar names classes
 ; with `identifier` where TypeScript uses `type_identifier`, and its
 ; class_heritage holds an expression where TypeScript has extends/implements
-; clauses, so JavaScript's patterns do not compile here. The shared patterns
-; (functions, calls, imports) are repeated; keep the two files in step.
+; clauses. The patterns both grammars share (functions, calls, imports) are
+; in grammars/ecma/tags.scm, which both inherit.
 ;
 ; Conventions (see grammars/README.md for the capture names):
 ; - Doc comments are not captured: the extractor takes the comments directly
@@ -39,36 +40,9 @@
 
 ; ---------------------------------------------------------------- definitions
 
-(function_declaration
-  name: (identifier) @name
-  body: (statement_block) @body) @definition.function
-
-(generator_function_declaration
-  name: (identifier) @name
-  body: (statement_block) @body) @definition.function
-
 ; `declare function f(): void;`, overload signatures
 (function_signature
   name: (identifier) @name) @definition.function
-
-; `const f = () => ...`, `let f = function () {}`, `var g = function* () {}`
-(lexical_declaration
-  (variable_declarator
-    name: (identifier) @name
-    value: [
-      (arrow_function body: (_) @body)
-      (function_expression body: (_) @body)
-      (generator_function body: (_) @body)
-    ])) @definition.function
-
-(variable_declaration
-  (variable_declarator
-    name: (identifier) @name
-    value: [
-      (arrow_function body: (_) @body)
-      (function_expression body: (_) @body)
-      (generator_function body: (_) @body)
-    ])) @definition.function
 
 (class_declaration
   name: (type_identifier) @name
@@ -77,17 +51,6 @@
 (abstract_class_declaration
   name: (type_identifier) @name
   body: (class_body) @body) @definition.class
-
-; `const A = class { ... }`
-(lexical_declaration
-  (variable_declarator
-    name: (identifier) @name
-    value: (class body: (class_body) @body))) @definition.class
-
-(class_body
-  (method_definition
-    name: (_) @name
-    body: (statement_block) @body) @definition.method)
 
 ; Overloads and methods of `declare class`.
 (class_body
@@ -148,66 +111,6 @@
     (string (string_fragment) @name)
   ]
   body: (statement_block)? @body) @definition.module
-
-; Object literals bound to a variable qualify their functions.
-; Only objects with a function member.
-(lexical_declaration
-  (variable_declarator
-    name: (identifier) @name
-    value: (object [
-      (method_definition)
-      (pair value: [(arrow_function) (function_expression)])
-    ]))) @scope
-
-(variable_declaration
-  (variable_declarator
-    name: (identifier) @name
-    value: (object [
-      (method_definition)
-      (pair value: [(arrow_function) (function_expression)])
-    ]))) @scope
-
-(variable_declarator
-  value: (object
-    (method_definition
-      name: (_) @name
-      body: (statement_block) @body) @definition.function))
-
-(variable_declarator
-  value: (object
-    (pair
-      key: (property_identifier) @name
-      value: [
-        (arrow_function body: (_) @body)
-        (function_expression body: (_) @body)
-      ]) @definition.function))
-
-; CommonJS and prototype style, also inside AMD/IIFE wrappers:
-; `exports.f = function () {}`, `module.exports.f = () => {}`
-((expression_statement
-  (assignment_expression
-    left: (member_expression
-      object: (_) @_exports
-      property: (property_identifier) @name)
-    right: [
-      (arrow_function body: (_) @body)
-      (function_expression body: (_) @body)
-    ])) @definition.function
-  (#match? @_exports "^(module\\.)?exports$"))
-
-; `Foo.prototype.bar = function () {}` is method bar of Foo.
-((expression_statement
-  (assignment_expression
-    left: (member_expression
-      object: (member_expression
-        object: (identifier) @owner
-        property: (property_identifier) @_prototype)
-      property: (property_identifier) @name)
-    right: [
-      (arrow_function body: (_) @body)
-      (function_expression body: (_) @body)
-    ])) @definition.method
-  (#eq? @_prototype "prototype"))
 
 ; ---------------------------------------------------------------- inheritance
 
@@ -290,15 +193,6 @@
 
 ; ---------------------------------------------------------------- calls
 
-(call_expression
-  function: (identifier) @name
-  (#not-eq? @name "require")) @reference.call
-
-(call_expression
-  function: (member_expression
-    object: (_) @receiver
-    property: [(property_identifier) (private_property_identifier)] @name)) @reference.call
-
 ; `this.repo.find!(id)`
 (call_expression
   function: (non_null_expression
@@ -306,20 +200,7 @@
       object: (_) @receiver
       property: [(property_identifier) (private_property_identifier)] @name))) @reference.call
 
-(new_expression
-  constructor: (identifier) @name) @reference.call
-
-(new_expression
-  constructor: (member_expression
-    object: (_) @receiver
-    property: (property_identifier) @name)) @reference.call
-
 ; ---------------------------------------------------------------- imports
-
-; `import x from './a'`: the default export, bound to x.
-(import_statement
-  (import_clause (identifier) @import.alias)
-  source: (string (string_fragment) @import.module)) @import
 
 ; `import {a, b as c, default as d} from './m'`
 (import_statement
@@ -328,17 +209,6 @@
       (import_specifier
         name: (_) @import.name
         alias: (_)? @import.alias)))
-  source: (string (string_fragment) @import.module)) @import
-
-; `import * as ns from 'm'`
-(import_statement
-  (import_clause
-    (namespace_import (identifier) @import.alias) @import.wildcard)
-  source: (string (string_fragment) @import.module)) @import
-
-; `import './side-effect'`
-(import_statement
-  .
   source: (string (string_fragment) @import.module)) @import
 
 ; `import fs = require('fs')`
@@ -354,50 +224,6 @@
       name: (_) @import.name
       alias: (_)? @import.alias))
   source: (string (string_fragment) @import.module)) @import
-
-; `export * from './z'`
-(export_statement
-  "*" @import.wildcard
-  source: (string (string_fragment) @import.module)) @import
-
-; `export * as ns from './z'`
-(export_statement
-  (namespace_export (identifier) @import.alias) @import.wildcard
-  source: (string (string_fragment) @import.module)) @import
-
-; `const x = require('./m')`
-(variable_declarator
-  name: (identifier) @import.alias
-  value: (call_expression
-    function: (identifier) @_require
-    arguments: (arguments . (string (string_fragment) @import.module) .))
-  (#eq? @_require "require")) @import
-
-; `const {a, b: c} = require('./m')`
-(variable_declarator
-  name: (object_pattern
-    [
-      (shorthand_property_identifier_pattern) @import.name
-      (pair_pattern
-        key: (property_identifier) @import.name
-        value: (identifier) @import.alias)
-    ])
-  value: (call_expression
-    function: (identifier) @_require
-    arguments: (arguments . (string (string_fragment) @import.module) .))
-  (#eq? @_require "require")) @import
-
-; `require('./m');`
-(expression_statement
-  (call_expression
-    function: (identifier) @_require
-    arguments: (arguments . (string (string_fragment) @import.module) .))
-  (#eq? @_require "require")) @import
-
-; `import('./m')`
-(call_expression
-  function: (import)
-  arguments: (arguments . (string (string_fragment) @import.module))) @import
 
 ; ---------------------------------------------------------------- bindings
 
@@ -430,17 +256,6 @@
   type: (type_annotation
     [(type_identifier) (nested_type_identifier) (generic_type)] @binding.type)) @binding
 
-; `this.store = new MemoryStore()`
-(assignment_expression
-  left: (member_expression object: (this)) @binding.name
-  right: (new_expression
-    constructor: [(identifier) (member_expression)] @binding.type)) @binding
-
-; `this.store = store` (the type comes from `store`)
-(assignment_expression
-  left: (member_expression object: (this)) @binding.name
-  right: (identifier) @binding.value) @binding
-
 ; Class fields: `private repo: Repo;`, `items = new Map<string, T>()`
 (public_field_definition
   name: (property_identifier) @binding.name
@@ -452,6 +267,3 @@
   !type
   value: (new_expression
     constructor: [(identifier) (member_expression)] @binding.type)) @binding
-
-; `super(...)` in a constructor calls the base class.
-(call_expression function: (super) @name) @reference.call

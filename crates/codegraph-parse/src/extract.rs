@@ -50,68 +50,63 @@ struct RawCall {
     at: u32,
 }
 
-pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut FileFacts) {
-    let (Some(grammar), Ok(Some(tags))) = (language.grammar(), language.tags()) else {
-        if let Err(e) = language.tags() {
-            facts.diagnostics.push(Diagnostic {
-                line: 1,
-                message: e.to_string(),
-            });
-        }
-        facts.chunks = chunk::line_windows(text);
-        return;
-    };
-    let tree = PARSER.with(|parser| {
-        let mut parser = parser.borrow_mut();
-        parser.set_language(grammar).ok()?;
-        parser.parse(text, None)
-    });
-    let Some(tree) = tree else {
-        facts.diagnostics.push(Diagnostic {
-            line: 1,
-            message: "the parser gave up; chunked as text".into(),
-        });
-        facts.chunks = chunk::line_windows(text);
-        return;
-    };
-    let root = tree.root_node();
-    if root.has_error() {
-        collect_errors(root, &mut facts.diagnostics);
-    }
+/// What one file's tags query found, before nesting is known.
+#[derive(Default)]
+struct Raw {
+    defs: Vec<RawDef>,
+    /// (node, kind) pairs seen, so a node matched twice is one definition.
+    seen_defs: HashSet<(usize, u8)>,
+    calls: Vec<RawCall>,
+    /// Callee name node → index in `calls`.
+    seen_calls: HashMap<usize, usize>,
+    inherits: Vec<RawInherit>,
+    /// (byte offset of the name, binding).
+    bindings: Vec<(u32, Binding)>,
+}
 
-    let bytes = text.as_bytes();
-    let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
-    let mut defs: Vec<RawDef> = Vec::new();
-    let mut seen_defs: HashSet<(usize, u8)> = HashSet::new();
-    let mut calls: Vec<RawCall> = Vec::new();
-    let mut inherits: Vec<RawInherit> = Vec::new();
-    let mut seen_calls: HashMap<usize, usize> = HashMap::new();
-    let mut bindings: Vec<(u32, Binding)> = Vec::new();
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&tags.query, root, bytes);
-    while let Some(m) = matches.next() {
+/// The captures of one query match, by role.
+#[derive(Default)]
+struct Captures<'t> {
+    name: Option<Node<'t>>,
+    doc: Option<Node<'t>>,
+    body: Option<Node<'t>>,
+    owner: Option<Node<'t>>,
+    receiver: Option<Node<'t>>,
+    subject: Option<Node<'t>>,
+    module: Option<Node<'t>>,
+    import_name: Option<Node<'t>>,
+    alias: Option<Node<'t>>,
+    wildcard: bool,
+    binding_name: Option<Node<'t>>,
+    binding_type: Option<Node<'t>>,
+    binding_value: Option<Node<'t>>,
+}
+
+impl<'t> Captures<'t> {
+    /// The match's role (the first structural capture) and its node, with
+    /// the other captures; `None` for a match without a role.
+    fn of(
+        m: &tree_sitter::QueryMatch<'_, 't>,
+        roles: &[Role],
+    ) -> Option<(Role, Node<'t>, Captures<'t>)> {
         let mut role_node: Option<(Role, Node)> = None;
-        let mut name: Option<Node> = None;
-        let (mut doc_node, mut body, mut owner, mut receiver, mut subject) =
-            (None, None, None, None, None);
-        let (mut module, mut imp_name, mut alias, mut wildcard) = (None, None, None, false);
-        let (mut bind_name, mut bind_type, mut bind_value) = (None, None, None);
+        let mut c = Captures::default();
         for cap in m.captures {
-            let role = tags.roles[cap.index as usize];
+            let role = roles[cap.index as usize];
             match role {
-                Role::Name => name = Some(cap.node),
-                Role::Doc => doc_node = Some(cap.node),
-                Role::Body => body = Some(cap.node),
-                Role::Owner => owner = Some(cap.node),
-                Role::Receiver => receiver = Some(cap.node),
-                Role::Subject => subject = Some(cap.node),
-                Role::ImportModule => module = Some(cap.node),
-                Role::ImportName => imp_name = Some(cap.node),
-                Role::ImportAlias => alias = Some(cap.node),
-                Role::ImportWildcard => wildcard = true,
-                Role::BindingName => bind_name = Some(cap.node),
-                Role::BindingType => bind_type = Some(cap.node),
-                Role::BindingValue => bind_value = Some(cap.node),
+                Role::Name => c.name = Some(cap.node),
+                Role::Doc => c.doc = Some(cap.node),
+                Role::Body => c.body = Some(cap.node),
+                Role::Owner => c.owner = Some(cap.node),
+                Role::Receiver => c.receiver = Some(cap.node),
+                Role::Subject => c.subject = Some(cap.node),
+                Role::ImportModule => c.module = Some(cap.node),
+                Role::ImportName => c.import_name = Some(cap.node),
+                Role::ImportAlias => c.alias = Some(cap.node),
+                Role::ImportWildcard => c.wildcard = true,
+                Role::BindingName => c.binding_name = Some(cap.node),
+                Role::BindingType => c.binding_type = Some(cap.node),
+                Role::BindingValue => c.binding_value = Some(cap.node),
                 Role::Ignored => {}
                 Role::Definition(_)
                 | Role::Scope
@@ -127,117 +122,91 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
                 }
             }
         }
-        let Some((role, node)) = role_node else {
+        role_node.map(|(role, node)| (role, node, c))
+    }
+}
+
+/// The syntax tree of `text`, or `None` (with line windows as chunks and a
+/// diagnostic) when the language has no usable grammar or the parser gave
+/// up.
+fn parse_tree(language: &Language, text: &str, facts: &mut FileFacts) -> Option<tree_sitter::Tree> {
+    let (Some(grammar), Ok(Some(_))) = (language.grammar(), language.tags()) else {
+        if let Err(e) = language.tags() {
+            facts.diagnostics.push(Diagnostic {
+                line: 1,
+                message: e.to_string(),
+            });
+        }
+        facts.chunks = chunk::line_windows(text);
+        return None;
+    };
+    let tree = PARSER.with(|parser| {
+        let mut parser = parser.borrow_mut();
+        parser.set_language(grammar).ok()?;
+        parser.parse(text, None)
+    });
+    if tree.is_none() {
+        facts.diagnostics.push(Diagnostic {
+            line: 1,
+            message: "the parser gave up; chunked as text".into(),
+        });
+        facts.chunks = chunk::line_windows(text);
+    }
+    tree
+}
+
+pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut FileFacts) {
+    let Some(tree) = parse_tree(language, text, facts) else {
+        return;
+    };
+    let Ok(Some(tags)) = language.tags() else {
+        return;
+    };
+    let root = tree.root_node();
+    if root.has_error() {
+        collect_errors(root, &mut facts.diagnostics);
+    }
+    let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
+    let mut raw = Raw::default();
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&tags.query, root, text.as_bytes());
+    while let Some(m) = matches.next() {
+        let Some((role, node, c)) = Captures::of(m, &tags.roles) else {
             continue;
         };
         match role {
-            Role::Definition(_) | Role::Scope if name.is_some() => {
-                let kind = match role {
-                    Role::Definition(kind) => Some(kind),
-                    _ => None,
-                };
-                let tag = kind.map_or(255, |k| k as u8);
-                if !seen_defs.insert((node.id(), tag)) {
-                    continue;
-                }
-                let name = name.map(node_text).unwrap_or_default().to_owned();
-                if name.is_empty() {
-                    continue;
-                }
-                let (doc, doc_start) = match doc_node {
-                    Some(d) => (doc::clean(node_text(d)), None),
-                    None if kind.is_some() => preceding_doc(language, node, text),
-                    None => (None, None),
-                };
-                let outer_start = match node.parent() {
-                    Some(p) if language.wrapper_kinds.iter().any(|k| k == p.kind()) => {
-                        p.start_byte()
-                    }
-                    _ => node.start_byte(),
-                } as u32;
-                defs.push(RawDef {
-                    outer_start,
-                    kind,
-                    name,
-                    start: node.start_byte() as u32,
-                    end: node.end_byte() as u32,
-                    body: body.map(|b| (b.start_byte() as u32, b.end_byte() as u32)),
-                    doc,
-                    doc_start,
-                    owner: owner.map(|o| node_text(o).to_owned()),
-                    node_start_line: node.start_position().row as u32 + 1,
-                    node_end_line: end_line(node),
-                });
+            Role::Definition(_) | Role::Scope if c.name.is_some() => {
+                raw.definition(language, text, role, node, &c);
             }
-            Role::Call => {
-                let Some(name_node) = name else { continue };
-                // One call per callee name node; a later match that knows the
-                // receiver (or spans less) refines an earlier one.
-                if let Some(&i) = seen_calls.get(&name_node.id()) {
-                    let existing: &mut RawCall = &mut calls[i];
-                    if existing.call.receiver.is_none()
-                        && let Some(r) = receiver
-                    {
-                        existing.call.receiver = Some(squash(node_text(r), 120));
-                    }
-                    continue;
-                }
-                seen_calls.insert(name_node.id(), calls.len());
-                let pos = name_node.start_position();
-                calls.push(RawCall {
-                    call: Call {
-                        name: node_text(name_node).to_owned(),
-                        receiver: receiver.map(|r| squash(node_text(r), 120)),
-                        line: pos.row as u32 + 1,
-                        column: pos.column as u32 + 1,
-                        enclosing: None,
-                    },
-                    at: node.start_byte() as u32,
-                });
-            }
+            Role::Call => raw.call(text, node, &c),
             Role::Import => {
-                let module_text = module.map(|m| unquote(node_text(m)));
-                let name_text = imp_name.map(|n| node_text(n).to_owned());
+                let module_text = c.module.map(|m| unquote(node_text(m)));
+                let name_text = c.import_name.map(|n| node_text(n).to_owned());
                 let Some(module_text) = module_text.or_else(|| name_text.clone()) else {
                     continue;
                 };
                 facts.imports.push(Import {
                     module: module_text,
-                    name: if module.is_some() { name_text } else { None },
-                    alias: alias.map(|a| node_text(a).to_owned()),
-                    wildcard,
+                    name: if c.module.is_some() { name_text } else { None },
+                    alias: c.alias.map(|a| node_text(a).to_owned()),
+                    wildcard: c.wildcard,
                     line: node.start_position().row as u32 + 1,
                 });
             }
             Role::Inherits(relation) => {
-                let Some(base) = name else { continue };
-                inherits.push(RawInherit {
+                let Some(base) = c.name else { continue };
+                raw.inherits.push(RawInherit {
                     start: node.start_byte() as u32,
                     end: node.end_byte() as u32,
                     base: node_text(base).to_owned(),
-                    subject: subject.map(|s| node_text(s).to_owned()),
+                    subject: c.subject.map(|s| node_text(s).to_owned()),
                     relation,
                     line: base.start_position().row as u32 + 1,
                 });
             }
-            Role::Binding => {
-                let Some(name) = bind_name else { continue };
-                if bind_type.is_none() && bind_value.is_none() {
-                    continue;
-                }
-                bindings.push((
-                    name.start_byte() as u32,
-                    Binding {
-                        name: squash(node_text(name), 120),
-                        type_name: bind_type.map(|t| squash(node_text(t), 120)),
-                        value: bind_value.map(|v| squash(node_text(v), 120)),
-                        scope: None,
-                        line: name.start_position().row as u32 + 1,
-                    },
-                ));
-            }
+            Role::Binding => raw.binding(text, &c),
             Role::Package if facts.package.is_none() => {
-                facts.package = Some(squash(node_text(name.unwrap_or(node)), 200));
+                facts.package = Some(squash(node_text(c.name.unwrap_or(node)), 200));
             }
             Role::FileDoc if facts.doc.is_none() => {
                 facts.doc = doc::clean(node_text(node));
@@ -252,109 +221,227 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
         .imports
         .sort_by(|a, b| (a.line, &a.module, &a.name).cmp(&(b.line, &b.module, &b.name)));
     facts.imports.dedup();
-
-    assemble(language, path, text, facts, defs, calls, inherits, bindings);
+    assemble(language, path, text, facts, raw);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn assemble(
-    language: &Language,
-    path: &str,
-    text: &str,
-    facts: &mut FileFacts,
-    mut defs: Vec<RawDef>,
-    mut calls: Vec<RawCall>,
-    inherits: Vec<RawInherit>,
-    mut bindings: Vec<(u32, Binding)>,
-) {
-    // Outer before inner: by start, then longest first.
-    defs.sort_by(|a, b| {
-        (a.start, std::cmp::Reverse(a.end)).cmp(&(b.start, std::cmp::Reverse(b.end)))
-    });
-    let n = defs.len();
-    // Immediate container (definition or scope) of each entry.
-    let mut container: Vec<Option<usize>> = vec![None; n];
-    let mut stack: Vec<usize> = Vec::new();
-    for i in 0..n {
-        while let Some(&top) = stack.last() {
-            if defs[top].end <= defs[i].start || defs[top].end < defs[i].end {
-                stack.pop();
-            } else {
-                break;
-            }
-        }
-        container[i] = stack.last().copied();
-        stack.push(i);
-    }
-    // Methods: functions whose immediate container is a type or a scope.
-    for i in 0..n {
-        if defs[i].kind == Some(DefKind::Function) {
-            let in_type =
-                container[i].is_some_and(|c| defs[c].kind.is_none_or(|k| k.is_type_like()));
-            if in_type || defs[i].owner.is_some() {
-                defs[i].kind = Some(DefKind::Method);
-            }
-        }
-    }
-    let prefix = module_prefix(language, path, facts.package.as_deref());
-    let sep = language.separator.as_str();
-    // Index in facts.definitions of each raw entry that is a definition.
-    let mut def_index: Vec<Option<usize>> = vec![None; n];
-    let mut qualified: Vec<String> = Vec::with_capacity(n);
-    let lines = LineIndex::new(text);
-    for i in 0..n {
-        let raw = &defs[i];
-        let base = match container[i] {
-            Some(c) => qualified[c].clone(),
-            None => prefix.clone().unwrap_or_default(),
+impl Raw {
+    fn definition(
+        &mut self,
+        language: &Language,
+        text: &str,
+        role: Role,
+        node: Node,
+        c: &Captures,
+    ) {
+        let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
+        let kind = match role {
+            Role::Definition(kind) => Some(kind),
+            _ => None,
         };
-        let mut q = base;
-        if let Some(owner) = &raw.owner {
-            push_part(&mut q, sep, owner);
+        let tag = kind.map_or(255, |k| k as u8);
+        if !self.seen_defs.insert((node.id(), tag)) {
+            return;
         }
-        push_part(&mut q, sep, &raw.name);
-        qualified.push(q);
-        let Some(kind) = raw.kind else { continue };
-        let parent = ancestors(&container, i).find_map(|a| def_index[a]);
-        let signature = signature(text, raw);
-        def_index[i] = Some(facts.definitions.len());
-        facts.definitions.push(Definition {
-            name: raw.name.clone(),
-            qualified_name: qualified[i].clone(),
+        let name = c.name.map(node_text).unwrap_or_default().to_owned();
+        if name.is_empty() {
+            return;
+        }
+        let (doc, doc_start) = match c.doc {
+            Some(d) => (doc::clean(node_text(d)), None),
+            None if kind.is_some() => preceding_doc(language, node, text),
+            None => (None, None),
+        };
+        let outer_start = match node.parent() {
+            Some(p) if language.wrapper_kinds.iter().any(|k| k == p.kind()) => p.start_byte(),
+            _ => node.start_byte(),
+        } as u32;
+        self.defs.push(RawDef {
+            outer_start,
             kind,
-            signature,
-            doc: raw.doc.clone(),
-            span: Span {
-                start_byte: raw.start,
-                end_byte: raw.end,
-                start_line: raw.node_start_line,
-                end_line: raw.node_end_line,
-            },
-            parent,
+            name,
+            start: node.start_byte() as u32,
+            end: node.end_byte() as u32,
+            body: c.body.map(|b| (b.start_byte() as u32, b.end_byte() as u32)),
+            doc,
+            doc_start,
+            owner: c.owner.map(|o| node_text(o).to_owned()),
+            node_start_line: node.start_position().row as u32 + 1,
+            node_end_line: end_line(node),
         });
     }
 
-    // Innermost definition around each call and each inheritance clause.
-    calls.sort_by_key(|c| c.at);
-    let spans: Vec<(u32, u32, Option<usize>)> = (0..n)
-        .map(|i| (defs[i].start, defs[i].end, def_index[i]))
+    fn call(&mut self, text: &str, node: Node, c: &Captures) {
+        let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
+        let Some(name_node) = c.name else { return };
+        // One call per callee name node; a later match that knows the
+        // receiver (or spans less) refines an earlier one.
+        if let Some(&i) = self.seen_calls.get(&name_node.id()) {
+            let existing: &mut RawCall = &mut self.calls[i];
+            if existing.call.receiver.is_none()
+                && let Some(r) = c.receiver
+            {
+                existing.call.receiver = Some(squash(node_text(r), 120));
+            }
+            return;
+        }
+        self.seen_calls.insert(name_node.id(), self.calls.len());
+        let pos = name_node.start_position();
+        self.calls.push(RawCall {
+            call: Call {
+                name: node_text(name_node).to_owned(),
+                receiver: c.receiver.map(|r| squash(node_text(r), 120)),
+                line: pos.row as u32 + 1,
+                column: pos.column as u32 + 1,
+                enclosing: None,
+            },
+            at: node.start_byte() as u32,
+        });
+    }
+
+    fn binding(&mut self, text: &str, c: &Captures) {
+        let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
+        let Some(name) = c.binding_name else { return };
+        if c.binding_type.is_none() && c.binding_value.is_none() {
+            return;
+        }
+        self.bindings.push((
+            name.start_byte() as u32,
+            Binding {
+                name: squash(node_text(name), 120),
+                type_name: c.binding_type.map(|t| squash(node_text(t), 120)),
+                value: c.binding_value.map(|v| squash(node_text(v), 120)),
+                scope: None,
+                line: name.start_position().row as u32 + 1,
+            },
+        ));
+    }
+}
+
+/// Definitions and scopes sorted outer before inner, with the immediate
+/// container of each; functions directly in a type or scope become methods.
+struct Nesting {
+    defs: Vec<RawDef>,
+    container: Vec<Option<usize>>,
+}
+
+impl Nesting {
+    fn new(mut defs: Vec<RawDef>) -> Nesting {
+        // Outer before inner: by start, then longest first.
+        defs.sort_by(|a, b| {
+            (a.start, std::cmp::Reverse(a.end)).cmp(&(b.start, std::cmp::Reverse(b.end)))
+        });
+        let n = defs.len();
+        let mut container: Vec<Option<usize>> = vec![None; n];
+        let mut stack: Vec<usize> = Vec::new();
+        for i in 0..n {
+            while let Some(&top) = stack.last() {
+                if defs[top].end <= defs[i].start || defs[top].end < defs[i].end {
+                    stack.pop();
+                } else {
+                    break;
+                }
+            }
+            container[i] = stack.last().copied();
+            stack.push(i);
+        }
+        // Methods: functions whose immediate container is a type or a scope.
+        for i in 0..n {
+            if defs[i].kind == Some(DefKind::Function) {
+                let in_type =
+                    container[i].is_some_and(|c| defs[c].kind.is_none_or(|k| k.is_type_like()));
+                if in_type || defs[i].owner.is_some() {
+                    defs[i].kind = Some(DefKind::Method);
+                }
+            }
+        }
+        Nesting { defs, container }
+    }
+
+    /// The definitions, qualified and nested, into `facts`; for each raw
+    /// entry, its index in `facts.definitions` (`None` for a scope).
+    fn definitions(
+        &self,
+        language: &Language,
+        path: &str,
+        text: &str,
+        facts: &mut FileFacts,
+    ) -> Vec<Option<usize>> {
+        let prefix = module_prefix(language, path, facts.package.as_deref());
+        let sep = language.separator.as_str();
+        let n = self.defs.len();
+        let mut def_index: Vec<Option<usize>> = vec![None; n];
+        let mut qualified: Vec<String> = Vec::with_capacity(n);
+        for i in 0..n {
+            let raw = &self.defs[i];
+            let mut q = match self.container[i] {
+                Some(c) => qualified[c].clone(),
+                None => prefix.clone().unwrap_or_default(),
+            };
+            if let Some(owner) = &raw.owner {
+                push_part(&mut q, sep, owner);
+            }
+            push_part(&mut q, sep, &raw.name);
+            qualified.push(q);
+            let Some(kind) = raw.kind else { continue };
+            let parent = ancestors(&self.container, i).find_map(|a| def_index[a]);
+            def_index[i] = Some(facts.definitions.len());
+            facts.definitions.push(Definition {
+                name: raw.name.clone(),
+                qualified_name: qualified[i].clone(),
+                kind,
+                signature: signature(text, raw),
+                doc: raw.doc.clone(),
+                span: Span {
+                    start_byte: raw.start,
+                    end_byte: raw.end,
+                    start_line: raw.node_start_line,
+                    end_line: raw.node_end_line,
+                },
+                parent,
+            });
+        }
+        def_index
+    }
+}
+
+fn assemble(language: &Language, path: &str, text: &str, facts: &mut FileFacts, raw: Raw) {
+    let nesting = Nesting::new(raw.defs);
+    let def_index = nesting.definitions(language, path, text, facts);
+    let spans: Vec<(u32, u32, Option<usize>)> = nesting
+        .defs
+        .iter()
+        .zip(&def_index)
+        .map(|(d, i)| (d.start, d.end, *i))
         .collect();
-    let mut sweep = Sweep::new(&spans);
+    attach(facts, &spans, raw.calls, raw.bindings, raw.inherits);
+    chunks(language, text, facts, &nesting, &def_index);
+}
+
+/// Calls, bindings and inheritance clauses, each with the innermost
+/// definition around it.
+fn attach(
+    facts: &mut FileFacts,
+    spans: &[(u32, u32, Option<usize>)],
+    mut calls: Vec<RawCall>,
+    mut bindings: Vec<(u32, Binding)>,
+    mut inherits: Vec<RawInherit>,
+) {
+    calls.sort_by_key(|c| c.at);
+    let mut sweep = Sweep::new(spans);
     for c in &mut calls {
         c.call.enclosing = sweep.innermost_def(c.at, c.at);
     }
     facts.calls = calls.into_iter().map(|c| c.call).collect();
     bindings.sort_by_key(|b| b.0);
-    let mut sweep = Sweep::new(&spans);
+    let mut sweep = Sweep::new(spans);
     for (at, mut b) in bindings {
         b.scope = sweep.innermost_def(at, at);
         if !facts.bindings.contains(&b) {
             facts.bindings.push(b);
         }
     }
-    let mut inherits = inherits;
     inherits.sort_by_key(|h| h.start);
-    let mut sweep = Sweep::new(&spans);
+    let mut sweep = Sweep::new(spans);
     for h in inherits {
         let enclosing = sweep.innermost_def(h.start, h.end);
         let (subject, subject_def) = match h.subject {
@@ -378,14 +465,24 @@ fn assemble(
             line: h.line,
         });
     }
+}
 
-    // Chunks.
+/// One chunk per callable and outline per type (split when long), and the
+/// code between them.
+fn chunks(
+    language: &Language,
+    text: &str,
+    facts: &mut FileFacts,
+    nesting: &Nesting,
+    def_index: &[Option<usize>],
+) {
+    let (defs, container) = (&nesting.defs, &nesting.container);
+    let lines = LineIndex::new(text);
     let total_lines = lines.len();
     let mut covered = vec![false; total_lines as usize + 2];
-    for i in 0..n {
-        let raw = &defs[i];
+    for (i, raw) in defs.iter().enumerate() {
         let inside_callable =
-            ancestors(&container, i).any(|a| defs[a].kind.is_some_and(DefKind::is_callable));
+            ancestors(container, i).any(|a| defs[a].kind.is_some_and(DefKind::is_callable));
         if inside_callable {
             continue;
         }
@@ -405,19 +502,18 @@ fn assemble(
             || signature(text, raw),
             |d| facts.definitions[d].signature.clone(),
         );
-        let chunk_text = match chunk_kind {
-            ChunkKind::Outline => Some(outline(
+        let chunk_text = (chunk_kind == ChunkKind::Outline).then(|| {
+            outline(
                 text,
                 &lines,
                 first_line,
                 raw,
-                &defs,
-                &container,
+                defs,
+                container,
                 i,
                 &language.elided_body,
-            )),
-            _ => None,
-        };
+            )
+        });
         // An outline's text is not the lines' text once bodies are elided; a
         // long outline is split by its own lines.
         match chunk_text {

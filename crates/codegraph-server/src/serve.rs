@@ -89,6 +89,73 @@ fn check_token(
     }
 }
 
+/// The gRPC services, health and reflection, behind the token check.
+async fn router(
+    services: Services,
+    token: Option<Arc<str>>,
+) -> Result<tonic::transport::server::Router, ServeError> {
+    let auth = check_token(token);
+    let max = crate::limits::MAX_MESSAGE_BYTES;
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    for name in [
+        "codegraph.v1.IndexService",
+        "codegraph.v1.SearchService",
+        "codegraph.v1.ContextService",
+        "codegraph.v1.GraphService",
+        "",
+    ] {
+        health_reporter
+            .set_service_status(name, tonic_health::ServingStatus::Serving)
+            .await;
+    }
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|e| ServeError::Io {
+            what: "reflection".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .map_err(|e| ServeError::Io {
+            what: "reflection".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    Ok(Server::builder()
+        .add_service(health)
+        .add_service(tonic::service::interceptor::InterceptedService::new(
+            reflection_v1,
+            auth.clone(),
+        ))
+        .add_service(tonic::service::interceptor::InterceptedService::new(
+            reflection_v1alpha,
+            auth.clone(),
+        ))
+        .add_service(tonic::service::interceptor::InterceptedService::new(
+            pb::index_service_server::IndexServiceServer::new(services.clone())
+                .max_decoding_message_size(max),
+            auth.clone(),
+        ))
+        .add_service(tonic::service::interceptor::InterceptedService::new(
+            pb::search_service_server::SearchServiceServer::new(services.clone())
+                .max_decoding_message_size(max),
+            auth.clone(),
+        ))
+        .add_service(tonic::service::interceptor::InterceptedService::new(
+            pb::context_service_server::ContextServiceServer::new(services.clone())
+                .max_decoding_message_size(max),
+            auth.clone(),
+        ))
+        .add_service(tonic::service::interceptor::InterceptedService::new(
+            pb::graph_service_server::GraphServiceServer::new(services)
+                .max_decoding_message_size(max),
+            auth,
+        )))
+}
+
 /// Runs the server until `shutdown` completes, then stops every indexer at a
 /// batch boundary (everything written is committed) and returns.
 pub async fn run(
@@ -131,70 +198,13 @@ pub async fn run(
         source: std::io::Error::other(e.to_string()),
     })?
     .map_err(io("the state directory"))?;
-    let services = Services {
-        registry: registry.clone(),
-    };
-    let token: Option<Arc<str>> = options.token.as_deref().map(Arc::from);
-    let auth = check_token(token);
-    let max = crate::limits::MAX_MESSAGE_BYTES;
-    let (health_reporter, health) = tonic_health::server::health_reporter();
-    for name in [
-        "codegraph.v1.IndexService",
-        "codegraph.v1.SearchService",
-        "codegraph.v1.ContextService",
-        "codegraph.v1.GraphService",
-        "",
-    ] {
-        health_reporter
-            .set_service_status(name, tonic_health::ServingStatus::Serving)
-            .await;
-    }
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .map_err(|e| ServeError::Io {
-            what: "reflection".into(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()
-        .map_err(|e| ServeError::Io {
-            what: "reflection".into(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-    let router = Server::builder()
-        .add_service(health)
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            reflection_v1,
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            reflection_v1alpha,
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            pb::index_service_server::IndexServiceServer::new(services.clone())
-                .max_decoding_message_size(max),
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            pb::search_service_server::SearchServiceServer::new(services.clone())
-                .max_decoding_message_size(max),
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            pb::context_service_server::ContextServiceServer::new(services.clone())
-                .max_decoding_message_size(max),
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            pb::graph_service_server::GraphServiceServer::new(services)
-                .max_decoding_message_size(max),
-            auth,
-        ));
+    let router = router(
+        Services {
+            registry: registry.clone(),
+        },
+        options.token.as_deref().map(Arc::from),
+    )
+    .await?;
 
     let ready = |address: String| -> Result<(), ServeError> {
         tracing::info!(%address, "listening");
