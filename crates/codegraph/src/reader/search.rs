@@ -2,31 +2,6 @@
 //! own through [`Retriever`]) whose ranked lists a [`Ranker`] fuses
 //! (reciprocal rank fusion by default), then priors, de-duplication and
 //! grouping.
-//!
-//! Adding a retriever (here one that favours files named in the query):
-//!
-//! ```no_run
-//! use codegraph::core::ChunkId;
-//! use codegraph::{Hits, Query, Reader, Retriever, SearchOptions};
-//!
-//! struct Pinned(Vec<ChunkId>);
-//!
-//! impl Retriever for Pinned {
-//!     fn name(&self) -> &str {
-//!         "pinned"
-//!     }
-//!     fn retrieve(&self, _query: &Query<'_>) -> codegraph::Result<Hits> {
-//!         Ok(Hits::new(self.0.iter().map(|&id| (id, 1.0)).collect()))
-//!     }
-//! }
-//!
-//! # fn run(reader: &Reader) -> codegraph::Result<()> {
-//! let options = SearchOptions { query: "parse config".into(), ..SearchOptions::default() };
-//! let mut pipeline = reader.pipeline(&options)?;
-//! pipeline.add(Box::new(Pinned(vec![ChunkId(42)])), 1.0);
-//! let response = reader.search_with(&options, &pipeline)?;
-//! # Ok(()) }
-//! ```
 
 use crate::{Error, Reader, Result};
 use codegraph_core::{ChunkId, DocKind};
@@ -190,6 +165,31 @@ impl Hits {
 }
 
 /// A source of ranked chunks for a query: one list the ranker fuses.
+///
+/// Adding a retriever to the default pipeline (here one that pins chunks):
+///
+/// ```no_run
+/// use codegraph::core::ChunkId;
+/// use codegraph::{Hits, Query, Reader, Retriever, SearchOptions};
+///
+/// struct Pinned(Vec<ChunkId>);
+///
+/// impl Retriever for Pinned {
+///     fn name(&self) -> &str {
+///         "pinned"
+///     }
+///     fn retrieve(&self, _query: &Query<'_>) -> codegraph::Result<Hits> {
+///         Ok(Hits::new(self.0.iter().map(|&id| (id, 1.0)).collect()))
+///     }
+/// }
+///
+/// # fn run(reader: &Reader) -> codegraph::Result<()> {
+/// let options = SearchOptions { query: "parse config".into(), ..SearchOptions::default() };
+/// let mut pipeline = reader.pipeline(&options)?;
+/// pipeline.add(Box::new(Pinned(vec![ChunkId(42)])), 1.0);
+/// let response = reader.search_with(&options, &pipeline)?;
+/// # Ok(()) }
+/// ```
 pub trait Retriever: Send + Sync {
     /// A short name, shown with each result's ranks (`lexical`, `vector`).
     fn name(&self) -> &str;

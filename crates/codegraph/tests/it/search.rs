@@ -195,3 +195,83 @@ fn a_word_added_to_a_body_is_found_after_the_update() {
         "{found:?}"
     );
 }
+
+/// A retriever of the caller's own: pins chunks it was given.
+struct Pinned(Vec<codegraph::core::ChunkId>);
+
+impl codegraph::Retriever for Pinned {
+    fn name(&self) -> &str {
+        "pinned"
+    }
+    fn retrieve(&self, _query: &codegraph::Query<'_>) -> codegraph::Result<codegraph::Hits> {
+        Ok(codegraph::Hits::new(
+            self.0.iter().map(|&id| (id, 1.0)).collect(),
+        ))
+    }
+}
+
+/// Ranks by the last retriever's list alone.
+struct LastListOnly;
+
+impl codegraph::Ranker for LastListOnly {
+    fn rank(&self, lists: &[(&codegraph::Hits, f64)]) -> Vec<codegraph::Fused> {
+        let Some((last, _)) = lists.last() else {
+            return Vec::new();
+        };
+        last.hits
+            .iter()
+            .enumerate()
+            .map(|(i, &(id, score))| codegraph::Fused {
+                id,
+                score: 1.0 / (i + 1) as f64,
+                ranks: lists
+                    .iter()
+                    .map(|(l, _)| {
+                        l.hits
+                            .iter()
+                            .position(|h| h.0 == id)
+                            .map(|p| codegraph::RankScore { rank: p + 1, score })
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn a_retriever_and_a_ranker_of_the_callers_own_plug_into_search() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "dates.py",
+        "def parse_date(text):\n    return text\n",
+    );
+    write(
+        repo.path(),
+        "net.py",
+        "def open_socket(host):\n    return host\n",
+    );
+    let mut cg = open(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    let net = cg.chunks_in_file("net.py").unwrap()[0].id;
+    let options = lexical("parse date");
+    // The default pipeline does not find net.py for this query.
+    assert!(symbols(&cg, &options).iter().all(|s| !s.contains("socket")));
+    let mut pipeline = cg.pipeline(&options).unwrap();
+    pipeline.add(Box::new(Pinned(vec![net])), 1.0);
+    let fused = cg.search_with(&options, &pipeline).unwrap();
+    let pinned = fused
+        .results
+        .iter()
+        .find(|r| r.path == "net.py")
+        .expect("the pinned chunk is fused in");
+    assert_eq!(pinned.ranks.other["pinned"].rank, 1);
+    assert!(pinned.ranks.lexical.is_none());
+    assert!(fused.results.iter().any(|r| r.path == "dates.py"));
+    // A ranker that keeps only the pinned list.
+    pipeline.set_ranker(Box::new(LastListOnly));
+    let ranked = cg.search_with(&options, &pipeline).unwrap();
+    let paths: Vec<&str> = ranked.results.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, ["net.py"]);
+}
