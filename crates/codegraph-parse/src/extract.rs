@@ -14,6 +14,16 @@ use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, QueryCursor};
 
 const MAX_SIGNATURE: usize = 400;
+
+/// Syntax trees nested deeper than this are chunked as text: no real code
+/// nests this deep, and the tags query's work grows with depth.
+pub const MAX_NESTING: usize = 1024;
+
+/// A syntax error node with more children than this makes the file chunked
+/// as text: the tags query's cost for each child of an error node grows
+/// with its number of siblings (`x = [[[[...` took 46 s of CPU for 200,000
+/// brackets).
+pub const MAX_ERROR_WIDTH: usize = 4096;
 const MAX_DIAGNOSTICS: usize = 5;
 
 thread_local! {
@@ -129,7 +139,12 @@ impl<'t> Captures<'t> {
 /// The syntax tree of `text`, or `None` (with line windows as chunks and a
 /// diagnostic) when the language has no usable grammar or the parser gave
 /// up.
-fn parse_tree(language: &Language, text: &str, facts: &mut FileFacts) -> Option<tree_sitter::Tree> {
+fn parse_tree(
+    language: &Language,
+    text: &str,
+    facts: &mut FileFacts,
+    stop: &dyn Fn() -> bool,
+) -> Option<tree_sitter::Tree> {
     let (Some(grammar), Ok(Some(_))) = (language.grammar(), language.tags()) else {
         if let Err(e) = language.tags() {
             facts.diagnostics.push(Diagnostic {
@@ -140,12 +155,19 @@ fn parse_tree(language: &Language, text: &str, facts: &mut FileFacts) -> Option<
         facts.chunks = chunk::line_windows(text);
         return None;
     };
+    let bytes = text.as_bytes();
     let tree = PARSER.with(|parser| {
         let mut parser = parser.borrow_mut();
         parser.set_language(grammar).ok()?;
-        parser.parse(text, None)
+        let mut progress = |_: &tree_sitter::ParseState| stop();
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        parser.parse_with_options(
+            &mut |at: usize, _| bytes.get(at..).unwrap_or_default(),
+            None,
+            Some(options),
+        )
     });
-    if tree.is_none() {
+    if tree.is_none() && !stop() {
         facts.diagnostics.push(Diagnostic {
             line: 1,
             message: "the parser gave up; chunked as text".into(),
@@ -155,21 +177,42 @@ fn parse_tree(language: &Language, text: &str, facts: &mut FileFacts) -> Option<
     tree
 }
 
-pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut FileFacts) {
-    let Some(tree) = parse_tree(language, text, facts) else {
-        return;
+/// Runs the tags query over the file's tree and assembles the facts;
+/// `None` when `stop` cut it short.
+pub(crate) fn extract(
+    language: &Language,
+    path: &str,
+    text: &str,
+    facts: &mut FileFacts,
+    stop: &dyn Fn() -> bool,
+) -> Option<()> {
+    let Some(tree) = parse_tree(language, text, facts, stop) else {
+        return (!stop()).then_some(());
     };
     let Ok(Some(tags)) = language.tags() else {
-        return;
+        return Some(());
     };
     let root = tree.root_node();
     if root.has_error() {
         collect_errors(root, &mut facts.diagnostics);
     }
+    let (depth, error_width) = shape(root);
+    if depth > MAX_NESTING || error_width > MAX_ERROR_WIDTH {
+        facts.diagnostics.push(Diagnostic {
+            line: 1,
+            message: format!(
+                "nested {depth} levels deep, or a syntax error spanning {error_width} nodes; chunked as text"
+            ),
+        });
+        facts.chunks = chunk::line_windows(text);
+        return Some(());
+    }
     let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
     let mut raw = Raw::default();
     let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&tags.query, root, text.as_bytes());
+    let mut progress = |_: &tree_sitter::QueryCursorState| stop();
+    let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
+    let mut matches = cursor.matches_with_options(&tags.query, root, text.as_bytes(), options);
     while let Some(m) = matches.next() {
         let Some((role, node, c)) = Captures::of(m, &tags.roles) else {
             continue;
@@ -221,7 +264,39 @@ pub(crate) fn extract(language: &Language, path: &str, text: &str, facts: &mut F
         .imports
         .sort_by(|a, b| (a.line, &a.module, &a.name).cmp(&(b.line, &b.module, &b.name)));
     facts.imports.dedup();
+    if stop() {
+        return None;
+    }
     assemble(language, path, text, facts, raw);
+    Some(())
+}
+
+/// The depth of the deepest node and the most children of a syntax error
+/// node, walked without recursion.
+fn shape(root: Node) -> (usize, usize) {
+    let mut cursor = root.walk();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut widest_error = 0usize;
+    loop {
+        let node = cursor.node();
+        if node.is_error() {
+            widest_error = widest_error.max(node.child_count());
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            deepest = deepest.max(depth);
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return (deepest, widest_error);
+            }
+            depth -= 1;
+        }
+    }
 }
 
 impl Raw {

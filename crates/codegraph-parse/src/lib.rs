@@ -26,23 +26,37 @@ use codegraph_lang::{Chunking, Language};
 pub use chunk::{ChunkLimits, LIMITS};
 pub use module::module_prefix;
 
+pub use extract::{MAX_ERROR_WIDTH, MAX_NESTING};
+
 /// Extracts everything codegraph indexes from one file. `path` is relative to
 /// the repository root, with `/` separators.
 pub fn parse_file(language: &Language, path: &str, text: &str) -> FileFacts {
+    parse_file_until(language, path, text, &|| false).expect("never stopped")
+}
+
+/// [`parse_file`] that stops early, returning `None`, once `stop` says so:
+/// it is asked every few thousand nodes while parsing and running the
+/// queries (a request's deadline, a caller that went away).
+pub fn parse_file_until(
+    language: &Language,
+    path: &str,
+    text: &str,
+    stop: &dyn Fn() -> bool,
+) -> Option<FileFacts> {
     let mut facts = FileFacts {
         language: language.name.clone(),
         line_count: line_count(text),
         ..FileFacts::default()
     };
     match language.chunking {
-        Chunking::Syntax => extract::extract(language, path, text, &mut facts),
+        Chunking::Syntax => extract::extract(language, path, text, &mut facts, stop)?,
         Chunking::Markdown => {
             facts.doc = doc::markdown_summary(text);
             facts.chunks = chunk::markdown_chunks(text);
         }
         Chunking::Lines => facts.chunks = chunk::line_windows(text),
     }
-    facts
+    Some(facts)
 }
 
 /// Number of lines, counting a last line without a newline.
@@ -50,4 +64,69 @@ pub fn line_count(text: &str) -> u32 {
     let newlines = text.bytes().filter(|&b| b == b'\n').count();
     let last = usize::from(!text.is_empty() && !text.ends_with('\n'));
     (newlines + last) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codegraph_lang::Registry;
+
+    /// Regression: `x = [[[[...` (200,000 brackets) took 46 s of CPU in the
+    /// tags query, whose cost grows with depth for every node.
+    #[test]
+    fn a_nesting_bomb_is_chunked_as_text_with_a_diagnostic() {
+        let python = Registry::builtin().by_name("python").unwrap();
+        let text = format!(
+            "def f():\n    return 1\n\nx = {}\n",
+            "[".repeat(MAX_ERROR_WIDTH * 2)
+        );
+        let facts = parse_file(python, "bomb.py", &text);
+        assert!(facts.definitions.is_empty(), "{:?}", facts.definitions);
+        assert!(!facts.chunks.is_empty());
+        assert!(
+            facts
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("chunked as text")),
+            "{:?}",
+            facts.diagnostics
+        );
+        // Too deep, closed: text too.
+        let deep = format!(
+            "def f():\n    return 1\n\nx = {}{}\n",
+            "[".repeat(MAX_NESTING * 2),
+            "]".repeat(MAX_NESTING * 2)
+        );
+        assert!(parse_file(python, "deep.py", &deep).definitions.is_empty());
+        // Ordinary nesting and ordinary errors are parsed as code.
+        let fine = format!(
+            "x = {}{}\n\ndef g():\n    pass\n",
+            "[".repeat(50),
+            "]".repeat(50)
+        );
+        assert_eq!(parse_file(python, "ok.py", &fine).definitions.len(), 1);
+        let broken = "def g(:\n    pass\n\ndef h():\n    return [1, 2\n";
+        assert!(
+            !parse_file(python, "broken.py", broken)
+                .definitions
+                .is_empty()
+        );
+    }
+
+    /// Regression: an abandoned request went on parsing a large buffer;
+    /// parsing asks its caller whether to stop.
+    #[test]
+    fn parsing_stops_when_asked() {
+        let python = Registry::builtin().by_name("python").unwrap();
+        let text = "def f(x):\n    return g(x)\n".repeat(5000);
+        let asked = std::cell::Cell::new(0u32);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            true
+        };
+        assert!(parse_file_until(python, "big.py", &text, &stop).is_none());
+        assert!(asked.get() > 0);
+        let full = parse_file_until(python, "big.py", &text, &|| false).unwrap();
+        assert_eq!(full.definitions.len(), 5000);
+    }
 }

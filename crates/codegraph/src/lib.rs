@@ -302,6 +302,56 @@ pub fn confine(root: &Path, path: &str) -> Result<String> {
     }
 }
 
+/// The bytes of the regular file at `path`, at most `limit` of them: a
+/// FIFO, socket or device is refused without opening it (opening a FIFO
+/// blocks), and so is a larger file.
+pub(crate) fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(Error::InvalidRequest(format!(
+            "{}: not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() > limit {
+        return Err(Error::InvalidRequest(format!(
+            "{}: {} bytes; the limit is {limit}",
+            path.display(),
+            meta.len()
+        )));
+    }
+    // Opened without blocking, then checked again on the open file: a
+    // FIFO put in the file's place since the check cannot hold us.
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = open.open(path).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(Error::InvalidRequest(format!(
+            "{}: not a regular file",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::InvalidRequest(format!(
+            "{}: grew past the limit of {limit} bytes while being read",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Parses one file without an index: what codegraph extracts from it.
 pub fn extract_file(path: &Path) -> Result<FileFacts> {
     let registry = Registry::builtin();
@@ -309,10 +359,7 @@ pub fn extract_file(path: &Path) -> Result<FileFacts> {
         .for_path(path)
         .or_else(|| registry.plain_text())
         .ok_or_else(|| Error::UnknownLanguage(path.to_owned()))?;
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = read_regular_file(path, IndexOptions::default().max_file_size)?;
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err(Error::Binary(path.to_owned()));
     }

@@ -165,6 +165,7 @@ impl Reader {
         rel: &str,
         text: &str,
         from_buffer: bool,
+        deadline: Option<std::time::Instant>,
     ) -> Result<Option<CursorFacts>> {
         let stored = self.pool().read()?.file_facts(rel)?;
         if let Some((id, hash, facts)) = stored.as_ref()
@@ -179,7 +180,10 @@ impl Reader {
         let Some(language) = Registry::builtin().for_path(std::path::Path::new(rel)) else {
             return Ok(None);
         };
-        let facts = codegraph_parse::parse_file(language, rel, text);
+        // Parsed at request time: stopped at the request's deadline.
+        let stop = || deadline.is_some_and(|d| std::time::Instant::now() >= d);
+        let facts = codegraph_parse::parse_file_until(language, rel, text, &stop)
+            .ok_or(Error::DeadlineExceeded("read"))?;
         Ok(Some(match stored {
             Some((id, _, stored)) => CursorFacts {
                 file_id: Some(id),
@@ -195,14 +199,25 @@ impl Reader {
     }
 
     /// The text at the cursor: the editor's buffer, or the file on disk.
+    /// Either is refused past the index's file-size limit; only a regular
+    /// file is read (a FIFO or a device would block the request).
     pub(super) fn cursor_text(&self, rel: &str, buffer: Option<&str>) -> Result<String> {
+        let limit = self.options().max_file_size;
         if let Some(b) = buffer {
+            if b.len() as u64 > limit {
+                return Err(Error::InvalidRequest(format!(
+                    "the buffer is {} bytes; the limit is {limit}",
+                    b.len()
+                )));
+            }
             return Ok(b.to_owned());
         }
         let path = self.root().join(rel);
-        let bytes = std::fs::read(&path).map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => Error::NotIndexed(rel.to_owned()),
-            _ => Error::Io { path, source },
+        let bytes = crate::read_regular_file(&path, limit).map_err(|e| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                Error::NotIndexed(rel.to_owned())
+            }
+            other => other,
         })?;
         String::from_utf8(bytes)
             .map_err(|_| Error::InvalidRequest(format!("{rel}: not UTF-8 text")))

@@ -218,7 +218,7 @@ impl Reader {
         let t = Instant::now();
         let text = self.cursor_text(&rel, request.buffer.as_deref())?;
         let cursor = byte_offset(&text, request.line, request.column, request.encoding)?;
-        let facts = self.cursor_facts(&rel, &text, request.buffer.is_some())?;
+        let facts = self.cursor_facts(&rel, &text, request.buffer.is_some(), request.deadline)?;
         stage(&mut stats, "read", t);
         crate::check_deadline(request.deadline, "relevance")?;
 

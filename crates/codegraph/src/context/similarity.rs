@@ -237,7 +237,11 @@ impl Reader {
         n: usize,
     ) -> (u32, String) {
         let start_line = d.start_line + offset as u32;
-        let file = std::fs::read_to_string(self.root().join(&d.path)).unwrap_or_default();
+        let limit = self.options().max_file_size;
+        let file = crate::read_regular_file(&self.root().join(&d.path), limit)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
         let body: Vec<&str> = file.lines().skip(start_line as usize - 1).take(n).collect();
         (start_line, body.join("\n"))
     }

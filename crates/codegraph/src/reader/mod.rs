@@ -107,6 +107,10 @@ impl Reader {
         })
     }
 
+    pub(crate) fn options(&self) -> &IndexOptions {
+        &self.options
+    }
+
     pub(crate) fn pool(&self) -> &ReadPool {
         &self.pool
     }

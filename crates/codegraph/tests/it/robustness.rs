@@ -256,3 +256,58 @@ fn damaged_index_is_rebuilt_not_fatal() {
     assert!(report.rebuilt.is_some_and(|r| r.contains("damaged")));
     assert_eq!(report.stats.files, 1);
 }
+
+/// Regression: a FIFO in the repository blocked every context request that
+/// read it (and leaked a thread each time).
+#[test]
+fn a_fifo_never_blocks_a_context_request() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", PY);
+    let mut cg = open(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    std::fs::remove_file(repo.path().join("a.py")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(repo.path().join("a.py"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let r = cg.context(&codegraph::ContextRequest {
+            path: "a.py".into(),
+            line: 1,
+            column: 0,
+            ..codegraph::ContextRequest::default()
+        });
+        let _ = tx.send(r.map(|_| ()).map_err(|e| e.to_string()));
+    });
+    let answer = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the request answered instead of blocking on the FIFO");
+    let err = answer.unwrap_err();
+    assert!(err.contains("not a regular file"), "{err}");
+}
+
+/// Regression: a 2 MB buffer was parsed at request time (18 s, 331 MB); a
+/// buffer past the index's file-size limit is refused.
+#[test]
+fn a_buffer_past_the_file_size_limit_is_refused() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", PY);
+    let mut cg = open(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    let huge = "x = 1\n".repeat(400_000);
+    let err = cg
+        .context(&codegraph::ContextRequest {
+            path: "a.py".into(),
+            line: 0,
+            column: 0,
+            buffer: Some(huge),
+            ..codegraph::ContextRequest::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    assert!(err.to_string().contains("limit"), "{err}");
+}
