@@ -5,63 +5,22 @@
 use codegraph_server::pb;
 use codegraph_server::pb::index_service_client::IndexServiceClient;
 use codegraph_server::pb::search_service_client::SearchServiceClient;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use codegraph_testkit::{ServeArgs, ServeProcess, copy_dir, fixtures};
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 struct Dirs {
     repo: tempfile::TempDir,
     state: tempfile::TempDir,
 }
 
-/// The server process, killed and reaped if a test fails midway.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn(dirs: &Dirs) -> (Server, String) {
-    let ready = dirs.state.path().join("ready");
-    let _ = std::fs::remove_file(&ready);
-    let child = Server(
-        Command::new(env!("CARGO_BIN_EXE_codegraph"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--ready-file"])
-            .arg(&ready)
-            .arg("--state-dir")
-            .arg(dirs.state.path().join("state"))
-            .env("CODEGRAPH_CACHE_DIR", dirs.state.path().join("cache"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(addr) = std::fs::read_to_string(&ready)
-            && !addr.is_empty()
-        {
-            return (child, format!("http://{addr}"));
-        }
-        assert!(Instant::now() < deadline, "the server never became ready");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+fn spawn(dirs: &Dirs) -> ServeProcess {
+    ServeProcess::start(&ServeArgs {
+        binary: Path::new(env!("CARGO_BIN_EXE_codegraph")),
+        home: dirs.state.path(),
+        args: vec!["--addr".into(), "127.0.0.1:0".into()],
+        env: Vec::new(),
+    })
 }
 
 fn lexical(repository: &str, query: &str) -> pb::SearchRequest {
@@ -92,9 +51,9 @@ async fn kill_9_then_restart_serves_the_persisted_index_and_catches_up() {
         repo: tempfile::tempdir().unwrap(),
         state: tempfile::tempdir().unwrap(),
     };
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/python");
-    copy_dir(&fixtures, dirs.repo.path());
-    let (mut child, url) = spawn(&dirs);
+    copy_dir(&fixtures().join("python"), dirs.repo.path());
+    let mut server = spawn(&dirs);
+    let url = server.url();
     let mut index = IndexServiceClient::connect(url.clone()).await.unwrap();
     let registered = index
         .register_repository(pb::RegisterRepositoryRequest {
@@ -123,8 +82,7 @@ async fn kill_9_then_restart_serves_the_persisted_index_and_catches_up() {
 
     for round in 0..3 {
         // kill -9 in the middle of things, edit while it is down.
-        child.0.kill().unwrap();
-        child.0.wait().unwrap();
+        server.kill9();
         let name = format!("written_while_down_{round}");
         std::fs::write(
             dirs.repo.path().join(format!("shop/down_{round}.py")),
@@ -132,8 +90,8 @@ async fn kill_9_then_restart_serves_the_persisted_index_and_catches_up() {
         )
         .unwrap();
         let started = Instant::now();
-        let (next, url) = spawn(&dirs);
-        child = next;
+        server = spawn(&dirs);
+        let url = server.url();
         let mut search = SearchServiceClient::connect(url.clone()).await.unwrap();
         // The registration survived; the persisted index answers at once.
         assert!(found(&mut search, &id, "add user").await, "round {round}");
@@ -150,18 +108,5 @@ async fn kill_9_then_restart_serves_the_persisted_index_and_catches_up() {
         }
     }
     // SIGTERM: a clean stop.
-    let status = Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            assert!(status.success(), "{status:?}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no clean stop after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    server.stop(Duration::from_secs(15));
 }

@@ -8,12 +8,12 @@
 //! A missing `python3` or a failed pip install fails the test: it never
 //! silently passes.
 
+use codegraph_testkit::{ServeArgs, ServeProcess, copy_dir, read_lossy, wait_timeout};
 use std::fs::{self, File};
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The Python packages the client needs, pinned (all exist on PyPI for
 /// CPython 3.9..3.14; grpcio-tools 1.76 requires protobuf >= 6.31.1, < 7).
@@ -26,8 +26,6 @@ const PY_REQUIREMENTS: &[&str] = &[
     "protobuf==6.33.5",
 ];
 
-/// How long the server may take to write its ready file.
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the server may take to exit after SIGTERM.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one run of the Python client may take (its own calls have
@@ -119,145 +117,43 @@ fn python_deps() -> PathBuf {
     dir
 }
 
-/// Copies the directory tree `from` to `to` (files and directories only).
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let ty = entry.file_type().unwrap();
-        let dest = to.join(entry.file_name());
-        if ty.is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else if ty.is_file() {
-            fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
-
-fn read_lossy(path: &Path) -> String {
-    let mut bytes = Vec::new();
-    if let Ok(mut f) = File::open(path) {
-        let _ = f.read_to_end(&mut bytes);
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// Waits for `child` at most `timeout`; `None` if it is still running.
-fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A running `codegraph serve` in its own temporary directory; killed on
-/// drop if the test did not stop it.
+/// A running `codegraph serve` and its temporary directory (state, cache,
+/// data, logs, the client's stubs and outputs).
 struct Server {
-    child: Option<Child>,
-    addr: String,
+    process: ServeProcess,
     tmp: tempfile::TempDir,
 }
 
 impl Server {
     /// Starts the server on a free port of 127.0.0.1, with its state, cache
-    /// and data directories inside a fresh temporary directory, and waits
-    /// for its ready file.
+    /// and data directories inside a fresh temporary directory.
     fn start(token: Option<&str>) -> Server {
         let tmp = tempfile::tempdir().unwrap();
-        let ready = tmp.path().join("ready");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_codegraph"));
-        cmd.args(["serve", "--addr", "127.0.0.1:0", "--ready-file"])
-            .arg(&ready)
-            .arg("--state-dir")
-            .arg(tmp.path().join("state"));
+        let mut args = vec!["--addr".to_owned(), "127.0.0.1:0".to_owned()];
         if let Some(token) = token {
             let file = tmp.path().join("token");
             fs::write(&file, format!("{token}\n")).unwrap();
-            cmd.arg("--token-file").arg(&file);
+            args.push("--token-file".into());
+            args.push(file.to_string_lossy().into_owned());
         }
-        cmd.env("CODEGRAPH_CACHE_DIR", tmp.path().join("cache"))
-            .env("CODEGRAPH_DATA_DIR", tmp.path().join("data"))
-            .env_remove("CODEGRAPH_LOG")
-            .stdin(Stdio::null())
-            .stdout(File::create(tmp.path().join("server.stdout")).unwrap())
-            .stderr(File::create(tmp.path().join("server.stderr")).unwrap());
-        let child = cmd.spawn().expect("cannot start `codegraph serve`");
-        let mut server = Server {
-            child: Some(child),
-            addr: String::new(),
-            tmp,
-        };
-        let deadline = Instant::now() + READY_TIMEOUT;
-        loop {
-            let text = fs::read_to_string(&ready).unwrap_or_default();
-            let text = text.trim();
-            if text.parse::<std::net::SocketAddr>().is_ok() {
-                server.addr = text.to_owned();
-                break;
-            }
-            if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!(
-                    "`codegraph serve` exited ({status}) before writing its ready file\n{}",
-                    server.logs()
-                );
-            }
-            if Instant::now() >= deadline {
-                panic!(
-                    "`codegraph serve` wrote no address to {} within {READY_TIMEOUT:?} \
-                     (it holds {text:?})\n{}",
-                    ready.display(),
-                    server.logs()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
+        let process = ServeProcess::start(&ServeArgs {
+            binary: Path::new(env!("CARGO_BIN_EXE_codegraph")),
+            home: tmp.path(),
+            args,
+            env: vec![(
+                "CODEGRAPH_DATA_DIR".into(),
+                tmp.path().join("data").to_string_lossy().into_owned(),
+            )],
+        });
+        Server { process, tmp }
     }
 
     fn logs(&self) -> String {
-        format!(
-            "--- server stdout ---\n{}\n--- server stderr ---\n{}",
-            read_lossy(&self.tmp.path().join("server.stdout")),
-            read_lossy(&self.tmp.path().join("server.stderr"))
-        )
+        self.process.logs()
     }
 
-    /// Sends SIGTERM and requires a clean exit within [`SHUTDOWN_TIMEOUT`].
-    fn stop(mut self) {
-        let mut child = self.child.take().unwrap();
-        let pid = child.id().to_string();
-        let kill = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(kill.success(), "`kill -TERM {pid}` failed: {kill}");
-        match wait_timeout(&mut child, SHUTDOWN_TIMEOUT) {
-            Some(status) => assert!(
-                status.success(),
-                "`codegraph serve` exited with {status} after SIGTERM\n{}",
-                self.logs()
-            ),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "`codegraph serve` still running {SHUTDOWN_TIMEOUT:?} after SIGTERM\n{}",
-                    self.logs()
-                );
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+    fn stop(self) {
+        self.process.stop(SHUTDOWN_TIMEOUT);
     }
 }
 
@@ -271,7 +167,7 @@ fn run_client(server: &Server, deps: &Path, args: &[&str]) {
     let stderr = tmp.join("client.stderr");
     let mut child = Command::new(python3())
         .arg(client_script())
-        .args(["--addr", &server.addr, "--proto-dir"])
+        .args(["--addr", &server.process.addr, "--proto-dir"])
         .arg(workspace_root().join("proto"))
         .arg("--out")
         .arg(&stubs)

@@ -8,12 +8,9 @@ use codegraph_core::{FileChange, FileFacts, FileId, GraphFacts, Provenance};
 use codegraph_graph::invalidate::{affected_files, interface_of};
 use codegraph_graph::{Graph, resolve, resolve_files};
 use codegraph_lang::Registry;
+use codegraph_testkit::fixtures;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use std::path::Path;
 
 /// `(path, text)` of every file under `root`, sorted by path.
 fn read_tree(root: &Path) -> Vec<(String, String)> {

@@ -7,27 +7,11 @@ use codegraph_server::pb::context_service_client::ContextServiceClient;
 use codegraph_server::pb::graph_service_client::GraphServiceClient;
 use codegraph_server::pb::index_service_client::IndexServiceClient;
 use codegraph_server::pb::search_service_client::SearchServiceClient;
-use std::path::{Path, PathBuf};
+use codegraph_testkit::{copy_dir, fixtures};
+use std::path::Path;
 use std::time::Duration;
 use tonic::Code;
 use tonic::transport::Channel;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 struct Running {
     addr: String,

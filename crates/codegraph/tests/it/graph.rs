@@ -16,11 +16,8 @@
 use super::*;
 use codegraph::EdgeKind;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
-pub(crate) fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+pub(crate) use codegraph_testkit::{copy_dir, fixtures};
 
 type EdgeSet = BTreeSet<(String, String, String)>;
 
@@ -185,19 +182,6 @@ fn resolved_call_edges_are_precise_on_hand_labelled_fixtures() {
 /// Edge sets of two indexes of the same tree, for comparison.
 pub(crate) fn edge_set(cg: &Codegraph) -> Vec<(EdgeKind, String, String, codegraph::Provenance)> {
     cg.reference_edges().unwrap()
-}
-
-pub(crate) fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]
