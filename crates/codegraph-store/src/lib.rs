@@ -261,6 +261,12 @@ impl Store {
         })
     }
 
+    /// Forgets the cached token vocabulary (another process may have
+    /// written tokens since it was read).
+    pub fn forget_vocabulary(&mut self) {
+        self.side.lock().vocab = None;
+    }
+
     /// A write transaction for file facts, skips and metadata.
     pub fn writer(&mut self) -> Result<Writer<'_>> {
         Writer::begin(self.side.lock())

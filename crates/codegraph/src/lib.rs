@@ -66,7 +66,7 @@ pub use indexer::embed::{EmbedReport, NO_MODEL};
 pub use indexer::pipeline::RunCounts;
 pub use indexer::walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
 pub use indexer::watch::{WatchOptions, WatchUpdate, WatcherState};
-pub use indexer::{GraphReport, IndexReport, Indexer};
+pub use indexer::{GraphReport, IndexReport, Indexer, LockHolder, write_lock_holder};
 pub use reader::search::{
     DEFAULT_PAGERANK_WEIGHT, Hits, MAX_QUERY_BYTES, Query, Ranker, Ranks, Retriever, RrfRanker,
     SearchMode, SearchOptions, SearchPipeline, SearchResponse, SearchResult,
@@ -110,6 +110,9 @@ pub enum Error {
     NotIndexed(String),
     #[error("{0}: outside the repository")]
     OutsideRoot(String),
+    /// Another process writes this index (`IndexOptions::lock_wait` passed).
+    #[error("{}: {holder} is writing this index", dir.display())]
+    IndexBusy { dir: PathBuf, holder: String },
     #[error(transparent)]
     Search(#[from] codegraph_search::SearchError),
     #[error("invalid request: {0}")]
@@ -153,6 +156,9 @@ pub struct IndexOptions {
     /// The embedding model; default: the one `codegraph model install` puts
     /// in the data directory.
     pub model: Option<codegraph_embed::ModelConfig>,
+    /// How long a write waits for another process's write to end (`None`:
+    /// as long as it takes) before failing with [`Error::IndexBusy`].
+    pub lock_wait: Option<std::time::Duration>,
 }
 
 impl Default for IndexOptions {
@@ -169,6 +175,7 @@ impl Default for IndexOptions {
                 .collect(),
             batch_files: 256,
             model: None,
+            lock_wait: None,
         }
     }
 }

@@ -57,6 +57,10 @@ impl Indexer {
     /// in batches, then brings the vector index up to date. `None` without
     /// a model.
     pub fn embed_pending(&mut self, progress: &dyn Progress) -> Result<Option<EmbedReport>> {
+        self.locked("embed", |ix| ix.embed_locked(progress))
+    }
+
+    fn embed_locked(&mut self, progress: &dyn Progress) -> Result<Option<EmbedReport>> {
         let Some(embedder) = self.embedder() else {
             return Ok(None);
         };
@@ -178,6 +182,13 @@ impl Indexer {
     /// saved one lacks (a long-lived process calls this before it exits, so
     /// the next one opens it without patching).
     pub fn flush_vectors(&mut self) -> Result<()> {
+        if self.vectors.is_none() {
+            return Ok(());
+        }
+        self.locked("flush vectors", Indexer::flush_locked)
+    }
+
+    fn flush_locked(&mut self) -> Result<()> {
         let Some(mut index) = self.vectors.take() else {
             return Ok(());
         };

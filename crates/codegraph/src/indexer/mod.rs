@@ -5,6 +5,7 @@
 
 pub(crate) mod embed;
 mod graph;
+pub(crate) mod lock;
 pub(crate) mod pipeline;
 mod search;
 pub(crate) mod walk;
@@ -21,6 +22,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use graph::GraphReport;
+use lock::WriteLock;
+pub use lock::{LockHolder, write_lock_holder};
 
 /// Incremental graph updates re-resolve the changed files and their
 /// dependents; above this many changed files a whole resolution is cheaper
@@ -63,6 +66,9 @@ pub struct Indexer {
     /// The graph facts as of the last graph update, patched file by file
     /// (long-lived processes skip reloading them).
     facts: Option<GraphFacts>,
+    /// The index's writer lock, while a write runs (a watcher holds it for
+    /// its whole life).
+    lock: Option<WriteLock>,
 }
 
 impl Indexer {
@@ -78,7 +84,28 @@ impl Indexer {
             embedder: None,
             vectors: None,
             facts: None,
+            lock: None,
         })
+    }
+
+    /// Runs `f` holding the index's writer lock (taken now unless already
+    /// held). What this indexer keeps in memory is dropped when the lock is
+    /// taken afresh: another writer may have changed the index meanwhile.
+    pub(crate) fn locked<T>(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(&mut Indexer) -> Result<T>,
+    ) -> Result<T> {
+        if self.lock.is_some() {
+            return f(self);
+        }
+        let lock = WriteLock::acquire(&self.loc.index_dir, what, self.options.lock_wait)?;
+        self.drop_caches();
+        self.store.forget_vocabulary();
+        self.lock = Some(lock);
+        let result = f(self);
+        self.lock = None;
+        result
     }
 
     pub fn root(&self) -> &Path {
@@ -108,6 +135,10 @@ impl Indexer {
     /// ones (same size and mtime, or same content hash) are not, deleted ones
     /// are removed. Safe to interrupt at any moment: the next run resumes.
     pub fn index(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
+        self.locked("index", |ix| ix.index_locked(progress))
+    }
+
+    fn index_locked(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
         // An update of an index whose graph is current is one SQLite
         // transaction (facts, graph, search bookkeeping, metadata), so
         // readers see it whole or not at all. A first index, or one

@@ -51,6 +51,6 @@ impl Indexer {
     /// scores then equal a fresh index's. Updates do it on their own once
     /// deleted documents pass a fifth of the index.
     pub fn compact_search_index(&mut self) -> Result<()> {
-        Ok(self.bm25_writer()?.compact()?)
+        self.locked("compact", |ix| Ok(ix.bm25_writer()?.compact()?))
     }
 }

@@ -195,11 +195,15 @@ impl Indexer {
             evictions: 0,
         };
         state.save(&self.loc.index_dir);
-        let result = self.watch_locked(options, progress, stop, &mut state, &mut on_update);
-        // The next process opens the vector index without patching it.
-        if let Err(e) = self.flush_vectors() {
-            tracing::warn!(error = %e, "cannot save the vector index");
-        }
+        // The writer lock, for the watcher's whole life.
+        let result = self.locked("watch", |ix| {
+            let result = ix.watch_locked(options, progress, stop, &mut state, &mut on_update);
+            // The next process opens the vector index without patching it.
+            if let Err(e) = ix.flush_vectors() {
+                tracing::warn!(error = %e, "cannot save the vector index");
+            }
+            result
+        });
         state.state = WatcherStatus::Stopped;
         state.save(&self.loc.index_dir);
         drop(lock);

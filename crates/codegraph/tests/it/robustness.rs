@@ -311,3 +311,74 @@ fn a_buffer_past_the_file_size_limit_is_refused() {
     assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
     assert!(err.to_string().contains("limit"), "{err}");
 }
+
+/// Regression: two `codegraph index` runs on one index failed one of them
+/// with `UNIQUE constraint failed: tokens.id`; writers now take turns.
+#[test]
+fn two_writers_take_turns_instead_of_corrupting_each_other() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    for i in 0..120 {
+        write(
+            repo.path(),
+            &format!("m{i}.py"),
+            format!("def unique_name_{i}(x):\n    return helper_{i}(x) + {i}\n"),
+        );
+    }
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let (repo, idx) = (repo.path().to_owned(), idx.path().to_owned());
+            std::thread::spawn(move || open(&repo, &idx).index(&NoProgress).map(|r| r.stats))
+        })
+        .collect();
+    for run in runs {
+        let stats = run.join().unwrap().expect("both writers succeed");
+        assert_eq!(stats.files, 120);
+    }
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh = index(repo.path(), fresh.path()).stats;
+    let shared = open(repo.path(), idx.path()).status().unwrap().stats;
+    assert_eq!(shared.definitions, fresh.definitions);
+    assert_eq!(shared.chunks, fresh.chunks);
+    assert_eq!(shared.tokens, fresh.tokens);
+}
+
+/// A writer that may not wait names the one it would wait for.
+#[test]
+fn a_writer_that_cannot_wait_names_the_holder() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", PY);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watcher = {
+        let (repo, idx, stop) = (repo.path().to_owned(), idx.path().to_owned(), stop.clone());
+        std::thread::spawn(move || {
+            let mut cg = open(&repo, &idx);
+            let options = codegraph::WatchOptions {
+                embed: false,
+                ..codegraph::WatchOptions::default()
+            };
+            cg.watch(&options, &NoProgress, &stop, |_, _| {
+                let _ = tx.send(());
+            })
+        })
+    };
+    rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+    let holder = codegraph::write_lock_holder(idx.path()).expect("the watcher holds the lock");
+    assert_eq!(holder.what, "watch");
+    let options = IndexOptions {
+        index_dir: Some(idx.path().to_owned()),
+        lock_wait: Some(std::time::Duration::from_millis(300)),
+        ..IndexOptions::default()
+    };
+    let err = Codegraph::open(repo.path(), options)
+        .unwrap()
+        .index(&NoProgress)
+        .unwrap_err();
+    assert!(matches!(err, Error::IndexBusy { .. }), "{err}");
+    assert!(err.to_string().contains("(watch)"), "{err}");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    watcher.join().unwrap().unwrap();
+    assert_eq!(codegraph::write_lock_holder(idx.path()), None);
+}
