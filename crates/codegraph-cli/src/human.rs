@@ -128,6 +128,9 @@ pub fn print_status(status: &Status) {
             status.search_pending
         );
     }
+    for problem in &status.problems {
+        println!("problem      {problem}");
+    }
     println!("format       v{}", status.format_version);
     println!(
         "index        {} ({:.1} MB)",

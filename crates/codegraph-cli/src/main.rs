@@ -102,6 +102,10 @@ struct IndexArgs {
     /// Do not compute embeddings (search stays lexical until the next run)
     #[arg(long)]
     no_embed: bool,
+    /// Build the index anew, replacing what the index directory holds
+    /// (computed embeddings are kept)
+    #[arg(long)]
+    rebuild: bool,
 }
 
 #[derive(clap::Args)]

@@ -214,6 +214,8 @@ string_enum! {
         Startup => "startup",
         /// Files changed while watching.
         Change => "change",
+        /// A reader found part of the index damaged; the update rebuilt it.
+        Repair => "repair",
     }
 }
 

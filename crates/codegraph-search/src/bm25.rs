@@ -18,6 +18,9 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 pub const BM25_FORMAT_VERSION: u32 = 1;
 const VERSION_FILE: &str = "codegraph-bm25-version";
 const TOKENIZER: &str = "code";
+/// A file a reader leaves in the index directory when it finds the index
+/// damaged; the writer's next open rebuilds the index.
+const DAMAGE_MARKER: &str = "codegraph-damaged";
 
 /// Field boosts: name above signature above doc above body.
 pub const BOOSTS: &[(&str, f32)] = &[
@@ -103,16 +106,81 @@ fn err(dir: &Path) -> impl Fn(tantivy::TantivyError) -> SearchError + '_ {
 }
 
 impl Bm25Index {
-    /// Opens the index in `dir`, creating it — or rebuilding it empty when
-    /// its format version differs or it cannot be opened.
+    /// Opens the index in `dir` for reading only: never creates, deletes or
+    /// repairs anything; a missing, foreign-version or damaged index is an
+    /// error (the indexer rebuilds it).
+    pub fn open_read(dir: &Path) -> Result<Bm25Index> {
+        if let Ok(message) = std::fs::read_to_string(dir.join(DAMAGE_MARKER)) {
+            return Err(SearchError::Damaged {
+                path: dir.to_owned(),
+                message,
+            });
+        }
+        let version_ok = std::fs::read_to_string(dir.join(VERSION_FILE))
+            .ok()
+            .is_some_and(|v| v.trim() == BM25_FORMAT_VERSION.to_string());
+        if !version_ok {
+            return Err(SearchError::Index {
+                path: dir.to_owned(),
+                message: "missing, or of another format version".into(),
+            });
+        }
+        let index = Index::open_in_dir(dir).map_err(err(dir))?;
+        Bm25Index::with_reader(index, dir, false)
+    }
+
+    fn with_reader(index: Index, dir: &Path, created: bool) -> Result<Bm25Index> {
+        let (_, fields) = schema();
+        index.tokenizers().register(TOKENIZER, CodeTokenizer);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(err(dir))?;
+        Ok(Bm25Index {
+            index,
+            reader,
+            fields,
+            dir: dir.to_owned(),
+            created,
+        })
+    }
+
+    /// Whether an index (of any format version) was created in `dir`.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(VERSION_FILE).exists()
+    }
+
+    /// Whether a reader found the index in `dir` damaged (the writer
+    /// should reopen it: [`Bm25Index::open`] rebuilds it).
+    pub fn damage_reported(dir: &Path) -> bool {
+        dir.join(DAMAGE_MARKER).exists()
+    }
+
+    /// Opens the index in `dir` to write it, creating it — or rebuilding it
+    /// empty when its format version differs, it cannot be opened, a file
+    /// of it is missing, or (`check`) a file's checksum is wrong.
     pub fn open(dir: &Path) -> Result<Bm25Index> {
+        Bm25Index::open_checked(dir, false)
+    }
+
+    /// [`Bm25Index::open`], verifying every file's checksum when `check`
+    /// (reads the whole index: once per process is enough).
+    pub fn open_checked(dir: &Path, check: bool) -> Result<Bm25Index> {
         let version_path = dir.join(VERSION_FILE);
         let version_ok = std::fs::read_to_string(&version_path)
             .ok()
             .is_some_and(|v| v.trim() == BM25_FORMAT_VERSION.to_string());
-        let (schema, fields) = schema();
-        let opened = if version_ok {
-            Index::open_in_dir(dir).ok()
+        let (schema, _) = schema();
+        let damaged = dir.join(DAMAGE_MARKER).exists();
+        let opened = if version_ok && !damaged {
+            match Index::open_in_dir(dir) {
+                Ok(index) => sound(index, dir, check),
+                Err(e) => {
+                    tracing::warn!(dir = %dir.display(), error = %e, "the lexical index cannot be opened; rebuilding it");
+                    None
+                }
+            }
         } else {
             None
         };
@@ -140,19 +208,7 @@ impl Bm25Index {
                 (index, true)
             }
         };
-        index.tokenizers().register(TOKENIZER, CodeTokenizer);
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(err(dir))?;
-        Ok(Bm25Index {
-            index,
-            reader,
-            fields,
-            dir: dir.to_owned(),
-            created,
-        })
+        Bm25Index::with_reader(index, dir, created)
     }
 
     fn writer(&self, docs: usize) -> Result<IndexWriter> {
@@ -277,7 +333,37 @@ impl Bm25Index {
     }
 
     /// The best `k` chunks for `query`: `(chunk id, score)`, best first.
+    ///
+    /// Readers do not verify checksums (that reads the whole index), and
+    /// tantivy panics on some damage: a panic here is caught, reported as
+    /// [`SearchError::Damaged`] and leaves word for the writer, whose next
+    /// open rebuilds the index.
     pub fn search(
+        &self,
+        query: &str,
+        k: usize,
+        filter: &Bm25Filter,
+    ) -> Result<Vec<(ChunkId, f32)>> {
+        let run = std::panic::AssertUnwindSafe(|| self.search_unguarded(query, k, filter));
+        match std::panic::catch_unwind(run) {
+            Ok(result) => result,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic while reading it".into());
+                let _ = std::fs::write(self.dir.join(DAMAGE_MARKER), message.as_bytes());
+                tracing::warn!(dir = %self.dir.display(), %message, "the lexical index is damaged");
+                Err(SearchError::Damaged {
+                    path: self.dir.clone(),
+                    message,
+                })
+            }
+        }
+    }
+
+    fn search_unguarded(
         &self,
         query: &str,
         k: usize,
@@ -347,6 +433,35 @@ impl Bm25Index {
         }
         Ok(out)
     }
+}
+
+/// `index` when every file of its segments is there (and, with `check`,
+/// has the checksum it was written with); `None` (logged) otherwise.
+fn sound(index: Index, dir: &Path, check: bool) -> Option<Index> {
+    index.tokenizers().register(TOKENIZER, CodeTokenizer);
+    let readable = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map(|r: IndexReader| r.searcher().num_docs());
+    if let Err(e) = readable {
+        tracing::warn!(dir = %dir.display(), error = %e, "the lexical index is damaged; rebuilding it");
+        return None;
+    }
+    if check {
+        match index.validate_checksum() {
+            Ok(damaged) if damaged.is_empty() => {}
+            Ok(damaged) => {
+                tracing::warn!(dir = %dir.display(), files = ?damaged, "the lexical index is damaged; rebuilding it");
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "the lexical index is damaged; rebuilding it");
+                return None;
+            }
+        }
+    }
+    Some(index)
 }
 
 #[cfg(test)]
@@ -452,5 +567,42 @@ mod tests {
                 .collect::<Vec<_>>(),
             [7]
         );
+    }
+
+    /// Regression: a deleted segment file made every query and every
+    /// `index` fail with FileDoesNotExist; a garbled one went unnoticed. The
+    /// writer's open rebuilds the index; a reader's open refuses it.
+    #[test]
+    fn a_damaged_index_is_rebuilt_by_the_writer_and_refused_by_readers() {
+        for damage in ["delete", "garble"] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut idx = Bm25Index::open(dir.path()).unwrap();
+            idx.update(&[], &[doc(1, "a.py", "parseDate", "return x")], true)
+                .unwrap();
+            drop(idx);
+            assert!(Bm25Index::open_read(dir.path()).is_ok());
+            let segment_file = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|e| e == "idx" || e == "term"))
+                .expect("a segment file");
+            match damage {
+                "delete" => std::fs::remove_file(&segment_file).unwrap(),
+                _ => {
+                    let mut bytes = std::fs::read(&segment_file).unwrap();
+                    let mid = bytes.len() / 2;
+                    bytes[mid] ^= 0xFF;
+                    std::fs::write(&segment_file, bytes).unwrap();
+                }
+            }
+            if damage == "delete" {
+                assert!(Bm25Index::open_read(dir.path()).is_err(), "{damage}");
+            }
+            let rebuilt = Bm25Index::open_checked(dir.path(), true).unwrap();
+            assert!(rebuilt.created, "{damage}: not rebuilt");
+            assert_eq!(rebuilt.len(), 0);
+        }
+        let missing = tempfile::tempdir().unwrap();
+        assert!(Bm25Index::open_read(&missing.path().join("none")).is_err());
     }
 }

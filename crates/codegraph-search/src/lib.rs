@@ -22,12 +22,22 @@ use std::path::PathBuf;
 pub enum SearchError {
     #[error("search index {path}: {message}")]
     Index { path: PathBuf, message: String },
+    /// A reader found the index damaged; its writer rebuilds it.
+    #[error("search index {path} is damaged: {message}")]
+    Damaged { path: PathBuf, message: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+}
+
+impl SearchError {
+    /// Whether the error says the index is damaged.
+    pub fn is_damage(&self) -> bool {
+        matches!(self, SearchError::Damaged { .. })
+    }
 }
 
 pub type Result<T, E = SearchError> = std::result::Result<T, E>;

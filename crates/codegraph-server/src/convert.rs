@@ -97,6 +97,12 @@ pub fn status(e: codegraph::Error) -> Status {
         E::InvalidRequest(m) => Status::invalid_argument(m),
         E::DeadlineExceeded(_) => Status::deadline_exceeded(e.to_string()),
         E::UnknownLanguage(_) | E::Binary(_) => Status::invalid_argument(e.to_string()),
+        E::OutsideRoot(_) => Status::permission_denied(e.to_string()),
+        E::ForeignIndex { .. } => Status::failed_precondition(e.to_string()),
+        // Retry later: the indexer heals damage it hears of, and a busy
+        // index is free again after the other writer's run.
+        E::IndexBusy { .. } => Status::unavailable(e.to_string()),
+        ref d if d.is_damage() => Status::unavailable(e.to_string()),
         other => Status::internal(other.to_string()),
     }
 }
@@ -489,6 +495,7 @@ pub fn status_response(
         }),
         lexical_index: Some(pb::LexicalIndexStatus {
             pending_files: s.search_pending,
+            documents: s.lexical_documents,
         }),
         embeddings: Some(pb::EmbeddingStatus {
             model: e.model.clone(),
@@ -520,6 +527,7 @@ pub fn status_response(
         format_version: s.format_version,
         size_on_disk_bytes: s.size_on_disk,
         server_resident_memory_bytes: codegraph::process::resident_memory().unwrap_or(0),
+        problems: s.problems.clone(),
     }
 }
 
@@ -734,6 +742,14 @@ mod tests {
         assert_eq!(
             status(E::Other("boom".into())).code(),
             tonic::Code::Internal
+        );
+        assert_eq!(
+            status(E::NeedsIndex("the lexical index".into())).code(),
+            tonic::Code::Unavailable
+        );
+        assert_eq!(
+            status(E::OutsideRoot("../x".into())).code(),
+            tonic::Code::PermissionDenied
         );
     }
 }

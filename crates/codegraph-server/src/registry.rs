@@ -599,7 +599,11 @@ fn run(
             ms = t.elapsed().as_millis() as u64,
             "retired readers"
         );
-        let this_cause = if first { cause } else { pb::RunCause::Watch };
+        let this_cause = match (first, u.cause) {
+            (true, _) => cause,
+            (false, codegraph::UpdateCause::Repair) => pb::RunCause::Repair,
+            (false, _) => pb::RunCause::Watch,
+        };
         first = false;
         let started = now_secs() - (u.latency_ms / 1000) as i64;
         r.state.send_modify(|s| {

@@ -165,6 +165,11 @@ impl Conn {
         Ok(rows.into_iter().collect())
     }
 
+    /// Number of chunks.
+    pub fn chunk_count(&self) -> Result<u64> {
+        self.count("SELECT COUNT(*) FROM chunks")
+    }
+
     /// Counts over the whole index.
     pub fn stats(&self) -> Result<Stats> {
         fn grouped<K: Ord + std::str::FromStr>(conn: &Conn, sql: &str) -> Result<BTreeMap<K, u64>>

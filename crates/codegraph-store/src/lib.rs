@@ -49,6 +49,13 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The database is of another format version (a reader may not
+    /// rebuild it; the writer does).
+    #[error("index database {path} is of format version {found}, not {FORMAT_VERSION}")]
+    OtherFormat { path: PathBuf, found: String },
+    /// SQLite's integrity check found a problem.
+    #[error("index database {path} is damaged: {problem}")]
+    Damaged { path: PathBuf, problem: String },
 }
 
 impl StoreError {
@@ -56,6 +63,17 @@ impl StoreError {
     pub fn is_damage(&self) -> bool {
         match self {
             StoreError::Sqlite { source, .. } => is_damaged(source),
+            StoreError::Damaged { .. } => true,
+            StoreError::OtherFormat { .. } => false,
+        }
+    }
+
+    /// The error for a database `path` found damaged (by
+    /// [`Store::quick_check`]).
+    pub fn damaged(path: &Path, problem: String) -> StoreError {
+        StoreError::Damaged {
+            path: path.to_owned(),
+            problem,
         }
     }
 }
@@ -98,10 +116,50 @@ impl Conn {
         &self.path
     }
 
-    pub(crate) fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError::Sqlite {
-            path: self.path.as_ref().clone(),
+    /// An in-memory connection (a placeholder while files move).
+    fn open_memory() -> Result<Conn> {
+        let err = |source| StoreError::Sqlite {
+            path: PathBuf::from(":memory:"),
             source,
+        };
+        Ok(Conn {
+            conn: Connection::open_in_memory().map_err(err)?,
+            path: Arc::new(PathBuf::from(":memory:")),
+        })
+    }
+
+    /// Copies the embeddings of the database at `old` into this one, as far
+    /// as they can be read; how many were copied.
+    fn carry_embeddings(&self, old: &Path) -> u64 {
+        let copy = || -> rusqlite::Result<u64> {
+            self.conn
+                .execute("ATTACH DATABASE ?1 AS old", [old.to_string_lossy()])?;
+            let copied = self.conn.execute(
+                "INSERT OR IGNORE INTO embeddings (model, hash, vector)
+                 SELECT model, hash, vector FROM old.embeddings",
+                [],
+            );
+            self.conn.execute_batch("DETACH DATABASE old")?;
+            copied.map(|n| n as u64)
+        };
+        match copy() {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "the embedding cache could not be carried over");
+                0
+            }
+        }
+    }
+
+    pub(crate) fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| {
+            if is_damaged(&source) {
+                report_damage(&self.path);
+            }
+            StoreError::Sqlite {
+                path: self.path.as_ref().clone(),
+                source,
+            }
         }
     }
 
@@ -213,12 +271,34 @@ impl Store {
             Ok(store) => Ok(store),
             Err(e) if e.is_damage() => {
                 tracing::warn!(path = %path.display(), error = %e, "index is damaged; rebuilding");
-                remove_db_files(path);
-                let mut store = Self::try_open(path)?;
+                let mut store = Self::fresh_carrying_embeddings(path)?;
                 store.rebuilt = Some(format!("damaged: {e}"));
                 Ok(store)
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// A connection to the database at `path` for a reader, which never
+    /// rebuilds it: a missing database is created empty (nothing is lost),
+    /// one of another format version is [`StoreError::OtherFormat`], and a
+    /// damaged one is an error that leaves word for the writer.
+    pub fn open_for_reading(path: &Path) -> Result<Conn> {
+        if !path.exists() {
+            drop(Store::open(path)?);
+        }
+        let conn = Conn::open(path, READER_CACHE_KIB)?;
+        match schema::version(&conn.conn).map_err(conn.err())? {
+            Some(v) if v == FORMAT_VERSION.to_string() => Ok(conn),
+            None if !schema::has_tables(&conn.conn).map_err(conn.err())? => {
+                drop(conn);
+                drop(Store::open(path)?);
+                Conn::open(path, READER_CACHE_KIB)
+            }
+            found => Err(StoreError::OtherFormat {
+                path: path.to_owned(),
+                found: found.unwrap_or_else(|| "none".into()),
+            }),
         }
     }
 
@@ -232,6 +312,68 @@ impl Store {
         })
     }
 
+    /// Whether a read (in any process) found this database damaged since
+    /// the last [`Store::quick_check`].
+    pub fn damage_reported(&self) -> bool {
+        damage_reported(&self.path)
+    }
+
+    /// SQLite's `quick_check`: `None` when the database is sound, else
+    /// what is wrong. Clears a damage report when sound.
+    pub fn quick_check(&self) -> Result<Option<String>> {
+        let side = self.side.lock();
+        let rows = side
+            .conn
+            .rows("PRAGMA quick_check(20)", [], |r| r.get::<_, String>(0))
+            .or_else(|e| {
+                if e.is_damage() {
+                    Ok(vec![e.to_string()])
+                } else {
+                    Err(e)
+                }
+            })?;
+        if rows.as_slice() == ["ok"] {
+            let _ = std::fs::remove_file(damage_marker(&self.path));
+            return Ok(None);
+        }
+        Ok(Some(rows.join("; ")))
+    }
+
+    /// Replaces the database with an empty one of the current format,
+    /// carrying over what can be read of the embedding cache (it depends
+    /// on the model and chunk contents only, and is the costliest part to
+    /// recompute). `why` is what [`Store::take_rebuilt`] then reports.
+    pub fn reset(&mut self, why: &str) -> Result<()> {
+        // Closed before its files move (the lock guards the connection).
+        let placeholder = Conn::open_memory()?;
+        let previous = std::mem::replace(&mut self.side.lock().conn, placeholder);
+        drop(previous);
+        let fresh = Store::fresh_carrying_embeddings(&self.path)?;
+        self.side = fresh.side;
+        self.rebuilt = Some(why.to_owned());
+        Ok(())
+    }
+
+    /// An empty database of the current format at `path`, with what can be
+    /// read of the embedding cache of the one that was there.
+    fn fresh_carrying_embeddings(path: &Path) -> Result<Store> {
+        let old = path.with_extension("sqlite.old");
+        remove_db_files(&old);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut from = path.as_os_str().to_owned();
+            from.push(suffix);
+            let mut to = old.as_os_str().to_owned();
+            to.push(suffix);
+            let _ = std::fs::rename(PathBuf::from(from), PathBuf::from(to));
+        }
+        let _ = std::fs::remove_file(damage_marker(path));
+        let fresh = Store::try_open(path)?;
+        let kept = fresh.side.lock().conn.carry_embeddings(&old);
+        tracing::info!(kept, "embeddings carried over to the rebuilt index");
+        remove_db_files(&old);
+        Ok(fresh)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -239,6 +381,12 @@ impl Store {
     /// Why the database was rebuilt on open, if it was.
     pub fn rebuilt(&self) -> Option<&str> {
         self.rebuilt.as_deref()
+    }
+
+    /// Why the database was rebuilt, once: later calls return `None`
+    /// until it is rebuilt again.
+    pub fn take_rebuilt(&mut self) -> Option<String> {
+        self.rebuilt.take()
     }
 
     /// Reads through the writer's connection (they see the open update).
@@ -433,6 +581,28 @@ fn is_damaged(e: &rusqlite::Error) -> bool {
         e.sqlite_error_code(),
         Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
     )
+}
+
+/// The file whose presence says a read found the database at `db` damaged.
+fn damage_marker(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".damaged");
+    PathBuf::from(p)
+}
+
+/// Whether a read (in any process) found the database at `db` damaged
+/// since the writer last checked it.
+pub fn damage_reported(db: &Path) -> bool {
+    damage_marker(db).exists()
+}
+
+/// Leaves word for the writer that a read found the database damaged
+/// (readers may not rebuild it; the next index run checks and heals).
+fn report_damage(db: &Path) {
+    if db.as_os_str() != ":memory:" {
+        tracing::warn!(path = %db.display(), "the index database is damaged; the next index run rebuilds it");
+        let _ = std::fs::write(damage_marker(db), b"");
+    }
 }
 
 fn remove_db_files(path: &Path) {

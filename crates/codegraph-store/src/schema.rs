@@ -163,7 +163,21 @@ CREATE TABLE embeddings (
 
 /// Creates the schema in an empty database, or rebuilds one of another
 /// version. Returns why it rebuilt, if it did.
-pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
+/// Whether the database has any table.
+pub(crate) fn has_tables(conn: &Connection) -> rusqlite::Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1",
+            [],
+            |_| Ok(true),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The format version the database at `conn` records (`None`: no meta
+/// table or no version).
+pub(crate) fn version(conn: &Connection) -> rusqlite::Result<Option<String>> {
     let has_meta: bool = conn
         .query_row(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
@@ -182,18 +196,38 @@ pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
     } else {
         None
     };
+    Ok(version)
+}
+
+pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
     let current = FORMAT_VERSION.to_string();
-    if version.as_deref() == Some(current.as_str()) {
+    if version(conn)?.as_deref() == Some(current.as_str()) {
         return Ok(None);
     }
-    let any_table: bool = conn
-        .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1",
-            [],
-            |_| Ok(true),
-        )
-        .optional()?
-        .unwrap_or(false);
+    // Decided again inside the write transaction: another process may have
+    // created the schema meanwhile (and begun writing: dropping its tables
+    // on a stale read lost a concurrent writer's whole run).
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    match create_or_rebuild(conn, &current) {
+        Ok(reason) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(reason)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// Inside a write transaction: nothing when the schema is current, else
+/// the schema created (over an older one, carrying the embedding cache).
+fn create_or_rebuild(conn: &Connection, current: &str) -> rusqlite::Result<Option<String>> {
+    let version = version(conn)?;
+    if version.as_deref() == Some(current) {
+        return Ok(None);
+    }
+    let any_table = has_tables(conn)?;
     let reason = any_table.then(|| {
         format!(
             "format version {} found, {} expected",
@@ -204,7 +238,7 @@ pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
     if let Some(reason) = &reason {
         tracing::warn!("{reason}: rebuilding the index");
     }
-    let mut drop = String::from("BEGIN IMMEDIATE;");
+    let mut drop = String::new();
     // The embedding cache is keyed by (model, content hash) alone, so it
     // outlives any other format change; recomputing it is the costliest
     // part of a rebuild (minutes for a large repository). Carry it over when
@@ -251,7 +285,7 @@ pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<Option<String>> {
         );
     }
     drop.push_str(&format!(
-        "INSERT INTO meta (key, value) VALUES ('format_version', '{FORMAT_VERSION}'); COMMIT;"
+        "INSERT INTO meta (key, value) VALUES ('format_version', '{FORMAT_VERSION}');"
     ));
     conn.execute_batch(&drop)?;
     Ok(reason)

@@ -33,6 +33,14 @@ impl Codegraph {
         Ok(Codegraph { indexer, reader })
     }
 
+    /// Opens the index directory for `root` and empties it for a rebuild
+    /// ([`Indexer::open_replacing`]).
+    pub fn open_replacing(root: &Path, options: IndexOptions) -> Result<Codegraph> {
+        let indexer = Indexer::open_replacing(root, options)?;
+        let reader = indexer.reader()?;
+        Ok(Codegraph { indexer, reader })
+    }
+
     pub fn reader(&self) -> &Reader {
         &self.reader
     }

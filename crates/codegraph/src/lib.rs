@@ -62,7 +62,7 @@ pub use context::{
     Structure,
 };
 pub use git::GitInfo;
-pub use indexer::embed::{EmbedReport, NO_MODEL};
+pub use indexer::embed::{EmbedReport, NO_MODEL, NO_VECTORS};
 pub use indexer::pipeline::RunCounts;
 pub use indexer::walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
 pub use indexer::watch::{WatchOptions, WatchUpdate, WatcherState};
@@ -97,7 +97,7 @@ pub enum Error {
     UnknownLanguage(PathBuf),
     #[error("{0}: binary file")]
     Binary(PathBuf),
-    #[error(transparent)]
+    #[error("{0}{hint}", hint = if .0.is_damage() { "; the next `codegraph index` rebuilds it" } else { "" })]
     Store(#[from] codegraph_store::StoreError),
     #[error("no definition matches `{0}`")]
     SymbolNotFound(String),
@@ -110,10 +110,20 @@ pub enum Error {
     NotIndexed(String),
     #[error("{0}: outside the repository")]
     OutsideRoot(String),
+    /// A part of the index is missing or damaged; an index run rebuilds it.
+    #[error("{0}; run `codegraph index` to rebuild it")]
+    NeedsIndex(String),
+    /// The index directory holds another repository's index.
+    #[error("{} holds the index of {other}, not of {root}: use another index directory, or `codegraph index --rebuild` to replace it", dir.display())]
+    ForeignIndex {
+        dir: PathBuf,
+        root: String,
+        other: String,
+    },
     /// Another process writes this index (`IndexOptions::lock_wait` passed).
     #[error("{}: {holder} is writing this index", dir.display())]
     IndexBusy { dir: PathBuf, holder: String },
-    #[error(transparent)]
+    #[error("{0}{hint}", hint = if .0.is_damage() { "; the next `codegraph index` rebuilds it" } else { "" })]
     Search(#[from] codegraph_search::SearchError),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -122,6 +132,19 @@ pub enum Error {
     DeadlineExceeded(&'static str),
     #[error("{0}")]
     Other(String),
+}
+
+impl Error {
+    /// Whether the error says a file of the index is damaged (an index run
+    /// rebuilds it).
+    pub fn is_damage(&self) -> bool {
+        match self {
+            Error::Store(e) => e.is_damage(),
+            Error::Search(e) => e.is_damage(),
+            Error::NeedsIndex(_) => true,
+            _ => false,
+        }
+    }
 }
 
 /// `Err(DeadlineExceeded)` once `deadline` has passed; `stage` names the
@@ -251,6 +274,22 @@ impl Location {
 
     pub(crate) fn database(&self) -> PathBuf {
         self.index_dir.join("index.sqlite")
+    }
+
+    /// `Err(ForeignIndex)` when the index directory holds the index of
+    /// another repository than this root.
+    pub(crate) fn check_owner(&self, conn: &codegraph_store::Conn) -> Result<()> {
+        let recorded = conn.meta(codegraph_store::MetaKey::Root)?;
+        match recorded {
+            Some(other) if !other.is_empty() && Path::new(&other) != self.root => {
+                Err(Error::ForeignIndex {
+                    dir: self.index_dir.clone(),
+                    root: self.root.display().to_string(),
+                    other,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     pub(crate) fn bm25_dir(&self) -> PathBuf {

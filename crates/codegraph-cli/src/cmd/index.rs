@@ -1,7 +1,7 @@
 //! `index`, `watch` and `status`: building the index, keeping it current,
 //! and reporting on it.
 
-use super::open;
+use super::{open, open_replacing};
 use crate::progress::Bar;
 use crate::{IndexArgs, StatusArgs, WatchArgs, human, output};
 use anyhow::{Context, Result};
@@ -21,7 +21,11 @@ pub fn index(args: IndexArgs) -> Result<()> {
     if let Some(t) = args.threads {
         options.threads = t;
     }
-    let mut cg = open(&args.repo, options)?;
+    let mut cg = if args.rebuild {
+        open_replacing(&args.repo, options)?
+    } else {
+        open(&args.repo, options)?
+    };
     let bar = Bar::new();
     let report = cg.index(&bar).context("indexing failed")?;
     bar.finish();

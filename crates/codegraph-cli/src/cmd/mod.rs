@@ -21,6 +21,14 @@ fn open(repo: &RepoArgs, mut options: IndexOptions) -> Result<Codegraph> {
         .with_context(|| format!("cannot open the index of {}", repo.path.display()))
 }
 
+/// Opens the index directory of the repository `repo` names and empties
+/// it, for `index --rebuild` (the embedding cache is kept).
+fn open_replacing(repo: &RepoArgs, mut options: IndexOptions) -> Result<Codegraph> {
+    options.index_dir = repo.index_dir.clone();
+    Codegraph::open_replacing(&repo.path, options)
+        .with_context(|| format!("cannot rebuild the index of {}", repo.path.display()))
+}
+
 /// A path given on the command line, as an absolute path: relative paths
 /// are relative to the working directory, as in every command-line tool.
 ///

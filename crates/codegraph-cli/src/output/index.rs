@@ -218,6 +218,8 @@ pub struct StatusJson {
     indexed_head: Option<String>,
     last_index_ms: Option<u64>,
     last_indexed: Option<i64>,
+    lexical_documents: Option<u64>,
+    problems: Vec<String>,
     repository: RepositoryJson,
     search_pending: u64,
     size_on_disk: u64,
@@ -252,6 +254,8 @@ impl StatusJson {
             indexed_head: status.indexed_head,
             last_index_ms: status.last_index_ms,
             last_indexed: status.last_indexed,
+            lexical_documents: status.lexical_documents,
+            problems: status.problems,
             repository: RepositoryJson {
                 branch: repo.branch,
                 head_commit: repo.head_commit,

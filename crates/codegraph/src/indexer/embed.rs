@@ -41,6 +41,10 @@ pub struct EmbedReport {
 }
 
 /// How to tell a user that vectors are off.
+/// The notice of a search that could not use vectors because the index has
+/// none for the configured model.
+pub const NO_VECTORS: &str = "this index has no vectors yet (embeddings are computed by `codegraph index` or a running server once a model is installed: `codegraph model install`); answered lexically";
+
 pub const NO_MODEL: &str = "no embedding model is installed: search is lexical only. Run `codegraph model install` to enable vector search";
 
 impl Indexer {
@@ -209,9 +213,32 @@ impl Indexer {
 
 /// Loads the model of `config`; `None` when it is not installed or fails
 /// to load (logged).
+///
+/// One model per process: every index (every repository a server holds)
+/// shares the loaded model of the same configuration while any holds it.
 pub(crate) fn load_embedder(config: &codegraph_embed::ModelConfig) -> Option<Arc<Embedder>> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, Weak};
+    static LOADED: Mutex<Option<HashMap<String, Weak<Embedder>>>> = Mutex::new(None);
+    let key = format!(
+        "{}\0{}\0{}",
+        config.model_dir.display(),
+        config.ort_library.display(),
+        config.cache_tag()
+    );
+    // Held while loading: two repositories asking at once load it once.
+    let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
+    let loaded = loaded.get_or_insert_with(HashMap::new);
+    if let Some(model) = loaded.get(&key).and_then(Weak::upgrade) {
+        return Some(model);
+    }
+    loaded.retain(|_, w| w.strong_count() > 0);
     match Embedder::load(config) {
-        Ok(e) => Some(Arc::new(e)),
+        Ok(e) => {
+            let model = Arc::new(e);
+            loaded.insert(key, Arc::downgrade(&model));
+            Some(model)
+        }
         Err(codegraph_embed::Error::NotInstalled { .. }) => None,
         Err(e) => {
             tracing::warn!(error = %e, "the embedding model did not load; search is lexical only");

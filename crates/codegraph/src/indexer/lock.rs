@@ -29,16 +29,42 @@ impl std::fmt::Display for LockHolder {
     }
 }
 
-/// The held lock; released when dropped.
+/// The held lock; released when dropped, leaving the writer's token in
+/// the file so that writer can tell, when it takes the lock again, whether
+/// anyone else wrote meanwhile.
 #[derive(Debug)]
 pub(crate) struct WriteLock {
     file: File,
+    token: u64,
+    /// Whether the last writer to release the lock was the one taking it
+    /// now (what it keeps in memory is still current).
+    pub(crate) last_was_ours: bool,
+}
+
+/// A token naming one writer (an `Indexer`) among all processes.
+pub(crate) fn writer_token() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64);
+    (u64::from(std::process::id()) << 32) ^ (nanos << 8) ^ NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn released_text(token: u64) -> String {
+    format!("released by {token:016x}")
 }
 
 impl WriteLock {
-    /// Takes the lock of the index in `dir` for `what`, waiting while
-    /// another process holds it (at most `wait`, if given).
-    pub(crate) fn acquire(dir: &Path, what: &str, wait: Option<Duration>) -> Result<WriteLock> {
+    /// Takes the lock of the index in `dir` for `what` on behalf of the
+    /// writer `token`, waiting while another process holds it (at most
+    /// `wait`, if given).
+    pub(crate) fn acquire(
+        dir: &Path,
+        what: &str,
+        token: u64,
+        wait: Option<Duration>,
+    ) -> Result<WriteLock> {
         let path = dir.join(LOCK_FILE);
         let io = |source| Error::Io {
             path: path.clone(),
@@ -75,6 +101,11 @@ impl WriteLock {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        let mut previous = String::new();
+        let _ = file
+            .rewind()
+            .and_then(|()| file.read_to_string(&mut previous));
+        let last_was_ours = previous == released_text(token);
         let holder = LockHolder {
             pid: std::process::id(),
             what: what.to_owned(),
@@ -89,13 +120,22 @@ impl WriteLock {
         if let Err(e) = written {
             tracing::debug!(error = %e, "cannot record the lock holder");
         }
-        Ok(WriteLock { file })
+        Ok(WriteLock {
+            file,
+            token,
+            last_was_ours,
+        })
     }
 }
 
 impl Drop for WriteLock {
     fn drop(&mut self) {
-        let _ = self.file.set_len(0);
+        let text = released_text(self.token);
+        let _ = self
+            .file
+            .set_len(0)
+            .and_then(|()| self.file.rewind())
+            .and_then(|()| self.file.write_all(text.as_bytes()));
         let _ = self.file.unlock();
     }
 }
@@ -125,13 +165,13 @@ mod tests {
     #[test]
     fn a_second_writer_waits_and_can_give_up_naming_the_holder() {
         let dir = tempfile::tempdir().unwrap();
-        let first = WriteLock::acquire(dir.path(), "index", None).unwrap();
+        let first = WriteLock::acquire(dir.path(), "index", 1, None).unwrap();
         assert_eq!(
             write_lock_holder(dir.path()).map(|h| h.what),
             Some("index".to_owned())
         );
-        let busy =
-            WriteLock::acquire(dir.path(), "watch", Some(Duration::from_millis(200))).unwrap_err();
+        let busy = WriteLock::acquire(dir.path(), "watch", 2, Some(Duration::from_millis(200)))
+            .unwrap_err();
         let text = busy.to_string();
         assert!(
             text.contains(&format!("pid {} (index)", std::process::id())),
@@ -140,11 +180,17 @@ mod tests {
         // Released: the waiting writer gets it.
         let waiter = {
             let dir = dir.path().to_owned();
-            std::thread::spawn(move || WriteLock::acquire(&dir, "watch", None).map(|_| ()))
+            std::thread::spawn(move || {
+                WriteLock::acquire(&dir, "watch", 2, None).map(|l| l.last_was_ours)
+            })
         };
         std::thread::sleep(Duration::from_millis(150));
         drop(first);
-        waiter.join().unwrap().unwrap();
+        // Another writer wrote last: the waiter's memory is stale.
+        assert!(!waiter.join().unwrap().unwrap());
         assert_eq!(write_lock_holder(dir.path()), None);
+        // The writer that released it last takes it back knowing so.
+        let again = WriteLock::acquire(dir.path(), "index", 2, None).unwrap();
+        assert!(again.last_was_ours);
     }
 }

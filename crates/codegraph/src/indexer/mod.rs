@@ -12,7 +12,7 @@ pub(crate) mod walk;
 pub(crate) mod watch;
 
 use crate::changes::{ChangeSet, Files, GraphChange};
-use crate::{IndexOptions, Location, Phase, Progress, Reader, Result};
+use crate::{Error, IndexOptions, Location, Phase, Progress, Reader, Result};
 use codegraph_core::{GraphFacts, unix_now_secs};
 use codegraph_search::{Bm25Index, VectorIndex};
 use codegraph_store::{MetaKey, Stats, Store};
@@ -69,14 +69,36 @@ pub struct Indexer {
     /// The index's writer lock, while a write runs (a watcher holds it for
     /// its whole life).
     lock: Option<WriteLock>,
+    /// Names this writer in the lock file ([`lock::writer_token`]).
+    token: u64,
 }
 
 impl Indexer {
     /// Opens (creating if needed) the index of the repository at `root`.
+    /// An index directory that holds another repository's index is
+    /// [`Error::ForeignIndex`] (see [`Indexer::open_replacing`]).
     pub fn open(root: &Path, options: IndexOptions) -> Result<Indexer> {
         let loc = Location::new(root, &options)?;
         let store = Store::open(&loc.database())?;
-        Ok(Indexer {
+        loc.check_owner(&store.read())?;
+        Ok(Indexer::with_store(loc, options, store))
+    }
+
+    /// Opens the index directory for `root` whatever it holds, and empties
+    /// it: the next [`Indexer::index`] builds the index anew (the embedding
+    /// cache is kept: it depends only on chunk contents). For `codegraph
+    /// index --rebuild`, and for taking over a directory that holds another
+    /// repository's index.
+    pub fn open_replacing(root: &Path, options: IndexOptions) -> Result<Indexer> {
+        let loc = Location::new(root, &options)?;
+        let store = Store::open(&loc.database())?;
+        let mut indexer = Indexer::with_store(loc, options, store);
+        indexer.locked("rebuild", |ix| ix.reset("rebuilt on request"))?;
+        Ok(indexer)
+    }
+
+    fn with_store(loc: Location, options: IndexOptions, store: Store) -> Indexer {
+        Indexer {
             loc,
             options,
             store,
@@ -85,12 +107,27 @@ impl Indexer {
             vectors: None,
             facts: None,
             lock: None,
-        })
+            token: lock::writer_token(),
+        }
+    }
+
+    /// Empties the index (the database, keeping its embedding cache, and
+    /// the lexical index); the vector index is reconciled with what the
+    /// next run stores. Call holding the lock.
+    fn reset(&mut self, why: &str) -> Result<()> {
+        self.drop_caches();
+        self.store.reset(why)?;
+        let bm25 = self.loc.bm25_dir();
+        match std::fs::remove_dir_all(&bm25) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Io { path: bm25, source }),
+        }
     }
 
     /// Runs `f` holding the index's writer lock (taken now unless already
-    /// held). What this indexer keeps in memory is dropped when the lock is
-    /// taken afresh: another writer may have changed the index meanwhile.
+    /// held). What this indexer keeps in memory is dropped when another
+    /// writer held the lock since this one last released it.
     pub(crate) fn locked<T>(
         &mut self,
         what: &str,
@@ -99,9 +136,16 @@ impl Indexer {
         if self.lock.is_some() {
             return f(self);
         }
-        let lock = WriteLock::acquire(&self.loc.index_dir, what, self.options.lock_wait)?;
-        self.drop_caches();
-        self.store.forget_vocabulary();
+        let lock = WriteLock::acquire(
+            &self.loc.index_dir,
+            what,
+            self.token,
+            self.options.lock_wait,
+        )?;
+        if !lock.last_was_ours {
+            self.drop_caches();
+            self.store.forget_vocabulary();
+        }
         self.lock = Some(lock);
         let result = f(self);
         self.lock = None;
@@ -134,8 +178,18 @@ impl Indexer {
     /// Indexes the repository: new and changed files are parsed, unchanged
     /// ones (same size and mtime, or same content hash) are not, deleted ones
     /// are removed. Safe to interrupt at any moment: the next run resumes.
+    ///
+    /// A damaged database or lexical index found on the way is rebuilt
+    /// (the report says so in `rebuilt`).
     pub fn index(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
-        self.locked("index", |ix| ix.index_locked(progress))
+        self.locked("index", |ix| match ix.index_locked(progress) {
+            Err(e) if e.is_damage() => {
+                tracing::warn!(error = %e, "the index is damaged; rebuilding it");
+                ix.reset(&format!("damaged: {e}"))?;
+                ix.index_locked(progress)
+            }
+            other => other,
+        })
     }
 
     fn index_locked(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
@@ -165,6 +219,18 @@ impl Indexer {
     fn index_run(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
         let started = Instant::now();
         let rebuilt = self.store.rebuilt().map(str::to_owned);
+        if rebuilt.is_none()
+            && (self.store.damage_reported() || !self.store.read().graph_current()?)
+        {
+            // Interrupted, or a read found damage: make sure the file is
+            // sound before building on it.
+            if let Some(problem) = self.store.quick_check()? {
+                return Err(Error::Store(codegraph_store::StoreError::damaged(
+                    self.store.path(),
+                    problem,
+                )));
+            }
+        }
         progress.phase(Phase::Walking);
         let (candidates, skipped) = walk::walk(&self.loc.root, &self.options, &self.loc.index_dir);
         let graph_was_current = self.store.read().graph_current()?;
@@ -204,6 +270,7 @@ impl Indexer {
             Files::Some(run.changes.iter().map(|c| c.file).collect())
         };
         changes.search = search_docs > 0 || !run.changes.is_empty();
+        self.store.take_rebuilt();
         Ok(IndexReport {
             stats: self.store.read().stats()?,
             run,
@@ -249,6 +316,13 @@ impl Indexer {
             Some(f) => Ok(conn.file_doc(&f.path)?),
             None => Ok(None),
         }
+    }
+
+    /// Whether a reader (in any process) found the database or the
+    /// lexical index damaged since the last check: the next
+    /// [`Indexer::index`] rebuilds what is.
+    pub fn damage_reported(&self) -> bool {
+        self.store.damage_reported() || Bm25Index::damage_reported(&self.loc.bm25_dir())
     }
 
     /// Drops what this indexer keeps in memory (graph facts, the search

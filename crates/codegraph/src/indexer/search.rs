@@ -9,9 +9,14 @@ const COMPACT_DELETED_RATIO: f64 = 0.2;
 
 impl Indexer {
     /// The lexical index's writer side, opened on first use.
+    /// Its files' checksums are verified at the first open of a write
+    /// (a damaged index is rebuilt).
     fn bm25_writer(&mut self) -> Result<&mut Bm25Index> {
+        if Bm25Index::damage_reported(&self.loc.bm25_dir()) {
+            self.bm25 = None;
+        }
         if self.bm25.is_none() {
-            self.bm25 = Some(Bm25Index::open(&self.loc.bm25_dir())?);
+            self.bm25 = Some(Bm25Index::open_checked(&self.loc.bm25_dir(), true)?);
         }
         Ok(self.bm25.as_mut().expect("opened above"))
     }
@@ -20,9 +25,21 @@ impl Indexer {
     /// was (re)created, else the pending files. Returns documents written.
     pub(super) fn sync_search(&mut self) -> Result<u64> {
         let pending = self.store.read().search_pending()?;
+        let chunks = self.store.read().chunk_count()?;
         let created = {
             let index = self.bm25_writer()?;
-            index.created || (index.is_empty() && !pending.is_empty())
+            let whole = index.created
+                || (index.is_empty() && !pending.is_empty())
+                // Documents the store does not account for: lost or extra.
+                || (pending.is_empty() && index.len() != chunks);
+            if whole && !index.created && pending.is_empty() {
+                tracing::warn!(
+                    documents = index.len(),
+                    chunks,
+                    "the lexical index does not match the store; rebuilding it"
+                );
+            }
+            whole
         };
         let written = if created {
             let docs = self.store.read().search_docs(None)?;

@@ -125,7 +125,8 @@ fn watch_lock_held(index_dir: &Path) -> bool {
 /// One applied batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct WatchUpdate {
-    /// `startup` for the catch-up run, else `change`.
+    /// `startup` for the catch-up run, `change` for edits, `repair` after
+    /// a reader reported damage.
     pub cause: UpdateCause,
     /// File-system events merged into this update.
     pub events: usize,
@@ -250,7 +251,23 @@ impl Indexer {
             // Block (without spinning) for the first event of a batch.
             let first = match rx.recv_timeout(Duration::from_millis(250)) {
                 Ok(e) => e,
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    if self.damage_reported() {
+                        // A reader (in any process) found damage: heal now.
+                        let started = Instant::now();
+                        let update = self.apply(
+                            options,
+                            progress,
+                            UpdateCause::Repair,
+                            0,
+                            Vec::new(),
+                            started,
+                        )?;
+                        self.after_update(options, state, &update, started);
+                        on_update(self, &update);
+                    }
+                    continue;
+                }
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             };
             let batch_start = Instant::now();

