@@ -82,6 +82,9 @@ string_enum! {
         Type => "type",
         Macro => "macro",
         Constant => "constant",
+        /// Module-level (or static) mutable state: a global variable, a
+        /// module attribute, a static field.
+        Variable => "variable",
     }
 }
 
