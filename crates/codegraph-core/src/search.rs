@@ -71,6 +71,7 @@ const DOC_KIND_NAMES: &[&str] = &[
     "type",
     "macro",
     "constant",
+    "variable",
     "outline",
     "code",
     "section",
