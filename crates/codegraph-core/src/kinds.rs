@@ -177,6 +177,11 @@ string_enum! {
         ExcludedDir => "excluded_dir",
         /// A symbolic link (not followed).
         Symlink => "symlink",
+        /// A symbolic link leading outside the repository (never followed).
+        SymlinkOutsideRoot => "symlink_outside_root",
+        /// A file or directory name that is not UTF-8 (paths are stored as
+        /// text; two such names must never merge into one).
+        NonUtf8Name => "non_utf8_name",
         /// A FIFO, socket or device.
         NotARegularFile => "not_a_regular_file",
         SymlinkLoop => "symlink_loop",

@@ -85,6 +85,13 @@ pub enum Error {
     NotFound(PathBuf),
     #[error("{0}: not a directory")]
     NotADirectory(PathBuf),
+    /// A root that must never be indexed (`/`, or under `/proc`, `/sys`,
+    /// `/dev`).
+    #[error("{0}: refusing to index a system directory; pass a repository")]
+    ForbiddenRoot(PathBuf),
+    /// A repository path that is not UTF-8 (paths are stored as text).
+    #[error("{}: the path is not valid UTF-8; codegraph cannot address it", .0.display())]
+    NonUtf8Path(PathBuf),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -425,10 +432,26 @@ fn canonical_root(root: &Path) -> Result<PathBuf> {
     if !meta.is_dir() {
         return Err(Error::NotADirectory(root.to_owned()));
     }
-    root.canonicalize().map_err(|source| Error::Io {
+    let canonical = root.canonicalize().map_err(|source| Error::Io {
         path: root.to_owned(),
         source,
-    })
+    })?;
+    if canonical.to_str().is_none() {
+        return Err(Error::NonUtf8Path(canonical));
+    }
+    if is_system_dir(&canonical) {
+        return Err(Error::ForbiddenRoot(canonical));
+    }
+    Ok(canonical)
+}
+
+/// `/`, or a directory under `/proc`, `/sys` or `/dev`: never a repository
+/// (walking them reads the whole machine, or files that never end).
+pub fn is_system_dir(canonical: &Path) -> bool {
+    canonical.parent().is_none()
+        || ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|d| canonical.starts_with(d))
 }
 
 /// codegraph's cache directory: `$CODEGRAPH_CACHE_DIR`, else the system
