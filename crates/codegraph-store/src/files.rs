@@ -267,6 +267,13 @@ impl Conn {
         )
     }
 
+    /// Whether `path` is an indexed file.
+    pub fn has_file(&self, path: &str) -> Result<bool> {
+        Ok(!self
+            .rows("SELECT 1 FROM files WHERE path = ?1", [path], |_| Ok(()))?
+            .is_empty())
+    }
+
     /// A file's leading doc comment, module docstring or README paragraph.
     pub fn file_doc(&self, path: &str) -> Result<Option<String>> {
         Ok(self

@@ -181,6 +181,10 @@ pub struct IndexOptions {
     pub threads: usize,
     /// Directory names skipped wherever they appear.
     pub exclude_dirs: Vec<String>,
+    /// Gitignore-style globs of paths (relative to the root) never indexed,
+    /// as if listed in `.codegraphignore` (`docs/**`, `*.min.js`,
+    /// `/generated/`). An invalid glob is [`Error::InvalidRequest`].
+    pub exclude_globs: Vec<String>,
     /// Files per write transaction.
     pub batch_files: usize,
     /// The embedding model; default: the one `codegraph model install` puts
@@ -203,6 +207,7 @@ impl Default for IndexOptions {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
+            exclude_globs: Vec::new(),
             batch_files: 256,
             model: None,
             lock_wait: None,
@@ -211,6 +216,19 @@ impl Default for IndexOptions {
 }
 
 impl IndexOptions {
+    /// The `exclude_globs` as one matcher (checked: a bad glob says which).
+    pub(crate) fn exclusions(&self, root: &Path) -> Result<ignore::gitignore::Gitignore> {
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+        for glob in &self.exclude_globs {
+            builder
+                .add_line(None, glob)
+                .map_err(|e| Error::InvalidRequest(format!("exclude glob `{glob}`: {e}")))?;
+        }
+        builder
+            .build()
+            .map_err(|e| Error::InvalidRequest(format!("exclude globs: {e}")))
+    }
+
     /// The model configuration in use.
     pub fn model_config(&self) -> codegraph_embed::ModelConfig {
         self.model.clone().unwrap_or_else(|| {
@@ -264,6 +282,7 @@ pub(crate) struct Location {
 impl Location {
     pub(crate) fn new(root: &Path, options: &IndexOptions) -> Result<Location> {
         let root = canonical_root(root)?;
+        options.exclusions(&root)?;
         let index_dir = match &options.index_dir {
             Some(dir) => dir.clone(),
             None => default_index_dir(&root)?,

@@ -49,6 +49,12 @@ pub struct Walk {
 /// was skipped on the way.
 pub fn walk(root: &Path, options: &IndexOptions, index_dir: &Path) -> Walk {
     let skipped = Arc::new(Mutex::new(Vec::new()));
+    // Checked when the index was opened: a bad glob cannot reach here.
+    let exclusions = options.exclusions(root).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "exclude globs ignored");
+        ignore::gitignore::Gitignore::empty()
+    });
+    let file_exclusions = exclusions.clone();
     let excluded: Vec<String> = options.exclude_dirs.clone();
     let index_dir = index_dir.to_owned();
     let filter_root = root.to_owned();
@@ -71,6 +77,9 @@ pub fn walk(root: &Path, options: &IndexOptions, index_dir: &Path) -> Walk {
                 return true;
             }
             if entry.path() == index_dir {
+                return false;
+            }
+            if exclusions.matched(entry.path(), true).is_ignore() {
                 return false;
             }
             if let Some(skip) = refused_dir(&filter_root, entry) {
@@ -102,6 +111,9 @@ pub fn walk(root: &Path, options: &IndexOptions, index_dir: &Path) -> Walk {
                     continue;
                 }
                 if entry.depth() == 0 {
+                    continue;
+                }
+                if file_exclusions.matched(entry.path(), false).is_ignore() {
                     continue;
                 }
                 if let Some(skip) = refused_name(root, entry.path()) {

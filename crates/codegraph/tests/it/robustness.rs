@@ -467,3 +467,30 @@ fn non_utf8_file_names_are_skipped_never_merged() {
     let names: Vec<&str> = skipped.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(names, [r"d\xfa", r"x\xfe.py", r"x\xff.py"]);
 }
+
+/// `exclude_globs` keep paths out like `.codegraphignore` lines; a bad glob
+/// is refused when the index is opened.
+#[test]
+fn exclude_globs_keep_paths_out_and_bad_globs_are_refused() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "src/a.py", PY);
+    write(repo.path(), "docs/conf.py", PY);
+    write(repo.path(), "gen/api.py", PY);
+    write(repo.path(), "src/gen/keep.py", PY);
+    write(repo.path(), "web/app.min.js", "function f(){return 1}\n");
+    write(repo.path(), "web/app.js", "function g() { return 2; }\n");
+    let idx = tempfile::tempdir().unwrap();
+    let options = |globs: &[&str]| IndexOptions {
+        index_dir: Some(idx.path().to_owned()),
+        exclude_globs: globs.iter().map(|g| (*g).to_owned()).collect(),
+        ..IndexOptions::default()
+    };
+    let mut cg = Codegraph::open(repo.path(), options(&["docs/**", "*.min.js", "/gen/"])).unwrap();
+    cg.index(&NoProgress).unwrap();
+    let mut paths: Vec<String> = cg.files().unwrap().into_iter().map(|f| f.path).collect();
+    paths.sort();
+    assert_eq!(paths, ["src/a.py", "src/gen/keep.py", "web/app.js"]);
+    let err = Codegraph::open(repo.path(), options(&["src/{a,b"])).unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    assert!(err.to_string().contains("src/{a,b"), "{err}");
+}
