@@ -9,7 +9,7 @@ use codegraph_core::{
 };
 use codegraph_lang::{Language, Role};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, QueryCursor};
 
@@ -44,6 +44,8 @@ struct RawDef {
     owner: Option<String>,
     node_start_line: u32,
     node_end_line: u32,
+    /// Index of the query pattern that found it.
+    pattern: usize,
 }
 
 struct RawInherit {
@@ -64,14 +66,18 @@ struct RawCall {
 #[derive(Default)]
 struct Raw {
     defs: Vec<RawDef>,
-    /// (node, kind) pairs seen, so a node matched twice is one definition.
-    seen_defs: HashSet<(usize, u8)>,
+    /// (node, is a scope) → index in `defs`: a node matched twice is one
+    /// definition (a later match that knows its doc adds it); matched with
+    /// two kinds, the earlier pattern of the query decides.
+    seen_defs: HashMap<(usize, bool), usize>,
     calls: Vec<RawCall>,
     /// Callee name node → index in `calls`.
     seen_calls: HashMap<usize, usize>,
     inherits: Vec<RawInherit>,
     /// (byte offset of the name, binding).
     bindings: Vec<(u32, Binding)>,
+    /// Byte ranges of `@reference.skip` nodes: no call sites inside.
+    skips: Vec<(u32, u32)>,
 }
 
 /// The captures of one query match, by role.
@@ -121,6 +127,7 @@ impl<'t> Captures<'t> {
                 Role::Definition(_)
                 | Role::Scope
                 | Role::Call
+                | Role::Skip
                 | Role::Import
                 | Role::Inherits(_)
                 | Role::Package
@@ -219,9 +226,12 @@ pub(crate) fn extract(
         };
         match role {
             Role::Definition(_) | Role::Scope if c.name.is_some() => {
-                raw.definition(language, text, role, node, &c);
+                raw.definition(language, text, role, node, &c, m.pattern_index);
             }
             Role::Call => raw.call(text, node, &c),
+            Role::Skip => raw
+                .skips
+                .push((node.start_byte() as u32, node.end_byte() as u32)),
             Role::Import => {
                 let module_text = c.module.map(|m| unquote(node_text(m)));
                 let name_text = c.import_name.map(|n| node_text(n).to_owned());
@@ -260,10 +270,24 @@ pub(crate) fn extract(
     if facts.doc.is_none() {
         facts.doc = leading_file_doc(language, root, text);
     }
-    facts
-        .imports
-        .sort_by(|a, b| (a.line, &a.module, &a.name).cmp(&(b.line, &b.module, &b.name)));
-    facts.imports.dedup();
+    // One import per line, module and name: an aliased one wins over the
+    // same import matched without its alias (`local u = require "u"`).
+    facts.imports.sort_by(|a, b| {
+        (a.line, &a.module, &a.name, a.alias.is_none()).cmp(&(
+            b.line,
+            &b.module,
+            &b.name,
+            b.alias.is_none(),
+        ))
+    });
+    facts.imports.dedup_by(|later, kept| {
+        later == kept
+            || (later.line == kept.line
+                && later.module == kept.module
+                && later.name == kept.name
+                && later.alias.is_none()
+                && later.wildcard == kept.wildcard)
+    });
     if stop() {
         return None;
     }
@@ -307,20 +331,32 @@ impl Raw {
         role: Role,
         node: Node,
         c: &Captures,
+        pattern: usize,
     ) {
         let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
         let kind = match role {
             Role::Definition(kind) => Some(kind),
             _ => None,
         };
-        let tag = kind.map_or(255, |k| k as u8);
-        if !self.seen_defs.insert((node.id(), tag)) {
-            return;
-        }
         let name = c.name.map(node_text).unwrap_or_default().to_owned();
         if name.is_empty() {
             return;
         }
+        let key = (node.id(), kind.is_none());
+        let replace = match self.seen_defs.get(&key) {
+            Some(&i) if self.defs[i].kind == kind => {
+                if self.defs[i].doc.is_none()
+                    && let Some(d) = c.doc
+                {
+                    self.defs[i].doc = doc::clean(node_text(d));
+                    self.defs[i].doc_start = None;
+                }
+                return;
+            }
+            Some(&i) if pattern < self.defs[i].pattern => Some(i),
+            Some(_) => return,
+            None => None,
+        };
         let (doc, doc_start) = match c.doc {
             Some(d) => (doc::clean(node_text(d)), None),
             None if kind.is_some() => preceding_doc(language, node, text),
@@ -330,7 +366,7 @@ impl Raw {
             Some(p) if language.wrapper_kinds.iter().any(|k| k == p.kind()) => p.start_byte(),
             _ => node.start_byte(),
         } as u32;
-        self.defs.push(RawDef {
+        let def = RawDef {
             outer_start,
             kind,
             name,
@@ -342,7 +378,15 @@ impl Raw {
             owner: c.owner.map(|o| node_text(o).to_owned()),
             node_start_line: node.start_position().row as u32 + 1,
             node_end_line: end_line(node),
-        });
+            pattern,
+        };
+        match replace {
+            Some(i) => self.defs[i] = def,
+            None => {
+                self.seen_defs.insert(key, self.defs.len());
+                self.defs.push(def);
+            }
+        }
     }
 
     fn call(&mut self, text: &str, node: Node, c: &Captures) {
@@ -479,8 +523,28 @@ impl Nesting {
     }
 }
 
-fn assemble(language: &Language, path: &str, text: &str, facts: &mut FileFacts, raw: Raw) {
-    let nesting = Nesting::new(raw.defs);
+fn assemble(language: &Language, path: &str, text: &str, facts: &mut FileFacts, mut raw: Raw) {
+    if !raw.skips.is_empty() {
+        // Disjoint ranges, then the last one starting at or before a call.
+        raw.skips.sort_unstable();
+        let mut skips: Vec<(u32, u32)> = Vec::with_capacity(raw.skips.len());
+        for &(start, end) in &raw.skips {
+            match skips.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => skips.push((start, end)),
+            }
+        }
+        raw.calls.retain(|c| {
+            let i = skips.partition_point(|&(start, _)| start <= c.at);
+            i == 0 || c.at >= skips[i - 1].1
+        });
+    }
+    let defs = if language.multi_clause {
+        merge_clauses(raw.defs)
+    } else {
+        raw.defs
+    };
+    let nesting = Nesting::new(defs);
     let def_index = nesting.definitions(language, path, text, facts);
     let spans: Vec<(u32, u32, Option<usize>)> = nesting
         .defs
@@ -490,6 +554,33 @@ fn assemble(language: &Language, path: &str, text: &str, facts: &mut FileFacts, 
         .collect();
     attach(facts, &spans, raw.calls, raw.bindings, raw.inherits);
     chunks(language, text, facts, &nesting, &def_index);
+}
+
+/// Consecutive definitions of one name and kind, neither inside the other,
+/// as one definition from the first clause's start to the last one's end.
+fn merge_clauses(mut defs: Vec<RawDef>) -> Vec<RawDef> {
+    defs.sort_by(|a, b| {
+        (a.start, std::cmp::Reverse(a.end)).cmp(&(b.start, std::cmp::Reverse(b.end)))
+    });
+    let mut out: Vec<RawDef> = Vec::with_capacity(defs.len());
+    for d in defs {
+        if let Some(last) = out.last_mut()
+            && last.kind.is_some()
+            && last.kind == d.kind
+            && last.name == d.name
+            && last.owner == d.owner
+            && d.start >= last.end
+        {
+            last.end = d.end;
+            last.node_end_line = d.node_end_line;
+            if let Some((body_start, _)) = last.body {
+                last.body = Some((body_start, d.end));
+            }
+            continue;
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Calls, bindings and inheritance clauses, each with the innermost
@@ -846,6 +937,11 @@ fn leading_file_doc(language: &Language, root: Node, text: &str) -> Option<Strin
             break;
         }
         let t = text.get(child.byte_range()).unwrap_or("");
+        // A `#!` line names the interpreter; it is not documentation.
+        if child.start_byte() == 0 && t.starts_with("#!") {
+            last_row = Some(child.end_position().row);
+            continue;
+        }
         let gap = last_row.is_some_and(|r| child.start_position().row > r + 1);
         if gap && !block.is_empty() {
             let joined = block.join("\n");

@@ -100,7 +100,7 @@ impl<'a> Ctx<'a> {
                     .collect();
                 (candidates.len() == 1).then_some(candidates)
             }
-            ImportStyle::None => None,
+            ImportStyle::LoadPath | ImportStyle::Declared | ImportStyle::None => None,
         };
         found.filter(|v| !v.is_empty())
     }
