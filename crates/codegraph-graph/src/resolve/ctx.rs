@@ -1,10 +1,11 @@
 //! The resolution context: every definition, file and binding indexed for
 //! lookups, built once per resolution.
 
+use super::namespaces::{load_path_key, load_path_stems, load_root_key};
 use super::{BindingRef, DefIx, FileIx};
 use codegraph_core::{DefId, DefKind, FileId, GraphFacts};
 use codegraph_lang::{ImportStyle, Language, Registry};
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 #[derive(Debug, Clone)]
 pub(super) enum Binding {
@@ -21,6 +22,9 @@ pub(super) struct FileScope {
     /// Files whose top-level names are all visible (wildcards, includes,
     /// same package).
     pub(super) wildcard: Vec<FileIx>,
+    /// Local name → the full module name an import bound to it
+    /// (`declared` imports: `alias Acme.Repo` binds `Repo`).
+    pub(super) qualified: HashMap<String, String>,
 }
 
 pub(super) struct Ctx<'a> {
@@ -30,6 +34,8 @@ pub(super) struct Ctx<'a> {
     pub(super) def_ix: HashMap<DefId, DefIx>,
     pub(super) file_ix: HashMap<FileId, FileIx>,
     pub(super) def_parent: Vec<Option<DefIx>>,
+    /// Definitions that are some definition's parent.
+    pub(super) parents: HashSet<DefIx>,
     pub(super) def_kind: Vec<DefKind>,
     pub(super) def_file: Vec<FileIx>,
     pub(super) by_name: HashMap<&'a str, Vec<DefIx>>,
@@ -126,6 +132,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .map(|d| d.parent_id.and_then(|p| def_ix.get(&p).copied()))
                 .collect(),
+            parents: HashSet::default(),
             def_kind: facts.defs.iter().map(|d| d.kind).collect(),
             def_file: facts
                 .defs
@@ -151,6 +158,7 @@ impl<'a> Ctx<'a> {
             bindings: HashMap::default(),
             file_bindings: HashMap::default(),
         };
+        ctx.parents = ctx.def_parent.iter().flatten().copied().collect();
         ctx.index_definitions();
         ctx.index_files();
         ctx.index_bindings();
@@ -192,9 +200,13 @@ impl<'a> Ctx<'a> {
             // C/C++ namespaces are flattened: `namespace app { class User }`
             // in an included header is visible as `User` (code using it is
             // inside the namespace or says `using namespace`).
+            // Likewise the functions of `declared` modules (Elixir `defmodule`),
+            // which a wildcard import (`import Acme.Util`) makes visible.
             let in_namespace = ctx.def_parent[i].is_some_and(|p| {
                 ctx.def_kind[p] == DefKind::Module
-                    && ctx.langs[f].is_some_and(|l| l.import_style == ImportStyle::Include)
+                    && ctx.langs[f].is_some_and(|l| {
+                        matches!(l.import_style, ImportStyle::Include | ImportStyle::Declared)
+                    })
             });
             if (ctx.def_parent[i].is_none() || in_namespace) && !is_method {
                 ctx.top[f].entry(&d.name).or_default().push(i);
@@ -235,9 +247,19 @@ impl<'a> Ctx<'a> {
                         ctx.modules.entry(format!("js:{dir}")).or_default().push(fi);
                     }
                 }
-                ImportStyle::Java => {
+                ImportStyle::Java | ImportStyle::Declared => {
                     if let Some(p) = &f.package {
                         ctx.packages.entry(p).or_default().push(fi);
+                    }
+                }
+                ImportStyle::LoadPath => {
+                    for (stem, rooted) in load_path_stems(lang, &f.path) {
+                        let key = if rooted {
+                            load_root_key(&lang.name, &stem)
+                        } else {
+                            load_path_key(&lang.name, &stem)
+                        };
+                        ctx.modules.entry(key).or_default().push(fi);
                     }
                 }
                 _ => {}

@@ -96,7 +96,8 @@ impl<'a> Ctx<'a> {
         let field = var
             .strip_prefix("self.")
             .or_else(|| var.strip_prefix("this."))
-            .or_else(|| var.strip_prefix("this->"));
+            .or_else(|| var.strip_prefix("this->"))
+            .or_else(|| var.strip_prefix('@').filter(|v| !v.starts_with('@')));
         let check = |list: &[(&'a str, Option<&'a str>, Option<&'a str>)],
                      scope: Option<DefIx>|
          -> Option<DefIx> {
