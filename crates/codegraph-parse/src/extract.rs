@@ -372,7 +372,9 @@ impl Raw {
             name,
             start: node.start_byte() as u32,
             end: node.end_byte() as u32,
-            body: c.body.map(|b| (b.start_byte() as u32, b.end_byte() as u32)),
+            body: c
+                .body
+                .map(|b| (body_start(language, node, b), b.end_byte() as u32)),
             doc,
             doc_start,
             owner: c.owner.map(|o| node_text(o).to_owned()),
@@ -434,6 +436,20 @@ impl Raw {
             },
         ));
     }
+}
+
+/// Where a definition's body starts for its signature: the body node, or a
+/// comment of the definition before it (Ruby keeps the comment above a
+/// body's first statement outside the body).
+fn body_start(language: &Language, node: Node, body: Node) -> u32 {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .take_while(|c| c.start_byte() < body.start_byte())
+        .find(|c| {
+            c.start_byte() > node.start_byte()
+                && language.comment_kinds.iter().any(|k| k == c.kind())
+        })
+        .map_or(body.start_byte(), |c| c.start_byte()) as u32
 }
 
 /// Definitions and scopes sorted outer before inner, with the immediate
@@ -873,10 +889,13 @@ fn preceding_doc(language: &Language, node: Node, text: &str) -> (Option<String>
         if doc.is_some() {
             return (doc, start);
         }
+        // A wrapper, or a block the definition opens (a comment before the
+        // first statement of a body can belong to the body's parent).
         match target.parent() {
             Some(p)
-                if language.wrapper_kinds.iter().any(|k| k == p.kind())
-                    && p.start_byte() <= node.start_byte() =>
+                if (language.wrapper_kinds.iter().any(|k| k == p.kind())
+                    && p.start_byte() <= node.start_byte())
+                    || (p.start_byte() == node.start_byte() && target.prev_sibling().is_none()) =>
             {
                 target = p
             }

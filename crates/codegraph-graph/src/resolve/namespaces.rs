@@ -77,17 +77,22 @@ impl Ctx<'_> {
             }
         }
         let name = &lang.name;
+        // A file never imports itself (`require "inventory"` in
+        // plugin/inventory.lua names lua/inventory/init.lua).
+        let get = |key: String| {
+            self.modules
+                .get(&key)
+                .map(|fs| fs.iter().copied().filter(|&g| g != f).collect::<Vec<_>>())
+                .filter(|fs| !fs.is_empty())
+        };
         let beside = normalize(&format!("{}/{}", dir_of(path), rel));
-        if let Some(fs) = self.modules.get(&load_path_key(name, &beside)) {
-            return Some(fs.clone());
+        if let Some(fs) = get(load_path_key(name, &beside)) {
+            return Some(fs);
         }
         if relative {
             return None;
         }
-        let found = self
-            .modules
-            .get(&load_root_key(name, &rel))
-            .or_else(|| self.modules.get(&load_path_key(name, &rel)))?;
+        let found = get(load_root_key(name, &rel)).or_else(|| get(load_path_key(name, &rel)))?;
         // Several roots (a monorepo): the ones nearest the importing file.
         let shared = |g: &FileIx| {
             let other = &self.facts.files[*g].path;
@@ -212,9 +217,10 @@ impl Ctx<'_> {
             if !found.is_empty() {
                 return found;
             }
-            // A module object with no members of its own (a Lua module
-            // table): the file's top-level functions are its members.
-            if self.def_kind[d] == DefKind::Module && !self.has_children(d) {
+            // A module object with nothing nested in it (a Lua module table,
+            // which the file returns): the file's top-level functions are its
+            // members.
+            if self.def_kind[d] == DefKind::Module && !self.parents.contains(&d) {
                 let found: Vec<DefIx> = self.top[f]
                     .get(name)
                     .map(|v| {
@@ -230,11 +236,6 @@ impl Ctx<'_> {
             }
         }
         Vec::new()
-    }
-
-    fn has_children(&self, d: DefIx) -> bool {
-        let q = self.facts.defs[d].qualified_name.as_str();
-        self.members.contains_key(q) || self.parents.contains(&d)
     }
 
     /// `self.name()` in a method whose owner is named, not enclosing (Lua

@@ -213,6 +213,14 @@ impl<'a> Ctx<'a> {
         if found.len() == 1 {
             return Some(found[0]);
         }
+        // `Models::User` from inside `Shop`: the whole path in the open
+        // namespaces around the caller.
+        if qual.is_some() {
+            let found = self.open_lookup(f, caller, ty, &|d| self.is_type(d));
+            if found.len() == 1 {
+                return Some(found[0]);
+            }
+        }
         // A type parameter: its bound (`S: Store`).
         if qual.is_none()
             && name.chars().next().is_some_and(char::is_uppercase)
