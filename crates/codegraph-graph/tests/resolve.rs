@@ -101,6 +101,7 @@ fn fixture_edges_resolved_in_memory_match_the_hand_labels() {
         "java",
         "c",
         "cpp",
+        "ruby",
     ] {
         let (_, facts) = facts_of(&read_tree(&fixtures().join(lang)));
         let truth = expected(lang);
