@@ -102,6 +102,7 @@ fn fixture_edges_resolved_in_memory_match_the_hand_labels() {
         "c",
         "cpp",
         "ruby",
+        "lua",
     ] {
         let (_, facts) = facts_of(&read_tree(&fixtures().join(lang)));
         let truth = expected(lang);

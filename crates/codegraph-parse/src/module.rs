@@ -114,6 +114,23 @@ mod tests {
     }
 
     #[test]
+    fn load_path_modules() {
+        assert_eq!(
+            prefix("lua", "lua/telescope/actions/init.lua").as_deref(),
+            Some("telescope.actions")
+        );
+        assert_eq!(
+            prefix("lua", "nvim/lua/telescope/utils.lua").as_deref(),
+            Some("telescope.utils")
+        );
+        assert_eq!(prefix("lua", "init.lua"), None);
+        assert_eq!(
+            prefix("lua", "plugin/telescope.lua").as_deref(),
+            Some("plugin.telescope")
+        );
+    }
+
+    #[test]
     fn path_modules_and_packages() {
         assert_eq!(
             prefix("typescript", "src/util/index.ts").as_deref(),
