@@ -103,6 +103,7 @@ fn fixture_edges_resolved_in_memory_match_the_hand_labels() {
         "cpp",
         "ruby",
         "lua",
+        "elixir",
     ] {
         let (_, facts) = facts_of(&read_tree(&fixtures().join(lang)));
         let truth = expected(lang);

@@ -345,11 +345,19 @@ impl Raw {
         let key = (node.id(), kind.is_none());
         let replace = match self.seen_defs.get(&key) {
             Some(&i) if self.defs[i].kind == kind => {
-                if self.defs[i].doc.is_none()
+                // Another pattern for the same definition: it may know the
+                // doc or the body the first one did not capture.
+                let def = &mut self.defs[i];
+                if def.doc.is_none()
                     && let Some(d) = c.doc
                 {
-                    self.defs[i].doc = doc::clean(node_text(d));
-                    self.defs[i].doc_start = None;
+                    def.doc = doc::clean(node_text(d));
+                    def.doc_start = None;
+                }
+                if def.body.is_none()
+                    && let Some(b) = c.body
+                {
+                    def.body = Some((body_start(language, node, b), b.end_byte() as u32));
                 }
                 return;
             }
@@ -809,7 +817,7 @@ fn signature(text: &str, raw: &RawDef) -> String {
         }
     };
     let sig = squash(text.get(start..end).unwrap_or(""), MAX_SIGNATURE);
-    sig.trim_end_matches(['{', ' ']).to_owned()
+    sig.trim_end_matches(['{', ' ', ',']).to_owned()
 }
 
 /// Collapses whitespace runs to one space and caps the length.
