@@ -418,7 +418,9 @@ impl Raw {
         self.calls.push(RawCall {
             call: Call {
                 name: node_text(name_node).to_owned(),
-                receiver: c.receiver.map(|r| squash(node_text(r), 120)),
+                receiver: c
+                    .receiver
+                    .map(|r| squash(node_text(r).trim_end_matches('.'), 120)),
                 line: pos.row as u32 + 1,
                 column: pos.column as u32 + 1,
                 enclosing: None,
@@ -912,6 +914,16 @@ fn preceding_doc(language: &Language, node: Node, text: &str) -> (Option<String>
     }
 }
 
+/// The node before `n`, climbing out of a parent `n` opens (Haskell's
+/// first declaration opens `declarations`).
+fn node_before(n: Node<'_>) -> Option<Node<'_>> {
+    n.prev_sibling().or_else(|| {
+        n.parent()
+            .filter(|p| p.start_byte() == n.start_byte())
+            .and_then(|p| p.prev_sibling())
+    })
+}
+
 fn comments_before(language: &Language, node: Node, text: &str) -> (Option<String>, Option<u32>) {
     if language.comment_kinds.is_empty() {
         return (None, None);
@@ -919,12 +931,28 @@ fn comments_before(language: &Language, node: Node, text: &str) -> (Option<Strin
     let mut parts: Vec<&str> = Vec::new();
     let mut next_row = node.start_position().row;
     let mut start = None;
-    let mut sibling = node.prev_sibling();
+    let mut sibling = node_before(node);
     while let Some(s) = sibling {
         let kind = s.kind();
         let is_comment = language.comment_kinds.iter().any(|k| k == kind);
         let skippable = language.doc_skip_kinds.iter().any(|k| k == kind);
         if !is_comment && !skippable {
+            // A grammar may keep the comment above a declaration as the last
+            // child of the node before it (Haskell's import list, a Scala
+            // enum body): take such trailing comments too.
+            let mut cursor = s.walk();
+            let children: Vec<Node> = s.children(&mut cursor).collect();
+            for c in children.iter().rev() {
+                let is_doc = language.comment_kinds.iter().any(|k| k == c.kind())
+                    && c.end_position().row + 1 >= next_row
+                    && language.is_doc_comment(text.get(c.byte_range()).unwrap_or(""));
+                if !is_doc {
+                    break;
+                }
+                next_row = c.start_position().row;
+                parts.push(text.get(c.byte_range()).unwrap_or(""));
+                start = Some(c.start_byte() as u32);
+            }
             break;
         }
         // A blank line between comment and definition breaks the link.
@@ -941,7 +969,7 @@ fn comments_before(language: &Language, node: Node, text: &str) -> (Option<Strin
             parts.push(t);
             start = Some(s.start_byte() as u32);
         }
-        sibling = s.prev_sibling();
+        sibling = node_before(s);
     }
     if parts.is_empty() {
         return (None, None);

@@ -199,16 +199,21 @@ impl<'a> Ctx<'a> {
             let f = ctx.def_file[i];
             // C/C++ namespaces are flattened: `namespace app { class User }`
             // in an included header is visible as `User` (code using it is
-            // inside the namespace or says `using namespace`).
-            // Likewise the functions of `declared` modules (Elixir `defmodule`),
-            // which a wildcard import (`import Acme.Util`) makes visible.
-            let in_namespace = ctx.def_parent[i].is_some_and(|p| {
-                ctx.def_kind[p] == DefKind::Module
-                    && ctx.langs[f].is_some_and(|l| {
-                        matches!(l.import_style, ImportStyle::Include | ImportStyle::Declared)
-                    })
-            });
-            if (ctx.def_parent[i].is_none() || in_namespace) && !is_method {
+            // inside the namespace or says `using namespace`). Likewise the
+            // functions of `declared` modules (Elixir `defmodule`), which a
+            // wildcard import (`import Acme.Util`) makes visible, and the
+            // methods of their interfaces (Haskell class methods are
+            // module-level functions).
+            let style = ctx.langs[f].map(|l| l.import_style);
+            let declared = style == Some(ImportStyle::Declared);
+            let include = style == Some(ImportStyle::Include);
+            let visible = match ctx.def_parent[i].map(|p| ctx.def_kind[p]) {
+                None => !is_method,
+                Some(DefKind::Module) => (include || declared) && !is_method,
+                Some(DefKind::Interface) => declared,
+                Some(_) => false,
+            };
+            if visible {
                 ctx.top[f].entry(&d.name).or_default().push(i);
             }
         }
