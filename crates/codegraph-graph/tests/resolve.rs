@@ -105,6 +105,7 @@ fn fixture_edges_resolved_in_memory_match_the_hand_labels() {
         "lua",
         "elixir",
         "haskell",
+        "bash",
     ] {
         let (_, facts) = facts_of(&read_tree(&fixtures().join(lang)));
         let truth = expected(lang);
