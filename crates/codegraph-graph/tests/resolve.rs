@@ -106,6 +106,7 @@ fn fixture_edges_resolved_in_memory_match_the_hand_labels() {
         "elixir",
         "haskell",
         "bash",
+        "zig",
     ] {
         let (_, facts) = facts_of(&read_tree(&fixtures().join(lang)));
         let truth = expected(lang);

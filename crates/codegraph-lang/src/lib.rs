@@ -615,6 +615,12 @@ mod tests {
             "java",
             "c",
             "cpp",
+            "ruby",
+            "lua",
+            "elixir",
+            "haskell",
+            "bash",
+            "zig",
         ] {
             let lang = registry.by_name(name).unwrap_or_else(|| panic!("{name}"));
             let tags = lang.tags().unwrap().unwrap_or_else(|| panic!("{name}"));
@@ -646,12 +652,28 @@ mod tests {
                 .map(|l| l.name.as_str())
         };
         assert_eq!(
+            detect("bin/setup", "#!/usr/bin/env ruby\nputs 1\n"),
+            Some("ruby")
+        );
+        assert_eq!(detect("bin/deploy", "#!/bin/bash\n"), Some("bash"));
+        assert_eq!(detect("tool", "#!/usr/bin/env -S lua5.4 -W\n"), Some("lua"));
+        assert_eq!(detect("run", "#!/usr/bin/env elixir\n"), Some("elixir"));
+        assert_eq!(
+            detect("Setup", "#!/usr/bin/env runhaskell\n"),
+            Some("haskell")
+        );
+        assert_eq!(
             detect("manage", "#!/usr/bin/python3.12 -u\n"),
             Some("python")
         );
         assert_eq!(detect("cli", "#!/usr/bin/env node\n"), Some("javascript"));
-        assert_eq!(detect("x.py", "#!/usr/bin/env node\n"), Some("python"));
+        assert_eq!(detect("sh-script", "#! /bin/sh\n"), Some("bash"));
+        // An extension decides; a file without `#!` stays unknown.
+        assert_eq!(detect("x.py", "#!/bin/bash\n"), Some("python"));
+        assert_eq!(detect("x.unknown", "#!/bin/bash\n"), None);
         assert_eq!(detect("README", "hello\n"), None);
+        assert_eq!(detect(".envrc", "#!/usr/bin/env bash\n"), Some("bash"));
+        assert_eq!(detect("Gemfile", ""), Some("ruby"));
     }
 
     #[test]
