@@ -188,7 +188,16 @@ impl Ctx<'_> {
             }
             scope = s.rsplit_once(sep).map(|(outer, _)| outer);
         }
-        find(name)
+        // The global namespace holds every file's modules, types and
+        // constants. A function or method outside any type (a top-level
+        // `def`, one inside an `RSpec.describe` block) is not in it: another
+        // file's is visible only through an import (`require`) of that file.
+        let mut found = find(name);
+        found.retain(|&d| {
+            !matches!(self.def_kind[d], DefKind::Function | DefKind::Method)
+                || self.def_file[d] == f
+        });
+        found
     }
 
     /// A call `r.name` where `r` names a definition: a module or type (open
