@@ -82,7 +82,11 @@ impl Figures {
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
-    if b == 0 { f64::NAN } else { a as f64 / b as f64 }
+    if b == 0 {
+        f64::NAN
+    } else {
+        a as f64 / b as f64
+    }
 }
 
 /// Source lines by path, read once.
@@ -130,9 +134,7 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
         let line = name_line(texts, path, d.start_line, d.end_line, &d.name);
         let symbol = scip_at.get(&(path.clone(), line)).and_then(|c| {
             c.iter()
-                .find(|(n, _)| {
-                    *n == d.name || (d.name == "constructor" && *n == "<constructor>")
-                })
+                .find(|(n, _)| *n == d.name || (d.name == "constructor" && *n == "<constructor>"))
                 .map(|(_, s)| *s)
         });
         let key = match symbol.and_then(|s| oracle.def(s)) {
@@ -233,7 +235,11 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
             let cause = explain.false_edge(key, path, *line, &pair.callee_name);
             *causes.entry((title, cause.clone())).or_default() += 1;
             write_edge(&mut out, texts, key, &cause);
-            let _ = writeln!(out, "    call   {path}:{line}  {}", line_of(texts, path, *line));
+            let _ = writeln!(
+                out,
+                "    call   {path}:{line}  {}",
+                line_of(texts, path, *line)
+            );
             let _ = writeln!(out);
         }
     }
@@ -351,7 +357,12 @@ impl Explain<'_> {
         name: &str,
         key: &EdgeKey,
     ) -> String {
-        let imports = self.ours.imports.get(path).map(Vec::as_slice).unwrap_or(&[]);
+        let imports = self
+            .ours
+            .imports
+            .get(path)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         match receiver {
             None => {
                 if key.1.0 == path {
@@ -368,7 +379,9 @@ impl Explain<'_> {
             Some("self" | "cls" | "this") => "method on self/cls/this".into(),
             Some(r) if r.starts_with("super") => "super() call".into(),
             Some(r) => {
-                let simple = r.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+                let simple = r
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
                 let head = r.split('.').next().unwrap_or(r);
                 let imported = imports.iter().any(|i| {
                     i.alias.as_deref() == Some(head)
@@ -436,7 +449,11 @@ mod tests {
         let mut texts = Texts::new();
         texts.insert(
             "a.ts".into(),
-            vec!["  @Input()".into(), "  name(): string {".into(), "  }".into()],
+            vec![
+                "  @Input()".into(),
+                "  name(): string {".into(),
+                "  }".into(),
+            ],
         );
         assert_eq!(name_line(&texts, "a.ts", 1, 3, "name"), 2);
         assert_eq!(name_line(&texts, "a.ts", 1, 3, "other"), 1);

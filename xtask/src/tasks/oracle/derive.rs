@@ -281,8 +281,7 @@ fn def_like(before: &str) -> bool {
         return false;
     }
     let word = t.rsplit(|c: char| !c.is_alphanumeric() && c != '_').next();
-    matches!(word, Some("def" | "function" | "class"))
-        || t.ends_with("function*")
+    matches!(word, Some("def" | "function" | "class")) || t.ends_with("function*")
 }
 
 #[cfg(test)]
@@ -360,7 +359,12 @@ def run():
                 occ(&[7, 11, 17], &helper, 8, &[]),
                 occ(&[9, 4, 10], &helper, 1, &[9, 0, 10, 17]),
                 // `len` is not in the repository.
-                occ(&[10, 11, 14], "scip-python python python-stdlib 3.11 builtins/len().", 8, &[]),
+                occ(
+                    &[10, 11, 14],
+                    "scip-python python python-stdlib 3.11 builtins/len().",
+                    8,
+                    &[],
+                ),
                 occ(&[12, 6, 9], &boxc, 1, &[12, 0, 18, 29]),
                 occ(&[13, 8, 16], &init, 1, &[13, 4, 14, 18]),
                 occ(&[16, 5, 13], &decorate, 8, &[]),
@@ -420,7 +424,11 @@ def run():
             edges(&o),
             vec![
                 ("`lib`/Box#".into(), "`lib`/decorate().".into(), vec![17]),
-                ("`lib`/Box#get().".into(), "`lib`/helper().".into(), vec![19]),
+                (
+                    "`lib`/Box#get().".into(),
+                    "`lib`/helper().".into(),
+                    vec![19]
+                ),
                 ("`lib`/f().".into(), "`lib`/helper().".into(), vec![8]),
                 ("`main`/run().".into(), "`lib`/Box#".into(), vec![5]),
                 ("`main`/run().".into(), "`lib`/Box#get().".into(), vec![8]),
@@ -434,7 +442,11 @@ def run():
         assert_eq!(o.stats.renamed, 1);
         assert_eq!(o.stats.repaired, 0);
         assert_eq!(o.stats.defs_without_range, 0);
-        assert!(o.tokens[&("lib.py".to_owned(), 11)][0].1.contains("builtins/len()."));
+        assert!(
+            o.tokens[&("lib.py".to_owned(), 11)][0]
+                .1
+                .contains("builtins/len().")
+        );
     }
 
     #[test]
@@ -453,9 +465,15 @@ def run():
         let (mut index, mut texts) = project();
         // `post` reached through a star re-export, named `get()` of the
         // same module by the indexer.
-        texts.get_mut("main.py").unwrap().push_str("\ndef go():\n    post(1)\n");
+        texts
+            .get_mut("main.py")
+            .unwrap()
+            .push_str("\ndef go():\n    post(1)\n");
         let post = format!("{P}`lib`/post().");
-        texts.get_mut("lib.py").unwrap().push_str("def post(x):\n    pass\n");
+        texts
+            .get_mut("lib.py")
+            .unwrap()
+            .push_str("def post(x):\n    pass\n");
         index.documents[0]
             .occurrences
             .push(occ(&[24, 4, 8], &post, 1, &[24, 0, 25, 8]));

@@ -47,14 +47,6 @@ pub struct Ours {
     pub index_seconds: f64,
 }
 
-impl Ours {
-    /// The path and 1-based start line of a definition.
-    pub fn def_path(&self, id: DefId) -> Option<&str> {
-        let d = self.defs.get(&id)?;
-        self.paths.get(&d.file_id).map(String::as_str)
-    }
-}
-
 /// Indexes `root` into `.bench/index-oracle-NAME` from scratch and reads
 /// the graph back.
 pub fn index(name: &str, root: &Path) -> Result<Ours> {
@@ -77,11 +69,7 @@ pub fn index(name: &str, root: &Path) -> Result<Ours> {
 
 /// The comparison's view of the facts and the stored edges.
 pub fn read(facts: GraphFacts, stored: Vec<codegraph::core::RefEdge>) -> Ours {
-    let paths: HashMap<_, _> = facts
-        .files
-        .iter()
-        .map(|f| (f.id, f.path.clone()))
-        .collect();
+    let paths: HashMap<_, _> = facts.files.iter().map(|f| (f.id, f.path.clone())).collect();
     let defs: HashMap<DefId, DefFact> = facts.defs.into_iter().map(|d| (d.id, d)).collect();
     let mut ours = Ours {
         paths,

@@ -10,7 +10,7 @@ pub mod proto {
     include!(concat!(env!("OUT_DIR"), "/scip.rs"));
 }
 
-pub use proto::{Document, Index, Occurrence};
+pub use proto::{Document, Index};
 
 /// `SymbolRole.Definition`.
 pub const ROLE_DEFINITION: i32 = 1;
@@ -141,9 +141,7 @@ fn split_last(symbol: &str) -> (&str, &str) {
     {
         return (&s[..open], &inner[open + 1..]);
     }
-    let start = s
-        .rfind(['/', '#', '.', ':', ' '])
-        .map_or(0, |i| i + 1);
+    let start = s.rfind(['/', '#', '.', ':', ' ']).map_or(0, |i| i + 1);
     (&s[..start], &s[start..])
 }
 
@@ -184,7 +182,10 @@ mod tests {
         assert!(is_type(c));
         assert_eq!(last_name(c), "Client");
         assert_eq!(last_name(&format!("{c}send().")), "send");
-        assert_eq!(last_name("npm pkg 1.0 src/a.ts/`<constructor>`()."), "<constructor>");
+        assert_eq!(
+            last_name("npm pkg 1.0 src/a.ts/`<constructor>`()."),
+            "<constructor>"
+        );
         assert_eq!(
             constructor_class("npm x 1 a.ts/C#`<constructor>`()."),
             Some("npm x 1 a.ts/C#")

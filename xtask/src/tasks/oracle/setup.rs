@@ -85,7 +85,11 @@ pub fn corpus(name: &str) -> Result<Corpus> {
         Some(c) => Ok(*c),
         None => bail!(
             "unknown oracle corpus `{name}` ({})",
-            CORPORA.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+            CORPORA
+                .iter()
+                .map(|c| c.name)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -100,19 +104,26 @@ fn npm_prefix() -> PathBuf {
 pub fn indexer(command: &str) -> Result<PathBuf> {
     let prefix = npm_prefix();
     let bin = prefix.join("node_modules/.bin").join(command);
-    let stamp = prefix.join(format!(
-        "installed-{SCIP_PYTHON}-{SCIP_TYPESCRIPT}"
-    ));
+    let stamp = prefix.join(format!("installed-{SCIP_PYTHON}-{SCIP_TYPESCRIPT}"));
     if bin.exists() && stamp.exists() {
         return Ok(bin);
     }
-    eprintln!("installing scip-python {SCIP_PYTHON} and scip-typescript {SCIP_TYPESCRIPT} into {}", prefix.display());
+    eprintln!(
+        "installing scip-python {SCIP_PYTHON} and scip-typescript {SCIP_TYPESCRIPT} into {}",
+        prefix.display()
+    );
     std::fs::create_dir_all(&prefix)?;
     run(Command::new("npm")
         .arg("install")
         .arg("--prefix")
         .arg(&prefix)
-        .args(["--no-audit", "--no-fund", "--save-exact", "--loglevel", "error"])
+        .args([
+            "--no-audit",
+            "--no-fund",
+            "--save-exact",
+            "--loglevel",
+            "error",
+        ])
         .arg(format!("@sourcegraph/scip-python@{SCIP_PYTHON}"))
         .arg(format!("@sourcegraph/scip-typescript@{SCIP_TYPESCRIPT}"))
         .stdout(Stdio::null()))?;
@@ -210,7 +221,11 @@ fn unpack(dir: &Path, suffix: &str) -> Result<()> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.to_string_lossy().ends_with(suffix))
         .with_context(|| format!("no {suffix} was downloaded into {}", dir.display()))?;
-    run(Command::new("tar").arg("xzf").arg(&tarball).arg("-C").arg(dir))
+    run(Command::new("tar")
+        .arg("xzf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(dir))
 }
 
 /// Removes every `x.pyi` beside an `x.py`.
