@@ -44,6 +44,16 @@
 //!   java.base under concurrent gRPC load (closed loop, open loop, fixed
 //!   rate) while an editor saves files; then kill -9 and restart (see
 //!   `tasks/serve_bench/`). `--only-rate`: the fixed-rate phase alone.
+//! - `mine-tasks --git-dir DIR --repo OWNER/NAME [--max N] [--out FILE]`:
+//!   localisation tasks ("commit text → files and definitions to change")
+//!   from a repository's first-parent history (see
+//!   `tasks/tasks_eval/mine/`; the committed ones are in `eval/tasks/`).
+//! - `eval-tasks [--repos a,b] [--mirrors DIR] [--limit N] [--systems x,y]
+//!   [--no-embed]`: each system (hybrid and lexical search, the maps at
+//!   1,024 and 4,096 tokens, a plain BM25-over-files baseline) on each task,
+//!   indexed at the task's parent commit: file Acc@1/5/10 and Recall@5/10,
+//!   function Recall@10, map coverage and tokens, per repository, language
+//!   and overall; per-task rows in `.bench/eval-tasks-<date>.jsonl`.
 //!
 //! Layout: this file parses the arguments into a [`Task`] and runs it;
 //! `tasks/` holds one module per task (or close group of tasks), `util.rs`
@@ -57,6 +67,7 @@ mod util;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use tasks::serve_bench;
+use tasks::tasks_eval;
 
 fn main() -> Result<()> {
     // Library debug timings on stderr: CODEGRAPH_LOG=codegraph=debug.
@@ -86,6 +97,8 @@ enum Task {
     BenchContext(String),
     EvalContext(Vec<String>),
     BenchServe(serve_bench::Options),
+    MineTasks(tasks_eval::mine::Options),
+    EvalTasks(tasks_eval::eval::Options),
 }
 
 impl Task {
@@ -119,6 +132,8 @@ impl Task {
                 Task::EvalContext(names_or(rest, &["django", "jdk", "rxjs", "tokio"]))
             }
             "bench-serve" => Task::BenchServe(serve_bench::Options::parse(rest)?),
+            "mine-tasks" => Task::MineTasks(tasks_eval::mine::Options::parse(rest)?),
+            "eval-tasks" => Task::EvalTasks(tasks_eval::eval::Options::parse(rest)?),
             other => bail!("unknown task `{other}`"),
         })
     }
@@ -161,6 +176,8 @@ impl Task {
                 Ok(())
             }
             Task::BenchServe(options) => serve_bench::bench_serve(&options),
+            Task::MineTasks(options) => tasks_eval::mine::mine_tasks(&options),
+            Task::EvalTasks(options) => tasks_eval::eval::eval_tasks(&options),
         }
     }
 }
@@ -232,6 +249,10 @@ mod tests {
             "eval-context",
             "bench-embed 1000",
             "bench-embed",
+            "mine-tasks --git-dir /x --repo a/b",
+            "mine-tasks --git-dir /x --repo a/b --max 5 --out /tmp/t.jsonl --fix-only --verbose",
+            "eval-tasks",
+            "eval-tasks --repos black,fzf --mirrors /m --limit 2 --systems hybrid,map-1024 --no-embed",
         ] {
             if let Err(e) = parse(line) {
                 panic!("`cargo xtask {line}` does not parse: {e:#}");
@@ -261,5 +282,7 @@ mod tests {
         assert!(parse("bench-serve --clients 0").is_err());
         assert!(parse("bench-serve --bogus").is_err());
         assert!(parse("no-such-task").is_err());
+        assert!(parse("mine-tasks --repo a/b").is_err());
+        assert!(parse("eval-tasks --systems nope").is_err());
     }
 }

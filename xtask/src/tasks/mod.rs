@@ -12,3 +12,4 @@ pub mod eval_context;
 pub mod eval_search;
 pub mod live_eq;
 pub mod serve_bench;
+pub mod tasks_eval;
