@@ -50,8 +50,9 @@ fn index_json_summary_has_the_documented_fields() {
         "--no-embed",
     ]);
     let v = json(&out);
-    assert_eq!(v["files"], 7, "{v}");
-    assert_eq!(v["definitions"]["class"], 5, "{v}");
+    assert_eq!(v["files"], 13, "{v}");
+    assert_eq!(v["definitions"]["class"], 8, "{v}");
+    assert_eq!(v["definitions"]["variable"], 7, "{v}");
     assert!(v["definitions"]["method"].as_u64().unwrap() >= 10, "{v}");
     assert!(v["chunks"].as_u64().unwrap() > 10);
     assert!(v["skipped"].is_object());
@@ -67,7 +68,7 @@ fn index_json_summary_has_the_documented_fields() {
         idx.path().to_str().unwrap(),
         "--json",
     ]));
-    assert_eq!(status["stats"]["files"], 7);
+    assert_eq!(status["stats"]["files"], 13);
     assert_eq!(status["format_version"], codegraph::FORMAT_VERSION);
     assert!(status["size_on_disk"].as_u64().unwrap() > 0);
     assert!(status["last_indexed"].is_i64());
@@ -90,7 +91,14 @@ fn symbols_prints_definitions_of_one_file() {
         .collect();
     assert_eq!(
         names,
-        ["UserService", "__init__", "add_user", "promote", "demo"]
+        [
+            "log",
+            "UserService",
+            "__init__",
+            "add_user",
+            "promote",
+            "demo"
+        ]
     );
     let human = run_ok(&["symbols", file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&human.stdout).contains("def add_user(self, user_id, name):"));

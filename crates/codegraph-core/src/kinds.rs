@@ -139,6 +139,25 @@ string_enum! {
 }
 
 string_enum! {
+    /// What a reference site does with the name it names.
+    RefKind {
+        /// Calls it: `f(x)`, `obj.m()`, `new T()`.
+        Call => "call",
+        /// Uses it as a decorator, annotation or attribute without calling
+        /// it: `@setupmethod`, `@Override`, `#[derive(Debug)]`.
+        Decorator => "decorator",
+    }
+}
+
+// The enum comes from a macro, which cannot take `#[default]`.
+#[allow(clippy::derivable_impls)]
+impl Default for RefKind {
+    fn default() -> Self {
+        RefKind::Call
+    }
+}
+
+string_enum! {
     /// The kind of a graph edge.
     EdgeKind {
         /// Structure: repository → directory → file, type → member.
@@ -149,6 +168,8 @@ string_enum! {
         Calls => "calls",
         Inherits => "inherits",
         Implements => "implements",
+        /// A use that is not a call: a decorator, annotation or attribute.
+        References => "references",
     }
 }
 
