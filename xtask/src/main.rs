@@ -51,7 +51,7 @@
 //! - `eval-tasks [--repos a,b] [--mirrors DIR] [--limit N] [--systems x,y]
 //!   [--no-embed]`: each system (hybrid and lexical search, the maps at
 //!   1,024 and 4,096 tokens, a plain BM25-over-files baseline) on each task,
-//!   indexed at the task's parent commit: file Acc@1/5/10 and Recall@5/10,
+//!   indexed at the task's parent commit: file Acc@1/3/5/10 and Recall@5/10,
 //!   function Recall@10, map coverage and tokens, per repository, language
 //!   and overall; per-task rows in `.bench/eval-tasks-<date>.jsonl`.
 //!

@@ -594,8 +594,8 @@ fn render(
          cover, tokens: of a map's whole view; ms: median per task\n",
     );
     out.push_str(&format!(
-        "{:<40} {:<10} {:>4} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {:>7}\n",
-        "scope", "system", "n", "Acc@1", "Acc@5", "Acc@10", "R@5", "R@10", "fnR@10", "cover",
+        "{:<40} {:<10} {:>4} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {:>7}\n",
+        "scope", "system", "n", "Acc@1", "Acc@3", "Acc@5", "Acc@10", "R@5", "R@10", "fnR@10", "cover",
         "tokens", "ms"
     ));
     let mut scopes: Vec<&String> = Vec::new();
@@ -613,11 +613,12 @@ fn render(
             };
             let budgeted = system.budget().is_some();
             out.push_str(&format!(
-                "{:<40} {:<10} {:>4} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>7} {:>6} {:>7} {:>7.1}\n",
+                "{:<40} {:<10} {:>4} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>7} {:>6} {:>7} {:>7.1}\n",
                 scope,
                 system.name(),
                 t.tasks,
                 t.acc(1),
+                t.acc(3),
                 t.acc(5),
                 t.acc(10),
                 t.recall(5),

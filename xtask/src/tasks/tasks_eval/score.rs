@@ -49,8 +49,9 @@ pub fn same_definition(gold: &FuncRef, hit: &FunctionHit) -> bool {
 /// One system's scores on one task.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Scores {
-    /// Every changed file is in the top 1, 5, 10.
+    /// Every changed file is in the top 1, 3, 5, 10.
     pub acc1: bool,
+    pub acc3: bool,
     pub acc5: bool,
     pub acc10: bool,
     /// Share of the changed files in the top 5, 10.
@@ -97,6 +98,7 @@ pub fn score(
     });
     Scores {
         acc1: all(1),
+        acc3: all(3),
         acc5: all(5),
         acc10: all(10),
         recall5: share(found_in(5)),
@@ -117,6 +119,7 @@ pub fn score(
 pub struct Totals {
     pub tasks: usize,
     pub acc1: usize,
+    pub acc3: usize,
     pub acc5: usize,
     pub acc10: usize,
     pub recall5: f64,
@@ -132,6 +135,7 @@ impl Totals {
     pub fn add(&mut self, s: &Scores, millis: f64) {
         self.tasks += 1;
         self.acc1 += usize::from(s.acc1);
+        self.acc3 += usize::from(s.acc3);
         self.acc5 += usize::from(s.acc5);
         self.acc10 += usize::from(s.acc10);
         self.recall5 += s.recall5;
@@ -152,6 +156,7 @@ impl Totals {
     pub fn acc(&self, k: usize) -> f64 {
         let hits = match k {
             1 => self.acc1,
+            3 => self.acc3,
             5 => self.acc5,
             _ => self.acc10,
         };
@@ -221,7 +226,9 @@ mod tests {
             ..Ranking::default()
         };
         let s = score(&files(&["b"]), &[], &ranking, false);
-        assert_eq!((s.acc1, s.acc5, s.acc10), (false, true, true));
+        assert_eq!((s.acc1, s.acc3, s.acc5, s.acc10), (false, true, true, true));
+        let s = score(&files(&["d"]), &[], &ranking, false);
+        assert_eq!((s.acc3, s.acc5, s.first_hit), (false, true, Some(4)));
         assert_eq!((s.recall5, s.first_hit), (1.0, Some(2)));
         let s = score(&files(&["a", "f"]), &[], &ranking, false);
         assert_eq!((s.acc1, s.acc5, s.acc10), (false, false, true));
@@ -300,6 +307,7 @@ mod tests {
         let mut t = Totals::default();
         let a = Scores {
             acc1: true,
+            acc3: true,
             acc5: true,
             acc10: true,
             recall5: 1.0,
@@ -313,6 +321,7 @@ mod tests {
         t.add(&Scores::default(), 30.0);
         t.add(&Scores::default(), 20.0);
         assert!((t.acc(1) - 1.0 / 3.0).abs() < 1e-12);
+        assert!((t.acc(3) - 1.0 / 3.0).abs() < 1e-12);
         assert!((t.recall(10) - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(t.fn_recall(), Some(0.5));
         assert!((t.tokens() - 100.0 / 3.0).abs() < 1e-12);
