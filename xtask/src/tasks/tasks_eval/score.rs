@@ -227,9 +227,9 @@ mod tests {
         };
         let s = score(&files(&["b"]), &[], &ranking, false);
         assert_eq!((s.acc1, s.acc3, s.acc5, s.acc10), (false, true, true, true));
+        assert_eq!((s.recall5, s.first_hit), (1.0, Some(2)));
         let s = score(&files(&["d"]), &[], &ranking, false);
         assert_eq!((s.acc3, s.acc5, s.first_hit), (false, true, Some(4)));
-        assert_eq!((s.recall5, s.first_hit), (1.0, Some(2)));
         let s = score(&files(&["a", "f"]), &[], &ranking, false);
         assert_eq!((s.acc1, s.acc5, s.acc10), (false, false, true));
         assert_eq!((s.recall5, s.recall10), (0.5, 1.0));
