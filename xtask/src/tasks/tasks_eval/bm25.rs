@@ -201,7 +201,9 @@ mod tests {
     fn tokens_split_identifiers() {
         assert_eq!(
             tokenize("parseDate(HTTPServer, max_line_length) x 42 utf8"),
-            ["parse", "date", "http", "server", "max", "line", "length", "42", "utf8"]
+            [
+                "parse", "date", "http", "server", "max", "line", "length", "42", "utf8"
+            ]
         );
         assert_eq!(tokenize("Ünïcode_straße"), ["ünïcode", "straße"]);
         assert!(tokenize("a . b").is_empty());
@@ -219,7 +221,10 @@ mod tests {
         let norm = K1 * (1.0 - B + B * 3.0 / 3.5);
         let idf = 2f64.ln();
         let expect = idf * 2.0 * (K1 + 1.0) / (2.0 + norm) + idf * (K1 + 1.0) / (1.0 + norm);
-        assert!((ranked[0].1 - expect).abs() < 1e-12, "{ranked:?} vs {expect}");
+        assert!(
+            (ranked[0].1 - expect).abs() < 1e-12,
+            "{ranked:?} vs {expect}"
+        );
     }
 
     #[test]
@@ -232,7 +237,10 @@ mod tests {
         // idf is the same for all; the shorter document with more hits wins,
         // and a long document's repeated term counts less than a short one's.
         assert_eq!(names, ["short", "other", "long"]);
-        let names: Vec<&str> = rank(&docs, "cache eviction").into_iter().map(|x| x.0).collect();
+        let names: Vec<&str> = rank(&docs, "cache eviction")
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
         assert_eq!(names[0], "other");
         // Repeating a query word changes nothing.
         assert_eq!(rank(&docs, "cache cache"), rank(&docs, "cache"));

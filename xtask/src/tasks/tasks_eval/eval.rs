@@ -67,7 +67,10 @@ impl Options {
                 "--tasks" => o.tasks = PathBuf::from(value()?),
                 "--limit" => {
                     let v = value()?;
-                    o.limit = Some(v.parse().with_context(|| format!("--limit {v}: a number"))?)
+                    o.limit = Some(
+                        v.parse()
+                            .with_context(|| format!("--limit {v}: a number"))?,
+                    )
                 }
                 "--systems" => o.systems = list(value()?),
                 "--no-embed" => o.no_embed = true,
@@ -113,7 +116,11 @@ fn task_files(o: &Options) -> Result<Vec<(String, PathBuf)>> {
     for want in &o.repos {
         if !files.iter().any(|(repo, _)| selects(want, repo)) {
             let known: Vec<&str> = files.iter().map(|(r, _)| r.as_str()).collect();
-            bail!("no tasks for `{want}` in {} ({})", o.tasks.display(), known.join(", "));
+            bail!(
+                "no tasks for `{want}` in {} ({})",
+                o.tasks.display(),
+                known.join(", ")
+            );
         }
     }
     if !o.repos.is_empty() {
@@ -296,7 +303,13 @@ pub fn eval_tasks(o: &Options) -> Result<()> {
         embedded_any |= run.run(&tasks, &mut systems, &mut results, &mut rows)?;
     }
     rows.flush()?;
-    let table = render(&results, &systems, o, embedded_any, started.elapsed().as_secs_f64());
+    let table = render(
+        &results,
+        &systems,
+        o,
+        embedded_any,
+        started.elapsed().as_secs_f64(),
+    );
     print!("{table}");
     let table_path = rows_path.with_extension("txt");
     std::fs::write(&table_path, &table)?;
@@ -308,12 +321,7 @@ pub fn eval_tasks(o: &Options) -> Result<()> {
     Ok(())
 }
 
-fn fail(
-    results: &mut Results,
-    rows: &mut impl Write,
-    task: &Task,
-    why: String,
-) -> Result<()> {
+fn fail(results: &mut Results, rows: &mut impl Write, task: &Task, why: String) -> Result<()> {
     let row = Row {
         error: Some(why.clone()),
         ..Row::new(task)
@@ -354,7 +362,13 @@ impl RepoRun<'_> {
         let mut vectors = false;
         for (i, task) in tasks.iter().enumerate() {
             let t = Instant::now();
-            let label = format!("[{} {}/{}] {}", task.slug(), i + 1, tasks.len(), &task.commit[..10]);
+            let label = format!(
+                "[{} {}/{}] {}",
+                task.slug(),
+                i + 1,
+                tasks.len(),
+                &task.commit[..10]
+            );
             if !self.git.has_commit(&task.parent) {
                 let why = format!(
                     "{} lacks the parent commit {}: fetch a newer clone",
@@ -448,7 +462,12 @@ impl RepoRun<'_> {
                 match system.rank(reader, task) {
                     Ok(ranking) => {
                         let millis = t.elapsed().as_secs_f64() * 1000.0;
-                        let s = score(&task.files, &task.functions, &ranking, system.names_functions());
+                        let s = score(
+                            &task.files,
+                            &task.functions,
+                            &ranking,
+                            system.names_functions(),
+                        );
                         line.push_str(&format!(
                             " {name} {}",
                             s.first_hit.map_or("-".into(), |r| r.to_string())
@@ -595,8 +614,19 @@ fn render(
     );
     out.push_str(&format!(
         "{:<40} {:<10} {:>4} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {:>7}\n",
-        "scope", "system", "n", "Acc@1", "Acc@3", "Acc@5", "Acc@10", "R@5", "R@10", "fnR@10", "cover",
-        "tokens", "ms"
+        "scope",
+        "system",
+        "n",
+        "Acc@1",
+        "Acc@3",
+        "Acc@5",
+        "Acc@10",
+        "R@5",
+        "R@10",
+        "fnR@10",
+        "cover",
+        "tokens",
+        "ms"
     ));
     let mut scopes: Vec<&String> = Vec::new();
     for (scope, _) in results.totals.keys() {
@@ -608,7 +638,10 @@ fn render(
     scopes.sort_by_key(|s| (s.starts_with("ALL"), s.starts_with('['), s.to_string()));
     for scope in scopes {
         for system in systems {
-            let Some(t) = results.totals.get(&(scope.clone(), system.name().to_owned())) else {
+            let Some(t) = results
+                .totals
+                .get(&(scope.clone(), system.name().to_owned()))
+            else {
                 continue;
             };
             let budgeted = system.budget().is_some();
@@ -686,7 +719,10 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert!(e.contains("git clone --bare https://github.com/psf/black"), "{e}");
+        assert!(
+            e.contains("git clone --bare https://github.com/psf/black"),
+            "{e}"
+        );
         assert!(e.contains("--mirrors"), "{e}");
     }
 

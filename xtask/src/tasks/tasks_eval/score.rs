@@ -41,8 +41,8 @@ pub fn simple_name(qualified: &str) -> &str {
 /// apart). A Rust `impl` block matches by name alone: codegraph names the
 /// type, whose lines are elsewhere.
 pub fn same_definition(gold: &FuncRef, hit: &FunctionHit) -> bool {
-    let overlap = (hit.start_line as usize) <= gold.end_line
-        && gold.start_line <= (hit.end_line as usize);
+    let overlap =
+        (hit.start_line as usize) <= gold.end_line && gold.start_line <= (hit.end_line as usize);
     gold.path == hit.path && gold.name == hit.name && (overlap || gold.kind == "impl")
 }
 
@@ -265,7 +265,10 @@ mod tests {
 
     #[test]
     fn functions_match_by_file_name_and_lines() {
-        let g = [gold("a.py", "__init__", (10, 20)), gold("a.py", "run", (30, 40))];
+        let g = [
+            gold("a.py", "__init__", (10, 20)),
+            gold("a.py", "run", (30, 40)),
+        ];
         // Another class's __init__ in the same file does not count.
         let ranking = Ranking {
             files: files(&["a.py"]),

@@ -131,8 +131,8 @@ impl System for Search {
                     r.end_line,
                     r.symbol.as_deref().unwrap_or("")
                 );
-                ranking.tokens_read += line_tokens(&header)
-                    + r.snippet.lines().map(line_tokens).sum::<usize>();
+                ranking.tokens_read +=
+                    line_tokens(&header) + r.snippet.lines().map(line_tokens).sum::<usize>();
             }
         }
         Ok(ranking)

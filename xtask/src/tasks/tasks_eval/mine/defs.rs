@@ -77,8 +77,11 @@ fn qualify(lang: Lang, defs: &mut [Def]) {
             })
             .collect();
         parents.sort_by_key(|p| p.start);
-        d.addressable = !parents.iter().any(|p| matches!(p.kind, "function" | "method"));
-        d.test_region = d.test_region || (d.kind == "mod" && (d.name == "tests" || d.name == "test"));
+        d.addressable = !parents
+            .iter()
+            .any(|p| matches!(p.kind, "function" | "method"));
+        d.test_region =
+            d.test_region || (d.kind == "mod" && (d.name == "tests" || d.name == "test"));
         let mut q: Vec<String> = parents.iter().map(|p| p.name.clone()).collect();
         q.push(d.name.clone());
         d.qualname = q.join(sep);
@@ -149,7 +152,10 @@ fn scan_python(lines: &[&str]) -> Vec<Def> {
         }
         let l = lines[i];
         let t = l.trim_start();
-        let t2 = t.strip_prefix("async ").map(|x| x.trim_start()).unwrap_or(t);
+        let t2 = t
+            .strip_prefix("async ")
+            .map(|x| x.trim_start())
+            .unwrap_or(t);
         let (kind, rest) = if let Some(r) = t2.strip_prefix("def ") {
             ("function", r)
         } else if let Some(r) = t2.strip_prefix("class ") {
@@ -160,7 +166,22 @@ fn scan_python(lines: &[&str]) -> Vec<Def> {
                     let after = t[name.len()..].trim_start();
                     let is_assign = (after.starts_with('=') && !after.starts_with("=="))
                         || (after.starts_with(':') && after.contains('=') && !after.contains("=="));
-                    if is_assign && !matches!(name.as_str(), "if" | "for" | "while" | "with" | "try" | "else" | "elif" | "except" | "finally" | "return" | "import" | "from") {
+                    if is_assign
+                        && !matches!(
+                            name.as_str(),
+                            "if" | "for"
+                                | "while"
+                                | "with"
+                                | "try"
+                                | "else"
+                                | "elif"
+                                | "except"
+                                | "finally"
+                                | "return"
+                                | "import"
+                                | "from"
+                        )
+                    {
                         let mut depth: i32 = 0;
                         let mut he = i;
                         for (j, line) in lines.iter().enumerate().skip(i).take(5000) {
@@ -184,13 +205,25 @@ fn scan_python(lines: &[&str]) -> Vec<Def> {
                                 break;
                             }
                         }
-                        defs.push(Def { name, qualname: String::new(), kind: "variable", start: i + 1, end: he + 1, indent: 0, container: None, addressable: true, test_region: false });
+                        defs.push(Def {
+                            name,
+                            qualname: String::new(),
+                            kind: "variable",
+                            start: i + 1,
+                            end: he + 1,
+                            indent: 0,
+                            container: None,
+                            addressable: true,
+                            test_region: false,
+                        });
                     }
                 }
             }
             continue;
         };
-        let Some(name) = ident_prefix(rest.trim_start()) else { continue };
+        let Some(name) = ident_prefix(rest.trim_start()) else {
+            continue;
+        };
         let ind = indent_of(l);
         // header end: brackets balanced
         let mut depth: i32 = 0;
@@ -373,12 +406,26 @@ fn go_header(t: &str, indent: usize) -> Option<Header> {
             (None, r)
         };
         let name = ident_prefix(r)?;
-        return Some(Header { name, kind: if container.is_some() { "method" } else { "function" }, container, col: 0 });
+        return Some(Header {
+            name,
+            kind: if container.is_some() {
+                "method"
+            } else {
+                "function"
+            },
+            container,
+            col: 0,
+        });
     }
     for (kw, kind) in [("var ", "var"), ("const ", "const")] {
         if let Some(r) = t.strip_prefix(kw) {
             let name = ident_prefix(r.trim_start())?;
-            return Some(Header { name, kind, container: None, col: 0 });
+            return Some(Header {
+                name,
+                kind,
+                container: None,
+                col: 0,
+            });
         }
     }
     if let Some(r) = t.strip_prefix("type ") {
@@ -390,7 +437,12 @@ fn go_header(t: &str, indent: usize) -> Option<Header> {
         } else {
             "type"
         };
-        return Some(Header { name, kind, container: None, col: 0 });
+        return Some(Header {
+            name,
+            kind,
+            container: None,
+            col: 0,
+        });
     }
     None
 }
@@ -402,7 +454,18 @@ fn rust_header(t: &str) -> Option<Header> {
         let close = t.find(')')?;
         t = t[close + 1..].trim_start();
     }
-    let t = strip_words(t, &["pub", "default", "async", "unsafe", "extern \"C\"", "extern \"Rust\"", "extern"]);
+    let t = strip_words(
+        t,
+        &[
+            "pub",
+            "default",
+            "async",
+            "unsafe",
+            "extern \"C\"",
+            "extern \"Rust\"",
+            "extern",
+        ],
+    );
     let t = if let Some(r) = t.strip_prefix("const ") {
         let r2 = strip_words(r.trim_start(), &["async", "unsafe", "extern \"C\""]);
         if r2.starts_with("fn ") {
@@ -410,7 +473,12 @@ fn rust_header(t: &str) -> Option<Header> {
         } else {
             let name = ident_prefix(r2)?;
             if r2[name.len()..].trim_start().starts_with(':') {
-                return Some(Header { name, kind: "const", container: None, col: 0 });
+                return Some(Header {
+                    name,
+                    kind: "const",
+                    container: None,
+                    col: 0,
+                });
             }
             return None;
         }
@@ -421,7 +489,12 @@ fn rust_header(t: &str) -> Option<Header> {
     if let Some(r) = t.strip_prefix("static ") {
         let r = strip_words(r.trim_start(), &["mut"]);
         let name = ident_prefix(r)?;
-        return Some(Header { name, kind: "static", container: None, col: 0 });
+        return Some(Header {
+            name,
+            kind: "static",
+            container: None,
+            col: 0,
+        });
     }
     for (kw, kind) in [
         ("fn ", "function"),
@@ -437,7 +510,12 @@ fn rust_header(t: &str) -> Option<Header> {
             if kind == "mod" && !t.contains('{') {
                 return None;
             }
-            return Some(Header { name, kind, container: None, col: 0 });
+            return Some(Header {
+                name,
+                kind,
+                container: None,
+                col: 0,
+            });
         }
     }
     if t.starts_with("impl<") || t.starts_with("impl ") {
@@ -471,16 +549,53 @@ fn rust_header(t: &str) -> Option<Header> {
         let target = target.split('<').next().unwrap_or(target);
         let target = target.rsplit("::").next().unwrap_or(target).trim();
         let name = ident_prefix(target)?;
-        return Some(Header { name, kind: "impl", container: None, col: 0 });
+        return Some(Header {
+            name,
+            kind: "impl",
+            container: None,
+            col: 0,
+        });
     }
     None
 }
 
 const JS_KEYWORDS: &[&str] = &[
-    "if", "for", "while", "switch", "catch", "return", "function", "new", "typeof", "await",
-    "else", "do", "try", "with", "super", "this", "import", "export", "yield", "throw", "delete",
-    "void", "case", "in", "of", "instanceof", "let", "const", "var", "finally", "require",
-    "console", "expect", "describe", "it", "test",
+    "if",
+    "for",
+    "while",
+    "switch",
+    "catch",
+    "return",
+    "function",
+    "new",
+    "typeof",
+    "await",
+    "else",
+    "do",
+    "try",
+    "with",
+    "super",
+    "this",
+    "import",
+    "export",
+    "yield",
+    "throw",
+    "delete",
+    "void",
+    "case",
+    "in",
+    "of",
+    "instanceof",
+    "let",
+    "const",
+    "var",
+    "finally",
+    "require",
+    "console",
+    "expect",
+    "describe",
+    "it",
+    "test",
 ];
 
 fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Header> {
@@ -492,18 +607,39 @@ fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Header> {
     if let Some(r) = t.strip_prefix("function") {
         let r = r.trim_start_matches('*').trim_start();
         let name = ident_prefix(r)?;
-        return Some(Header { name, kind: "function", container: None, col: 0 });
+        return Some(Header {
+            name,
+            kind: "function",
+            container: None,
+            col: 0,
+        });
     }
-    for (kw, kind) in [("class ", "class"), ("interface ", "interface"), ("enum ", "enum"), ("namespace ", "namespace"), ("const enum ", "enum")] {
+    for (kw, kind) in [
+        ("class ", "class"),
+        ("interface ", "interface"),
+        ("enum ", "enum"),
+        ("namespace ", "namespace"),
+        ("const enum ", "enum"),
+    ] {
         if let Some(r) = t.strip_prefix(kw) {
             let name = ident_prefix(r.trim_start())?;
-            return Some(Header { name, kind, container: None, col: 0 });
+            return Some(Header {
+                name,
+                kind,
+                container: None,
+                col: 0,
+            });
         }
     }
     if let Some(r) = t.strip_prefix("type ") {
         let name = ident_prefix(r.trim_start())?;
         if t.trim_end().ends_with('{') {
-            return Some(Header { name, kind: "type", container: None, col: 0 });
+            return Some(Header {
+                name,
+                kind: "type",
+                container: None,
+                col: 0,
+            });
         }
         return None;
     }
@@ -525,18 +661,35 @@ fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Header> {
     while let Some(p) = raw[from..].find("function") {
         let s = from + p;
         from = s + 8;
-        let before_ok = raw[..s].chars().next_back().map(|c| !(c.is_alphanumeric() || c == '_' || c == '$')).unwrap_or(true);
+        let before_ok = raw[..s]
+            .chars()
+            .next_back()
+            .map(|c| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .unwrap_or(true);
         let r = raw[s + 8..].trim_start_matches('*').trim_start();
         if before_ok && raw[s + 8..].starts_with([' ', '*']) {
             if let Some(name) = ident_prefix(r) {
                 if r[name.len()..].trim_start().starts_with('(') {
-                    return Some(Header { name, kind: "function", container: None, col: s });
+                    return Some(Header {
+                        name,
+                        kind: "function",
+                        container: None,
+                        col: s,
+                    });
                 }
             }
         }
     }
-    if indent == 0 && raw.starts_with("export default ") && (raw.contains("=>") || raw.contains("function")) {
-        return Some(Header { name: "default".into(), kind: "function", container: None, col: 0 });
+    if indent == 0
+        && raw.starts_with("export default ")
+        && (raw.contains("=>") || raw.contains("function"))
+    {
+        return Some(Header {
+            name: "default".into(),
+            kind: "function",
+            container: None,
+            col: 0,
+        });
     }
     if indent == 0 || is_decl {
         return None;
@@ -544,7 +697,18 @@ fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Header> {
     // methods / object-literal functions / class property arrows
     let t = strip_words(
         t,
-        &["static", "public", "private", "protected", "readonly", "override", "async", "get", "set", "accessor"],
+        &[
+            "static",
+            "public",
+            "private",
+            "protected",
+            "readonly",
+            "override",
+            "async",
+            "get",
+            "set",
+            "accessor",
+        ],
     );
     let t = t.trim_start_matches('*').trim_start();
     let t = t.strip_prefix('#').unwrap_or(t);
@@ -557,7 +721,12 @@ fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Header> {
     if rest.starts_with(':') || (rest.starts_with('=') && !rest.starts_with("==")) {
         let rhs = rest[1..].trim_start();
         if rhs.starts_with("function") || rhs.starts_with("async function") {
-            return Some(Header { name, kind: "method", container: None, col: 0 });
+            return Some(Header {
+                name,
+                kind: "method",
+                container: None,
+                col: 0,
+            });
         }
         let first_stmt = joined.split(';').next().unwrap_or("");
         let first_line = lines[i];
@@ -565,7 +734,12 @@ fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Header> {
             && first_stmt.contains("=>")
             && first_line.trim_end().ends_with('{')
         {
-            return Some(Header { name, kind: "method", container: None, col: 0 });
+            return Some(Header {
+                name,
+                kind: "method",
+                container: None,
+                col: 0,
+            });
         }
         return None;
     }
@@ -594,12 +768,22 @@ fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Header> {
         }
         let after = text[close?..].trim_start();
         if after.starts_with('{') {
-            return Some(Header { name, kind: "method", container: None, col: 0 });
+            return Some(Header {
+                name,
+                kind: "method",
+                container: None,
+                col: 0,
+            });
         }
         if after.starts_with(':') {
             let first = after.lines().next().unwrap_or("");
             if first.trim_end().ends_with('{') && !first.contains("=>") {
-                return Some(Header { name, kind: "method", container: None, col: 0 });
+                return Some(Header {
+                    name,
+                    kind: "method",
+                    container: None,
+                    col: 0,
+                });
             }
         }
     }
@@ -616,14 +800,33 @@ fn js_var_header(r: &str, joined: &str, indent: usize) -> Option<Header> {
     let rhs = after[eq + 1..].trim_start();
     let first_stmt = joined.split(';').next().unwrap_or("");
     if rhs.starts_with("function") || rhs.starts_with("async") || rhs.starts_with("class") {
-        let kind = if rhs.starts_with("class") { "class" } else { "function" };
-        return Some(Header { name, kind, container: None, col: 0 });
+        let kind = if rhs.starts_with("class") {
+            "class"
+        } else {
+            "function"
+        };
+        return Some(Header {
+            name,
+            kind,
+            container: None,
+            col: 0,
+        });
     }
     if first_stmt.contains("=>") && !rhs.starts_with('{') && !rhs.starts_with('[') {
-        return Some(Header { name, kind: "function", container: None, col: 0 });
+        return Some(Header {
+            name,
+            kind: "function",
+            container: None,
+            col: 0,
+        });
     }
     if indent == 0 && (rhs.starts_with('{') || rhs.starts_with('[')) {
-        return Some(Header { name, kind: "variable", container: None, col: 0 });
+        return Some(Header {
+            name,
+            kind: "variable",
+            container: None,
+            col: 0,
+        });
     }
     None
 }
@@ -750,10 +953,19 @@ fn block_end(lang: Lang, lines: &[&str], i: usize, indent: usize, col: usize) ->
         }
         if paren <= 0 && lx.multiline.is_none() && !lx.block_comment {
             let tt = lines[j].trim_end();
-            let cont = ["=>", "=", "(", ",", "&&", "||", "?", ":", "+", "|", "&", "<", "->", "where"]
-                .iter()
-                .any(|s| tt.ends_with(s));
-            if lang == Lang::Go || (lang == Lang::Js && !cont && j > i) || (lang == Lang::Js && !cont && !tt.trim().is_empty() && j == i && !tt.contains('(')) {
+            let cont = [
+                "=>", "=", "(", ",", "&&", "||", "?", ":", "+", "|", "&", "<", "->", "where",
+            ]
+            .iter()
+            .any(|s| tt.ends_with(s));
+            if lang == Lang::Go
+                || (lang == Lang::Js && !cont && j > i)
+                || (lang == Lang::Js
+                    && !cont
+                    && !tt.trim().is_empty()
+                    && j == i
+                    && !tt.contains('('))
+            {
                 return j + 1;
             }
         }
@@ -824,7 +1036,11 @@ fn scan_brace(lang: Lang, lines: &[&str]) -> Vec<Def> {
         let mut test_attr = false;
         while start > 0 {
             let p = lines[start - 1].trim_start();
-            if lang == Lang::Rust && (p.starts_with("#[test]") || p.starts_with("#[cfg(test)]") || p.starts_with("#[tokio::test")) {
+            if lang == Lang::Rust
+                && (p.starts_with("#[test]")
+                    || p.starts_with("#[cfg(test)]")
+                    || p.starts_with("#[tokio::test"))
+            {
                 test_attr = true;
             }
             let attr = match lang {
@@ -858,7 +1074,10 @@ mod tests {
     use super::*;
 
     fn names(lang: Lang, src: &str) -> Vec<(String, usize, usize)> {
-        scan_defs(lang, src).into_iter().map(|d| (d.qualname, d.start, d.end)).collect()
+        scan_defs(lang, src)
+            .into_iter()
+            .map(|d| (d.qualname, d.start, d.end))
+            .collect()
     }
 
     #[test]
@@ -866,7 +1085,12 @@ mod tests {
         let src = "import x\n\nclass A:\n    @property\n    def f(\n        self,\n    ) -> int:\n        return 1\n\n    # c\n    def g(self): pass\n\ndef h():\n    s = '''\nx\n'''\n    return s\n";
         assert_eq!(
             names(Lang::Python, src),
-            vec![("A".into(), 3, 11), ("A.f".into(), 4, 8), ("A.g".into(), 11, 11), ("h".into(), 13, 17)]
+            vec![
+                ("A".into(), 3, 11),
+                ("A.f".into(), 4, 8),
+                ("A.g".into(), 11, 11),
+                ("h".into(), 13, 17)
+            ]
         );
     }
 
@@ -898,7 +1122,12 @@ value
         let src = "package x\n\nfunc (c *Ctx[T]) Get(k string) string {\n\ts := \"}\"\n\treturn s\n}\n\nfunc f() { return }\n\ntype T struct {\n\ta int\n}\n\ntype U int\n";
         assert_eq!(
             names(Lang::Go, src),
-            vec![("Ctx.Get".into(), 3, 6), ("f".into(), 8, 8), ("T".into(), 10, 12), ("U".into(), 14, 14)]
+            vec![
+                ("Ctx.Get".into(), 3, 6),
+                ("f".into(), 8, 8),
+                ("T".into(), 10, 12),
+                ("U".into(), 14, 14)
+            ]
         );
     }
 
@@ -907,18 +1136,34 @@ value
         let src = "impl<'a, T: X> Foo for Bar<'a, T>\nwhere\n    T: Y,\n{\n    #[inline]\n    pub(crate) fn go(&self) -> char {\n        let c = '{';\n        format!(\"{}\", c)\n    }\n\n    fn decl(&self);\n}\n";
         assert_eq!(
             names(Lang::Rust, src),
-            vec![("Bar".into(), 1, 12), ("Bar::go".into(), 5, 9), ("Bar::decl".into(), 11, 11)]
+            vec![
+                ("Bar".into(), 1, 12),
+                ("Bar::go".into(), 5, 9),
+                ("Bar::decl".into(), 11, 11)
+            ]
         );
     }
 
     #[test]
     fn extras() {
         let py = "X = 1\nT = '''\na\n'''\nY = {\n  1: 2,\n}\nif x == 1:\n    pass\n";
-        assert_eq!(names(Lang::Python, py), vec![("X".into(), 1, 1), ("T".into(), 2, 4), ("Y".into(), 5, 7)]);
+        assert_eq!(
+            names(Lang::Python, py),
+            vec![("X".into(), 1, 1), ("T".into(), 2, 4), ("Y".into(), 5, 7)]
+        );
         let js = "export default ok && function httpAdapter(config) {\n  return new Promise(function dispatch(resolve) {\n    x();\n  });\n}\n";
-        assert_eq!(names(Lang::Js, js), vec![("httpAdapter".into(), 1, 5), ("httpAdapter.dispatch".into(), 2, 4)]);
+        assert_eq!(
+            names(Lang::Js, js),
+            vec![
+                ("httpAdapter".into(), 1, 5),
+                ("httpAdapter.dispatch".into(), 2, 4)
+            ]
+        );
         let rs = "pub(crate) const DEFAULT: &[&str] = &[\n    \"a\",\n];\nstatic mut N: u8 = 0;\n";
-        assert_eq!(names(Lang::Rust, rs), vec![("DEFAULT".into(), 1, 3), ("N".into(), 4, 4)]);
+        assert_eq!(
+            names(Lang::Rust, rs),
+            vec![("DEFAULT".into(), 1, 3), ("N".into(), 4, 4)]
+        );
     }
 
     #[test]

@@ -234,7 +234,8 @@ new file mode 100644
 
     #[test]
     fn lines_go_to_the_innermost_definition() {
-        let src = "class A:\n    def f(self):\n        x = 1\n        return x\n\ndef g():\n    pass\n";
+        let src =
+            "class A:\n    def f(self):\n        x = 1\n        return x\n\ndef g():\n    pass\n";
         let defs = scan_defs(Lang::Python, src);
         let names = |ranges: &[(usize, usize)]| -> Vec<String> {
             touched_defs(&defs, ranges)

@@ -297,9 +297,15 @@ fn reverted_commits(log: &[RawCommit]) -> Vec<String> {
 
 fn is_bot(who: &str) -> bool {
     let s = who.to_ascii_lowercase();
-    ["[bot]", "dependabot", "renovate", "pre-commit-ci", "github-actions"]
-        .iter()
-        .any(|b| s.contains(b))
+    [
+        "[bot]",
+        "dependabot",
+        "renovate",
+        "pre-commit-ci",
+        "github-actions",
+    ]
+    .iter()
+    .any(|b| s.contains(b))
 }
 
 /// The changed files of a commit, sorted by role.
@@ -410,7 +416,11 @@ impl Miner<'_> {
         if files.is_empty() {
             return Err("existing-files-change-only-in-comments");
         }
-        diffs.retain(|(f, _)| f.old_path.as_ref().is_none_or(|p| !comment_only.contains(p)));
+        diffs.retain(|(f, _)| {
+            f.old_path
+                .as_ref()
+                .is_none_or(|p| !comment_only.contains(p))
+        });
         let (functions, added_functions) = definitions(&diffs, &files);
         if o.require_functions && functions.is_empty() {
             return Err("no-changed-functions");
@@ -568,7 +578,10 @@ impl Versions {
 
 /// The parent's definitions the code hunks touch (in the pre-existing
 /// `files`), and the definitions that only the commit has.
-fn definitions(diffs: &[(diff::FileDiff, Versions)], files: &[String]) -> (Vec<FuncRef>, Vec<FuncRef>) {
+fn definitions(
+    diffs: &[(diff::FileDiff, Versions)],
+    files: &[String],
+) -> (Vec<FuncRef>, Vec<FuncRef>) {
     let mut functions: Vec<FuncRef> = Vec::new();
     let mut added: Vec<FuncRef> = Vec::new();
     let push = |list: &mut Vec<FuncRef>, r: FuncRef| {
@@ -581,7 +594,10 @@ fn definitions(diffs: &[(diff::FileDiff, Versions)], files: &[String]) -> (Vec<F
     };
     for (fd, v) in diffs {
         let mut parent_quals: HashSet<String> = HashSet::new();
-        if let Some(old) = fd.old_path.as_deref().filter(|p| files.iter().any(|f| f == p))
+        if let Some(old) = fd
+            .old_path
+            .as_deref()
+            .filter(|p| files.iter().any(|f| f == p))
             && let Some((lang, src)) = &v.old
         {
             let defs = scan_defs(*lang, src);
@@ -682,7 +698,13 @@ mod tests {
         assert_eq!(c.sources, 4);
         assert_eq!(
             c.diff_paths,
-            ["src/a.py", "src/new.py", "src/old.py", "src/moved.py", "src/y.py"]
+            [
+                "src/a.py",
+                "src/new.py",
+                "src/old.py",
+                "src/moved.py",
+                "src/y.py"
+            ]
         );
     }
 

@@ -30,7 +30,10 @@ fn conventional(s: &str) -> Option<(String, &str)> {
         .unwrap_or(head.len())
         .min(head.find('!').unwrap_or(head.len()));
     let comp = &head[..comp_len];
-    if !comp.chars().all(|c| c.is_ascii_alphanumeric() || "_/,.-".contains(c)) {
+    if !comp
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_/,.-".contains(c))
+    {
         return None;
     }
     let after_ty = &head[comp_len..];
@@ -49,7 +52,11 @@ fn looks_like_version(s: &str) -> bool {
         && !t.contains(' ')
         && t.chars().any(|c| c.is_ascii_digit())
         && t.contains('.')
-        && t.chars().filter(|c| c.is_ascii_digit() || *c == '.').count() * 2 >= t.len()
+        && t.chars()
+            .filter(|c| c.is_ascii_digit() || *c == '.')
+            .count()
+            * 2
+            >= t.len()
 }
 
 /// Some(reason) when the subject marks a commit that is not a code change task.
@@ -59,9 +66,27 @@ pub fn noise_subject(subject: &str) -> Option<&'static str> {
     if let Some((ty, _)) = conventional(s) {
         if matches!(
             ty.as_str(),
-            "chore" | "docs" | "doc" | "ci" | "build" | "style" | "test" | "tests" | "release"
-                | "revert" | "deps" | "bump" | "typo" | "lint" | "example" | "examples"
-                | "bench" | "changelog" | "meta" | "refactor" | "refactoring"
+            "chore"
+                | "docs"
+                | "doc"
+                | "ci"
+                | "build"
+                | "style"
+                | "test"
+                | "tests"
+                | "release"
+                | "revert"
+                | "deps"
+                | "bump"
+                | "typo"
+                | "lint"
+                | "example"
+                | "examples"
+                | "bench"
+                | "changelog"
+                | "meta"
+                | "refactor"
+                | "refactoring"
         ) {
             return Some("noise-conventional-type");
         }
@@ -70,18 +95,51 @@ pub fn noise_subject(subject: &str) -> Option<&'static str> {
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
         .find(|w| !w.is_empty())
         .unwrap_or("");
-    if l
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| matches!(w, "typo" | "typos" | "spelling" | "misspelling" | "misspellings" | "grammar" | "docstring" | "docstrings" | "dependabot" | "changelog"))
-    {
+    if l.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "typo"
+                | "typos"
+                | "spelling"
+                | "misspelling"
+                | "misspellings"
+                | "grammar"
+                | "docstring"
+                | "docstrings"
+                | "dependabot"
+                | "changelog"
+        )
+    }) {
         return Some("noise-subject-word");
     }
     if matches!(
         first,
-        "bump" | "release" | "revert" | "changelog" | "typo" | "typos" | "docs" | "doc"
-            | "readme" | "lint" | "format" | "reformat" | "prepare" | "version" | "wip"
-            | "merge" | "ci" | "cleanup" | "chore" | "refactor" | "rename" | "simplify" | "tidy"
-            | "clean" | "reorganize" | "reorganise"
+        "bump"
+            | "release"
+            | "revert"
+            | "changelog"
+            | "typo"
+            | "typos"
+            | "docs"
+            | "doc"
+            | "readme"
+            | "lint"
+            | "format"
+            | "reformat"
+            | "prepare"
+            | "version"
+            | "wip"
+            | "merge"
+            | "ci"
+            | "cleanup"
+            | "chore"
+            | "refactor"
+            | "rename"
+            | "simplify"
+            | "tidy"
+            | "clean"
+            | "reorganize"
+            | "reorganise"
     ) {
         return Some("noise-subject-word");
     }
@@ -91,12 +149,34 @@ pub fn noise_subject(subject: &str) -> Option<&'static str> {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(2)
-        .any(|w| matches!(w, "refactor" | "refactoring" | "rename" | "renamed" | "simplify" | "simplified" | "cleanup" | "tidy" | "reformat" | "typo" | "typos" | "docs" | "doc" | "comment" | "comments"))
+        .any(|w| {
+            matches!(
+                w,
+                "refactor"
+                    | "refactoring"
+                    | "rename"
+                    | "renamed"
+                    | "simplify"
+                    | "simplified"
+                    | "cleanup"
+                    | "tidy"
+                    | "reformat"
+                    | "typo"
+                    | "typos"
+                    | "docs"
+                    | "doc"
+                    | "comment"
+                    | "comments"
+            )
+        })
     {
         return Some("noise-subject-word");
     }
     if looks_like_version(s)
-        || s.rsplit_once('-').map(|x| looks_like_version(x.1)).unwrap_or(false) && !s.contains(' ')
+        || s.rsplit_once('-')
+            .map(|x| looks_like_version(x.1))
+            .unwrap_or(false)
+            && !s.contains(' ')
     {
         return Some("version-subject");
     }
@@ -144,19 +224,53 @@ pub fn informative_branch_commit(msg: &str) -> bool {
         return false;
     }
     let l = subject.to_ascii_lowercase();
-    let words: Vec<&str> = l.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = l
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     if words.iter().any(|w| {
         matches!(
             *w,
-            "test" | "tests" | "testing" | "changelog" | "typo" | "typos" | "lint" | "linting"
-                | "format" | "formatting" | "fmt" | "bump" | "review" | "docs" | "docstring"
-                | "docstrings" | "readme" | "merge" | "mypy" | "ruff" | "black" | "isort"
-                | "coverage" | "ci" | "wip" | "spelling" | "comment" | "comments" | "cleanup"
+            "test"
+                | "tests"
+                | "testing"
+                | "changelog"
+                | "typo"
+                | "typos"
+                | "lint"
+                | "linting"
+                | "format"
+                | "formatting"
+                | "fmt"
+                | "bump"
+                | "review"
+                | "docs"
+                | "docstring"
+                | "docstrings"
+                | "readme"
+                | "merge"
+                | "mypy"
+                | "ruff"
+                | "black"
+                | "isort"
+                | "coverage"
+                | "ci"
+                | "wip"
+                | "spelling"
+                | "comment"
+                | "comments"
+                | "cleanup"
         )
     }) {
         return false;
     }
-    if l.contains(".py") || l.contains(".md") || l.contains(".rs") || l.contains(".go") || l.contains(".ts") || l.contains(".js") {
+    if l.contains(".py")
+        || l.contains(".md")
+        || l.contains(".rs")
+        || l.contains(".go")
+        || l.contains(".ts")
+        || l.contains(".js")
+    {
         return false;
     }
     words.len() >= 4 || has_body
@@ -174,7 +288,10 @@ pub fn issue_refs(msg: &str) -> Vec<String> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == '#' && (i == 0 || !(b[i - 1].is_alphanumeric() || b[i - 1] == '&')) {
-            let digits: String = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).collect();
+            let digits: String = b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
             if !digits.is_empty() && digits.len() <= 7 {
                 push(format!("#{digits}"));
             }
@@ -185,7 +302,10 @@ pub fn issue_refs(msg: &str) -> Vec<String> {
     let mut from = 0;
     while let Some(p) = lower[from..].find("gh-") {
         let start = from + p + 3;
-        let digits: String = lower[start..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        let digits: String = lower[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         if !digits.is_empty() {
             push(format!("#{digits}"));
         }
@@ -195,7 +315,10 @@ pub fn issue_refs(msg: &str) -> Vec<String> {
         let mut from = 0;
         while let Some(p) = lower[from..].find(key) {
             let start = from + p + key.len();
-            let digits: String = lower[start..].chars().take_while(|c| c.is_ascii_digit()).collect();
+            let digits: String = lower[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
             if !digits.is_empty() && lower[..from + p].contains("github.com") {
                 push(format!("#{digits}"));
             }
@@ -206,12 +329,53 @@ pub fn issue_refs(msg: &str) -> Vec<String> {
 }
 
 const FIX_WORDS: &[&str] = &[
-    "fix", "fixes", "fixed", "fixing", "bug", "bugs", "bugfix", "hotfix", "crash", "crashes",
-    "crashed", "panic", "panics", "regression", "broken", "breaks", "incorrect", "incorrectly",
-    "wrong", "wrongly", "mistakenly", "erroneous", "erroneously", "resolve", "resolves",
-    "resolved", "closes", "workaround", "fail", "fails", "failing", "failed", "failure", "error",
-    "errors", "exception", "hang", "hangs", "leak", "leaks", "overflow", "mishandled", "unexpected",
-    "unexpectedly", "issue", "prevent", "avoid",
+    "fix",
+    "fixes",
+    "fixed",
+    "fixing",
+    "bug",
+    "bugs",
+    "bugfix",
+    "hotfix",
+    "crash",
+    "crashes",
+    "crashed",
+    "panic",
+    "panics",
+    "regression",
+    "broken",
+    "breaks",
+    "incorrect",
+    "incorrectly",
+    "wrong",
+    "wrongly",
+    "mistakenly",
+    "erroneous",
+    "erroneously",
+    "resolve",
+    "resolves",
+    "resolved",
+    "closes",
+    "workaround",
+    "fail",
+    "fails",
+    "failing",
+    "failed",
+    "failure",
+    "error",
+    "errors",
+    "exception",
+    "hang",
+    "hangs",
+    "leak",
+    "leaks",
+    "overflow",
+    "mishandled",
+    "unexpected",
+    "unexpectedly",
+    "issue",
+    "prevent",
+    "avoid",
 ];
 
 pub fn indicates_fix(msg: &str) -> bool {
@@ -313,17 +477,49 @@ const NOISE_BULLET: &[&str] = &[
 ];
 
 const GENERIC_HEADINGS: &[&str] = &[
-    "summary", "description", "changes", "what", "why", "how", "motivation", "context",
-    "details", "problem", "solution", "fix", "the fix", "overview", "background",
-    "proposed changes", "what does this pr do", "what does this pr do?", "what is the change",
-    "description of changes", "pull request description",
+    "summary",
+    "description",
+    "changes",
+    "what",
+    "why",
+    "how",
+    "motivation",
+    "context",
+    "details",
+    "problem",
+    "solution",
+    "fix",
+    "the fix",
+    "overview",
+    "background",
+    "proposed changes",
+    "what does this pr do",
+    "what does this pr do?",
+    "what is the change",
+    "description of changes",
+    "pull request description",
 ];
 
 const DROP_SECTIONS: &[&str] = &[
-    "checklist", "type of change", "how has this been tested", "test plan", "testing",
-    "tests", "pr checklist", "related issue", "related issues", "related", "screenshots",
-    "checks", "additional notes", "notes for reviewers", "reviewer notes", "ai disclosure",
-    "breaking changes", "does this pr introduce a breaking change", "other information",
+    "checklist",
+    "type of change",
+    "how has this been tested",
+    "test plan",
+    "testing",
+    "tests",
+    "pr checklist",
+    "related issue",
+    "related issues",
+    "related",
+    "screenshots",
+    "checks",
+    "additional notes",
+    "notes for reviewers",
+    "reviewer notes",
+    "ai disclosure",
+    "breaking changes",
+    "does this pr introduce a breaking change",
+    "other information",
     "pull request checklist",
 ];
 
@@ -337,10 +533,38 @@ fn is_reference_only(line: &str) -> bool {
         }
         if matches!(
             w2,
-            "fix" | "fixes" | "fixed" | "close" | "closes" | "closed" | "resolve" | "resolves"
-                | "resolved" | "ref" | "refs" | "see" | "issue" | "issues" | "pr" | "related"
-                | "to" | "and" | "also" | "part" | "of" | "" | "cc" | "follow-up" | "followup"
-                | "addresses" | "address" | "for" | "re" | "in" | "upstream" | "bug"
+            "fix"
+                | "fixes"
+                | "fixed"
+                | "close"
+                | "closes"
+                | "closed"
+                | "resolve"
+                | "resolves"
+                | "resolved"
+                | "ref"
+                | "refs"
+                | "see"
+                | "issue"
+                | "issues"
+                | "pr"
+                | "related"
+                | "to"
+                | "and"
+                | "also"
+                | "part"
+                | "of"
+                | ""
+                | "cc"
+                | "follow-up"
+                | "followup"
+                | "addresses"
+                | "address"
+                | "for"
+                | "re"
+                | "in"
+                | "upstream"
+                | "bug"
         ) {
             continue;
         }
@@ -385,7 +609,12 @@ pub fn clean_query(msg: &str) -> String {
             in_fence = !in_fence;
         }
         if !in_fence && t.starts_with('#') && t.trim_start_matches('#').starts_with(' ') {
-            let h = l.trim_start_matches('#').trim().trim_end_matches(':').trim().to_string();
+            let h = l
+                .trim_start_matches('#')
+                .trim()
+                .trim_end_matches(':')
+                .trim()
+                .to_string();
             let h = h.trim_end_matches('?').trim();
             dropping_section = DROP_SECTIONS.iter().any(|d| h.starts_with(d));
             if dropping_section || GENERIC_HEADINGS.contains(&h) {
@@ -398,7 +627,10 @@ pub fn clean_query(msg: &str) -> String {
         if TRAILERS.iter().any(|p| l.starts_with(p)) {
             continue;
         }
-        if !t.is_empty() && t.chars().all(|c| c == '-' || c == '=' || c == '*' || c == '_') {
+        if !t.is_empty()
+            && t.chars()
+                .all(|c| c == '-' || c == '=' || c == '*' || c == '_')
+        {
             continue;
         }
         if l.starts_with("- [ ]")
@@ -435,7 +667,12 @@ pub fn clean_query(msg: &str) -> String {
     // collapse blank runs
     let mut res: Vec<String> = Vec::new();
     for l in out {
-        if l.trim().is_empty() && res.last().map(|x: &String| x.trim().is_empty()).unwrap_or(true) {
+        if l.trim().is_empty()
+            && res
+                .last()
+                .map(|x: &String| x.trim().is_empty())
+                .unwrap_or(true)
+        {
             continue;
         }
         res.push(l);
@@ -459,8 +696,16 @@ fn token_in(hay: &str, needle: &str) -> bool {
     while let Some(p) = hay[from..].find(needle) {
         let s = from + p;
         let e = s + needle.len();
-        let before_ok = hay[..s].chars().next_back().map(|c| !is_ident_char(c)).unwrap_or(true);
-        let after_ok = hay[e..].chars().next().map(|c| !is_ident_char(c)).unwrap_or(true);
+        let before_ok = hay[..s]
+            .chars()
+            .next_back()
+            .map(|c| !is_ident_char(c))
+            .unwrap_or(true);
+        let after_ok = hay[e..]
+            .chars()
+            .next()
+            .map(|c| !is_ident_char(c))
+            .unwrap_or(true);
         if before_ok && after_ok {
             return true;
         }
@@ -489,7 +734,11 @@ pub fn mentions_path(query: &str, path: &str) -> bool {
             .next_back()
             .map(|c| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
             .unwrap_or(true);
-        let after_ok = q[e..].chars().next().map(|c| !is_ident_char(c)).unwrap_or(true);
+        let after_ok = q[e..]
+            .chars()
+            .next()
+            .map(|c| !is_ident_char(c))
+            .unwrap_or(true);
         if before_ok && after_ok {
             return true;
         }
