@@ -51,6 +51,16 @@
 //!   indexes the same trees with codegraph and reports precision of
 //!   resolved and of inferred edges and recall; disagreements with causes
 //!   in `.bench/oracle-NAME-disagreements.txt` (see `tasks/oracle/`).
+//! - `mine-tasks --git-dir DIR --repo OWNER/NAME [--max N] [--out FILE]`:
+//!   localisation tasks ("commit text → files and definitions to change")
+//!   from a repository's first-parent history (see
+//!   `tasks/tasks_eval/mine/`; the committed ones are in `eval/tasks/`).
+//! - `eval-tasks [--repos a,b] [--mirrors DIR] [--limit N] [--systems x,y]
+//!   [--no-embed]`: each system (hybrid and lexical search, the maps at
+//!   1,024 and 4,096 tokens, a plain BM25-over-files baseline) on each task,
+//!   indexed at the task's parent commit: file Acc@1/3/5/10 and Recall@5/10,
+//!   function Recall@10, map coverage and tokens, per repository, language
+//!   and overall; per-task rows in `.bench/eval-tasks-<date>.jsonl`.
 //!
 //! Layout: this file parses the arguments into a [`Task`] and runs it;
 //! `tasks/` holds one module per task (or close group of tasks), `util.rs`
@@ -64,6 +74,7 @@ mod util;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use tasks::serve_bench;
+use tasks::tasks_eval;
 
 fn main() -> Result<()> {
     // Library debug timings on stderr: CODEGRAPH_LOG=codegraph=debug.
@@ -94,6 +105,8 @@ enum Task {
     EvalContext(Vec<String>),
     BenchServe(serve_bench::Options),
     Oracle(Vec<String>),
+    MineTasks(tasks_eval::mine::Options),
+    EvalTasks(tasks_eval::eval::Options),
 }
 
 impl Task {
@@ -128,6 +141,8 @@ impl Task {
             }
             "bench-serve" => Task::BenchServe(serve_bench::Options::parse(rest)?),
             "oracle" => Task::Oracle(names_or(rest, tasks::oracle::DEFAULT)),
+            "mine-tasks" => Task::MineTasks(tasks_eval::mine::Options::parse(rest)?),
+            "eval-tasks" => Task::EvalTasks(tasks_eval::eval::Options::parse(rest)?),
             other => bail!("unknown task `{other}`"),
         })
     }
@@ -171,6 +186,8 @@ impl Task {
             }
             Task::BenchServe(options) => serve_bench::bench_serve(&options),
             Task::Oracle(names) => tasks::oracle::oracle(&names),
+            Task::MineTasks(options) => tasks_eval::mine::mine_tasks(&options),
+            Task::EvalTasks(options) => tasks_eval::eval::eval_tasks(&options),
         }
     }
 }
@@ -244,6 +261,10 @@ mod tests {
             "bench-embed",
             "oracle",
             "oracle httpx rxjs",
+            "mine-tasks --git-dir /x --repo a/b",
+            "mine-tasks --git-dir /x --repo a/b --max 5 --out /tmp/t.jsonl --fix-only --verbose",
+            "eval-tasks",
+            "eval-tasks --repos black,fzf --mirrors /m --limit 2 --systems hybrid,map-1024 --no-embed",
         ] {
             if let Err(e) = parse(line) {
                 panic!("`cargo xtask {line}` does not parse: {e:#}");
@@ -277,5 +298,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(parse("no-such-task").is_err());
+        assert!(parse("mine-tasks --repo a/b").is_err());
+        assert!(parse("eval-tasks --systems nope").is_err());
     }
 }

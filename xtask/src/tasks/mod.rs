@@ -13,3 +13,4 @@ pub mod eval_search;
 pub mod live_eq;
 pub mod oracle;
 pub mod serve_bench;
+pub mod tasks_eval;

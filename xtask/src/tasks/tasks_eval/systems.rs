@@ -1,0 +1,355 @@
+//! The systems evaluated: each answers a task with ranked files (and, if it
+//! can, definitions). A new system is one [`System`] impl added to
+//! [`build`].
+
+use super::bm25::FileCorpus;
+use super::score::{FunctionHit, Ranking, simple_name};
+use super::task::Task;
+use anyhow::{Result, bail};
+use codegraph::{MapOptions, Reader, SearchMode, SearchOptions};
+use std::collections::HashSet;
+
+/// A retrieval system under evaluation.
+pub trait System {
+    /// The name in tables, rows and `--systems`.
+    fn name(&self) -> &str;
+    /// Answers `task` from the index of the task's parent tree (`reader`;
+    /// `reader.root()` is the tree itself).
+    fn rank(&mut self, reader: &Reader, task: &Task) -> Result<Ranking>;
+    /// Whether the answer names definitions (scored by function recall).
+    fn names_functions(&self) -> bool {
+        false
+    }
+    /// The token budget of a system that shows a whole view (a map, a
+    /// context pack): its coverage and tokens are reported.
+    fn budget(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// Every system, in table order.
+pub const ALL: &[&str] = &["hybrid", "lexical", "bm25-files", "map-1024", "map-4096"];
+
+/// The systems named (all of them when `names` is empty).
+pub fn build(names: &[String]) -> Result<Vec<Box<dyn System>>> {
+    let names: Vec<&str> = if names.is_empty() {
+        ALL.to_vec()
+    } else {
+        names.iter().map(String::as_str).collect()
+    };
+    names
+        .into_iter()
+        .map(|n| -> Result<Box<dyn System>> {
+            Ok(match n {
+                "hybrid" => Box::new(Search::new("hybrid", SearchMode::Hybrid)),
+                "lexical" => Box::new(Search::new("lexical", SearchMode::Lexical)),
+                "bm25-files" => Box::new(Bm25Files::default()),
+                "map-1024" => Box::new(Map::new(1024)),
+                "map-4096" => Box::new(Map::new(4096)),
+                other => bail!("unknown system `{other}` (one of {})", ALL.join(", ")),
+            })
+        })
+        .collect()
+}
+
+/// The token estimate of one line of output (the map's: bytes / 4 + 1).
+pub fn line_tokens(line: &str) -> usize {
+    line.len().div_ceil(4) + 1
+}
+
+/// Chunks asked of a search: enough for ten distinct files.
+const SEARCH_DEPTH: usize = 100;
+
+/// codegraph's `search` with the task's text; files in the order of their
+/// first result, definitions in result order.
+#[derive(Debug)]
+pub struct Search {
+    name: &'static str,
+    mode: SearchMode,
+    warned: bool,
+}
+
+impl Search {
+    pub fn new(name: &'static str, mode: SearchMode) -> Search {
+        Search {
+            name,
+            mode,
+            warned: false,
+        }
+    }
+}
+
+impl System for Search {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn names_functions(&self) -> bool {
+        true
+    }
+
+    fn rank(&mut self, reader: &Reader, task: &Task) -> Result<Ranking> {
+        let response = reader.search(&SearchOptions {
+            query: task.query.clone(),
+            k: SEARCH_DEPTH,
+            mode: self.mode,
+            ..SearchOptions::default()
+        })?;
+        if response.mode != self.mode && !self.warned {
+            self.warned = true;
+            eprintln!(
+                "note: `{}` answered in {:?} mode: {}",
+                self.name,
+                response.mode,
+                response.notice.as_deref().unwrap_or("vectors unavailable")
+            );
+        }
+        let mut ranking = Ranking::default();
+        let mut seen = HashSet::new();
+        for (i, r) in response.results.iter().enumerate() {
+            if !ranking.files.contains(&r.path) {
+                ranking.files.push(r.path.clone());
+            }
+            if let Some(symbol) = &r.symbol {
+                let hit = FunctionHit {
+                    path: r.path.clone(),
+                    name: simple_name(symbol).to_owned(),
+                    start_line: r.start_line,
+                    end_line: r.end_line,
+                };
+                if seen.insert((hit.path.clone(), symbol.clone())) {
+                    ranking.functions.push(hit);
+                }
+            }
+            // What `codegraph search` shows of the first ten results: a
+            // header and the snippet.
+            if i < 10 {
+                let header = format!(
+                    "{}:{}-{} {}",
+                    r.path,
+                    r.start_line,
+                    r.end_line,
+                    r.symbol.as_deref().unwrap_or("")
+                );
+                ranking.tokens_read +=
+                    line_tokens(&header) + r.snippet.lines().map(line_tokens).sum::<usize>();
+            }
+        }
+        Ok(ranking)
+    }
+}
+
+/// The independent baseline: BM25 over whole files ([`super::bm25`]).
+#[derive(Debug, Default)]
+pub struct Bm25Files {
+    corpus: FileCorpus,
+}
+
+impl System for Bm25Files {
+    fn name(&self) -> &str {
+        "bm25-files"
+    }
+
+    fn rank(&mut self, reader: &Reader, task: &Task) -> Result<Ranking> {
+        self.corpus.refresh(reader.root())?;
+        let files: Vec<String> = self
+            .corpus
+            .rank(&task.query)
+            .into_iter()
+            .take(SEARCH_DEPTH)
+            .map(|(p, _)| p)
+            .collect();
+        let tokens_read = files.iter().take(10).map(|p| line_tokens(p)).sum();
+        Ok(Ranking {
+            files,
+            tokens_read,
+            ..Ranking::default()
+        })
+    }
+}
+
+/// codegraph's ranked repository map at a token budget, personalised
+/// toward the files the task's text points at ([`focus_from_text`]).
+#[derive(Debug)]
+pub struct Map {
+    name: String,
+    budget: usize,
+}
+
+impl Map {
+    pub fn new(budget: usize) -> Map {
+        Map {
+            name: format!("map-{budget}"),
+            budget,
+        }
+    }
+}
+
+impl System for Map {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn budget(&self) -> Option<usize> {
+        Some(self.budget)
+    }
+
+    fn rank(&mut self, reader: &Reader, task: &Task) -> Result<Ranking> {
+        let focus = focus_from_text(reader, &task.query)?;
+        let note = format!("focus: [{}]", focus.join(", "));
+        let map = reader.map(&MapOptions {
+            budget_tokens: self.budget,
+            focus,
+            ..MapOptions::default()
+        })?;
+        Ok(Ranking {
+            files: map.files.into_iter().map(|e| e.path).collect(),
+            functions: Vec::new(),
+            tokens_read: map.tokens,
+            note: Some(note),
+        })
+    }
+}
+
+/// A definition name matching more files than this says too little to
+/// focus on.
+const MAX_FILES_PER_NAME: usize = 3;
+
+/// The map takes focus as files; from a task's text they are the files it
+/// names (a path, or a basename with its extension) and the files defining
+/// the code-like identifiers it mentions ([`code_identifiers`]) when an
+/// identifier is defined in at most [`MAX_FILES_PER_NAME`] files. Empty
+/// when the text points nowhere: the map is then the global one.
+pub fn focus_from_text(reader: &Reader, text: &str) -> Result<Vec<String>> {
+    let mut focus: Vec<String> = Vec::new();
+    let words: HashSet<&str> = text
+        .split(|c: char| c.is_whitespace() || "`'\"()[]{}<>,;:".contains(c))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for f in reader.files()? {
+        let base = f.path.rsplit('/').next().unwrap_or(&f.path);
+        let named = words.contains(f.path.as_str())
+            || (base.contains('.') && words.contains(base))
+            || words.iter().any(|w| w.ends_with(&format!("/{}", f.path)));
+        if named && !focus.contains(&f.path) {
+            focus.push(f.path);
+        }
+    }
+    for ident in code_identifiers(text) {
+        let mut files: Vec<String> = reader
+            .lookup_symbols(&ident)?
+            .into_iter()
+            .map(|s| s.path)
+            .collect();
+        files.sort();
+        files.dedup();
+        if files.len() <= MAX_FILES_PER_NAME {
+            for f in files {
+                if !focus.contains(&f) {
+                    focus.push(f);
+                }
+            }
+        }
+    }
+    Ok(focus)
+}
+
+/// Identifiers in `text` that read as code rather than prose: in
+/// backticks, followed by `(`, qualified (`a.b`, `a::b`), or containing an
+/// underscore or a lower-to-upper case change (`parse_date`, `parseDate`).
+pub fn code_identifiers(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !ident(chars[i]) {
+            i += 1;
+            continue;
+        }
+        // A run of identifier parts joined by `.` or `::`.
+        let start = i;
+        let mut end = i;
+        loop {
+            while end < chars.len() && ident(chars[end]) {
+                end += 1;
+            }
+            let sep = if chars.get(end) == Some(&'.') {
+                1
+            } else if chars.get(end) == Some(&':') && chars.get(end + 1) == Some(&':') {
+                2
+            } else {
+                0
+            };
+            if sep > 0 && chars.get(end + sep).is_some_and(|&c| ident(c)) {
+                end += sep;
+            } else {
+                break;
+            }
+        }
+        let word: String = chars[start..end].iter().collect();
+        i = end;
+        let before = start.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(end).copied();
+        let backticked = before == Some('`') && after == Some('`');
+        let called = after == Some('(');
+        let parts: Vec<&str> = word.split(['.', ':']).filter(|p| !p.is_empty()).collect();
+        let qualified = parts.len() > 1
+            && parts.iter().all(|p| {
+                p.chars().count() >= 2
+                    && p.chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+            });
+        let snake = word.trim_matches('_').contains('_');
+        let camel = word
+            .chars()
+            .zip(word.chars().skip(1))
+            .any(|(a, b)| a.is_lowercase() && b.is_uppercase());
+        let starts_like_code = word
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$');
+        if starts_like_code
+            && word.chars().count() >= 3
+            && (backticked || called || qualified || snake || camel)
+            && !out.contains(&word)
+        {
+            out.push(word);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_identifiers_are_told_from_prose() {
+        let text = "Fix `Console` crash when parse_date() gets None; see Table.add_row and \
+                    std::fmt::Display, parseDate, e.g. the HTTP server (v1.2).";
+        assert_eq!(
+            code_identifiers(text),
+            [
+                "Console",
+                "parse_date",
+                "Table.add_row",
+                "std::fmt::Display",
+                "parseDate"
+            ]
+        );
+        assert!(code_identifiers("A plain sentence about tables.").is_empty());
+    }
+
+    #[test]
+    fn systems_are_built_by_name() {
+        let all = build(&[]).unwrap();
+        let names: Vec<&str> = all.iter().map(|s| s.name()).collect();
+        assert_eq!(names, ALL);
+        assert_eq!(all[3].budget(), Some(1024));
+        assert!(all[0].names_functions() && !all[2].names_functions());
+        assert!(build(&["nope".into()]).is_err());
+    }
+}
