@@ -62,7 +62,11 @@ async fn found(
 }
 
 fn mode(path: &Path) -> u32 {
-    std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
 }
 
 /// `ListRepositories` with `token` (none: no authorization header).
@@ -329,14 +333,23 @@ async fn tcp_without_a_token_file_generates_one() {
     let token = std::fs::read_to_string(&file).unwrap().trim().to_owned();
     assert_eq!(token.len(), 64, "{token}");
     let url = server.url();
-    assert_eq!(list(&url, None).await.unwrap_err().code(), Code::Unauthenticated);
     assert_eq!(
-        list(&url, Some("0123456789abcdef-wrong")).await.unwrap_err().code(),
+        list(&url, None).await.unwrap_err().code(),
+        Code::Unauthenticated
+    );
+    assert_eq!(
+        list(&url, Some("0123456789abcdef-wrong"))
+            .await
+            .unwrap_err()
+            .code(),
         Code::Unauthenticated
     );
     assert_eq!(list(&url, Some(&token)).await.unwrap(), 0);
     server.stop(Duration::from_secs(10));
-    assert!(!file.exists(), "the generated token file goes with the server");
+    assert!(
+        !file.exists(),
+        "the generated token file goes with the server"
+    );
 }
 
 /// Writes a Python repository of `files` modules, each with `defs`
@@ -441,7 +454,11 @@ async fn sigterm_under_load_exits_within_seconds_and_the_index_opens() {
             parsing = true;
             break;
         }
-        assert_ne!(p.phase, pb::IndexPhase::Ready as i32, "the run ended too soon");
+        assert_ne!(
+            p.phase,
+            pb::IndexPhase::Ready as i32,
+            "the run ended too soon"
+        );
     }
     assert!(parsing, "the big repository's run never got under way");
     // Load: clients querying the small repository without pause.

@@ -134,7 +134,10 @@ impl Server {
     /// with a token on a free port of 127.0.0.1.
     fn start(token: Option<&str>) -> Server {
         let tmp = tempfile::tempdir().unwrap();
-        let mut args = vec!["--allow-root".to_owned(), tmp.path().to_string_lossy().into_owned()];
+        let mut args = vec![
+            "--allow-root".to_owned(),
+            tmp.path().to_string_lossy().into_owned(),
+        ];
         if let Some(token) = token {
             use std::os::unix::fs::PermissionsExt;
             let file = tmp.path().join("token");
@@ -221,7 +224,11 @@ fn fixture_copy(server: &Server) -> PathBuf {
 fn python_grpcio_uses_the_socket_without_options() {
     let deps = python_deps();
     let server = Server::start(None);
-    assert!(server.process.addr.starts_with("unix:"), "{}", server.process.addr);
+    assert!(
+        server.process.addr.starts_with("unix:"),
+        "{}",
+        server.process.addr
+    );
     let repo = fixture_copy(&server);
     run_client(&server, &deps, &["--repo", repo.to_str().unwrap()]);
     server.stop();

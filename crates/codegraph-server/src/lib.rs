@@ -10,6 +10,7 @@
 //! in the next reader after each update ([`registry`]). Conversions between
 //! the library's types and the messages live in [`convert`] alone.
 
+pub mod authority;
 pub mod codec;
 pub mod convert;
 pub mod limits;

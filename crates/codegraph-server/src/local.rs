@@ -409,7 +409,11 @@ fn bind_privately(path: &Path) -> Result<std::os::unix::net::UnixListener, Serve
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => break dir,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 10 => tries += 1,
-            Err(e) => return Err(io(format!("creating a directory in {}", parent.display()))(e)),
+            Err(e) => {
+                return Err(io(format!("creating a directory in {}", parent.display()))(
+                    e,
+                ));
+            }
         }
     };
     let tmp = dir.join("s");

@@ -76,10 +76,6 @@ impl RepoConfig {
     }
 }
 
-/// System trees never served, whatever is allowed: `/` itself, and
-/// everything under these.
-const NEVER_SERVED: &[&str] = &["/proc", "/sys", "/dev"];
-
 /// The environment variable listing allowed roots (colon-separated) when
 /// none are given explicitly.
 pub const ALLOW_ROOTS_ENV: &str = "CODEGRAPH_ALLOW_ROOTS";
@@ -90,9 +86,10 @@ pub struct AllowedRoots {
     roots: Vec<PathBuf>,
 }
 
-/// Whether `canonical` is `/` or lies in a system tree.
+/// Whether `canonical` is `/` or lies in a system tree (`/proc`, `/sys`,
+/// `/dev`): never served, whatever is allowed.
 fn never_served(canonical: &Path) -> bool {
-    canonical == Path::new("/") || NEVER_SERVED.iter().any(|d| canonical.starts_with(d))
+    codegraph::is_system_dir(canonical)
 }
 
 impl AllowedRoots {
@@ -159,7 +156,12 @@ impl AllowedRoots {
             )));
         }
         let inner = path.strip_suffix('/').unwrap_or(path);
-        if inner.contains('\0') || inner.split('/').skip(1).any(|c| matches!(c, "" | "." | "..")) {
+        if inner.contains('\0')
+            || inner
+                .split('/')
+                .skip(1)
+                .any(|c| matches!(c, "" | "." | ".."))
+        {
             return Err(Status::invalid_argument(format!(
                 "`{path}` is not a canonical path (it has `.`, `..` or `//`): pass the \
                  repository's absolute path"
@@ -882,7 +884,10 @@ mod tests {
         let canonical = repo.canonicalize().unwrap();
         let text = |p: &Path| p.to_string_lossy().into_owned();
         assert_eq!(roots.admit(&text(&repo)).unwrap(), canonical);
-        assert_eq!(roots.admit(&format!("{}/", text(&repo))).unwrap(), canonical);
+        assert_eq!(
+            roots.admit(&format!("{}/", text(&repo))).unwrap(),
+            canonical
+        );
         let code = |p: &str| roots.admit(p).unwrap_err().code();
         // Relative or non-canonical: INVALID_ARGUMENT.
         for bad in [
@@ -969,7 +974,11 @@ mod tests {
         .unwrap();
         let roots = AllowedRoots::new(std::slice::from_ref(&inside)).unwrap();
         let registry = Registry::open(Some(&state), tmp.path().join("cache"), roots).unwrap();
-        let served: Vec<PathBuf> = registry.list().iter().map(|r| r.config.root.clone()).collect();
+        let served: Vec<PathBuf> = registry
+            .list()
+            .iter()
+            .map(|r| r.config.root.clone())
+            .collect();
         assert_eq!(served, vec![saved[0].root.clone()]);
         // Refused by register() too, whoever calls it.
         let e = registry.register(saved[1].clone()).unwrap_err();

@@ -2,6 +2,7 @@
 //! with a bearer token always; the four services with message-size limits,
 //! gRPC health and reflection; a shutdown that ends within a bounded time.
 
+use crate::authority::FixAuthority;
 use crate::local::{self, GeneratedToken, OwnedSocket};
 use crate::pb;
 use crate::registry::{AllowedRoots, Registry};
@@ -62,10 +63,7 @@ pub enum ServeError {
         pid.map_or("another codegraph server".to_owned(), |p| format!("pid {p}")),
         local::lock_path(socket).display()
     )]
-    AlreadyServed {
-        socket: PathBuf,
-        pid: Option<u32>,
-    },
+    AlreadyServed { socket: PathBuf, pid: Option<u32> },
     /// A path the server will not use as it is; the message says why and
     /// what to do.
     #[error("{0}")]
@@ -340,7 +338,7 @@ pub async fn run(
                 source: std::io::Error::other(e.to_string()),
             })?
             .map_err(io("the state directory"))?,
-        _ = stopped.wait_for(Option::is_some) => {
+        _ = async { stopped.wait_for(Option::is_some).await.map(|at| *at) } => {
             tracing::info!("stopped while starting");
             return Ok(());
         }
@@ -364,7 +362,7 @@ pub async fn run(
     let graceful = {
         let mut stopped = stopped.clone();
         async move {
-            let _ = stopped.wait_for(Option::is_some).await;
+            let _ = stopped.wait_for(Option::is_some).await.map(|at| *at);
         }
     };
     let mut socket_guard = None;
@@ -438,7 +436,7 @@ async fn bounded(
             let _ = stop_indexers(registry, Instant::now() + grace).await;
             return result;
         }
-        at = stopped.wait_for(Option::is_some) => match at {
+        at = async { stopped.wait_for(Option::is_some).await.map(|at| *at) } => match at {
             Ok(at) => at.expect("set"),
             Err(_) => Instant::now(),
         },
@@ -450,9 +448,7 @@ async fn bounded(
         match tokio::time::timeout_at(deadline.into(), &mut serve).await {
             Ok(result) => result,
             Err(_) => {
-                tracing::warn!(
-                    "in-flight requests still running after {grace:?}: abandoned"
-                );
+                tracing::warn!("in-flight requests still running after {grace:?}: abandoned");
                 Ok(())
             }
         }
@@ -499,12 +495,14 @@ async fn stop_indexers(registry: &Arc<Registry>, deadline: Instant) -> bool {
 /// Accepts a connection from a process of this user only (the socket is
 /// 0600 in a 0700 directory already; this holds even if someone loosened
 /// them).
+/// Its bytes pass through [`FixAuthority`], so that stock gRPC C-core
+/// clients are understood.
 fn same_user(
     conn: std::io::Result<tokio::net::UnixStream>,
-) -> Option<std::io::Result<tokio::net::UnixStream>> {
+) -> Option<std::io::Result<FixAuthority<tokio::net::UnixStream>>> {
     match conn {
         Ok(stream) => match stream.peer_cred() {
-            Ok(cred) if cred.uid() == local::uid() => Some(Ok(stream)),
+            Ok(cred) if cred.uid() == local::uid() => Some(Ok(FixAuthority::new(stream))),
             Ok(cred) => {
                 tracing::warn!(uid = cred.uid(), "refused a connection from another user");
                 None

@@ -137,7 +137,11 @@ async fn register_query_refuse_and_follow_edits() {
     assert_eq!(twice.code(), Code::AlreadyExists);
     let missing = index
         .register_repository(pb::RegisterRepositoryRequest {
-            path: repo.path().join("no/such/repository").to_string_lossy().into(),
+            path: repo
+                .path()
+                .join("no/such/repository")
+                .to_string_lossy()
+                .into(),
             options: None,
         })
         .await
@@ -654,7 +658,9 @@ async fn registration_outside_the_allowed_roots_is_refused() {
     let cache = tempfile::tempdir().unwrap();
     let options = on_socket(state.path(), cache.path(), &[allowed.path()]);
     let server = start(options, vec![state, cache]).await;
-    let mut index = IndexServiceClient::connect(server.addr.clone()).await.unwrap();
+    let mut index = IndexServiceClient::connect(server.addr.clone())
+        .await
+        .unwrap();
     let register = |path: PathBuf| pb::RegisterRepositoryRequest {
         path: path.to_string_lossy().into_owned(),
         options: Some(pb::RepositoryOptions {
@@ -674,7 +680,12 @@ async fn registration_outside_the_allowed_roots_is_refused() {
             .register_repository(register(path.clone()))
             .await
             .unwrap_err();
-        assert_eq!(e.code(), Code::PermissionDenied, "{}: {e:?}", path.display());
+        assert_eq!(
+            e.code(),
+            Code::PermissionDenied,
+            "{}: {e:?}",
+            path.display()
+        );
     }
     let e = index
         .register_repository(register(outside.path().to_owned()))
@@ -709,7 +720,9 @@ async fn relative_and_non_canonical_repository_paths_are_refused() {
     let cache = tempfile::tempdir().unwrap();
     let options = on_socket(state.path(), cache.path(), &[allowed.path()]);
     let server = start(options, vec![state, cache]).await;
-    let mut index = IndexServiceClient::connect(server.addr.clone()).await.unwrap();
+    let mut index = IndexServiceClient::connect(server.addr.clone())
+        .await
+        .unwrap();
     let root = allowed.path().to_string_lossy().into_owned();
     for path in [
         "repo".to_owned(),

@@ -89,7 +89,10 @@ pub struct ServeArgs<'a> {
 pub fn runtime_dir(home: &Path) -> PathBuf {
     use std::os::unix::fs::DirBuilderExt;
     let dir = home.join("run");
-    let _ = fs::DirBuilder::new().mode(0o700).recursive(true).create(&dir);
+    let _ = fs::DirBuilder::new()
+        .mode(0o700)
+        .recursive(true)
+        .create(&dir);
     dir
 }
 
@@ -140,7 +143,11 @@ impl ServeProcess {
             if let Some(status) = child.try_wait().unwrap() {
                 return (status, read_lossy(&logs));
             }
-            if !fs::read_to_string(&ready).unwrap_or_default().trim().is_empty() {
+            if !fs::read_to_string(&ready)
+                .unwrap_or_default()
+                .trim()
+                .is_empty()
+            {
                 let _ = child.kill();
                 let _ = child.wait();
                 panic!(
@@ -151,7 +158,10 @@ impl ServeProcess {
             if Instant::now() >= deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("`codegraph serve` neither started nor exited\n{}", read_lossy(&logs));
+                panic!(
+                    "`codegraph serve` neither started nor exited\n{}",
+                    read_lossy(&logs)
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }

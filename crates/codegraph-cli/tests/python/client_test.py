@@ -167,8 +167,9 @@ def _auth_interceptor(token):
 
 
 def open_channel(addr, token):
-    # A plain channel, no options: `unix:PATH` targets too (grpcio then
-    # sends `:authority` "localhost", which the server accepts).
+    # A plain channel, no options, `unix:PATH` targets too: grpcio then
+    # sends the percent-encoded socket path as `:authority`, which the
+    # server must accept (h2 alone rejects it: RST_STREAM PROTOCOL_ERROR).
     channel = grpc.insecure_channel(addr)
     try:
         grpc.channel_ready_future(channel).result(timeout=CALL_TIMEOUT_S)

@@ -277,7 +277,10 @@ mod tests {
 
     fn services() -> (Services, tempfile::TempDir) {
         let cache = tempfile::tempdir().unwrap();
-        let registry = Registry::open(None, cache.path().to_owned()).unwrap();
+        // Repositories are temporary directories: the allowed root is the
+        // system's temporary directory.
+        let allowed = crate::registry::AllowedRoots::new(&[std::env::temp_dir()]).unwrap();
+        let registry = Registry::open(None, cache.path().to_owned(), allowed).unwrap();
         (Services { registry }, cache)
     }
 
