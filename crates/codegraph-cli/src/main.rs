@@ -129,24 +129,35 @@ struct WatchArgs {
 
 #[derive(clap::Args)]
 struct ServeArgs {
-    /// TCP address; loopback unless --allow-remote (port 0: a free one)
-    #[arg(long, default_value = codegraph_server::DEFAULT_ADDR)]
-    addr: std::net::SocketAddr,
-    /// Serve on this Unix socket (mode 0600) instead of TCP
-    #[arg(long)]
+    /// The Unix socket to serve on (default: $XDG_RUNTIME_DIR/codegraph/serve.sock,
+    /// else /tmp/codegraph-<uid>/serve.sock; mode 0600 in a 0700 directory).
+    /// A live server there is never replaced
+    #[arg(long, value_name = "PATH")]
     socket: Option<PathBuf>,
-    /// A file holding the bearer token every call must carry
-    #[arg(long)]
+    /// Serve over TCP at this address instead (port 0: a free one). Every
+    /// call then needs the bearer token: --token-file, or one generated into
+    /// a new file in the runtime directory (its path is printed)
+    #[arg(long, value_name = "IP:PORT", conflicts_with = "socket")]
+    addr: Option<std::net::SocketAddr>,
+    /// A file holding the bearer token every call must carry: one line of
+    /// 16 characters at least, readable by you alone (chmod 600)
+    #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
     /// Allow a non-loopback --addr (requires --token-file)
-    #[arg(long)]
+    #[arg(long, requires = "addr")]
     allow_remote: bool,
+    /// A directory repositories may be registered under (repeatable;
+    /// default: $CODEGRAPH_ALLOW_ROOTS, colon-separated, else your home
+    /// directory). /, /proc, /sys and /dev are never served
+    #[arg(long = "allow-root", value_name = "DIR")]
+    allow_roots: Vec<PathBuf>,
     /// Write the bound address here once the server accepts connections
-    #[arg(long)]
+    /// (`unix:PATH` or `IP:PORT`)
+    #[arg(long, value_name = "FILE")]
     ready_file: Option<PathBuf>,
     /// Where registered repositories are remembered across restarts
     /// (default: <cache dir>/server)
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
 }
 

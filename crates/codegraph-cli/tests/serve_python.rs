@@ -2,7 +2,10 @@
 //!
 //! The client (`tests/python/client_test.py`) generates its stubs from
 //! `proto/` with grpcio-tools at run time, then checks reflection, health
-//! and every service of `codegraph.v1` against a copy of `fixtures/python`.
+//! and every service of `codegraph.v1` against a copy of `fixtures/python`:
+//! over the server's default Unix socket with a plain
+//! `grpc.insecure_channel("unix:PATH")` (no channel options), and over TCP
+//! with a bearer token.
 //! The Python packages are installed with pip, pinned, into a cache under
 //! the target directory (once; a marker file records what was installed).
 //! A missing `python3` or a failed pip install fails the test: it never
@@ -125,15 +128,22 @@ struct Server {
 }
 
 impl Server {
-    /// Starts the server on a free port of 127.0.0.1, with its state, cache
-    /// and data directories inside a fresh temporary directory.
+    /// Starts the server with its state, cache, runtime and data
+    /// directories inside a fresh temporary directory (where the fixture
+    /// copy goes too: it is the allowed root): on its default socket, or
+    /// with a token on a free port of 127.0.0.1.
     fn start(token: Option<&str>) -> Server {
         let tmp = tempfile::tempdir().unwrap();
-        let mut args = vec!["--addr".to_owned(), "127.0.0.1:0".to_owned()];
+        let mut args = vec![
+            "--allow-root".to_owned(),
+            tmp.path().to_string_lossy().into_owned(),
+        ];
         if let Some(token) = token {
+            use std::os::unix::fs::PermissionsExt;
             let file = tmp.path().join("token");
             fs::write(&file, format!("{token}\n")).unwrap();
-            args.push("--token-file".into());
+            fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+            args.extend(["--addr".into(), "127.0.0.1:0".into(), "--token-file".into()]);
             args.push(file.to_string_lossy().into_owned());
         }
         let process = ServeProcess::start(&ServeArgs {
@@ -207,10 +217,18 @@ fn fixture_copy(server: &Server) -> PathBuf {
     repo
 }
 
+/// Regression: stock gRPC C-core clients (Python grpcio) could not use the
+/// socket without overriding `:authority` (`grpc.default_authority`). Now a
+/// plain `grpc.insecure_channel("unix:PATH")` exercises every service.
 #[test]
-fn python_client_exercises_every_service() {
+fn python_grpcio_uses_the_socket_without_options() {
     let deps = python_deps();
     let server = Server::start(None);
+    assert!(
+        server.process.addr.starts_with("unix:"),
+        "{}",
+        server.process.addr
+    );
     let repo = fixture_copy(&server);
     run_client(&server, &deps, &["--repo", repo.to_str().unwrap()]);
     server.stop();

@@ -5,7 +5,10 @@
 //! swaps it in, so a query sees the index before an update or after it,
 //! and never waits for one.
 //!
-//! Registrations persist in `repositories.json` (versioned).
+//! Registrations persist in `repositories.json` (versioned). A repository
+//! is served only under the directories the server's user allowed
+//! ([`AllowedRoots`]); one persisted earlier that now lies outside them is
+//! kept in the file but not served.
 
 use crate::convert::timestamp;
 use crate::pb;
@@ -70,6 +73,129 @@ impl RepoConfig {
             max_file_size: f[8].parse().ok()?,
             registered_at: f[9].parse().ok()?,
         })
+    }
+}
+
+/// The environment variable listing allowed roots (colon-separated) when
+/// none are given explicitly.
+pub const ALLOW_ROOTS_ENV: &str = "CODEGRAPH_ALLOW_ROOTS";
+
+/// The directories repositories may be registered under, canonical.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedRoots {
+    roots: Vec<PathBuf>,
+}
+
+/// Whether `canonical` is `/` or lies in a system tree (`/proc`, `/sys`,
+/// `/dev`): never served, whatever is allowed.
+fn never_served(canonical: &Path) -> bool {
+    codegraph::is_system_dir(canonical)
+}
+
+impl AllowedRoots {
+    /// `dirs`, canonicalised; each must exist and be a directory, and none
+    /// may be a system tree (`/proc`, `/sys`, `/dev` or under them).
+    pub fn new(dirs: &[PathBuf]) -> Result<AllowedRoots, String> {
+        let mut roots = Vec::new();
+        for dir in dirs {
+            let canonical = dir
+                .canonicalize()
+                .map_err(|e| format!("--allow-root {}: {e}", dir.display()))?;
+            if !canonical.is_dir() {
+                return Err(format!("--allow-root {}: not a directory", dir.display()));
+            }
+            if canonical != Path::new("/") && never_served(&canonical) {
+                return Err(format!(
+                    "--allow-root {}: {} is a system directory codegraph never serves",
+                    dir.display(),
+                    canonical.display()
+                ));
+            }
+            if !roots.contains(&canonical) {
+                roots.push(canonical);
+            }
+        }
+        Ok(AllowedRoots { roots })
+    }
+
+    /// The roots a server allows when given none: those listed in
+    /// `$CODEGRAPH_ALLOW_ROOTS` (colon-separated) if it is set, else the
+    /// user's home directory (none when it does not exist).
+    pub fn from_env_or_home() -> Result<AllowedRoots, String> {
+        if let Some(list) = std::env::var_os(ALLOW_ROOTS_ENV) {
+            let dirs: Vec<PathBuf> = std::env::split_paths(&list)
+                .filter(|d| !d.as_os_str().is_empty())
+                .collect();
+            return AllowedRoots::new(&dirs).map_err(|e| format!("${ALLOW_ROOTS_ENV}: {e}"));
+        }
+        let home: Vec<PathBuf> = std::env::home_dir()
+            .filter(|h| h.is_absolute() && h.is_dir())
+            .into_iter()
+            .collect();
+        AllowedRoots::new(&home)
+    }
+
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    /// Whether a repository at `canonical` may be served.
+    pub fn permits(&self, canonical: &Path) -> bool {
+        !never_served(canonical) && self.roots.iter().any(|r| canonical.starts_with(r))
+    }
+
+    /// The canonical root of a repository to register at `path`: an
+    /// absolute path without `.`, `..` or empty components
+    /// (INVALID_ARGUMENT otherwise), that exists (NOT_FOUND), and whose
+    /// canonical form (symbolic links resolved) lies under an allowed root
+    /// and outside the system trees (PERMISSION_DENIED).
+    pub fn admit(&self, path: &str) -> Result<PathBuf, Status> {
+        if !Path::new(path).is_absolute() {
+            return Err(Status::invalid_argument(format!(
+                "`{path}` is a relative path: pass the repository's absolute path"
+            )));
+        }
+        let inner = path.strip_suffix('/').unwrap_or(path);
+        if inner.contains('\0')
+            || inner
+                .split('/')
+                .skip(1)
+                .any(|c| matches!(c, "" | "." | ".."))
+        {
+            return Err(Status::invalid_argument(format!(
+                "`{path}` is not a canonical path (it has `.`, `..` or `//`): pass the \
+                 repository's absolute path"
+            )));
+        }
+        let canonical = Path::new(path).canonicalize().map_err(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => {
+                Status::permission_denied(format!("{path}: not readable by the server: {e}"))
+            }
+            _ => Status::not_found(format!("{path}: {e}")),
+        })?;
+        if never_served(&canonical) {
+            return Err(Status::permission_denied(format!(
+                "{} is a system directory codegraph never serves",
+                canonical.display()
+            )));
+        }
+        if !self.permits(&canonical) {
+            let allowed = if self.roots.is_empty() {
+                "none".to_owned()
+            } else {
+                self.roots
+                    .iter()
+                    .map(|r| r.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(Status::permission_denied(format!(
+                "{} is outside the directories this server may serve ({allowed}): \
+                 start it with --allow-root DIR (or ${ALLOW_ROOTS_ENV}) to allow another",
+                canonical.display()
+            )));
+        }
+        Ok(canonical)
     }
 }
 
@@ -164,6 +290,11 @@ pub struct Registry {
     next_run: Arc<AtomicU64>,
     /// Serialises registration (check, open, insert).
     registering: Mutex<()>,
+    /// Where repositories may be registered.
+    allowed: AllowedRoots,
+    /// Persisted registrations outside `allowed`: not served, kept in the
+    /// state file (a later server allowing them serves them again).
+    dormant: Vec<RepoConfig>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -226,10 +357,16 @@ pub fn repo_id(root: &Path) -> String {
 }
 
 impl Registry {
-    /// A registry persisted in `state_dir` (none: in memory only); the
-    /// repositories registered before are opened again and their indexers
-    /// catch up on what changed while the server was down.
-    pub fn open(state_dir: Option<&Path>, cache_dir: PathBuf) -> std::io::Result<Arc<Registry>> {
+    /// A registry persisted in `state_dir` (none: in memory only) that
+    /// registers repositories under `allowed` only; the repositories
+    /// registered before are opened again and their indexers catch up on
+    /// what changed while the server was down. Those now outside `allowed`
+    /// are not served (a warning names each).
+    pub fn open(
+        state_dir: Option<&Path>,
+        cache_dir: PathBuf,
+        allowed: AllowedRoots,
+    ) -> std::io::Result<Arc<Registry>> {
         let state_file = match state_dir {
             Some(d) => {
                 std::fs::create_dir_all(d)?;
@@ -237,21 +374,32 @@ impl Registry {
             }
             None => None,
         };
+        let (saved, dormant): (Vec<RepoConfig>, Vec<RepoConfig>) = state_dir
+            .map(saved_configs)
+            .unwrap_or_default()
+            .into_iter()
+            .partition(|c| allowed.permits(&c.root));
+        for config in &dormant {
+            tracing::warn!(
+                root = %config.root.display(),
+                "registered earlier but outside the allowed roots (--allow-root): not served"
+            );
+        }
         let registry = Arc::new(Registry {
             repos: RwLock::new(BTreeMap::new()),
             cache_dir,
             state_file,
             next_run: Arc::new(AtomicU64::new(1)),
             registering: Mutex::new(()),
+            allowed,
+            dormant,
         });
-        if let Some(dir) = state_dir {
-            for config in saved_configs(dir) {
-                let root = config.root.clone();
-                match registry.start(config) {
-                    Ok(_) => tracing::info!(root = %root.display(), "repository reopened"),
-                    Err(e) => {
-                        tracing::warn!(root = %root.display(), error = %e.message(), "repository not reopened")
-                    }
+        for config in saved {
+            let root = config.root.clone();
+            match registry.start(config) {
+                Ok(_) => tracing::info!(root = %root.display(), "repository reopened"),
+                Err(e) => {
+                    tracing::warn!(root = %root.display(), error = %e.message(), "repository not reopened")
                 }
             }
         }
@@ -268,6 +416,7 @@ impl Registry {
                 .expect("repos lock")
                 .values()
                 .map(|r| r.config.clone())
+                .chain(self.dormant.iter().cloned())
                 .collect(),
         };
         let text = serde_json::to_vec_pretty(&state).expect("plain data serialises");
@@ -309,8 +458,22 @@ impl Registry {
             .collect()
     }
 
-    /// Registers and starts indexing a repository.
+    /// The canonical root of a repository to register at `path`, if the
+    /// server may serve it ([`AllowedRoots::admit`]).
+    pub fn admit(&self, path: &str) -> Result<PathBuf, Status> {
+        self.allowed.admit(path)
+    }
+
+    /// Registers and starts indexing a repository (its root canonical, from
+    /// [`Registry::admit`]).
     pub fn register(&self, config: RepoConfig) -> Result<(Arc<Repo>, u64), Status> {
+        if !self.allowed.permits(&config.root) {
+            return Err(Status::permission_denied(format!(
+                "{} is outside the directories this server may serve: \
+                 start it with --allow-root DIR to allow it",
+                config.root.display()
+            )));
+        }
         let _guard = self.registering.lock().expect("registering lock");
         if self
             .repos
@@ -706,5 +869,124 @@ mod tests {
         assert_eq!(carried[0].exclude_dir_names, c.exclude_dir_names);
         assert_eq!(RepoConfig::from_legacy_line("garbage"), None);
         assert_ne!(repo_id(Path::new("/a")), repo_id(Path::new("/b")));
+    }
+
+    #[test]
+    fn registration_is_confined_to_the_allowed_roots() {
+        let tmp = tempfile::tempdir().unwrap();
+        let allowed_dir = tmp.path().join("allowed");
+        let repo = allowed_dir.join("repo");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, allowed_dir.join("escape")).unwrap();
+        let roots = AllowedRoots::new(std::slice::from_ref(&allowed_dir)).unwrap();
+        let canonical = repo.canonicalize().unwrap();
+        let text = |p: &Path| p.to_string_lossy().into_owned();
+        assert_eq!(roots.admit(&text(&repo)).unwrap(), canonical);
+        assert_eq!(
+            roots.admit(&format!("{}/", text(&repo))).unwrap(),
+            canonical
+        );
+        let code = |p: &str| roots.admit(p).unwrap_err().code();
+        // Relative or non-canonical: INVALID_ARGUMENT.
+        for bad in [
+            "repo".to_owned(),
+            "./repo".to_owned(),
+            format!("{}/../allowed/repo", text(&repo)),
+            format!("{}/./repo", text(&allowed_dir)),
+            format!("{}//repo", text(&allowed_dir)),
+        ] {
+            assert_eq!(code(&bad), tonic::Code::InvalidArgument, "{bad}");
+        }
+        // Outside, through a symbolic link out, the system trees: refused.
+        for bad in [
+            text(&outside),
+            text(&allowed_dir.join("escape")),
+            "/".to_owned(),
+            "/proc/self".to_owned(),
+            "/dev".to_owned(),
+        ] {
+            let e = roots.admit(&bad).unwrap_err();
+            assert_eq!(e.code(), tonic::Code::PermissionDenied, "{bad}: {e:?}");
+        }
+        assert!(
+            roots
+                .admit(&text(&outside))
+                .unwrap_err()
+                .message()
+                .contains("--allow-root")
+        );
+        assert_eq!(
+            code(&text(&allowed_dir.join("missing"))),
+            tonic::Code::NotFound
+        );
+        // No roots at all: nothing is allowed. `/` allowed: all but the
+        // system trees and `/` itself.
+        let none = AllowedRoots::default();
+        assert_eq!(
+            none.admit(&text(&repo)).unwrap_err().code(),
+            tonic::Code::PermissionDenied
+        );
+        let everything = AllowedRoots::new(&[PathBuf::from("/")]).unwrap();
+        assert!(everything.admit(&text(&repo)).is_ok());
+        assert!(everything.admit("/").is_err());
+        assert!(everything.admit("/proc/self").is_err());
+        // A system tree cannot be allowed; a missing directory neither.
+        assert!(AllowedRoots::new(&[PathBuf::from("/proc")]).is_err());
+        assert!(AllowedRoots::new(&[PathBuf::from("/sys/kernel")]).is_err());
+        assert!(AllowedRoots::new(&[tmp.path().join("missing")]).is_err());
+    }
+
+    #[test]
+    fn persisted_repositories_outside_the_allowed_roots_are_not_served_but_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let inside = tmp.path().join("inside");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(inside.join("repo")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        let config = |root: PathBuf| RepoConfig {
+            id: repo_id(&root),
+            index_dir: tmp.path().join("cache").join(repo_id(&root)),
+            root,
+            embed: false,
+            watch: false,
+            quiet_ms: 150,
+            max_wait_ms: 2000,
+            exclude_dir_names: Vec::new(),
+            max_file_size: 0,
+            registered_at: 1_700_000_000,
+        };
+        let state = tmp.path().join("state");
+        std::fs::create_dir_all(&state).unwrap();
+        let saved = vec![
+            config(inside.join("repo").canonicalize().unwrap()),
+            config(outside.canonicalize().unwrap()),
+        ];
+        std::fs::write(
+            state.join(STATE_FILE),
+            serde_json::to_vec(&StateFile {
+                version: STATE_VERSION,
+                repositories: saved.clone(),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        let roots = AllowedRoots::new(std::slice::from_ref(&inside)).unwrap();
+        let registry = Registry::open(Some(&state), tmp.path().join("cache"), roots).unwrap();
+        let served: Vec<PathBuf> = registry
+            .list()
+            .iter()
+            .map(|r| r.config.root.clone())
+            .collect();
+        assert_eq!(served, vec![saved[0].root.clone()]);
+        // Refused by register() too, whoever calls it.
+        let e = registry.register(saved[1].clone()).unwrap_err();
+        assert_eq!(e.code(), tonic::Code::PermissionDenied);
+        // Persisting keeps the dormant registration.
+        registry.persist();
+        let kept: Vec<PathBuf> = saved_configs(&state).into_iter().map(|c| c.root).collect();
+        assert!(kept.contains(&saved[1].root), "{kept:?}");
+        registry.shutdown();
     }
 }

@@ -55,9 +55,11 @@ pub fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> 
 /// How long a server may take to write its ready file.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A `codegraph serve` process whose state, cache and data directories are
-/// in `home` (kept across restarts of the same home); killed and reaped on
-/// drop if the test did not stop it.
+/// A `codegraph serve` process whose state, cache, runtime and data
+/// directories are in `home` (kept across restarts of the same home):
+/// `XDG_RUNTIME_DIR` is `home/run`, so its default socket is
+/// `home/run/codegraph/serve.sock`. Killed and reaped on drop if the test
+/// did not stop it.
 #[derive(Debug)]
 pub struct ServeProcess {
     child: Option<Child>,
@@ -75,34 +77,34 @@ pub struct ServeArgs<'a> {
     /// Where the state, cache, data and log files go.
     pub home: &'a Path,
     /// Arguments after `serve` (the ready file and state directory are
-    /// added); default: a free port of 127.0.0.1.
+    /// added); none: the default socket, repositories allowed under the
+    /// home directory (pass `--allow-root DIR` for a temporary one).
     pub args: Vec<String>,
     /// Extra environment.
     pub env: Vec<(String, String)>,
 }
 
+/// `home/run`, the runtime directory of servers started in `home`
+/// (created 0700).
+pub fn runtime_dir(home: &Path) -> PathBuf {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = home.join("run");
+    let _ = fs::DirBuilder::new()
+        .mode(0o700)
+        .recursive(true)
+        .create(&dir);
+    dir
+}
+
+/// The default socket of servers started in `home`.
+pub fn default_socket(home: &Path) -> PathBuf {
+    runtime_dir(home).join("codegraph/serve.sock")
+}
+
 impl ServeProcess {
     /// Starts the server and waits for its ready file.
     pub fn start(args: &ServeArgs<'_>) -> ServeProcess {
-        let ready = args.home.join("ready");
-        let _ = fs::remove_file(&ready);
-        fs::create_dir_all(args.home).unwrap();
-        let logs = args.home.join("server.log");
-        let mut cmd = Command::new(args.binary);
-        cmd.arg("serve").args(&args.args);
-        cmd.arg("--ready-file")
-            .arg(&ready)
-            .arg("--state-dir")
-            .arg(args.home.join("state"))
-            .env("CODEGRAPH_CACHE_DIR", args.home.join("cache"))
-            .env_remove("CODEGRAPH_LOG")
-            .stdin(Stdio::null())
-            .stdout(File::create(args.home.join("server.stdout")).unwrap())
-            .stderr(File::create(&logs).unwrap());
-        for (k, v) in &args.env {
-            cmd.env(k, v);
-        }
-        let child = cmd.spawn().expect("cannot start `codegraph serve`");
+        let (child, ready, logs) = Self::spawn(args);
         let mut server = ServeProcess {
             child: Some(child),
             addr: String::new(),
@@ -131,9 +133,80 @@ impl ServeProcess {
         }
     }
 
-    /// `http://ADDR` for a TCP server.
+    /// Starts a server that is expected to refuse to start: waits for its
+    /// exit (at most [`READY_TIMEOUT`]) and returns its status and stderr.
+    /// Panics if it became ready instead.
+    pub fn start_refused(args: &ServeArgs<'_>) -> (ExitStatus, String) {
+        let (mut child, ready, logs) = Self::spawn(args);
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return (status, read_lossy(&logs));
+            }
+            if !fs::read_to_string(&ready)
+                .unwrap_or_default()
+                .trim()
+                .is_empty()
+            {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "`codegraph serve` started, though it should have refused\n{}",
+                    read_lossy(&logs)
+                );
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "`codegraph serve` neither started nor exited\n{}",
+                    read_lossy(&logs)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Spawns `codegraph serve`; returns the child, its ready file and its
+    /// log (stderr) file.
+    fn spawn(args: &ServeArgs<'_>) -> (Child, PathBuf, PathBuf) {
+        let ready = args.home.join("ready");
+        let _ = fs::remove_file(&ready);
+        fs::create_dir_all(args.home).unwrap();
+        let logs = args.home.join("server.log");
+        let mut cmd = Command::new(args.binary);
+        cmd.arg("serve").args(&args.args);
+        cmd.arg("--ready-file")
+            .arg(&ready)
+            .arg("--state-dir")
+            .arg(args.home.join("state"))
+            .env("CODEGRAPH_CACHE_DIR", args.home.join("cache"))
+            .env("XDG_RUNTIME_DIR", runtime_dir(args.home))
+            .env_remove("CODEGRAPH_ALLOW_ROOTS")
+            .env_remove("CODEGRAPH_LOG")
+            .stdin(Stdio::null())
+            .stdout(File::create(args.home.join("server.stdout")).unwrap())
+            .stderr(File::create(&logs).unwrap());
+        for (k, v) in &args.env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("cannot start `codegraph serve`");
+        (child, ready, logs)
+    }
+
+    /// What a tonic `Endpoint` takes: `unix:PATH` for a socket,
+    /// `http://IP:PORT` for TCP.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.addr.starts_with("unix:") {
+            self.addr.clone()
+        } else {
+            format!("http://{}", self.addr)
+        }
+    }
+
+    /// The socket's path, for a server on a Unix socket.
+    pub fn socket(&self) -> Option<PathBuf> {
+        self.addr.strip_prefix("unix:").map(PathBuf::from)
     }
 
     pub fn pid(&self) -> u32 {
@@ -145,18 +218,24 @@ impl ServeProcess {
         format!("--- server stderr ---\n{}", read_lossy(&self.logs))
     }
 
-    /// Sends SIGTERM and requires a clean exit within `timeout`.
-    pub fn stop(mut self, timeout: Duration) {
+    /// Sends SIGTERM and requires a clean exit within `timeout`; returns
+    /// how long the exit took.
+    pub fn stop(mut self, timeout: Duration) -> Duration {
         let mut child = self.child.take().expect("running");
         let pid = child.id().to_string();
+        let started = Instant::now();
         let kill = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(kill.success(), "`kill -TERM {pid}` failed: {kill}");
         match wait_timeout(&mut child, timeout) {
-            Some(status) => assert!(
-                status.success(),
-                "`codegraph serve` exited with {status} after SIGTERM\n{}",
-                self.logs()
-            ),
+            Some(status) => {
+                let took = started.elapsed();
+                assert!(
+                    status.success(),
+                    "`codegraph serve` exited with {status} after SIGTERM\n{}",
+                    self.logs()
+                );
+                took
+            }
             None => {
                 let _ = child.kill();
                 let _ = child.wait();

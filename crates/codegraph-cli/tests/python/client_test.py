@@ -12,8 +12,10 @@ versions and sets PYTHONPATH). Exit code 0 on success; on failure, a
 message naming the call, what was expected and what came back, and exit
 code 1.
 
+    client_test.py --addr unix:/run/user/1000/codegraph/serve.sock \
+        --repo /tmp/x/python --proto-dir proto --out /tmp/x/stubs
     client_test.py --addr 127.0.0.1:43567 --repo /tmp/x/python \
-        --proto-dir proto --out /tmp/x/stubs [--token SECRET]
+        --proto-dir proto --out /tmp/x/stubs --token SECRET
     client_test.py --addr ... --proto-dir ... --out ... --token SECRET \
         --expect-unauthenticated
 """
@@ -165,6 +167,9 @@ def _auth_interceptor(token):
 
 
 def open_channel(addr, token):
+    # A plain channel, no options, `unix:PATH` targets too: grpcio then
+    # sends the percent-encoded socket path as `:authority`, which the
+    # server must accept (h2 alone rejects it: RST_STREAM PROTOCOL_ERROR).
     channel = grpc.insecure_channel(addr)
     try:
         grpc.channel_ready_future(channel).result(timeout=CALL_TIMEOUT_S)
@@ -599,7 +604,9 @@ def run_unauthenticated(addr, m, token):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--addr", required=True, help="HOST:PORT of the server")
+    ap.add_argument(
+        "--addr", required=True, help="HOST:PORT of the server, or unix:PATH of its socket"
+    )
     ap.add_argument("--repo", help="a copy of fixtures/python (absolute path)")
     ap.add_argument("--proto-dir", required=True, help="the repository's proto/ directory")
     ap.add_argument("--out", required=True, help="where to generate the stubs")

@@ -5,7 +5,6 @@ use crate::convert::{self, invalid};
 use crate::limits::{self as lim, ranged};
 use crate::pb;
 use crate::registry::{RepoConfig, now_secs, repo_id};
-use std::path::PathBuf;
 use tonic::{Request, Response, Status};
 
 #[tonic::async_trait]
@@ -19,9 +18,7 @@ impl pb::index_service_server::IndexService for Services {
             return Err(invalid("path must be 1..4096 bytes"));
         }
         let o = r.options.unwrap_or_default();
-        let root = PathBuf::from(&r.path)
-            .canonicalize()
-            .map_err(|e| Status::not_found(format!("{}: {e}", r.path)))?;
+        let root = self.registry.admit(&r.path)?;
         if !root.is_dir() {
             return Err(invalid(format!("{}: not a directory", r.path)));
         }
@@ -280,7 +277,10 @@ mod tests {
 
     fn services() -> (Services, tempfile::TempDir) {
         let cache = tempfile::tempdir().unwrap();
-        let registry = Registry::open(None, cache.path().to_owned()).unwrap();
+        // Repositories are temporary directories: the allowed root is the
+        // system's temporary directory.
+        let allowed = crate::registry::AllowedRoots::new(&[std::env::temp_dir()]).unwrap();
+        let registry = Registry::open(None, cache.path().to_owned(), allowed).unwrap();
         (Services { registry }, cache)
     }
 

@@ -23,7 +23,10 @@ use tonic::transport::Channel;
 pub async fn serve_bench(o: &Options, s: &Setup) -> Result<()> {
     print_header(s);
     let spawned = Instant::now();
-    let mut server = start_server(&s.paths, "127.0.0.1:0").await?;
+    // The server's default transport: a Unix socket (TCP would need the
+    // bearer token on every call).
+    let socket = format!("unix:{}", s.paths.state.join("serve.sock").display());
+    let mut server = start_server(&s.paths, &socket).await?;
     println!(
         "server pid {} listening on {} after {:.0} ms",
         server.pid(),

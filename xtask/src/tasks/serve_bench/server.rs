@@ -53,15 +53,24 @@ pub fn log_tail(log: &Path) -> String {
     lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
-/// Starts `codegraph serve` on `addr`; returns at once.
+/// Starts `codegraph serve` on `addr` (`unix:PATH`, or `IP:PORT`),
+/// allowing the repository's root; returns at once.
 pub fn spawn_server(paths: &Paths, addr: &str) -> Result<Child> {
     let _ = std::fs::remove_file(&paths.ready);
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&paths.log)?;
+    let listen = match addr.strip_prefix("unix:") {
+        Some(path) => ["--socket", path],
+        None => ["--addr", addr],
+    };
     Command::new(&paths.bin)
-        .args(["serve", "--addr", addr, "--ready-file"])
+        .arg("serve")
+        .args(listen)
+        .arg("--allow-root")
+        .arg(&paths.root)
+        .arg("--ready-file")
         .arg(&paths.ready)
         .arg("--state-dir")
         .arg(&paths.state)
@@ -110,12 +119,14 @@ pub async fn start_server(paths: &Paths, addr: &str) -> Result<Server> {
     }
 }
 
+/// A channel to `addr` (`unix:PATH`, or `IP:PORT`).
 pub async fn connect(addr: &str, timeout: Duration) -> Result<Channel> {
-    Ok(Endpoint::from_shared(format!("http://{addr}"))?
-        .connect_timeout(timeout)
-        .tcp_nodelay(true)
-        .connect()
-        .await?)
+    let endpoint = if addr.starts_with("unix:") {
+        Endpoint::from_shared(addr.to_owned())?
+    } else {
+        Endpoint::from_shared(format!("http://{addr}"))?.tcp_nodelay(true)
+    };
+    Ok(endpoint.connect_timeout(timeout).connect().await?)
 }
 
 /// SIGTERM; the exit status and how long it took (None: not within 10 s,
