@@ -4,8 +4,10 @@
 //! ([`Reader::next`]) when an update did not touch them.
 
 mod graph;
+mod retrievers;
 pub(crate) mod search;
 mod status;
+pub mod understand;
 
 pub use status::{EmbeddingStatus, RepositoryInfo, Status};
 
