@@ -220,7 +220,7 @@ fn enumerated_flags_list_their_valid_values() {
         );
     }
     // Focus files must exist.
-    let out = r.at(".", &["map", "--focus", "nosuch.py"]);
+    let out = r.at(".", &["query", "x", "--focus", "nosuch.py"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--focus nosuch.py: no such file"));
 }

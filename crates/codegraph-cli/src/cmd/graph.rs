@@ -1,7 +1,7 @@
 //! The code graph: definitions by name, callers and callees, imports and
 //! importers, the neighbourhood of a node, the ranked map, the tree.
 
-use super::{all_from_cwd, check_focus, from_cwd, open_reader};
+use super::{all_from_cwd, from_cwd, open_reader};
 use crate::output::{self, DefinitionJson, FileLineJson, RelatedJson, RepoMapJson, SubgraphJson};
 use crate::term::out;
 use crate::{
@@ -98,7 +98,6 @@ pub fn neighbors(args: NeighborsArgs) -> Result<Outcome> {
 
 /// The ranked map of the repository within a token budget.
 pub fn map(args: MapArgs) -> Result<Outcome> {
-    check_focus(&args.focus)?;
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     // A focus that exists on disk is a file or directory; anything else
     // names a definition.
