@@ -21,14 +21,20 @@ index (only the file's presence counts so far), else the working directory.";
 
 /// An example or two for each subcommand, by name.
 const EXAMPLES: &[(&str, &str)] = &[
-    ("index", "codegraph index\n  codegraph index ~/src/flask --no-embed"),
+    (
+        "index",
+        "codegraph index\n  codegraph index ~/src/flask --no-embed",
+    ),
     ("watch", "codegraph watch\n  codegraph watch . --json"),
     (
         "serve",
         "codegraph serve\n  codegraph serve --socket /run/user/1000/codegraph.sock",
     ),
     ("model", "codegraph model install\n  codegraph model status"),
-    ("status", "codegraph status\n  codegraph status --verbose --json"),
+    (
+        "status",
+        "codegraph status\n  codegraph status --verbose --json",
+    ),
     ("symbols", "codegraph symbols src/app.py"),
     (
         "symbol",

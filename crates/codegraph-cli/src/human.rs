@@ -4,11 +4,11 @@
 //! Kinds are printed through their `Display`, which writes the string form
 //! as it is (a width such as `{:<9}` does not pad it).
 
+use crate::term::{self, outln};
 use codegraph::{
     Codegraph, ContextResponse, DefinitionRow, EmbedReport, FileFacts, IndexReport, Related,
     SearchResponse, Stats, Status, Subgraph, WatchUpdate,
 };
-use crate::term::{self, outln};
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::path::Path;
@@ -43,7 +43,11 @@ pub fn print_report(cg: &Codegraph, report: &IndexReport, total_ms: u64, embed_m
 pub fn print_embed_report(e: &EmbedReport) {
     outln!(
         "embeddings   {} new, {}/{} chunks have vectors ({:.0} chunks/s), vector index {} points",
-        e.embedded, e.chunks_with_vectors, e.chunks, e.chunks_per_second, e.vector_index_points
+        e.embedded,
+        e.chunks_with_vectors,
+        e.chunks,
+        e.chunks_per_second,
+        e.vector_index_points
     );
 }
 
@@ -89,7 +93,8 @@ pub fn print_stats(s: &Stats) {
     );
     outln!(
         "diagnostics  {:<8} in {} files (codegraph status --verbose lists them)",
-        s.diagnostics, s.files_with_diagnostics
+        s.diagnostics,
+        s.files_with_diagnostics
     );
 }
 
@@ -341,14 +346,22 @@ pub fn print_context(response: &ContextResponse) {
     for s in &response.structures {
         outln!(
             "== {}:{}-{}  {} [{}] ({})",
-            s.path, s.start_line, s.end_line, s.symbol, s.kind, s.reason
+            s.path,
+            s.start_line,
+            s.end_line,
+            s.symbol,
+            s.kind,
+            s.reason
         );
         outln!("{}", s.text);
     }
     for s in &response.snippets {
         outln!(
             "-- {}:{}-{}  similarity {:.3}",
-            s.path, s.start_line, s.end_line, s.score
+            s.path,
+            s.start_line,
+            s.end_line,
+            s.score
         );
         outln!("{}", s.text);
     }

@@ -27,7 +27,13 @@ use std::process::ExitCode;
 struct Cli {
     /// When to colour the output: auto (only when stdout is a terminal and
     /// NO_COLOR is unset), always, never
-    #[arg(long, global = true, value_enum, default_value = "auto", value_name = "WHEN")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
     color: term::ColorChoice,
     #[command(subcommand)]
     command: Command,
@@ -50,7 +56,11 @@ enum Outcome {
 impl Outcome {
     /// `NoMatch` when `empty`.
     fn none_if(empty: bool) -> Outcome {
-        if empty { Outcome::NoMatch } else { Outcome::Done }
+        if empty {
+            Outcome::NoMatch
+        } else {
+            Outcome::Done
+        }
     }
 }
 

@@ -216,7 +216,10 @@ mod tests {
     #[test]
     fn matches_do_not_overlap() {
         let terms = query_terms("parse_config");
-        assert_eq!(match_ranges("x = Parse_Config(parse)", &terms), [(4, 16), (17, 22)]);
+        assert_eq!(
+            match_ranges("x = Parse_Config(parse)", &terms),
+            [(4, 16), (17, 22)]
+        );
         assert_eq!(first_match("a\n  parse_config()", &terms), Some((1, 3)));
     }
 }

@@ -106,7 +106,15 @@ fn read_commands_without_an_index_say_what_to_run_exit_3_and_create_nothing() {
         &["neighbors", "parse_config"],
         &["imports", "config.py"],
         &["importers", "config.py"],
-        &["context", "--file", "config.py", "--line", "1", "--column", "1"],
+        &[
+            "context",
+            "--file",
+            "config.py",
+            "--line",
+            "1",
+            "--column",
+            "1",
+        ],
     ];
     for args in read_commands {
         let out = r.at("src/app", args);
@@ -139,7 +147,11 @@ fn a_subdirectory_finds_the_repository_root_and_prints_paths_from_there() {
     // Locations are relative to the working directory, so they open.
     let out = r.at("src/app", &["symbol", "parse_config"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("config.py:1:1 "), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("config.py:1:1 "),
+        "{}",
+        stdout(&out)
+    );
     let out = r.at("src/app", &["callers", "parse_config"]);
     assert!(
         stdout(&out).contains("../../tools/settings_tool.py:4:1"),
@@ -151,7 +163,11 @@ fn a_subdirectory_finds_the_repository_root_and_prints_paths_from_there() {
     // of its own.
     let out = r.at(".", &["query", "parse", "src"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("src has no index"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("src has no index"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// A pipe whose reading end is closed before the process starts: every
@@ -226,8 +242,8 @@ fn enumerated_flags_list_their_valid_values() {
 }
 
 fn result_paths(out: &Output) -> Vec<String> {
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", stdout(out)));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)));
     v["results"]
         .as_array()
         .unwrap()
@@ -243,7 +259,9 @@ fn path_takes_a_directory_a_file_or_a_glob() {
     let q = |cwd: &str, path: &str| {
         let out = r.at(
             cwd,
-            &["query", "settings", "--mode", "lexical", "--json", "--path", path],
+            &[
+                "query", "settings", "--mode", "lexical", "--json", "--path", path,
+            ],
         );
         assert!(out.status.success(), "--path {path}: {}", stderr(&out));
         result_paths(&out)
@@ -280,7 +298,12 @@ fn exit_status_says_whether_anything_matched() {
     assert_eq!(code(&["query"]), Some(2));
     assert_eq!(code(&["frobnicate"]), Some(2));
     // `-n` limits.
-    let out = r.at(".", &["query", "settings", "--mode", "lexical", "--json", "-n", "1"]);
+    let out = r.at(
+        ".",
+        &[
+            "query", "settings", "--mode", "lexical", "--json", "-n", "1",
+        ],
+    );
     assert_eq!(result_paths(&out).len(), 1);
 }
 
@@ -361,7 +384,10 @@ fn a_terminal_sees_colour_and_an_honest_summary() {
     assert!(shown.contains("parsed 2,"), "{shown:?}");
     let query = format!("'{bin}' query parse_config --mode lexical -n 1");
     let coloured = on_a_terminal(&r, &query, false);
-    assert!(coloured.contains("\x1b[1;31mparse_config\x1b[0m"), "{coloured:?}");
+    assert!(
+        coloured.contains("\x1b[1;31mparse_config\x1b[0m"),
+        "{coloured:?}"
+    );
     assert!(coloured.contains("\x1b[35m"), "{coloured:?}");
     let plain = on_a_terminal(&r, &query, true);
     assert!(!plain.contains("\x1b[35m"), "NO_COLOR: {plain:?}");
@@ -372,12 +398,19 @@ fn a_terminal_sees_colour_and_an_honest_summary() {
 fn completions_parse_in_their_shells_and_the_man_page_renders() {
     let r = repo();
     let dir = tempfile::tempdir().unwrap();
-    for (shell, checker, flag) in [("bash", "bash", "-n"), ("zsh", "zsh", "-n"), ("fish", "fish", "--no-execute")] {
+    for (shell, checker, flag) in [
+        ("bash", "bash", "-n"),
+        ("zsh", "zsh", "-n"),
+        ("fish", "fish", "--no-execute"),
+    ] {
         let out = r.at(".", &["completions", shell]);
         assert!(out.status.success(), "{shell}: {}", stderr(&out));
         let script = stdout(&out);
         assert!(script.contains("codegraph"), "{shell}");
-        assert!(script.contains("callers"), "{shell}: subcommands are completed");
+        assert!(
+            script.contains("callers"),
+            "{shell}: subcommands are completed"
+        );
         let file = dir.path().join(format!("codegraph.{shell}"));
         std::fs::write(&file, &script).unwrap();
         match Command::new(checker).arg(flag).arg(&file).output() {
@@ -394,15 +427,24 @@ fn completions_parse_in_their_shells_and_the_man_page_renders() {
     let out = r.at(".", &["man"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let page = stdout(&out);
-    assert!(page.starts_with(".ie") || page.contains(".TH codegraph"), "{page}");
-    assert!(page.contains(".TH codegraph-query"), "a page per subcommand");
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH codegraph"),
+        "{page}"
+    );
+    assert!(
+        page.contains(".TH codegraph-query"),
+        "a page per subcommand"
+    );
     // man(1) renders it, where installed.
     if let Ok(out) = Command::new("man").arg("--version").output()
         && out.status.success()
     {
         let file = dir.path().join("codegraph.1");
         std::fs::write(&file, &page).unwrap();
-        let rendered = run(Command::new("man").arg("-l").arg(&file).env("MANPAGER", "cat"));
+        let rendered = run(Command::new("man")
+            .arg("-l")
+            .arg(&file)
+            .env("MANPAGER", "cat"));
         assert!(rendered.status.success(), "{}", stderr(&rendered));
     }
 }

@@ -65,9 +65,7 @@ fn discover(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .find(|dir| {
-            dir.join(".git").exists()
-                || dir.join(CONFIG_FILE).is_file()
-                || has_index(dir, None)
+            dir.join(".git").exists() || dir.join(CONFIG_FILE).is_file() || has_index(dir, None)
         })
         .map(Path::to_path_buf)
 }

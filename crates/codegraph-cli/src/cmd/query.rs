@@ -16,7 +16,10 @@ pub fn query(args: QueryArgs) -> Result<Outcome> {
         .map(|k| k.parse())
         .transpose()
         .map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
-    let mode = args.mode.parse().map_err(|e| anyhow::anyhow!("--mode: {e}"))?;
+    let mode = args
+        .mode
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--mode: {e}"))?;
     let path_glob = args
         .path_glob
         .map(|p| path_filter(cg.root(), &p))
