@@ -44,6 +44,13 @@
 //!   java.base under concurrent gRPC load (closed loop, open loop, fixed
 //!   rate) while an editor saves files; then kill -9 and restart (see
 //!   `tasks/serve_bench/`). `--only-rate`: the fixed-rate phase alone.
+//! - `oracle [NAME...]`: call edges against a compiler-grade oracle. Builds
+//!   SCIP indexes with scip-python / scip-typescript (installed from npm
+//!   into `.bench/npm/`, pinned) of pinned corpora (httpx, attrs,
+//!   marshmallow from PyPI; rxjs, zod from npm), derives their call edges,
+//!   indexes the same trees with codegraph and reports precision of
+//!   resolved and of inferred edges and recall; disagreements with causes
+//!   in `.bench/oracle-NAME-disagreements.txt` (see `tasks/oracle/`).
 //!
 //! Layout: this file parses the arguments into a [`Task`] and runs it;
 //! `tasks/` holds one module per task (or close group of tasks), `util.rs`
@@ -86,6 +93,7 @@ enum Task {
     BenchContext(String),
     EvalContext(Vec<String>),
     BenchServe(serve_bench::Options),
+    Oracle(Vec<String>),
 }
 
 impl Task {
@@ -119,6 +127,7 @@ impl Task {
                 Task::EvalContext(names_or(rest, &["django", "jdk", "rxjs", "tokio"]))
             }
             "bench-serve" => Task::BenchServe(serve_bench::Options::parse(rest)?),
+            "oracle" => Task::Oracle(names_or(rest, tasks::oracle::DEFAULT)),
             other => bail!("unknown task `{other}`"),
         })
     }
@@ -161,6 +170,7 @@ impl Task {
                 Ok(())
             }
             Task::BenchServe(options) => serve_bench::bench_serve(&options),
+            Task::Oracle(names) => tasks::oracle::oracle(&names),
         }
     }
 }
@@ -200,7 +210,7 @@ fn corpora_and(
 
 #[cfg(test)]
 mod tests {
-    use super::Task;
+    use super::{Task, tasks};
 
     fn parse(line: &str) -> anyhow::Result<Task> {
         let args: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
@@ -232,6 +242,8 @@ mod tests {
             "eval-context",
             "bench-embed 1000",
             "bench-embed",
+            "oracle",
+            "oracle httpx rxjs",
         ] {
             if let Err(e) = parse(line) {
                 panic!("`cargo xtask {line}` does not parse: {e:#}");
@@ -260,6 +272,10 @@ mod tests {
         assert!(parse("bench-index --runs").is_err());
         assert!(parse("bench-serve --clients 0").is_err());
         assert!(parse("bench-serve --bogus").is_err());
+        match parse("oracle").unwrap() {
+            Task::Oracle(names) => assert_eq!(names, tasks::oracle::DEFAULT),
+            other => panic!("{other:?}"),
+        }
         assert!(parse("no-such-task").is_err());
     }
 }

@@ -11,4 +11,5 @@ pub mod demo;
 pub mod eval_context;
 pub mod eval_search;
 pub mod live_eq;
+pub mod oracle;
 pub mod serve_bench;

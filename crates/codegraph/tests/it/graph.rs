@@ -156,6 +156,12 @@ const LANGS: &[&str] = &[
     "java",
     "c",
     "cpp",
+    "ruby",
+    "lua",
+    "elixir",
+    "haskell",
+    "bash",
+    "zig",
 ];
 
 #[test]
