@@ -4,6 +4,7 @@
 //! Kinds are printed through their `Display`, which writes the string form
 //! as it is (a width such as `{:<9}` does not pad it).
 
+use crate::term::{self, outln};
 use codegraph::{
     Codegraph, ContextResponse, DefinitionRow, EmbedReport, FileFacts, IndexReport, Related,
     SearchResponse, Stats, Status, Subgraph, WatchUpdate,
@@ -12,13 +13,19 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::path::Path;
 
-/// `index`: what the run did and what the index holds.
-pub fn print_report(cg: &Codegraph, report: &IndexReport) {
+/// `index`: what the run did and what the index holds. `total_ms`: the
+/// whole run, embedding included; `embed_ms`: the embedding part.
+pub fn print_report(cg: &Codegraph, report: &IndexReport, total_ms: u64, embed_ms: Option<u64>) {
     let s = &report.stats;
     let r = &report.run;
-    println!(
-        "indexed {} in {:.2} s (parsed {}, unchanged {}, touched {}, removed {})",
+    let embedding = match embed_ms {
+        Some(ms) => format!(", embedding {:.2} s", ms as f64 / 1000.0),
+        None => String::new(),
+    };
+    outln!(
+        "indexed {} in {:.2} s (files {:.2} s{embedding}; parsed {}, unchanged {}, touched {}, removed {})",
         cg.root().display(),
+        total_ms as f64 / 1000.0,
         report.elapsed_ms as f64 / 1000.0,
         r.parsed,
         r.unchanged,
@@ -26,24 +33,28 @@ pub fn print_report(cg: &Codegraph, report: &IndexReport) {
         r.removed
     );
     if let Some(why) = &report.rebuilt {
-        println!("rebuilt the index: {why}");
+        outln!("rebuilt the index: {why}");
     }
     print_stats(s);
-    println!("index        {}", cg.index_dir().display());
+    outln!("index        {}", cg.index_dir().display());
 }
 
 /// `index`: what embedding did.
 pub fn print_embed_report(e: &EmbedReport) {
-    println!(
+    outln!(
         "embeddings   {} new, {}/{} chunks have vectors ({:.0} chunks/s), vector index {} points",
-        e.embedded, e.chunks_with_vectors, e.chunks, e.chunks_per_second, e.vector_index_points
+        e.embedded,
+        e.chunks_with_vectors,
+        e.chunks,
+        e.chunks_per_second,
+        e.vector_index_points
     );
 }
 
 /// `watch`: one line per applied update.
 pub fn print_watch_update(u: &WatchUpdate) {
     let r = &u.report.run;
-    println!(
+    outln!(
         "{} {} event(s) on {} path(s): {} parsed, {} removed, {} skipped, {} embedded; {} ms; RSS {:.0} MB",
         u.cause,
         u.events,
@@ -61,52 +72,53 @@ pub fn print_watch_update(u: &WatchUpdate) {
 pub fn print_stats(s: &Stats) {
     let total_defs: u64 = s.definitions.values().sum();
     let total_skipped: u64 = s.skipped.values().sum();
-    println!(
+    outln!(
         "files        {:<8} {}",
         s.files,
         join_counts(&s.files_by_language)
     );
-    println!(
+    outln!(
         "definitions  {:<8} {}",
         total_defs,
         join_counts(&s.definitions)
     );
-    println!("chunks       {}", s.chunks);
-    println!("imports      {}", s.imports);
-    println!("calls        {}", s.calls);
-    println!("inheritance  {}", s.inheritance);
-    println!(
+    outln!("chunks       {}", s.chunks);
+    outln!("imports      {}", s.imports);
+    outln!("calls        {}", s.calls);
+    outln!("inheritance  {}", s.inheritance);
+    outln!(
         "skipped      {:<8} {}",
         total_skipped,
         join_counts(&s.skipped)
     );
-    println!(
+    outln!(
         "diagnostics  {:<8} in {} files (codegraph status --verbose lists them)",
-        s.diagnostics, s.files_with_diagnostics
+        s.diagnostics,
+        s.files_with_diagnostics
     );
 }
 
 /// `status`: the repository, the index's counts and health, the watcher.
 pub fn print_status(status: &Status) {
     let repo = &status.repository;
-    println!("repository   {}", repo.root);
+    outln!("repository   {}", repo.root);
     if let Some(url) = &repo.remote_url {
-        println!("remote       {url}");
+        outln!("remote       {url}");
     }
     match (&status.indexed_head, &status.current_head) {
         (Some(indexed), Some(current)) if indexed != current => {
-            println!("head         {current} (index built at {indexed}: run `codegraph index`)")
+            outln!("head         {current} (index built at {indexed}: run `codegraph index`)")
         }
-        (_, Some(current)) => println!("head         {current}"),
+        (_, Some(current)) => outln!("head         {current}"),
         _ => {}
     }
     if let Some(readme) = &repo.readme {
-        println!("readme       {}", readme.lines().next().unwrap_or(""));
+        outln!("readme       {}", readme.lines().next().unwrap_or(""));
     }
     print_stats(&status.stats);
     let e = &status.embeddings;
     if e.installed {
-        println!(
+        outln!(
             "embeddings   {}/{} chunks ({:.1} %), {} pending, model {}",
             e.done,
             e.done + e.pending,
@@ -115,10 +127,10 @@ pub fn print_status(status: &Status) {
             e.model
         );
     } else {
-        println!("embeddings   no model installed: search is lexical (`codegraph model install`)");
+        outln!("embeddings   no model installed: search is lexical (`codegraph model install`)");
     }
     if !status.graph_current || status.search_pending > 0 {
-        println!(
+        outln!(
             "pending      graph {}, {} file(s) awaiting the search index: run `codegraph index`",
             if status.graph_current {
                 "current"
@@ -129,28 +141,28 @@ pub fn print_status(status: &Status) {
         );
     }
     for problem in &status.problems {
-        println!("problem      {problem}");
+        outln!("problem      {problem}");
     }
-    println!("format       v{}", status.format_version);
-    println!(
+    outln!("format       v{}", status.format_version);
+    outln!(
         "index        {} ({:.1} MB)",
         status.index_dir,
         status.size_on_disk as f64 / 1e6
     );
     match status.last_indexed {
-        Some(t) => println!(
+        Some(t) => outln!(
             "last indexed {} UTC, took {:.2} s",
             format_unix(t),
             status.last_index_ms.unwrap_or(0) as f64 / 1000.0
         ),
-        None => println!("last indexed never: run `codegraph index`"),
+        None => outln!("last indexed never: run `codegraph index`"),
     }
     print_watcher(status);
 }
 
 fn print_watcher(status: &Status) {
     let Some(w) = &status.watcher else {
-        println!("watcher      none has run (`codegraph watch`)");
+        outln!("watcher      none has run (`codegraph watch`)");
         return;
     };
     let mut line = format!("watcher      {} (pid {}", w.state, w.pid);
@@ -172,20 +184,20 @@ fn print_watcher(status: &Status) {
             w.evictions
         ));
     }
-    println!("{line})");
+    outln!("{line})");
 }
 
 /// `status --verbose`: every skipped file and why.
 pub fn print_skipped(skipped: &[codegraph::Skipped]) {
     for s in skipped {
-        println!("skipped  {}  {} ({})", s.path, s.reason, s.detail);
+        outln!("skipped  {}  {} ({})", s.path, s.reason, s.detail);
     }
 }
 
 /// `status --verbose`: every parse diagnostic.
 pub fn print_diagnostics(diagnostics: &[codegraph::Diagnostic]) {
     for d in diagnostics {
-        println!("diagnostic  {}:{}  {}", d.path, d.line, d.message);
+        outln!("diagnostic  {}:{}  {}", d.path, d.line, d.message);
     }
 }
 
@@ -193,7 +205,7 @@ pub fn print_diagnostics(diagnostics: &[codegraph::Diagnostic]) {
 /// stderr. `file` as the user named it.
 pub fn print_facts(file: &Path, facts: &FileFacts) {
     for d in &facts.definitions {
-        println!(
+        outln!(
             "{}:{}-{}  {:<9} {}\n    {}",
             file.display(),
             d.span.start_line,
@@ -212,12 +224,15 @@ pub fn print_facts(file: &Path, facts: &FileFacts) {
 /// doc.
 pub fn print_definitions(defs: &[DefinitionRow]) {
     for d in defs {
-        println!(
-            "{}:{}  {:<9} {}\n    {}",
-            d.path, d.start_line, d.kind, d.qualified_name, d.signature
+        outln!(
+            "{}  {:<9} {}\n    {}",
+            term::location(&d.path, d.start_line, 1),
+            d.kind,
+            d.qualified_name,
+            d.signature
         );
         if let Some(doc) = d.doc.as_deref().and_then(|d| d.lines().next()) {
-            println!("    {doc}");
+            outln!("    {doc}");
         }
     }
 }
@@ -225,11 +240,10 @@ pub fn print_definitions(defs: &[DefinitionRow]) {
 /// `callers`, `callees`: one line each, indented by depth.
 pub fn print_related(items: &[Related]) {
     for r in items {
-        println!(
-            "{}{}:{}  {}  [{}{}]",
+        outln!(
+            "{}{}  {}  [{}{}]",
             "  ".repeat(r.depth.saturating_sub(1)),
-            r.path,
-            r.line,
+            term::location(&r.path, r.line, 1),
             r.symbol,
             r.provenance,
             if r.call_line > 0 {
@@ -244,17 +258,17 @@ pub fn print_related(items: &[Related]) {
 /// `imports`, `importers`: each file (or external module) and the line.
 pub fn print_files(items: &[(String, u32)]) {
     for (path, line) in items {
-        println!("{path}  (line {line})");
+        outln!("{path}  (line {line})");
     }
 }
 
 /// `neighbors`: the nodes with their distance, then the edges.
 pub fn print_subgraph(sub: &Subgraph) {
     for n in &sub.nodes {
-        println!("{}  {}", n.hops, n.key);
+        outln!("{}  {}", n.hops, n.key);
     }
     for e in &sub.edges {
-        println!(
+        outln!(
             "{} -{}-> {} ({})",
             e.from,
             e.kind.as_str(),
@@ -277,24 +291,41 @@ pub fn print_tree(dirs: &[(String, u64)]) {
         } else {
             dir.rsplit('/').next().unwrap_or(dir)
         };
-        println!("{}{name}/  {count} files", "  ".repeat(level));
+        outln!("{}{name}/  {count} files", "  ".repeat(level));
     }
 }
 
 /// `query`: the results with their snippets; the count and time on stderr.
+/// Each result's location is its first line that matches a query word
+/// (`path:line:col`), else its first line; matches are highlighted when
+/// colour is on.
 pub fn print_search(response: &SearchResponse) {
+    let terms = term::query_terms(&response.query);
     for (i, r) in response.results.iter().enumerate() {
-        println!(
-            "{:>2}. {}:{}  {}  [{}]  {:.4}",
+        let (line, col) = r
+            .snippet
+            .lines()
+            .find_map(|l| {
+                let (number, text) = split_snippet_line(l)?;
+                let (_, col) = term::first_match(text, &terms)?;
+                Some((number, col))
+            })
+            .unwrap_or((r.start_line, 1));
+        outln!(
+            "{:>2}. {}  {}  [{}]  {:.4}",
             i + 1,
-            r.path,
-            r.start_line,
+            term::location(&r.path, line, col),
             r.symbol.as_deref().unwrap_or(""),
             r.kind,
             r.score
         );
-        for line in r.snippet.lines() {
-            println!("      {line}");
+        for l in r.snippet.lines() {
+            match split_snippet_line(l) {
+                Some((number, text)) => {
+                    outln!("      {number}: {}", term::highlight(text, &terms))
+                }
+                None => outln!("      {}", term::highlight(l, &terms)),
+            }
         }
     }
     eprintln!(
@@ -304,21 +335,35 @@ pub fn print_search(response: &SearchResponse) {
     );
 }
 
+/// A snippet line `12: text` as (12, `text`).
+fn split_snippet_line(line: &str) -> Option<(u32, &str)> {
+    let (number, text) = line.split_once(": ")?;
+    Some((number.parse().ok()?, text))
+}
+
 /// `context`: structures, then snippets; what it cost on stderr.
 pub fn print_context(response: &ContextResponse) {
     for s in &response.structures {
-        println!(
+        outln!(
             "== {}:{}-{}  {} [{}] ({})",
-            s.path, s.start_line, s.end_line, s.symbol, s.kind, s.reason
+            s.path,
+            s.start_line,
+            s.end_line,
+            s.symbol,
+            s.kind,
+            s.reason
         );
-        println!("{}", s.text);
+        outln!("{}", s.text);
     }
     for s in &response.snippets {
-        println!(
+        outln!(
             "-- {}:{}-{}  similarity {:.3}",
-            s.path, s.start_line, s.end_line, s.score
+            s.path,
+            s.start_line,
+            s.end_line,
+            s.score
         );
-        println!("{}", s.text);
+        outln!("{}", s.text);
     }
     let st = &response.stats;
     eprintln!(

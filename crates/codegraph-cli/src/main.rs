@@ -6,12 +6,14 @@
 //! [`human`] (text).
 
 mod cmd;
+mod help;
 mod human;
 mod output;
 mod progress;
+mod term;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,11 +21,47 @@ use std::process::ExitCode;
 #[command(
     name = "codegraph",
     version,
-    about = "Index a repository into a code graph and query it"
+    about = "Index a repository into a code graph and query it",
+    after_help = help::EXIT_STATUS
 )]
 struct Cli {
+    /// When to colour the output: auto (only when stdout is a terminal and
+    /// NO_COLOR is unset), always, never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    color: term::ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Exit status: a search or lookup matched nothing (as grep and rg).
+const EXIT_NO_MATCH: u8 = 1;
+/// Exit status: any other error (usage errors too, as clap reports them).
+const EXIT_ERROR: i32 = 2;
+/// Exit status: the repository has no index yet (`codegraph index` makes it).
+const EXIT_NO_INDEX: u8 = 3;
+
+/// What a command found: results, or nothing (exit status 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    NoMatch,
+}
+
+impl Outcome {
+    /// `NoMatch` when `empty`.
+    fn none_if(empty: bool) -> Outcome {
+        if empty {
+            Outcome::NoMatch
+        } else {
+            Outcome::Done
+        }
+    }
 }
 
 // Which repository, and where its index lives: shared by every command
@@ -31,9 +69,10 @@ struct Cli {
 // would take them for the help text of the commands they are part of.)
 #[derive(clap::Args)]
 struct RepoArgs {
-    /// Repository root (default: the current directory)
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// Repository root, taken as given (default: the nearest ancestor of
+    /// the working directory holding .git, .codegraph.toml or an index;
+    /// else the working directory)
+    path: Option<PathBuf>,
     /// Where the index lives (default: the user's cache directory)
     #[arg(long, value_name = "DIR")]
     index_dir: Option<PathBuf>,
@@ -81,6 +120,16 @@ enum Command {
     Context(ContextArgs),
     /// The repository's directory tree with file counts
     Tree(TreeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of codegraph and its subcommands
+    Man,
+}
+
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// The shell
+    shell: clap_complete::Shell,
 }
 
 #[derive(clap::Args)]
@@ -179,6 +228,7 @@ enum ModelCommand {
 struct StatusArgs {
     #[command(flatten)]
     repo: RepoArgs,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
     /// Also list skipped files and parse diagnostics
@@ -188,6 +238,7 @@ struct StatusArgs {
 
 #[derive(clap::Args)]
 struct SymbolsArgs {
+    /// The source file
     file: PathBuf,
     /// Print every extracted fact as JSON
     #[arg(long)]
@@ -196,23 +247,28 @@ struct SymbolsArgs {
 
 #[derive(clap::Args)]
 struct SymbolArgs {
+    /// A name (`parse`) or qualified name (`config.Loader.parse`)
     name: String,
     #[command(flatten)]
     repo: RepoArgs,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
 
 #[derive(clap::Args)]
 struct CallersArgs {
+    /// A name, qualified name, or `Type.method`
     symbol: String,
     #[command(flatten)]
     repo: RepoArgs,
+    /// How many levels of calls to follow
     #[arg(long, default_value_t = 1)]
     depth: usize,
     /// Drop edges inferred from a unique name only
     #[arg(long)]
     resolved_only: bool,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
@@ -221,36 +277,45 @@ struct CallersArgs {
 // help text here.
 #[derive(clap::Args)]
 struct CalleesArgs {
+    /// A name, qualified name, or `Type.method`
     symbol: String,
     #[command(flatten)]
     repo: RepoArgs,
+    /// How many levels of calls to follow
     #[arg(long, default_value_t = 1)]
     depth: usize,
+    /// Drop edges inferred from a unique name only
     #[arg(long)]
     resolved_only: bool,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
 
 #[derive(clap::Args)]
 struct FileArgs {
+    /// A file of the repository (relative to the working directory)
     file: String,
     #[command(flatten)]
     repo: RepoArgs,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
 
 #[derive(clap::Args)]
 struct NeighborsArgs {
+    /// A file (a path that exists) or a symbol
     target: String,
     #[command(flatten)]
     repo: RepoArgs,
+    /// How many edges away from TARGET to go
     #[arg(long, default_value_t = 1)]
     hops: usize,
     /// At most this many nodes
-    #[arg(long, default_value_t = 200)]
+    #[arg(short = 'n', long, default_value_t = 200)]
     limit: usize,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
@@ -267,28 +332,32 @@ struct MapArgs {
     /// nothing indexed is an error
     #[arg(long, num_args = 1..)]
     focus: Vec<String>,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
 
 #[derive(clap::Args)]
 struct QueryArgs {
+    /// What to look for: words, an identifier, a sentence, code
     text: String,
     #[command(flatten)]
     repo: RepoArgs,
-    #[arg(long, default_value_t = 10)]
+    /// At most this many results
+    #[arg(short = 'n', long = "limit", visible_alias = "k", default_value_t = 10)]
     k: usize,
-    /// hybrid, lexical or vector
-    #[arg(long, default_value = "hybrid")]
-    mode: codegraph::SearchMode,
+    /// Which retrievers answer
+    #[arg(long, default_value = "hybrid", value_parser = ["hybrid", "lexical", "vector"])]
+    mode: String,
     /// Only this language
-    #[arg(long = "lang")]
+    #[arg(long = "lang", value_parser = help::languages())]
     language: Option<String>,
-    /// Only paths matching this glob
-    #[arg(long = "path")]
+    /// Only files under this directory (`src` means `src/**`), this file,
+    /// or paths matching this glob (relative to the root)
+    #[arg(long = "path", value_name = "DIR|GLOB")]
     path_glob: Option<String>,
-    /// Only this kind (function, method, class, ..., or a chunk kind)
-    #[arg(long)]
+    /// Only this kind of definition or chunk
+    #[arg(long, value_parser = help::kinds())]
     kind: Option<String>,
     /// Rank files instead of chunks
     #[arg(long, value_parser = ["file"])]
@@ -302,6 +371,7 @@ struct QueryArgs {
     /// The k of reciprocal rank fusion
     #[arg(long, default_value_t = 60.0)]
     rrf_k: f64,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
@@ -322,10 +392,11 @@ struct ContextArgs {
     column_encoding: codegraph::ColumnEncoding,
     #[command(flatten)]
     repo: RepoArgs,
+    /// Token budget (estimate: one token per 4 bytes)
     #[arg(long, default_value_t = 2048)]
     budget_tokens: usize,
     /// Snippets wanted
-    #[arg(long, default_value_t = 8)]
+    #[arg(short = 'n', long = "limit", visible_alias = "k", default_value_t = 8)]
     k: usize,
     /// The editor's unsaved text of --file
     #[arg(long)]
@@ -351,6 +422,7 @@ struct ContextArgs {
     /// Files edited recently, most recent first
     #[arg(long, num_args = 1..)]
     recent: Vec<String>,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
@@ -359,6 +431,7 @@ struct ContextArgs {
 struct TreeArgs {
     #[command(flatten)]
     repo: RepoArgs,
+    /// Directory levels shown
     #[arg(long, default_value_t = 2)]
     depth: usize,
 }
@@ -377,14 +450,36 @@ fn main() -> ExitCode {
         )
         .without_time()
         .init();
-    let cli = Cli::parse();
+    let matches = help::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    term::init_color(cli.color);
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::NoMatch) => ExitCode::from(EXIT_NO_MATCH),
         Err(e) => {
             eprintln!("error: {}", error_chain(&e));
-            ExitCode::FAILURE
+            ExitCode::from(exit_status(&e))
         }
     }
+}
+
+/// The exit status of an error: no index (3), a name that matches no
+/// definition (1, as a search that finds nothing), anything else (2).
+fn exit_status(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if cause.is::<cmd::NoIndex>() {
+            return EXIT_NO_INDEX;
+        }
+        match cause.downcast_ref::<codegraph::Error>() {
+            Some(codegraph::Error::NeedsIndex(_)) => return EXIT_NO_INDEX,
+            Some(codegraph::Error::SymbolNotFound(_)) => return EXIT_NO_MATCH,
+            _ => {}
+        }
+    }
+    EXIT_ERROR as u8
 }
 
 /// The error and its causes, `: `-separated, each said once (library
@@ -404,12 +499,12 @@ fn error_chain(e: &anyhow::Error) -> String {
     out
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Index(args) => cmd::index::index(args),
         Command::Watch(args) => cmd::index::watch(args),
         Command::Status(args) => cmd::index::status(args),
-        Command::Serve(args) => cmd::serve::serve(args),
+        Command::Serve(args) => cmd::serve::serve(args).map(|()| Outcome::Done),
         Command::Model { command } => cmd::model::model(command),
         Command::Symbols(args) => cmd::symbols::symbols(args),
         Command::Symbol(args) => cmd::graph::symbol(args),
@@ -422,6 +517,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Tree(args) => cmd::graph::tree(args),
         Command::Query(args) => cmd::query::query(args),
         Command::Context(args) => cmd::context::context(args),
+        Command::Completions(args) => help::completions(args.shell),
+        Command::Man => help::man(),
     }
 }
 

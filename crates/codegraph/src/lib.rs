@@ -425,6 +425,16 @@ pub(crate) fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The names of the languages codegraph indexes (`languages.toml`), as
+/// search results and filters name them.
+pub fn language_names() -> Vec<&'static str> {
+    Registry::builtin()
+        .languages()
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect()
+}
+
 /// Parses one file without an index: what codegraph extracts from it.
 pub fn extract_file(path: &Path) -> Result<FileFacts> {
     let registry = Registry::builtin();

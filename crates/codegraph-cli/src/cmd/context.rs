@@ -1,12 +1,12 @@
 //! `context`: completion context at a cursor.
 
 use super::{all_from_cwd, from_cwd, open_reader};
-use crate::{ContextArgs, human, output};
+use crate::{ContextArgs, Outcome, human, output};
 use anyhow::{Context, Result};
 use codegraph::IndexOptions;
 
 /// Completion context at a 1-based `--line` and `--column`.
-pub fn context(args: ContextArgs) -> Result<()> {
+pub fn context(args: ContextArgs) -> Result<Outcome> {
     if args.line == 0 || args.column == 0 {
         anyhow::bail!("--line and --column are 1-based");
     }
@@ -39,5 +39,5 @@ pub fn context(args: ContextArgs) -> Result<()> {
         return output::print(&output::ContextJson::from(response));
     }
     human::print_context(&response);
-    Ok(())
+    Ok(Outcome::Done)
 }

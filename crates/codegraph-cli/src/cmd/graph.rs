@@ -3,72 +3,81 @@
 
 use super::{all_from_cwd, from_cwd, open_reader};
 use crate::output::{self, DefinitionJson, FileLineJson, RelatedJson, RepoMapJson, SubgraphJson};
+use crate::term::out;
 use crate::{
-    CalleesArgs, CallersArgs, FileArgs, MapArgs, NeighborsArgs, SymbolArgs, TreeArgs, human,
+    CalleesArgs, CallersArgs, FileArgs, MapArgs, NeighborsArgs, Outcome, SymbolArgs, TreeArgs,
+    human,
 };
 use anyhow::Result;
 use codegraph::{IndexOptions, Related};
 
 /// Definitions named `name` (or with that qualified name).
-pub fn symbol(args: SymbolArgs) -> Result<()> {
+pub fn symbol(args: SymbolArgs) -> Result<Outcome> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     let defs = cg.find_symbol(&args.name)?;
     if args.json {
-        return output::print(&output::list::<_, DefinitionJson>(defs));
+        let outcome = Outcome::none_if(defs.is_empty());
+        output::print(&output::list::<_, DefinitionJson>(defs))?;
+        return Ok(outcome);
     }
     if defs.is_empty() {
-        anyhow::bail!("no definition named `{}`", args.name);
+        eprintln!("no definition named `{}`", args.name);
+        return Ok(Outcome::NoMatch);
     }
     human::print_definitions(&defs);
-    Ok(())
+    Ok(Outcome::Done)
 }
 
 /// Who calls a symbol, to `--depth` levels.
-pub fn callers(args: CallersArgs) -> Result<()> {
+pub fn callers(args: CallersArgs) -> Result<Outcome> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     let related = cg.callers(&args.symbol, args.depth, args.resolved_only)?;
     emit_related(related, args.json)
 }
 
 /// What a symbol calls, to `--depth` levels.
-pub fn callees(args: CalleesArgs) -> Result<()> {
+pub fn callees(args: CalleesArgs) -> Result<Outcome> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     let related = cg.callees(&args.symbol, args.depth, args.resolved_only)?;
     emit_related(related, args.json)
 }
 
 /// Prints callers or callees, as JSON or text.
-fn emit_related(related: Vec<Related>, json: bool) -> Result<()> {
+fn emit_related(related: Vec<Related>, json: bool) -> Result<Outcome> {
+    let outcome = Outcome::none_if(related.is_empty());
     if json {
-        return output::print(&output::list::<_, RelatedJson>(related));
+        output::print(&output::list::<_, RelatedJson>(related))?;
+    } else {
+        human::print_related(&related);
     }
-    human::print_related(&related);
-    Ok(())
+    Ok(outcome)
 }
 
 /// What a file imports.
-pub fn imports(args: FileArgs) -> Result<()> {
+pub fn imports(args: FileArgs) -> Result<Outcome> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     emit_files(cg.imports(&from_cwd(&args.file))?, args.json)
 }
 
 /// The files that import a file.
-pub fn importers(args: FileArgs) -> Result<()> {
+pub fn importers(args: FileArgs) -> Result<Outcome> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     emit_files(cg.importers(&from_cwd(&args.file))?, args.json)
 }
 
 /// Prints `(file, line)` pairs, as JSON or text.
-fn emit_files(files: Vec<(String, u32)>, json: bool) -> Result<()> {
+fn emit_files(files: Vec<(String, u32)>, json: bool) -> Result<Outcome> {
+    let outcome = Outcome::none_if(files.is_empty());
     if json {
-        return output::print(&output::list::<_, FileLineJson>(files));
+        output::print(&output::list::<_, FileLineJson>(files))?;
+    } else {
+        human::print_files(&files);
     }
-    human::print_files(&files);
-    Ok(())
+    Ok(outcome)
 }
 
 /// The subgraph around a file (a path that exists) or a symbol.
-pub fn neighbors(args: NeighborsArgs) -> Result<()> {
+pub fn neighbors(args: NeighborsArgs) -> Result<Outcome> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     // A path names a file (relative to the working directory), anything
     // else a symbol.
@@ -78,15 +87,17 @@ pub fn neighbors(args: NeighborsArgs) -> Result<()> {
         args.target
     };
     let sub = cg.neighbors(&target, args.hops, args.limit)?;
+    let outcome = Outcome::none_if(sub.nodes.is_empty());
     if args.json {
-        return output::print(&SubgraphJson::from(sub));
+        output::print(&SubgraphJson::from(sub))?;
+    } else {
+        human::print_subgraph(&sub);
     }
-    human::print_subgraph(&sub);
-    Ok(())
+    Ok(outcome)
 }
 
 /// The ranked map of the repository within a token budget.
-pub fn map(args: MapArgs) -> Result<()> {
+pub fn map(args: MapArgs) -> Result<Outcome> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     // A focus that exists on disk is a file or directory; anything else
     // names a definition.
@@ -104,13 +115,13 @@ pub fn map(args: MapArgs) -> Result<()> {
     if args.json {
         return output::print(&RepoMapJson::from(map));
     }
-    print!("{}", map.text);
-    Ok(())
+    out!("{}", map.text);
+    Ok(Outcome::Done)
 }
 
 /// The directory tree with file counts (text only).
-pub fn tree(args: TreeArgs) -> Result<()> {
+pub fn tree(args: TreeArgs) -> Result<Outcome> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     human::print_tree(&cg.directory_tree(args.depth)?);
-    Ok(())
+    Ok(Outcome::Done)
 }

@@ -3,14 +3,15 @@
 
 use super::{open, open_reader, open_replacing};
 use crate::progress::Bar;
-use crate::{IndexArgs, StatusArgs, WatchArgs, human, output};
+use crate::{IndexArgs, Outcome, StatusArgs, WatchArgs, human, output};
 use anyhow::{Context, Result};
 use codegraph::IndexOptions;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Indexes what changed since the last run, then embeds new chunks.
-pub fn index(args: IndexArgs) -> Result<()> {
+pub fn index(args: IndexArgs) -> Result<Outcome> {
+    let started = std::time::Instant::now();
     let mut options = IndexOptions {
         follow_symlinks: args.follow_symlinks,
         ..IndexOptions::default()
@@ -30,6 +31,7 @@ pub fn index(args: IndexArgs) -> Result<()> {
     let report = cg.index(&bar).context("indexing failed")?;
     bar.finish();
     // Embeddings fill in behind the committed lexical and graph index.
+    let embed_started = std::time::Instant::now();
     let embedded = if args.no_embed {
         None
     } else {
@@ -38,20 +40,24 @@ pub fn index(args: IndexArgs) -> Result<()> {
         bar.finish();
         r
     };
+    let embed_ms = embedded
+        .as_ref()
+        .map(|_| embed_started.elapsed().as_millis() as u64);
     if args.json {
         return output::print(&output::IndexJson::new(report, embedded));
     }
-    human::print_report(&cg, &report);
+    let total_ms = started.elapsed().as_millis() as u64;
+    human::print_report(&cg, &report, total_ms, embed_ms);
     match &embedded {
         Some(e) => human::print_embed_report(e),
         None if !args.no_embed => eprintln!("note: {}", codegraph::NO_MODEL),
         None => {}
     }
-    Ok(())
+    Ok(Outcome::Done)
 }
 
 /// Applies changes as they happen until SIGINT or SIGTERM.
-pub fn watch(args: WatchArgs) -> Result<()> {
+pub fn watch(args: WatchArgs) -> Result<Outcome> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))
@@ -72,17 +78,16 @@ pub fn watch(args: WatchArgs) -> Result<()> {
         } else {
             human::print_watch_update(u);
         }
-        use std::io::Write as _;
-        let _ = std::io::stdout().flush();
+        crate::term::flush();
     })
     .context("watching failed")?;
     eprintln!("stopped; the index is committed");
-    Ok(())
+    Ok(Outcome::Done)
 }
 
 /// What the index holds and how healthy it is; `--verbose` adds the
 /// skipped files and parse diagnostics.
-pub fn status(args: StatusArgs) -> Result<()> {
+pub fn status(args: StatusArgs) -> Result<Outcome> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     let status = cg.status()?;
     if args.json {
@@ -98,5 +103,5 @@ pub fn status(args: StatusArgs) -> Result<()> {
         human::print_skipped(&cg.skipped()?);
         human::print_diagnostics(&cg.diagnostics()?);
     }
-    Ok(())
+    Ok(Outcome::Done)
 }

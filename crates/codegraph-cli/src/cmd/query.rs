@@ -1,25 +1,36 @@
 //! `query`: search the index.
 
-use super::{all_from_cwd, open_reader};
-use crate::{QueryArgs, human, output};
+use super::{all_from_cwd, check_focus, open_reader, path_filter};
+use crate::{Outcome, QueryArgs, human, output};
 use anyhow::Result;
 use codegraph::IndexOptions;
 
 /// Searches the index; the notice (vectors unavailable, ...) on stderr.
-pub fn query(args: QueryArgs) -> Result<()> {
+/// Nothing found is [`Outcome::NoMatch`].
+pub fn query(args: QueryArgs) -> Result<Outcome> {
+    check_focus(&args.focus)?;
     let cg = open_reader(&args.repo, IndexOptions::default())?;
+    // Both were checked against the accepted values by clap.
     let kind = args
         .kind
         .map(|k| k.parse())
         .transpose()
         .map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
+    let mode = args
+        .mode
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--mode: {e}"))?;
+    let path_glob = args
+        .path_glob
+        .map(|p| path_filter(cg.root(), &p))
+        .transpose()?;
     let response = cg.search(&codegraph::SearchOptions {
         query: args.text,
         k: args.k,
-        mode: args.mode,
+        mode,
         language: args.language,
         kind,
-        path_glob: args.path_glob,
+        path_glob,
         group_by_file: args.group_by.is_some(),
         focus: all_from_cwd(&args.focus),
         pagerank_weight: args.pagerank_weight,
@@ -29,9 +40,11 @@ pub fn query(args: QueryArgs) -> Result<()> {
     if let Some(notice) = &response.notice {
         eprintln!("note: {notice}");
     }
+    let outcome = Outcome::none_if(response.results.is_empty());
     if args.json {
-        return output::print(&output::SearchJson::from(response));
+        output::print(&output::SearchJson::from(response))?;
+    } else {
+        human::print_search(&response);
     }
-    human::print_search(&response);
-    Ok(())
+    Ok(outcome)
 }

@@ -20,18 +20,19 @@ pub use graph::{DefinitionJson, FileLineJson, RelatedJson, RepoMapJson, Subgraph
 pub use index::{IndexJson, StatusJson, WatchJson};
 pub use search::{ContextJson, SearchJson};
 
+use crate::term::outln;
 use serde::Serialize;
 
 /// Prints `value` as one line of JSON.
-pub fn print<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string(value)?);
-    Ok(())
+pub fn print<T: Serialize>(value: &T) -> anyhow::Result<crate::Outcome> {
+    outln!("{}", serde_json::to_string(value)?);
+    Ok(crate::Outcome::Done)
 }
 
 /// Prints `value` as indented JSON.
-pub fn print_pretty<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+pub fn print_pretty<T: Serialize>(value: &T) -> anyhow::Result<crate::Outcome> {
+    outln!("{}", serde_json::to_string_pretty(value)?);
+    Ok(crate::Outcome::Done)
 }
 
 /// Each item in its JSON form.
