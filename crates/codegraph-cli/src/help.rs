@@ -111,7 +111,9 @@ pub fn man() -> Result<Outcome> {
             continue;
         }
         let name = format!("codegraph-{}", sub.get_name());
-        let sub = sub.clone().name(name);
+        // `name` wants a `&'static str` (clap without its `string` feature);
+        // a one-shot command can leak a few.
+        let sub = sub.clone().name(&*Box::leak(name.into_boxed_str()));
         buf.extend_from_slice(b"\n");
         clap_mangen::Man::new(sub).render(&mut buf)?;
     }

@@ -10,7 +10,7 @@ pub fn model(command: ModelCommand) -> Result<Outcome> {
     match command {
         ModelCommand::Install { data_dir } => {
             let dir = data_dir.unwrap_or_else(embedding::default_data_dir);
-            eoutln!("installing the embedding model into {}", dir.display());
+            eprintln!("installing the embedding model into {}", dir.display());
             let paths = embedding::install(&dir).context("model install failed")?;
             outln!("model        {}", paths.model_dir.display());
             outln!("onnxruntime  {}", paths.ort_library.display());
