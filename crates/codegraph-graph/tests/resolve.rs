@@ -38,7 +38,7 @@ fn facts_of(files: &[(String, String)]) -> (Vec<(String, FileFacts)>, GraphFacts
     let parsed: Vec<(String, FileFacts)> = files
         .iter()
         .filter_map(|(path, text)| {
-            let language = registry.for_path(Path::new(path))?;
+            let language = registry.detect(Path::new(path), text.as_bytes())?;
             Some((
                 path.clone(),
                 codegraph_parse::parse_file(language, path, text),
@@ -101,6 +101,12 @@ fn fixture_edges_resolved_in_memory_match_the_hand_labels() {
         "java",
         "c",
         "cpp",
+        "ruby",
+        "lua",
+        "elixir",
+        "haskell",
+        "bash",
+        "zig",
     ] {
         let (_, facts) = facts_of(&read_tree(&fixtures().join(lang)));
         let truth = expected(lang);
@@ -130,8 +136,12 @@ fn fixture_edges_resolved_in_memory_match_the_hand_labels() {
         }
         let precision = 1.0 - wrong.len() as f64 / resolved.max(1) as f64;
         let recall = hit.len() as f64 / truth.len().max(1) as f64;
+        let missed: Vec<String> = truth
+            .difference(&hit)
+            .map(|(k, a, b)| format!("{k} {a} -> {b}"))
+            .collect();
         report.push_str(&format!(
-            "{lang}: {resolved} resolved, precision {precision:.3}, recall {recall:.3}, wrong {wrong:?}\n"
+            "{lang}: {resolved} resolved, precision {precision:.3}, recall {recall:.3}, wrong {wrong:?}, missed {missed:?}\n"
         ));
         assert!(resolved > 0, "{lang}: nothing resolved\n{report}");
         assert!(precision >= 0.95, "{report}");

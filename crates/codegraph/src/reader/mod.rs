@@ -5,8 +5,10 @@
 
 pub(crate) mod agent;
 mod graph;
+mod retrievers;
 pub(crate) mod search;
 mod status;
+pub mod understand;
 
 pub use status::{EmbeddingStatus, RepositoryInfo, Status};
 

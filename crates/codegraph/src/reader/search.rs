@@ -3,8 +3,10 @@
 //! (reciprocal rank fusion by default), then priors, de-duplication and
 //! grouping.
 
+use super::retrievers::{ExactRetriever, SymbolRetriever};
+use super::understand::{Understood, understand};
 use crate::{Error, Reader, Result};
-use codegraph_core::{ChunkId, DocKind};
+use codegraph_core::{ChunkId, DocKind, PathRole};
 use codegraph_search::{Bm25Filter, Fused, RankScore, rrf};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -117,6 +119,11 @@ pub struct SearchResponse {
     /// Said once when vectors were asked for but are unavailable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// What the query was understood to contain (identifiers, paths,
+    /// traceback frames, exact text) and sent to the symbol table, the file
+    /// list and exact search.
+    #[serde(skip_serializing_if = "Understood::is_empty")]
+    pub understood: Understood,
     pub results: Vec<SearchResult>,
 }
 
@@ -405,6 +412,15 @@ impl Reader {
         };
         if mode != SearchMode::Vector {
             pipeline.add(Box::new(LexicalRetriever { reader: self }), 1.0);
+            // What the query names and quotes: only when it names or quotes
+            // something.
+            let u = understand(&options.query);
+            if !u.identifiers.is_empty() || u.frames.iter().any(|f| f.function.is_some()) {
+                pipeline.add(Box::new(SymbolRetriever { reader: self }), 1.0);
+            }
+            if !u.exact.is_empty() {
+                pipeline.add(Box::new(ExactRetriever { reader: self }), 1.5);
+            }
         }
         if let Some((embedder, index)) = vectors {
             pipeline.add(Box::new(VectorRetriever { embedder, index }), 1.0);
@@ -485,6 +501,7 @@ impl Reader {
                 done as f64 / total as f64
             },
             notice: pipeline.notice.clone(),
+            understood: understand(&query),
             results,
         })
     }
@@ -525,6 +542,8 @@ impl Reader {
         let by_id: HashMap<ChunkId, &codegraph_store::ChunkDetail> =
             details.iter().map(|d| (d.id, d)).collect();
         let focus = self.focus_files(&options.focus)?;
+        let understood = understand(query);
+        let mentioned = self.mentioned_files(&understood)?;
         let terms: HashSet<String> = codegraph_search::analyzer::query_terms(query)
             .into_iter()
             .collect();
@@ -546,7 +565,24 @@ impl Reader {
                 Some(_) => 1.2,
                 None => 1.0,
             };
-            let prior = near * (1.0 + options.pagerank_weight * d.importance);
+            // Files the query names (a path, a traceback frame) rank higher;
+            // tests, fixtures and examples lower unless the query asks for
+            // them.
+            let named = if mentioned.contains(d.path.as_str()) {
+                1.5
+            } else {
+                1.0
+            };
+            let role = if understood.wants_tests {
+                1.0
+            } else {
+                match PathRole::of(&d.path) {
+                    PathRole::Source => 1.0,
+                    PathRole::Test | PathRole::Fixture => 0.5,
+                    PathRole::Example | PathRole::Vendored | PathRole::Generated => 0.7,
+                }
+            };
+            let prior = near * named * role * (1.0 + options.pagerank_weight * d.importance);
             results.push(SearchResult {
                 path: d.path.clone(),
                 start_line: d.start_line,
@@ -560,14 +596,38 @@ impl Reader {
                 matches: None,
             });
         }
-        if !focus.is_empty() || options.pagerank_weight != 0.0 {
-            results.sort_by(|a, b| b.score.total_cmp(&a.score));
-        }
+        results.sort_by(|a, b| b.score.total_cmp(&a.score));
         if options.group_by_file {
             results = group_by_file(results);
         }
         results.truncate(options.k);
         Ok(results)
+    }
+
+    /// Indexed files a query names by path or file name, or through a
+    /// traceback frame (a name matches files whose path ends with it).
+    fn mentioned_files(&self, understood: &Understood) -> Result<HashSet<String>> {
+        let names: Vec<&str> = understood
+            .paths
+            .iter()
+            .map(String::as_str)
+            .chain(understood.frames.iter().map(|f| f.path.as_str()))
+            .collect();
+        if names.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut out = HashSet::new();
+        for f in self.files()? {
+            let hit = names.iter().any(|n| {
+                f.path == *n
+                    || (f.path.ends_with(n) && f.path[..f.path.len() - n.len()].ends_with('/'))
+                    || (n.ends_with(f.path.as_str()) && n[..n.len() - f.path.len()].ends_with('/'))
+            });
+            if hit {
+                out.insert(f.path);
+            }
+        }
+        Ok(out)
     }
 
     /// Focus files (distance 0) and the files they import or are imported
@@ -608,8 +668,10 @@ fn ranks_of(f: &Fused, names: &[&str]) -> Ranks {
     ranks
 }
 
-/// One result per file: the best chunk's, scored as the best plus a
-/// quarter of each other match, with the number of matches.
+/// One result per file: the best chunk's, scored from the file's best
+/// chunks (the best, a quarter of the second, a tenth of the third; never a
+/// count of matches, so big files do not crowd out the small one with the
+/// right function), with the number of matches.
 fn group_by_file(results: Vec<SearchResult>) -> Vec<SearchResult> {
     let mut grouped: Vec<SearchResult> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -617,8 +679,14 @@ fn group_by_file(results: Vec<SearchResult>) -> Vec<SearchResult> {
         match index.get(&r.path) {
             Some(&i) => {
                 let g = &mut grouped[i];
-                g.score += r.score * 0.25;
-                *g.matches.get_or_insert(1) += 1;
+                let n = g.matches.get_or_insert(1);
+                g.score += r.score
+                    * match *n {
+                        1 => 0.25,
+                        2 => 0.1,
+                        _ => 0.0,
+                    };
+                *n += 1;
             }
             None => {
                 index.insert(r.path.clone(), grouped.len());
