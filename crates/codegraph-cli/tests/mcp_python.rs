@@ -49,7 +49,13 @@ fn python_deps() -> PathBuf {
         }
         eprintln!("installing {PY_REQUIREMENTS:?} into {}", dir.display());
         let out = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .args(["--no-input", "--target"])
             .arg(&dir)
             .args(PY_REQUIREMENTS)
@@ -134,7 +140,10 @@ fn python_sdk_calls_every_tool_on_a_repository_never_indexed() {
 }
 
 /// Reads JSON lines from the server until the response with `id`.
-fn response(lines: &mut impl Iterator<Item = std::io::Result<String>>, id: i64) -> serde_json::Value {
+fn response(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    id: i64,
+) -> serde_json::Value {
     for line in lines {
         let line = line.expect("reading the server's stdout");
         let v: serde_json::Value = serde_json::from_str(&line)
@@ -180,18 +189,32 @@ fn raw_pipe_garbage_gets_errors_and_the_server_keeps_serving() {
     send(r#"{"jsonrpc":"2.0","id":2,"method":"no/such/method"}"#);
     let unknown = response(&mut lines, 2);
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
-    send(r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}"#);
+    send(
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}"#,
+    );
     let tool = response(&mut lines, 3);
-    assert!(tool["error"]["code"].is_i64(), "unknown tool is a JSON-RPC error: {tool}");
-    send(r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"read_code","arguments":{"path":"../../../etc/passwd"}}}"#);
+    assert!(
+        tool["error"]["code"].is_i64(),
+        "unknown tool is a JSON-RPC error: {tool}"
+    );
+    send(
+        r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"read_code","arguments":{"path":"../../../etc/passwd"}}}"#,
+    );
     let outside = response(&mut lines, 4);
     assert_eq!(outside["result"]["isError"], true, "{outside}");
     let text = outside["result"]["content"][0]["text"].as_str().unwrap();
     assert!(text.contains("outside the repository"), "{text}");
-    assert!(!text.contains("root:"), "nothing of /etc/passwd is read: {text}");
+    assert!(
+        !text.contains("root:"),
+        "nothing of /etc/passwd is read: {text}"
+    );
     send(r#"{"jsonrpc":"2.0","id":5,"method":"tools/list"}"#);
     let list = response(&mut lines, 5);
-    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 15, "{list}");
+    assert_eq!(
+        list["result"]["tools"].as_array().unwrap().len(),
+        15,
+        "{list}"
+    );
     // Closing stdin ends the session and the process.
     drop(send);
     drop(stdin);
@@ -201,5 +224,8 @@ fn raw_pipe_garbage_gets_errors_and_the_server_keeps_serving() {
         let _ = child.wait();
     }
     let logs = read_lossy(&tmp.path().join("server.stderr"));
-    assert!(status.is_some_and(|s| s.success()), "exit on EOF: {status:?}\n{logs}");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "exit on EOF: {status:?}\n{logs}"
+    );
 }

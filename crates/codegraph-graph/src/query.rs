@@ -242,7 +242,9 @@ impl Graph {
                 b.0.as_str(),
             ))
         });
-        out.dedup_by(|a, b| a.0 == b.0 && a.1.symbol == b.1.symbol && a.1.call_line == b.1.call_line);
+        out.dedup_by(|a, b| {
+            a.0 == b.0 && a.1.symbol == b.1.symbol && a.1.call_line == b.1.call_line
+        });
         out
     }
 

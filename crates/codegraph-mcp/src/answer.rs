@@ -242,7 +242,8 @@ impl Answer {
         );
         data.insert(
             "next_cursor".into(),
-            self.next.map_or(Value::Null, |n| Value::String(format!("@{n}"))),
+            self.next
+                .map_or(Value::Null, |n| Value::String(format!("@{n}"))),
         );
         if let Some(t) = self.total {
             data.insert("total".into(), json!(t));
@@ -357,7 +358,11 @@ mod tests {
         assert_eq!(text_arg("name", "  foo ", 10), Ok("foo"));
         assert!(text_arg("name", "   ", 10).unwrap_err().contains("empty"));
         let big = "x".repeat(11);
-        assert!(text_arg("name", &big, 10).unwrap_err().contains("limit is 10"));
+        assert!(
+            text_arg("name", &big, 10)
+                .unwrap_err()
+                .contains("limit is 10")
+        );
     }
 
     #[test]
@@ -377,7 +382,11 @@ mod tests {
         assert!(shown > 0 && shown < 50);
         let r = a.finish(&ready());
         let text = text_of(&r);
-        assert!(tokens(&text) <= budget, "{} > {budget}\n{text}", tokens(&text));
+        assert!(
+            tokens(&text) <= budget,
+            "{} > {budget}\n{text}",
+            tokens(&text)
+        );
         assert!(text.contains(&format!("cursor=\"@{shown}\"")), "{text}");
         let data = r.structured_content.unwrap();
         assert_eq!(data["items"].as_array().unwrap().len(), shown);
@@ -396,7 +405,11 @@ mod tests {
         assert!(!a.item(1, "small", json!(1)));
         let r = a.finish(&ready());
         let text = text_of(&r);
-        assert!(tokens(&text) <= budget, "{} > {budget}\n{text}", tokens(&text));
+        assert!(
+            tokens(&text) <= budget,
+            "{} > {budget}\n{text}",
+            tokens(&text)
+        );
         assert!(text.contains("raise budget_tokens"), "{text}");
         assert_eq!(r.structured_content.unwrap()["next_cursor"], json!("@1"));
     }

@@ -79,7 +79,9 @@ impl Completeness {
     pub fn summary(&self) -> String {
         let progress = match self.phase {
             Some(Phase::Walking) => "walking the files".to_owned(),
-            Some(Phase::Parsing) => format!("parsing, {} of {} files", self.files_done, self.files_total),
+            Some(Phase::Parsing) => {
+                format!("parsing, {} of {} files", self.files_done, self.files_total)
+            }
             Some(p) => serde_json::to_value(p)
                 .ok()
                 .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
@@ -360,8 +362,11 @@ fn run_indexer(live: std::sync::Weak<Live>, mut indexer: Indexer, options: LiveO
 /// Whether `e` says another process watches (or writes) the index.
 fn is_watched_elsewhere(indexer: &Indexer, e: &codegraph::Error) -> bool {
     matches!(e, codegraph::Error::IndexBusy { .. })
-        || codegraph::WatcherState::read(indexer.index_dir())
-            .is_some_and(|s| s.pid != std::process::id() && s.state != codegraph::WatcherStatus::Dead && s.state != codegraph::WatcherStatus::Stopped)
+        || codegraph::WatcherState::read(indexer.index_dir()).is_some_and(|s| {
+            s.pid != std::process::id()
+                && s.state != codegraph::WatcherStatus::Dead
+                && s.state != codegraph::WatcherStatus::Stopped
+        })
 }
 
 /// Reads an index another process keeps current: a fresh reader whenever

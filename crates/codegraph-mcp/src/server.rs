@@ -196,7 +196,13 @@ impl CodegraphMcp {
         name = "search_code",
         title = "Search code",
         description = "Hybrid (lexical + semantic) search over the repository's code and docs. Give words, an identifier, a sentence, a code fragment or an error message. Filters: language, path_glob, kind; group_by_file gives one result per file. Each result: path:start-end, kind, symbol, and the lines that match best.",
-        annotations(title = "Search code", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Search code",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn search_code(
         &self,
@@ -212,7 +218,10 @@ impl CodegraphMcp {
                 .as_deref()
                 .map(|k| {
                     k.parse::<DocKind>().map_err(|_| {
-                        format!("kind `{k}` is unknown; use one of: {}", DocKind::names().join(", "))
+                        format!(
+                            "kind `{k}` is unknown; use one of: {}",
+                            DocKind::names().join(", ")
+                        )
                     })
                 })
                 .transpose()?;
@@ -236,11 +245,19 @@ impl CodegraphMcp {
                     "{} line(s) from a scan of {} files (no index yet{})",
                     scan.hits.len(),
                     scan.files_scanned,
-                    if scan.partial { "; scan stopped early" } else { "" }
+                    if scan.partial {
+                        "; scan stopped early"
+                    } else {
+                        ""
+                    }
                 ));
                 for (i, h) in shown.iter().enumerate() {
                     let text = format!("{}:{}: {}", h.path, h.line, h.text);
-                    if !ans.item(offset + i, &text, serde_json::to_value(h).unwrap_or_default()) {
+                    if !ans.item(
+                        offset + i,
+                        &text,
+                        serde_json::to_value(h).unwrap_or_default(),
+                    ) {
                         break;
                     }
                 }
@@ -283,7 +300,10 @@ impl CodegraphMcp {
                     r.start_line,
                     r.end_line,
                     r.kind,
-                    r.symbol.as_deref().map(|s| format!(" {s}")).unwrap_or_default()
+                    r.symbol
+                        .as_deref()
+                        .map(|s| format!(" {s}"))
+                        .unwrap_or_default()
                 );
                 if let Some(m) = r.matches {
                     text.push_str(&format!(" ({m} matching chunks)"));
@@ -292,7 +312,11 @@ impl CodegraphMcp {
                     text.push_str("\n    ");
                     text.push_str(l);
                 }
-                if !ans.item(offset + i, &text, serde_json::to_value(r).unwrap_or_default()) {
+                if !ans.item(
+                    offset + i,
+                    &text,
+                    serde_json::to_value(r).unwrap_or_default(),
+                ) {
                     break;
                 }
             }
@@ -308,7 +332,13 @@ impl CodegraphMcp {
         name = "find_symbol",
         title = "Find a definition",
         description = "Definitions by name (\"parse\"), qualified name (\"pkg.mod.Parser.parse\") or qualified suffix (\"Parser.parse\"), each with path:line, kind, signature and the first lines of its doc.",
-        annotations(title = "Find a definition", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Find a definition",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn find_symbol(
         &self,
@@ -362,7 +392,13 @@ impl CodegraphMcp {
         name = "file_outline",
         title = "Outline a file",
         description = "A file's definitions as signatures, nested as in the source (members under their type), with line numbers: the shape of a file without reading it.",
-        annotations(title = "Outline a file", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Outline a file",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn file_outline(
         &self,
@@ -416,7 +452,13 @@ impl CodegraphMcp {
         name = "symbol_outline",
         title = "Outline a type",
         description = "A type's (or any definition's) signature and doc, then its members' signatures with line numbers, in the language's own syntax.",
-        annotations(title = "Outline a type", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Outline a type",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn symbol_outline(
         &self,
@@ -469,8 +511,17 @@ impl CodegraphMcp {
                 ans.line("(no members)");
             }
             for (i, d) in page(&members, offset)?.iter().enumerate() {
-                let depth = if d.parent.as_deref() == Some(target.qualified_name.as_str()) { 1 } else { 2 };
-                let text = format!("{:>5}  {}{}", d.start_line, "  ".repeat(depth), first_line(&d.signature));
+                let depth = if d.parent.as_deref() == Some(target.qualified_name.as_str()) {
+                    1
+                } else {
+                    2
+                };
+                let text = format!(
+                    "{:>5}  {}{}",
+                    d.start_line,
+                    "  ".repeat(depth),
+                    first_line(&d.signature)
+                );
                 let data = json!({"line": d.start_line, "end_line": d.end_line, "kind": d.kind,
                     "qualified_name": d.qualified_name, "signature": d.signature});
                 if !ans.item(offset + i, &text, data) {
@@ -486,7 +537,13 @@ impl CodegraphMcp {
         name = "read_code",
         title = "Read code",
         description = "The source of a definition (symbol) or of a line range of a file (path, start_line, end_line), with line numbers; at most 400 lines and the token budget per call. Paths are confined to the repository.",
-        annotations(title = "Read code", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Read code",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn read_code(
         &self,
@@ -567,9 +624,18 @@ impl CodegraphMcp {
         name = "callers",
         title = "Callers",
         description = "Who calls a definition, transitively up to depth hops; each with path:line, signature, the line of the call and the edge's provenance (resolved: proved by scope, import or type; inferred: the only definition of that name).",
-        annotations(title = "Callers", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Callers",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn callers(&self, Parameters(a): Parameters<GraphArgs>) -> Result<CallToolResult, McpError> {
+    async fn callers(
+        &self,
+        Parameters(a): Parameters<GraphArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.graph_walk(a, true).await
     }
 
@@ -577,9 +643,18 @@ impl CodegraphMcp {
         name = "callees",
         title = "Callees",
         description = "What a definition calls, transitively up to depth hops; each with path:line, signature, the line of the call and the edge's provenance.",
-        annotations(title = "Callees", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Callees",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn callees(&self, Parameters(a): Parameters<GraphArgs>) -> Result<CallToolResult, McpError> {
+    async fn callees(
+        &self,
+        Parameters(a): Parameters<GraphArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.graph_walk(a, false).await
     }
 
@@ -627,7 +702,13 @@ impl CodegraphMcp {
         name = "references",
         title = "References",
         description = "Every use of a definition other than imports: calls, subclasses and implementations, decorators and annotations; each with the referring definition, the line of the use, the edge kind and provenance.",
-        annotations(title = "References", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "References",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn references(
         &self,
@@ -679,9 +760,18 @@ impl CodegraphMcp {
         name = "imports",
         title = "Imports",
         description = "The files (and external modules, as external:NAME) a file imports, with the line of each import.",
-        annotations(title = "Imports", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Imports",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn imports(&self, Parameters(a): Parameters<FileGraphArgs>) -> Result<CallToolResult, McpError> {
+    async fn imports(
+        &self,
+        Parameters(a): Parameters<FileGraphArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.file_edges(a, false).await
     }
 
@@ -689,13 +779,26 @@ impl CodegraphMcp {
         name = "importers",
         title = "Importers",
         description = "The files that import a file, with the line of each import.",
-        annotations(title = "Importers", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Importers",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn importers(&self, Parameters(a): Parameters<FileGraphArgs>) -> Result<CallToolResult, McpError> {
+    async fn importers(
+        &self,
+        Parameters(a): Parameters<FileGraphArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.file_edges(a, true).await
     }
 
-    async fn file_edges(&self, a: FileGraphArgs, importers: bool) -> Result<CallToolResult, McpError> {
+    async fn file_edges(
+        &self,
+        a: FileGraphArgs,
+        importers: bool,
+    ) -> Result<CallToolResult, McpError> {
         self.run(move |reader, index| {
             let path = text_arg("path", &a.path, MAX_NAME_BYTES)?;
             let budget = budget(a.budget_tokens, 2000)?;
@@ -713,7 +816,11 @@ impl CodegraphMcp {
             ans.total(found.len());
             ans.line(&format!(
                 "{} {rel}: {}",
-                if importers { "files importing" } else { "imported by" },
+                if importers {
+                    "files importing"
+                } else {
+                    "imported by"
+                },
                 found.len()
             ));
             for (i, (p, line)) in page(&found, offset)?.iter().enumerate() {
@@ -735,9 +842,18 @@ impl CodegraphMcp {
         name = "impact",
         title = "Impact of a change",
         description = "What may break if a definition or a file changes: transitive callers, subclasses and other users, and (for a file) transitive importers, ranked nearest and surest first, with the files involved. Ask before editing a widely used definition.",
-        annotations(title = "Impact of a change", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Impact of a change",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn impact(&self, Parameters(a): Parameters<ImpactArgs>) -> Result<CallToolResult, McpError> {
+    async fn impact(
+        &self,
+        Parameters(a): Parameters<ImpactArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.run(move |reader, index| {
             let target = text_arg("target", &a.target, MAX_NAME_BYTES)?.to_owned();
             let depth = depth_arg(a.depth, 3)?;
@@ -755,7 +871,13 @@ impl CodegraphMcp {
             ans.set("target", json!(impact.target));
             ans.set("files", json!(impact.files));
             ans.total(impact.items.len());
-            let mut files = impact.files.iter().take(12).cloned().collect::<Vec<_>>().join(", ");
+            let mut files = impact
+                .files
+                .iter()
+                .take(12)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
             if impact.files.len() > 12 {
                 files.push_str(&format!(", … ({} files)", impact.files.len()));
             }
@@ -766,7 +888,10 @@ impl CodegraphMcp {
                 impact.files.len()
             ));
             for (i, it) in page(&impact.items, offset)?.iter().enumerate() {
-                let via = serde_json::to_value(it.via).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                let via = serde_json::to_value(it.via)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
                 let text = format!(
                     "{:.2} {}:{} {} {} [{via}, depth {}, {}]",
                     it.score,
@@ -777,7 +902,11 @@ impl CodegraphMcp {
                     it.depth,
                     provenance_name(it.provenance)
                 );
-                if !ans.item(offset + i, &text, serde_json::to_value(it).unwrap_or_default()) {
+                if !ans.item(
+                    offset + i,
+                    &text,
+                    serde_json::to_value(it).unwrap_or_default(),
+                ) {
                     break;
                 }
             }
@@ -790,9 +919,18 @@ impl CodegraphMcp {
         name = "repo_map",
         title = "Repository map",
         description = "The repository's most important files (PageRank over imports and calls) with their main definitions' signatures, within a token budget; focus_files and focus_symbols personalise the ranking toward what you are working on.",
-        annotations(title = "Repository map", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Repository map",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn repo_map(&self, Parameters(a): Parameters<RepoMapArgs>) -> Result<CallToolResult, McpError> {
+    async fn repo_map(
+        &self,
+        Parameters(a): Parameters<RepoMapArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.run(move |reader, index| {
             let budget = budget(a.budget_tokens, 1024)?;
             let files = a.focus_files.unwrap_or_default();
@@ -802,11 +940,17 @@ impl CodegraphMcp {
             }
             let mut focus = Vec::new();
             for f in &files {
-                focus.push(reader.relative_path(text_arg("focus_files entry", f, MAX_NAME_BYTES)?).map_err(lib_err)?);
+                focus.push(
+                    reader
+                        .relative_path(text_arg("focus_files entry", f, MAX_NAME_BYTES)?)
+                        .map_err(lib_err)?,
+                );
             }
             let mut unknown = Vec::new();
             for s in &symbols {
-                let found = reader.lookup_symbols(text_arg("focus_symbols entry", s, MAX_NAME_BYTES)?).map_err(lib_err)?;
+                let found = reader
+                    .lookup_symbols(text_arg("focus_symbols entry", s, MAX_NAME_BYTES)?)
+                    .map_err(lib_err)?;
                 if found.is_empty() {
                     unknown.push(s.clone());
                 }
@@ -848,7 +992,13 @@ impl CodegraphMcp {
         name = "completion_context",
         title = "Completion context",
         description = "Context for completing code at a cursor: the definitions the code before the cursor uses (outlines, signatures, docs) and similar code elsewhere, within a token budget. Pass the editor's unsaved text when it differs from the file on disk.",
-        annotations(title = "Completion context", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Completion context",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn completion_context(
         &self,
@@ -920,9 +1070,18 @@ impl CodegraphMcp {
         name = "locate",
         title = "Locate a task",
         description = "Paste a task, issue, bug report or stack trace; get the files and definitions most likely to need a change, each with why (paths and identifiers named in the text, stack frames, similar code, graph neighbours). Start here for a task described in prose.",
-        annotations(title = "Locate a task", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Locate a task",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn locate(&self, Parameters(a): Parameters<LocateArgs>) -> Result<CallToolResult, McpError> {
+    async fn locate(
+        &self,
+        Parameters(a): Parameters<LocateArgs>,
+    ) -> Result<CallToolResult, McpError> {
         self.run(move |reader, index| {
             let text = text_arg("text", &a.text, MAX_TASK_BYTES)?.to_owned();
             let limit = limit_arg("limit", a.limit, 10, 30)?;
@@ -962,11 +1121,21 @@ impl CodegraphMcp {
                 ans.line("nothing found; try search_code with a few distinctive words");
             }
             for (i, f) in located.files.iter().enumerate() {
-                let mut t = format!("{} (score {:.2}): {}", f.path, f.score, f.reasons.join("; "));
+                let mut t = format!(
+                    "{} (score {:.2}): {}",
+                    f.path,
+                    f.score,
+                    f.reasons.join("; ")
+                );
                 for d in &f.definitions {
                     t.push_str(&format!(
                         "\n  {}:{} {} {} — {}\n      {}",
-                        f.path, d.line, d.kind, d.qualified_name, d.reasons.join("; "), first_line(&d.signature)
+                        f.path,
+                        d.line,
+                        d.kind,
+                        d.qualified_name,
+                        d.reasons.join("; "),
+                        first_line(&d.signature)
                     ));
                 }
                 if !ans.item(i, &t, serde_json::to_value(f).unwrap_or_default()) {
@@ -983,7 +1152,13 @@ impl CodegraphMcp {
         name = "index_status",
         title = "Index status",
         description = "How complete and healthy the index is: files, definitions, edges, embeddings coverage, whether the indexer is running or failed, and any problem with its remedy.",
-        annotations(title = "Index status", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Index status",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn index_status(
         &self,
@@ -1002,15 +1177,23 @@ impl CodegraphMcp {
                 s.definitions,
                 s.chunks,
                 status.graph_current,
-                status.lexical_documents.map_or("none".into(), |d| d.to_string())
+                status
+                    .lexical_documents
+                    .map_or("none".into(), |d| d.to_string())
             ));
             ans.line(&format!(
                 "embeddings: {} ({}installed), {:.0}% of chunks",
                 status.embeddings.model,
-                if status.embeddings.installed { "" } else { "not " },
+                if status.embeddings.installed {
+                    ""
+                } else {
+                    "not "
+                },
                 status.embeddings.coverage * 100.0
             ));
-            if let (Some(i), Some(c)) = (&status.indexed_head, &status.current_head) && i != c {
+            if let (Some(i), Some(c)) = (&status.indexed_head, &status.current_head)
+                && i != c
+            {
                 ans.line(&format!("indexed at commit {i}, HEAD is now {c}"));
             }
             for p in &status.problems {
@@ -1046,7 +1229,9 @@ impl ServerHandler for CodegraphMcp {
         let mut resources = vec![
             Resource::new(MAP_URI, "repository-map")
                 .with_title("Repository map")
-                .with_description("The most important files and their main definitions (2,048 tokens)")
+                .with_description(
+                    "The most important files and their main definitions (2,048 tokens)",
+                )
                 .with_mime_type("text/plain"),
         ];
         if readme_path(self.live.root()).is_some() {
@@ -1067,26 +1252,32 @@ impl ServerHandler for CodegraphMcp {
     ) -> Result<ReadResourceResponse, McpError> {
         let live = self.live.clone();
         let uri = request.uri.clone();
-        let text = tokio::task::spawn_blocking(move || -> Result<Option<(String, &'static str)>, String> {
-            let reader = live.reader();
-            match uri.as_str() {
-                MAP_URI => {
-                    let map = reader
-                        .map(&codegraph::MapOptions {
-                            budget_tokens: 2048,
-                            ..codegraph::MapOptions::default()
-                        })
-                        .map_err(lib_err)?;
-                    Ok(Some((map.text, "text/plain")))
+        let text = tokio::task::spawn_blocking(
+            move || -> Result<Option<(String, &'static str)>, String> {
+                let reader = live.reader();
+                match uri.as_str() {
+                    MAP_URI => {
+                        let map = reader
+                            .map(&codegraph::MapOptions {
+                                budget_tokens: 2048,
+                                ..codegraph::MapOptions::default()
+                            })
+                            .map_err(lib_err)?;
+                        Ok(Some((map.text, "text/plain")))
+                    }
+                    README_URI => {
+                        let Some(name) = readme_path(live.root()) else {
+                            return Ok(None);
+                        };
+                        let lines = reader
+                            .source_lines(&name, 1, u32::MAX, 4000)
+                            .map_err(lib_err)?;
+                        Ok(Some((lines.text, "text/markdown")))
+                    }
+                    _ => Ok(None),
                 }
-                README_URI => {
-                    let Some(name) = readme_path(live.root()) else { return Ok(None) };
-                    let lines = reader.source_lines(&name, 1, u32::MAX, 4000).map_err(lib_err)?;
-                    Ok(Some((lines.text, "text/markdown")))
-                }
-                _ => Ok(None),
-            }
-        })
+            },
+        )
         .await
         .map_err(|e| McpError::internal_error(e.to_string(), None))?
         .map_err(|e| McpError::internal_error(e, None))?;
@@ -1108,8 +1299,14 @@ impl ServerHandler for CodegraphMcp {
 
 /// The README at the root, if any.
 fn readme_path(root: &std::path::Path) -> Option<String> {
-    ["README.md", "README.rst", "README.txt", "README", "readme.md"]
-        .into_iter()
-        .find(|n| root.join(n).is_file())
-        .map(str::to_owned)
+    [
+        "README.md",
+        "README.rst",
+        "README.txt",
+        "README",
+        "readme.md",
+    ]
+    .into_iter()
+    .find(|n| root.join(n).is_file())
+    .map(str::to_owned)
 }

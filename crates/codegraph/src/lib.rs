@@ -68,13 +68,13 @@ pub use indexer::pipeline::RunCounts;
 pub use indexer::walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
 pub use indexer::watch::{WatchOptions, WatchUpdate, WatcherState};
 pub use indexer::{GraphReport, IndexReport, Indexer, LockHolder, write_lock_holder};
-pub use reader::search::{
-    DEFAULT_PAGERANK_WEIGHT, Hits, MAX_QUERY_BYTES, NO_LEXICAL_INDEX, Query, Ranker, Ranks, Retriever, RrfRanker,
-    SearchMode, SearchOptions, SearchPipeline, SearchResponse, SearchResult,
-};
 pub use reader::agent::{
     Impact, ImpactItem, ImpactVia, LocateOptions, Located, LocatedDefinition, LocatedFile,
     MAX_SCAN_BYTES, Reference, Scan, ScanHit, SourceLines,
+};
+pub use reader::search::{
+    DEFAULT_PAGERANK_WEIGHT, Hits, MAX_QUERY_BYTES, NO_LEXICAL_INDEX, Query, Ranker, Ranks,
+    Retriever, RrfRanker, SearchMode, SearchOptions, SearchPipeline, SearchResponse, SearchResult,
 };
 pub use reader::{EmbeddingStatus, Reader, RepositoryInfo, Status};
 

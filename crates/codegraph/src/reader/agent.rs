@@ -167,8 +167,8 @@ pub(crate) struct Extracted {
 const STOP_WORDS: &[&str] = &[
     "the", "and", "for", "not", "but", "with", "this", "that", "from", "when", "then", "else",
     "none", "null", "true", "false", "self", "return", "def", "fn", "function", "class", "new",
-    "get", "set", "int", "str", "string", "list", "dict", "error", "file", "line", "test",
-    "tests", "value", "type", "data", "name", "call", "main", "init", "__init__", "self.",
+    "get", "set", "int", "str", "string", "list", "dict", "error", "file", "line", "test", "tests",
+    "value", "type", "data", "name", "call", "main", "init", "__init__", "self.",
 ];
 
 fn is_stop(word: &str) -> bool {
@@ -203,7 +203,19 @@ pub(crate) fn extract(text: &str) -> Extracted {
         let tok = raw.trim_matches(|c: char| {
             matches!(
                 c,
-                '`' | '"' | '\'' | ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '!'
+                '`' | '"'
+                    | '\''
+                    | ','
+                    | ';'
+                    | '('
+                    | ')'
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '<'
+                    | '>'
+                    | '!'
                     | '?'
             )
         });
@@ -257,7 +269,11 @@ pub(crate) fn extract(text: &str) -> Extracted {
         let followed_by_call = raw.contains('(');
         for part in tok.split(|c: char| !(is_ident_char(c) || c == '.')) {
             let part = part.trim_matches('.');
-            if part.len() < 3 || !part.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            if part.len() < 3
+                || !part
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
             {
                 continue;
             }
@@ -296,7 +312,13 @@ impl Reader {
                     .filter(|d| ids.contains(&d.id)),
             );
         }
-        out.sort_by(|a, b| (&a.path, a.start_line, &a.qualified_name).cmp(&(&b.path, b.start_line, &b.qualified_name)));
+        out.sort_by(|a, b| {
+            (&a.path, a.start_line, &a.qualified_name).cmp(&(
+                &b.path,
+                b.start_line,
+                &b.qualified_name,
+            ))
+        });
         Ok(out)
     }
 
@@ -330,7 +352,9 @@ impl Reader {
                 "line {start} is past the end of {rel} ({total} lines)"
             )));
         }
-        let end = end.min(total).min(start.saturating_add(max_lines.max(1) - 1));
+        let end = end
+            .min(total)
+            .min(start.saturating_add(max_lines.max(1) - 1));
         let mut out = String::new();
         for line in &lines[(start - 1) as usize..end as usize] {
             out.push_str(line);
@@ -399,7 +423,11 @@ impl Reader {
         let (resolved_target, seeds, file) = match self.file_node(target) {
             Ok(file_node) => {
                 let rel = self.relative_path(target)?;
-                let ids: Vec<_> = self.symbols_in_file(&rel)?.into_iter().map(|d| d.id).collect();
+                let ids: Vec<_> = self
+                    .symbols_in_file(&rel)?
+                    .into_iter()
+                    .map(|d| d.id)
+                    .collect();
                 let seeds: Vec<_> = ids.iter().filter_map(|&id| graph.def_node(id)).collect();
                 (rel, seeds, Some(file_node))
             }
@@ -415,7 +443,10 @@ impl Reader {
         let seed_set: std::collections::HashSet<_> = seeds.iter().copied().collect();
         for &n in &seeds {
             for r in graph.callers(n, depth, resolved_only) {
-                if r.id.and_then(|id| graph.def_node(id)).is_some_and(|m| seed_set.contains(&m)) {
+                if r.id
+                    .and_then(|id| graph.def_node(id))
+                    .is_some_and(|m| seed_set.contains(&m))
+                {
                     continue; // the file calling itself
                 }
                 add(from_related(&r, ImpactVia::Calls, r.depth));
@@ -424,7 +455,10 @@ impl Reader {
                 if edge == EdgeKind::Calls {
                     continue; // counted above
                 }
-                if r.id.and_then(|id| graph.def_node(id)).is_some_and(|m| seed_set.contains(&m)) {
+                if r.id
+                    .and_then(|id| graph.def_node(id))
+                    .is_some_and(|m| seed_set.contains(&m))
+                {
                     continue;
                 }
                 add(from_related(&r, ImpactVia::Uses, 1));
@@ -667,20 +701,26 @@ impl Reader {
                 candidates += response.results.len();
                 for (rank, r) in response.results.iter().enumerate() {
                     let weight = 1.5 / (1.0 + rank as f64 * 0.25);
-                    let what = r.symbol.clone().unwrap_or_else(|| {
-                        format!("lines {}-{}", r.start_line, r.end_line)
-                    });
+                    let what = r
+                        .symbol
+                        .clone()
+                        .unwrap_or_else(|| format!("lines {}-{}", r.start_line, r.end_line));
                     let why = format!("similar text: {what} (search rank {})", rank + 1);
                     let lf = file_mut(&mut files, &r.path);
                     lf.score += weight;
-                    if lf.reasons.iter().filter(|w| w.starts_with("similar")).count() < 2 {
+                    if lf
+                        .reasons
+                        .iter()
+                        .filter(|w| w.starts_with("similar"))
+                        .count()
+                        < 2
+                    {
                         lf.reasons.push(why.clone());
                     }
                     if let Some(sym) = &r.symbol
-                        && let Some(s) = self
-                            .lookup_symbols(sym)?
-                            .into_iter()
-                            .find(|s| s.path == r.path && s.line >= r.start_line && s.line <= r.end_line)
+                        && let Some(s) = self.lookup_symbols(sym)?.into_iter().find(|s| {
+                            s.path == r.path && s.line >= r.start_line && s.line <= r.end_line
+                        })
                     {
                         let entry = defs.entry((s.path.clone(), s.line)).or_insert_with(|| {
                             (
@@ -696,7 +736,10 @@ impl Reader {
                             )
                         });
                         entry.0 += weight;
-                        entry.1.reasons.push(format!("similar text (search rank {})", rank + 1));
+                        entry
+                            .1
+                            .reasons
+                            .push(format!("similar text (search rank {})", rank + 1));
                     }
                 }
             }
@@ -712,12 +755,19 @@ impl Reader {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         if let Ok(graph) = self.graph() {
             for (path, score) in ranked.iter().take(3) {
-                let Some(n) = graph.path_node(path) else { continue };
+                let Some(n) = graph.path_node(path) else {
+                    continue;
+                };
                 let mut near: Vec<(String, &str)> = graph
                     .importers(n)
                     .into_iter()
                     .map(|(p, _)| (p, "imports"))
-                    .chain(graph.imports(n).into_iter().map(|(p, _)| (p, "imported by")))
+                    .chain(
+                        graph
+                            .imports(n)
+                            .into_iter()
+                            .map(|(p, _)| (p, "imported by")),
+                    )
                     .filter(|(p, _)| !p.starts_with("external:"))
                     .collect();
                 near.truncate(8);
@@ -740,7 +790,10 @@ impl Reader {
                 (path, score, d)
             })
             .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| (&a.0, a.2.line).cmp(&(&b.0, b.2.line))));
+        scored.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| (&a.0, a.2.line).cmp(&(&b.0, b.2.line)))
+        });
         for (path, _, d) in scored {
             if let Some(f) = files.get_mut(&path)
                 && f.definitions.len() < 8
@@ -749,7 +802,11 @@ impl Reader {
             }
         }
         let mut out: Vec<LocatedFile> = files.into_values().collect();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.path.cmp(&b.path)));
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.path.cmp(&b.path))
+        });
         out.truncate(options.k.max(1));
         stages.insert("total_ms".into(), ms(started));
         Ok(Located {
@@ -774,14 +831,28 @@ mod tests {
             Traceback (most recent call last):\n  File \"shop/repository.py\", line 10, in save_order\n\
             The cart total is wrong after applyDiscount() is called. Also see views.py";
         let ex = extract(text);
-        assert!(ex.identifiers.contains(&"OrderService.place_order".to_owned()), "{ex:?}");
-        assert!(ex.identifiers.contains(&"applyDiscount".to_owned()), "{ex:?}");
+        assert!(
+            ex.identifiers
+                .contains(&"OrderService.place_order".to_owned()),
+            "{ex:?}"
+        );
+        assert!(
+            ex.identifiers.contains(&"applyDiscount".to_owned()),
+            "{ex:?}"
+        );
         assert!(ex.paths.contains(&"shop/service.py".to_owned()), "{ex:?}");
-        assert!(ex.paths.contains(&"shop/repository.py".to_owned()), "{ex:?}");
+        assert!(
+            ex.paths.contains(&"shop/repository.py".to_owned()),
+            "{ex:?}"
+        );
         assert!(ex.paths.contains(&"views.py".to_owned()), "{ex:?}");
         assert_eq!(ex.frames, vec!["save_order".to_owned()]);
         // Prose words are not identifiers.
-        assert!(!ex.identifiers.iter().any(|i| i == "Checkout" || i == "fails"));
+        assert!(
+            !ex.identifiers
+                .iter()
+                .any(|i| i == "Checkout" || i == "fails")
+        );
         assert!(!ex.identifiers.iter().any(|i| i == "views.py"), "{ex:?}");
     }
 
