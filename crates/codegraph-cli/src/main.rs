@@ -90,6 +90,10 @@ enum Command {
     /// repositories, each kept current by its own watcher, until SIGINT or
     /// SIGTERM
     Serve(ServeArgs),
+    /// Serve one repository to coding agents over the Model Context
+    /// Protocol on stdin/stdout: indexes in the background when needed and
+    /// keeps the index live until stdin closes (or SIGINT / SIGTERM)
+    Mcp(McpArgs),
     /// The local embedding model
     Model {
         #[command(subcommand)]
@@ -208,6 +212,22 @@ struct ServeArgs {
     /// (default: <cache dir>/server)
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct McpArgs {
+    /// Repository root (default: the repository containing the current
+    /// directory, found as git finds it; else the current directory)
+    path: Option<PathBuf>,
+    /// Where the index lives (default: the user's cache directory)
+    #[arg(long, value_name = "DIR")]
+    index_dir: Option<PathBuf>,
+    /// Do not compute embeddings (search stays lexical)
+    #[arg(long)]
+    no_embed: bool,
+    /// Index once at start, then stop following edits
+    #[arg(long)]
+    no_watch: bool,
 }
 
 #[derive(Subcommand)]
@@ -505,6 +525,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Watch(args) => cmd::index::watch(args),
         Command::Status(args) => cmd::index::status(args),
         Command::Serve(args) => cmd::serve::serve(args).map(|()| Outcome::Done),
+        Command::Mcp(args) => cmd::mcp::mcp(args).map(|()| Outcome::Done),
         Command::Model { command } => cmd::model::model(command),
         Command::Symbols(args) => cmd::symbols::symbols(args),
         Command::Symbol(args) => cmd::graph::symbol(args),

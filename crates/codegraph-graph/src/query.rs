@@ -210,6 +210,44 @@ impl Graph {
         self.walk_calls(def, Direction::Outgoing, depth, resolved_only)
     }
 
+    /// Every reference to `def` other than an import: calls, inheritance,
+    /// implementations and plain uses (decorators, annotations), with the
+    /// kind of each edge; `provenance` keeps only edges of that provenance.
+    /// In path and line order of the referring site.
+    pub fn references(
+        &self,
+        def: NodeIndex,
+        provenance: Option<Provenance>,
+    ) -> Vec<(EdgeKind, Related)> {
+        let mut out: Vec<(EdgeKind, Related)> = self
+            .g
+            .edges_directed(def, Direction::Incoming)
+            .filter(|e| {
+                let w = e.weight();
+                w.kind.is_reference()
+                    && w.kind != EdgeKind::Imports
+                    && provenance.is_none_or(|p| w.provenance == p)
+            })
+            .filter_map(|e| {
+                let w = e.weight();
+                self.related(e.source(), 1, w.provenance, w.line)
+                    .map(|r| (w.kind, r))
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.1.path, a.1.call_line, &a.1.symbol, a.0.as_str()).cmp(&(
+                &b.1.path,
+                b.1.call_line,
+                &b.1.symbol,
+                b.0.as_str(),
+            ))
+        });
+        out.dedup_by(|a, b| {
+            a.0 == b.0 && a.1.symbol == b.1.symbol && a.1.call_line == b.1.call_line
+        });
+        out
+    }
+
     fn import_edges(&self, file: NodeIndex, dir: Direction) -> Vec<(String, u32)> {
         let mut out: Vec<(String, u32)> = self
             .g

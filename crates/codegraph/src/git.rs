@@ -35,6 +35,16 @@ pub fn read(root: &Path) -> Option<GitInfo> {
     })
 }
 
+/// The repository containing `start`, found the way git finds it: the
+/// nearest directory, from `start` up, holding `.git` (a directory, or a
+/// file as in worktrees and submodules); `None` outside any repository.
+pub fn repository_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
 fn git_dir(root: &Path) -> Option<PathBuf> {
     let dot_git = root.join(".git");
     if dot_git.is_dir() {
@@ -88,6 +98,22 @@ fn remote_url(common: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_repository_root_from_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(root.join("src/deep")).unwrap();
+        assert_eq!(repository_root(&root.join("src/deep")), None);
+        std::fs::create_dir(root.join(".git")).unwrap();
+        assert_eq!(repository_root(&root.join("src/deep")), Some(root.clone()));
+        assert_eq!(repository_root(&root), Some(root.clone()));
+        // A worktree's `.git` is a file.
+        let wt = dir.path().join("wt");
+        std::fs::create_dir_all(wt.join("a")).unwrap();
+        std::fs::write(wt.join(".git"), "gitdir: elsewhere\n").unwrap();
+        assert_eq!(repository_root(&wt.join("a")), Some(wt));
+    }
 
     #[test]
     fn reads_head_branch_and_origin() {

@@ -62,15 +62,19 @@ pub use context::{
     ColumnEncoding, CompletionRetrieval, ContextRequest, ContextResponse, ContextStats, Snippet,
     Structure,
 };
-pub use git::GitInfo;
+pub use git::{GitInfo, repository_root};
 pub use indexer::embed::{EmbedReport, NO_MODEL, NO_VECTORS};
 pub use indexer::pipeline::RunCounts;
 pub use indexer::walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
 pub use indexer::watch::{WatchOptions, WatchUpdate, WatcherState};
 pub use indexer::{GraphReport, IndexReport, Indexer, LockHolder, write_lock_holder};
+pub use reader::agent::{
+    Impact, ImpactItem, ImpactVia, LocateOptions, Located, LocatedDefinition, LocatedFile,
+    MAX_SCAN_BYTES, Reference, Scan, ScanHit, SourceLines,
+};
 pub use reader::search::{
-    DEFAULT_PAGERANK_WEIGHT, Hits, MAX_QUERY_BYTES, Query, Ranker, Ranks, Retriever, RrfRanker,
-    SearchMode, SearchOptions, SearchPipeline, SearchResponse, SearchResult,
+    DEFAULT_PAGERANK_WEIGHT, Hits, MAX_QUERY_BYTES, NO_LEXICAL_INDEX, Query, Ranker, Ranks,
+    Retriever, RrfRanker, SearchMode, SearchOptions, SearchPipeline, SearchResponse, SearchResult,
 };
 pub use reader::{EmbeddingStatus, Reader, RepositoryInfo, Status};
 

@@ -5,6 +5,7 @@
 pub mod context;
 pub mod graph;
 pub mod index;
+pub mod mcp;
 pub mod model;
 pub mod query;
 pub mod serve;

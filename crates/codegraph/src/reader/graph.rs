@@ -10,7 +10,7 @@ impl Reader {
     /// The node of the one definition `name` designates (a name, a
     /// qualified name, or a qualified suffix such as `Type.method`); several
     /// matches are an [`Error::Ambiguous`] listing them.
-    fn symbol_node(&self, name: &str) -> Result<NodeIndex> {
+    pub(crate) fn symbol_node(&self, name: &str) -> Result<NodeIndex> {
         let graph = self.graph()?;
         let found = graph.find_symbols(name);
         let symbols: Vec<&Symbol> = found
@@ -103,7 +103,7 @@ impl Reader {
         Ok(self.graph()?.callees(n, depth, resolved_only))
     }
 
-    fn file_node(&self, path: &str) -> Result<NodeIndex> {
+    pub(crate) fn file_node(&self, path: &str) -> Result<NodeIndex> {
         let rel = self.relative_path(path)?;
         self.graph()?.path_node(&rel).ok_or(Error::NotIndexed(rel))
     }

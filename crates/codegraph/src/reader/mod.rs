@@ -3,6 +3,7 @@
 //! first use and are shared (`Arc`) with the next reader
 //! ([`Reader::next`]) when an update did not touch them.
 
+pub(crate) mod agent;
 mod graph;
 mod retrievers;
 pub(crate) mod search;

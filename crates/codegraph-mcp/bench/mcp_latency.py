@@ -1,0 +1,78 @@
+"""p50/p99 per tool of `codegraph mcp` through the stdio transport.
+
+usage: python mcp_latency.py BINARY REPO [--runs N] [--symbol NAME] [--file PATH] [--query TEXT]
+
+Needs the official SDK (`pip install mcp==2.3.0`). Waits until the index is
+ready (warm), then calls each tool N times (default 50) with the same
+arguments and prints milliseconds measured at the client (round trip through
+the stdio transport), p50 and p99, and the time from process start to the
+first answer. Not a test: figures for the README and reviews.
+"""
+
+import argparse
+import asyncio
+import statistics
+import time
+
+from mcp import Client, StdioServerParameters
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+async def main(a):
+    params = StdioServerParameters(command=a.binary, args=["mcp", a.repo, "--no-embed"])
+    t0 = time.perf_counter()
+    async with Client(params, mode="legacy", read_timeout_seconds=600) as c:
+        await c.call_tool("index_status", {})
+        first = (time.perf_counter() - t0) * 1000
+        while True:
+            r = await c.call_tool("index_status", {})
+            d = r.structured_content["index"]["detail"]
+            if d["state"] in ("ready", "following") and (d["indexed_now"] or d["indexed_before"]):
+                break
+            await asyncio.sleep(0.5)
+        task = (a.query + " ") * max(1, 5000 // (len(a.query) + 1))
+        calls = [
+            ("search_code", {"query": a.query}),
+            ("find_symbol", {"name": a.symbol}),
+            ("file_outline", {"path": a.file}),
+            ("symbol_outline", {"symbol": a.symbol}),
+            ("read_code", {"symbol": a.symbol}),
+            ("callers", {"symbol": a.symbol}),
+            ("callees", {"symbol": a.symbol}),
+            ("references", {"symbol": a.symbol}),
+            ("imports", {"path": a.file}),
+            ("importers", {"path": a.file}),
+            ("impact", {"target": a.symbol}),
+            ("repo_map", {}),
+            ("completion_context", {"path": a.file, "line": 10, "column": 1}),
+            ("locate", {"text": task[:5000]}),
+            ("index_status", {}),
+        ]
+        print(f"first answer after process start: {first:.0f} ms (includes interpreter-side spawn)")
+        print(f"{'tool':20} {'p50 ms':>8} {'p99 ms':>8} {'tokens':>7}  error")
+        for name, args in calls:
+            await c.call_tool(name, args)  # warm this path
+            times = []
+            r = None
+            for _ in range(a.runs):
+                t = time.perf_counter()
+                r = await c.call_tool(name, args)
+                times.append((time.perf_counter() - t) * 1000)
+            toks = (r.structured_content or {}).get("cost", {}).get("tokens", "")
+            err = r.content[0].text[:60] if r.is_error else ""
+            print(f"{name:20} {statistics.median(times):8.2f} {pct(times, 99):8.2f} {toks!s:>7}  {err}")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("binary")
+    p.add_argument("repo")
+    p.add_argument("--runs", type=int, default=50)
+    p.add_argument("--symbol", default="normalise")
+    p.add_argument("--file", default="shop/service.py")
+    p.add_argument("--query", default="normalise the user name")
+    asyncio.run(main(p.parse_args()))
