@@ -67,6 +67,17 @@ pub enum ImportStyle {
     Go,
     Java,
     Include,
+    /// Like `java`, and a file also sees the namespaces enclosing its own
+    /// (`namespace A.B.C` sees `A.B` and `A`); `using A.B;` is a wildcard.
+    Namespace,
+    /// URIs naming files: relative paths (`'src/a.dart'`, `'../b.dart'`) or
+    /// `package:<name>/<path>`, which is `<path>` under the `lib/` directory
+    /// of package `<name>`.
+    Uri,
+    /// Imports name whole modules (`import Foo`): a module is a source
+    /// directory (`Sources/<Name>/`, else the top-level directory), and the
+    /// files of one module see each other's top-level names.
+    WholeModule,
     #[default]
     None,
 }
@@ -106,6 +117,8 @@ struct Row {
     return_type: Vec<ReturnTypeShape>,
     #[serde(default = "yes")]
     capitalized_types: bool,
+    #[serde(default)]
+    super_names: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -252,6 +265,9 @@ pub struct Language {
     /// A capitalised name is a type (false for Go, whose exported
     /// functions are capitalised too).
     pub capitalized_types: bool,
+    /// Words other than `super` that name the base class as a receiver
+    /// (`base.F()`, `parent::f()`) or a call (`: base(x)`).
+    pub super_names: Vec<String>,
     grammar: Option<tree_sitter::Language>,
     query_source: Option<String>,
     tags: OnceLock<Result<Tags, String>>,
@@ -416,6 +432,7 @@ impl Registry {
                 keywords: row.keywords,
                 return_type: row.return_type,
                 capitalized_types: row.capitalized_types,
+                super_names: row.super_names,
                 grammar,
                 query_source,
                 tags,

@@ -1,7 +1,7 @@
 //! The resolution context: every definition, file and binding indexed for
 //! lookups, built once per resolution.
 
-use super::{BindingRef, DefIx, FileIx};
+use super::{BindingRef, DefIx, FileIx, styles};
 use codegraph_core::{DefId, DefKind, FileId, GraphFacts};
 use codegraph_lang::{ImportStyle, Language, Registry};
 use rustc_hash::FxHashMap as HashMap;
@@ -48,6 +48,8 @@ pub(super) struct Ctx<'a> {
     pub(super) by_basename: HashMap<&'a str, Vec<FileIx>>,
     /// Go module path → directory of its go.mod.
     pub(super) go_modules: Vec<(String, String)>,
+    /// Package name → root directory, from `pubspec.yaml` (`uri` imports).
+    pub(super) lib_roots: Vec<(String, String)>,
     pub(super) scopes: Vec<FileScope>,
     pub(super) bases: HashMap<DefIx, Vec<DefIx>>,
     /// The base a `super(...)` call reaches: the class it extends.
@@ -143,6 +145,7 @@ impl<'a> Ctx<'a> {
             packages: HashMap::default(),
             by_basename: HashMap::default(),
             go_modules: Vec::new(),
+            lib_roots: Vec::new(),
             scopes: Vec::new(),
             bases: HashMap::default(),
             superclass: HashMap::default(),
@@ -169,7 +172,7 @@ impl<'a> Ctx<'a> {
                 let owner_with_sep = &d.qualified_name[..owner_end];
                 if owner_with_sep.ends_with("::") {
                     2
-                } else if owner_with_sep.ends_with('.') {
+                } else if owner_with_sep.ends_with('.') || owner_with_sep.ends_with('\\') {
                     1
                 } else {
                     0
@@ -235,15 +238,32 @@ impl<'a> Ctx<'a> {
                         ctx.modules.entry(format!("js:{dir}")).or_default().push(fi);
                     }
                 }
-                ImportStyle::Java => {
+                ImportStyle::Java | ImportStyle::Namespace => {
                     if let Some(p) = &f.package {
                         ctx.packages.entry(p).or_default().push(fi);
                     }
                 }
+                ImportStyle::Uri => {
+                    if let Some(key) = styles::lib_key(&f.path) {
+                        ctx.modules.entry(key).or_default().push(fi);
+                    }
+                }
+                ImportStyle::WholeModule => ctx
+                    .modules
+                    .entry(format!("mod:{}", styles::module_of(&f.path)))
+                    .or_default()
+                    .push(fi),
                 _ => {}
             }
         }
         for (path, text) in &facts.configs {
+            if path.rsplit('/').next() == Some("pubspec.yaml") {
+                if let Some(name) = styles::package_name(text) {
+                    ctx.lib_roots
+                        .push((name.to_owned(), dir_of(path).to_owned()));
+                }
+                continue;
+            }
             if let Some(module) = text.lines().find_map(|l| l.trim().strip_prefix("module ")) {
                 ctx.go_modules.push((
                     module.trim().trim_matches('"').to_owned(),

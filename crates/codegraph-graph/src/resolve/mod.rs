@@ -11,6 +11,7 @@
 mod calls;
 mod ctx;
 mod imports;
+mod styles;
 mod types;
 
 use codegraph_core::{

@@ -69,7 +69,7 @@ impl<'a> Ctx<'a> {
             .or_else(|| var.rsplit_once('.'))
             .filter(|(b, f)| !b.is_empty() && !f.is_empty() && !f.contains('('))
         {
-            let base_type = if matches!(base, "self" | "this" | "Self") {
+            let base_type = if matches!(base, "self" | "this" | "Self" | "$this") {
                 self.enclosing_type(caller)
             } else {
                 self.binding_type(f, caller, base, depth + 1)
@@ -96,7 +96,8 @@ impl<'a> Ctx<'a> {
         let field = var
             .strip_prefix("self.")
             .or_else(|| var.strip_prefix("this."))
-            .or_else(|| var.strip_prefix("this->"));
+            .or_else(|| var.strip_prefix("this->"))
+            .or_else(|| var.strip_prefix("$this->"));
         let check = |list: &[(&'a str, Option<&'a str>, Option<&'a str>)],
                      scope: Option<DefIx>|
          -> Option<DefIx> {
@@ -150,6 +151,7 @@ impl<'a> Ctx<'a> {
             .strip_prefix("self.")
             .or_else(|| var.strip_prefix("this."))
             .or_else(|| var.strip_prefix("this->"))
+            .or_else(|| var.strip_prefix("$this->"))
             .unwrap_or(var);
         let external = |list: &[BindingRef<'a>]| {
             list.iter().any(|b| {
