@@ -213,3 +213,10 @@
     (pointer_declarator
       declarator: (pointer_declarator declarator: (field_identifier) @binding.name))
   ]) @binding
+
+; Global variables (declarations inside functions are locals: the extractor
+; drops variables found inside a function).
+(declaration
+  declarator: (init_declarator declarator: (identifier) @name)) @definition.variable
+(declaration
+  declarator: (identifier) @name) @definition.variable

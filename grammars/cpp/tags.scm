@@ -464,3 +464,10 @@
   declarator: (field_identifier) @binding.name
   (#eq? @_std "std")
   (#any-of? @_ptr "shared_ptr" "unique_ptr")) @binding
+
+; Global variables (declarations inside functions are locals: the extractor
+; drops variables found inside a function).
+(declaration
+  declarator: (init_declarator declarator: (identifier) @name)) @definition.variable
+(declaration
+  declarator: (identifier) @name) @definition.variable

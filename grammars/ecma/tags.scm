@@ -193,3 +193,41 @@
 
 ; `super(...)` in a constructor calls the base class.
 (call_expression function: (super) @name) @reference.call
+
+; Module-level state (declarations inside functions are locals: the
+; extractor drops variables found inside a function). `const` is a
+; constant; functions, classes and objects with methods are matched above.
+(lexical_declaration
+  kind: "const"
+  (variable_declarator
+    name: (identifier) @name
+    value: [
+      (number) (string) (template_string) (array) (call_expression)
+      (new_expression) (identifier) (member_expression) (binary_expression)
+      (unary_expression) (true) (false) (null) (undefined) (regex)
+      (await_expression) (ternary_expression) (subscript_expression)
+      (parenthesized_expression)
+    ]) @definition.constant)
+
+(lexical_declaration
+  kind: "let"
+  (variable_declarator
+    name: (identifier) @name
+    value: [
+      (number) (string) (template_string) (array) (call_expression)
+      (new_expression) (identifier) (member_expression) (binary_expression)
+      (unary_expression) (true) (false) (null) (undefined) (regex)
+      (await_expression) (ternary_expression) (subscript_expression)
+      (parenthesized_expression)
+    ]) @definition.variable)
+
+(variable_declaration
+  (variable_declarator
+    name: (identifier) @name
+    value: [
+      (number) (string) (template_string) (array) (call_expression)
+      (new_expression) (identifier) (member_expression) (binary_expression)
+      (unary_expression) (true) (false) (null) (undefined) (regex)
+      (await_expression) (ternary_expression) (subscript_expression)
+      (parenthesized_expression)
+    ]) @definition.variable)

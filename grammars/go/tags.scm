@@ -258,3 +258,8 @@
   ] @binding.type) @binding
  (#not-match? @binding.type "^(bool|byte|complex64|complex128|error|float32|float64|int|int8|int16|int32|int64|rune|string|uint|uint8|uint16|uint32|uint64|uintptr|any|comparable)$")
  (#not-eq? @binding.name "_"))
+
+; Package-level state (declarations inside functions are locals: the
+; extractor drops variables found inside a function).
+(var_declaration (var_spec name: (identifier) @name) @definition.variable)
+(const_declaration (const_spec name: (identifier) @name) @definition.constant)

@@ -209,3 +209,14 @@
 ; `super(...)` in a constructor calls the base class.
 (explicit_constructor_invocation
   constructor: (super) @name) @reference.call
+
+; Fields: `static final` ones are constants, the rest variables (members of
+; their type); interface fields are constants.
+((field_declaration
+  declarator: (variable_declarator name: (identifier) @name)) @definition.constant
+  (#match? @definition.constant "^[^=(]*\\bstatic\\b[^=(]*\\bfinal\\b|^[^=(]*\\bfinal\\b[^=(]*\\bstatic\\b"))
+((field_declaration
+  declarator: (variable_declarator name: (identifier) @name)) @definition.variable
+  (#not-match? @definition.variable "^[^=(]*\\bstatic\\b[^=(]*\\bfinal\\b|^[^=(]*\\bfinal\\b[^=(]*\\bstatic\\b"))
+(constant_declaration
+  declarator: (variable_declarator name: (identifier) @name)) @definition.constant

@@ -70,3 +70,35 @@
 ; Typed parameters: `def f(repo: Repository)`
 (typed_parameter . (identifier) @binding.name type: (type) @binding.type) @binding
 (typed_default_parameter name: (identifier) @binding.name type: (type) @binding.type) @binding
+
+; Module-level state and class attributes (assignments inside functions are
+; locals: the extractor drops variables found inside a function).
+; ALL_CAPS names are constants.
+((expression_statement
+  (assignment left: (identifier) @name) @definition.constant)
+  (#match? @name "^_*[A-Z][A-Z0-9_]*$"))
+((expression_statement
+  (assignment left: (identifier) @name) @definition.variable)
+  (#not-match? @name "^_*[A-Z][A-Z0-9_]*$"))
+
+; Decorators that are not calls: `@setupmethod`, `@functools.wraps`
+; (`@app.route("/")` is a call of `route`, matched above).
+(decorator (identifier) @name) @reference.decorator
+(decorator
+  (attribute
+    object: (_) @receiver
+    attribute: (identifier) @name)) @reference.decorator
+
+; Names bound locally, with no type known: parameters, assignments, loop and
+; `with` targets. They shadow definitions of the same name.
+(parameters (identifier) @binding.name) @binding
+(lambda_parameters (identifier) @binding.name) @binding
+(default_parameter name: (identifier) @binding.name) @binding
+(list_splat_pattern (identifier) @binding.name) @binding
+(dictionary_splat_pattern (identifier) @binding.name) @binding
+(assignment left: (identifier) @binding.name) @binding
+(augmented_assignment left: (identifier) @binding.name) @binding
+(for_statement left: (identifier) @binding.name) @binding
+(for_in_clause left: (identifier) @binding.name) @binding
+(as_pattern alias: (as_pattern_target (identifier) @binding.name)) @binding
+(named_expression name: (identifier) @binding.name) @binding

@@ -189,3 +189,8 @@
 (let_declaration
   pattern: (mut_pattern (identifier) @binding.name)
   value: (struct_expression name: (_) @binding.type)) @binding
+
+; Module-level state: `const`, `static` (inside functions they are locals:
+; the extractor drops them).
+(const_item name: (identifier) @name) @definition.constant
+(static_item name: (identifier) @name) @definition.constant

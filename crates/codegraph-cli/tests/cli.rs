@@ -50,8 +50,9 @@ fn index_json_summary_has_the_documented_fields() {
         "--no-embed",
     ]);
     let v = json(&out);
-    assert_eq!(v["files"], 7, "{v}");
-    assert_eq!(v["definitions"]["class"], 5, "{v}");
+    assert_eq!(v["files"], 13, "{v}");
+    assert_eq!(v["definitions"]["class"], 8, "{v}");
+    assert_eq!(v["definitions"]["variable"], 7, "{v}");
     assert!(v["definitions"]["method"].as_u64().unwrap() >= 10, "{v}");
     assert!(v["chunks"].as_u64().unwrap() > 10);
     assert!(v["skipped"].is_object());
@@ -67,7 +68,7 @@ fn index_json_summary_has_the_documented_fields() {
         idx.path().to_str().unwrap(),
         "--json",
     ]));
-    assert_eq!(status["stats"]["files"], 7);
+    assert_eq!(status["stats"]["files"], 13);
     assert_eq!(status["format_version"], codegraph::FORMAT_VERSION);
     assert!(status["size_on_disk"].as_u64().unwrap() > 0);
     assert!(status["last_indexed"].is_i64());
@@ -90,7 +91,14 @@ fn symbols_prints_definitions_of_one_file() {
         .collect();
     assert_eq!(
         names,
-        ["UserService", "__init__", "add_user", "promote", "demo"]
+        [
+            "log",
+            "UserService",
+            "__init__",
+            "add_user",
+            "promote",
+            "demo"
+        ]
     );
     let human = run_ok(&["symbols", file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&human.stdout).contains("def add_user(self, user_id, name):"));
@@ -475,4 +483,202 @@ fn kill_9_of_the_watcher_twenty_times_leaves_an_index_that_answers_and_converges
         "--json",
     ]));
     assert_eq!(last.as_array().unwrap().len(), 1);
+}
+
+/// Runs `codegraph` as an unprivileged user when the tests run as root (so
+/// file permissions apply), else as the current user.
+#[cfg(target_os = "linux")]
+fn codegraph_unprivileged() -> Command {
+    let mut cmd = if running_as_root() {
+        let mut c = Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_codegraph"),
+        ]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_codegraph"))
+    };
+    cmd.env_remove("CODEGRAPH_LOG");
+    cmd
+}
+
+/// Whether this process runs as root (`/proc/self` belongs to its user).
+#[cfg(target_os = "linux")]
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").unwrap().uid() == 0
+}
+
+/// Gives `path` (recursively) to the unprivileged user when running as root.
+#[cfg(target_os = "linux")]
+fn give_away(path: &Path) {
+    if !running_as_root() {
+        return;
+    }
+    std::os::unix::fs::chown(path, Some(65534), Some(65534)).unwrap();
+    if path.is_dir() {
+        for e in std::fs::read_dir(path).unwrap() {
+            give_away(&e.unwrap().path());
+        }
+    }
+}
+
+/// Regression: one unreadable subdirectory failed the whole repository when
+/// watching (the default in the server, and `codegraph watch`), while an
+/// index run recorded one skip. The watcher now watches the directories the
+/// walk enters and leaves out one it cannot watch.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_directory_is_a_skip_for_the_watcher_too() {
+    use std::io::BufRead;
+    use std::os::unix::fs::PermissionsExt;
+    let base = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let repo = base.path().join("repo");
+    let idx = base.path().join("idx");
+    write(&repo, "a.py", "def alpha():\n    return 1\n");
+    write(&repo, "locked/b.py", "def beta():\n    return 2\n");
+    std::fs::create_dir_all(&idx).unwrap();
+    give_away(&repo);
+    give_away(&idx);
+    std::fs::set_permissions(repo.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let mut child = codegraph_unprivileged()
+        .args([
+            "watch",
+            repo.to_str().unwrap(),
+            "--index-dir",
+            idx.to_str().unwrap(),
+            "--json",
+            "--no-embed",
+            "--quiet-ms",
+            "20",
+        ])
+        .env("CODEGRAPH_CACHE_DIR", base.path().join("cache"))
+        .env("HOME", base.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let wait = Duration::from_secs(60);
+    let first: serde_json::Value = match rx.recv_timeout(wait) {
+        Ok(line) => serde_json::from_str(&line).unwrap(),
+        Err(_) => {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the watcher did not start: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+    assert_eq!(first["cause"], "startup", "{first}");
+    // Edits elsewhere are still followed.
+    write(&repo, "c.py", "def gamma():\n    return alpha()\n");
+    let mut seen = false;
+    while let Ok(line) = rx.recv_timeout(wait) {
+        let update: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if update["paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "c.py")
+        {
+            seen = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    std::fs::set_permissions(repo.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(seen, "the edit to c.py was not followed");
+    let status = json(&run_ok(&[
+        "status",
+        repo.to_str().unwrap(),
+        "--index-dir",
+        idx.to_str().unwrap(),
+        "--json",
+        "--verbose",
+    ]));
+    assert_eq!(status["stats"]["files"], 2, "{status}");
+    let skipped = status["skipped_files"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"] == "locked" && s["reason"] == "unreadable"),
+        "{skipped:?}"
+    );
+}
+
+/// Regression: an index the user may read but not write (another user's,
+/// a read-only mount) could not even be read.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_read_only_index_answers_queries() {
+    use std::os::unix::fs::PermissionsExt;
+    let base = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let repo = base.path().join("repo");
+    let idx = base.path().join("idx");
+    write(
+        &repo,
+        "shop.py",
+        "def checkout(cart):\n    return total(cart)\n\n\ndef total(cart):\n    return sum(cart)\n",
+    );
+    run_ok(&[
+        "index",
+        repo.to_str().unwrap(),
+        "--index-dir",
+        idx.to_str().unwrap(),
+        "--no-embed",
+    ]);
+    // Read-only for everyone (root included, by mode bits it ignores).
+    for dir in [&idx, &idx.join("bm25")] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o444)).unwrap();
+            }
+        }
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let reader = |args: &[&str]| {
+        let out = codegraph_unprivileged()
+            .args(args)
+            .args([
+                repo.to_str().unwrap(),
+                "--index-dir",
+                idx.to_str().unwrap(),
+                "--json",
+            ])
+            .env("CODEGRAPH_CACHE_DIR", base.path().join("cache"))
+            .env("HOME", base.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)
+    };
+    let hits = reader(&["query", "checkout cart", "--mode", "lexical"]);
+    assert_eq!(hits["results"][0]["path"], "shop.py", "{hits}");
+    let callers = reader(&["callers", "total"]);
+    assert!(callers.to_string().contains("checkout"), "{callers}");
+    let status = reader(&["status"]);
+    assert_eq!(status["stats"]["files"], 1, "{status}");
+    for dir in [&idx, &idx.join("bm25")] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
 }

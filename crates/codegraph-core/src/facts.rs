@@ -59,6 +59,9 @@ pub struct Call {
     pub column: u32,
     /// Index of the innermost definition containing the call.
     pub enclosing: Option<usize>,
+    /// A call, or a use as a decorator.
+    #[serde(default)]
+    pub kind: crate::RefKind,
 }
 
 /// `subject extends/implements base`.

@@ -47,6 +47,7 @@ pub struct CallFact {
     pub name: String,
     pub receiver: Option<String>,
     pub line: u32,
+    pub kind: crate::RefKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,6 +287,7 @@ impl GraphFacts {
                     name: c.name.clone(),
                     receiver: c.receiver.clone(),
                     line: c.line,
+                    kind: c.kind,
                 });
             }
             for h in &facts.inheritance {

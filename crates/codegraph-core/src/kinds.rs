@@ -139,6 +139,25 @@ string_enum! {
 }
 
 string_enum! {
+    /// What a reference site does with the name it names.
+    RefKind {
+        /// Calls it: `f(x)`, `obj.m()`, `new T()`.
+        Call => "call",
+        /// Uses it as a decorator, annotation or attribute without calling
+        /// it: `@setupmethod`, `@Override`, `#[derive(Debug)]`.
+        Decorator => "decorator",
+    }
+}
+
+// The enum comes from a macro, which cannot take `#[default]`.
+#[allow(clippy::derivable_impls)]
+impl Default for RefKind {
+    fn default() -> Self {
+        RefKind::Call
+    }
+}
+
+string_enum! {
     /// The kind of a graph edge.
     EdgeKind {
         /// Structure: repository → directory → file, type → member.
@@ -149,6 +168,8 @@ string_enum! {
         Calls => "calls",
         Inherits => "inherits",
         Implements => "implements",
+        /// A use that is not a call: a decorator, annotation or attribute.
+        References => "references",
     }
 }
 
@@ -177,6 +198,11 @@ string_enum! {
         ExcludedDir => "excluded_dir",
         /// A symbolic link (not followed).
         Symlink => "symlink",
+        /// A symbolic link leading outside the repository (never followed).
+        SymlinkOutsideRoot => "symlink_outside_root",
+        /// A file or directory name that is not UTF-8 (paths are stored as
+        /// text; two such names must never merge into one).
+        NonUtf8Name => "non_utf8_name",
         /// A FIFO, socket or device.
         NotARegularFile => "not_a_regular_file",
         SymlinkLoop => "symlink_loop",

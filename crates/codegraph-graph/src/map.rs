@@ -102,7 +102,7 @@ pub fn pagerank(
 pub(crate) fn link_weight(kind: EdgeKind) -> Option<f64> {
     match kind {
         EdgeKind::Imports | EdgeKind::Inherits | EdgeKind::Implements => Some(1.0),
-        EdgeKind::Calls => Some(0.5),
+        EdgeKind::Calls | EdgeKind::References => Some(0.5),
         EdgeKind::Contains | EdgeKind::Defines => None,
     }
 }

@@ -15,7 +15,7 @@
 mod grammars;
 mod signature;
 
-use codegraph_core::{DefKind, Relation};
+use codegraph_core::{DefKind, RefKind, Relation};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -114,6 +114,12 @@ struct Row {
     #[serde(default)]
     keywords: Vec<String>,
     #[serde(default)]
+    builtins: Vec<String>,
+    #[serde(default)]
+    builtin_methods: Vec<String>,
+    #[serde(default)]
+    wrapper_types: Vec<String>,
+    #[serde(default)]
     return_type: Vec<ReturnTypeShape>,
     #[serde(default = "yes")]
     capitalized_types: bool,
@@ -161,8 +167,9 @@ pub enum Role {
     /// `@scope`: qualifies the definitions inside it, is not one itself
     /// (Rust `impl` blocks).
     Scope,
-    /// `@reference.call`: a call site.
-    Call,
+    /// `@reference.call`: a call site; `@reference.decorator`: a decorator,
+    /// annotation or attribute naming a definition without calling it.
+    Call(RefKind),
     /// `@receiver`: the qualifier or receiver of a call.
     Receiver,
     /// `@import`: an import statement.
@@ -205,7 +212,8 @@ impl Role {
             "body" => Role::Body,
             "owner" => Role::Owner,
             "scope" => Role::Scope,
-            "reference.call" => Role::Call,
+            "reference.call" => Role::Call(RefKind::Call),
+            "reference.decorator" => Role::Call(RefKind::Decorator),
             "receiver" => Role::Receiver,
             "import" => Role::Import,
             "import.module" => Role::ImportModule,
@@ -260,6 +268,18 @@ pub struct Language {
     /// Reserved words and builtin type names: never looked up as
     /// identifiers.
     pub keywords: Vec<String>,
+    /// Functions every file can call without importing them (`len`,
+    /// `open`, `next`): a bare call of one is never a repository
+    /// definition unless the file defines or imports that name.
+    pub builtins: Vec<String>,
+    /// Methods of the language's builtin types (`dict.update`,
+    /// `list.append`, `str.join`): a call of one on a receiver of unknown
+    /// type is never inferred to a repository method of the same name.
+    pub builtin_methods: Vec<String>,
+    /// Generic types that hold a value of their first type argument
+    /// (`Box`, `Option`, `std::shared_ptr`, `Optional`): a variable of one
+    /// has the methods of what it holds.
+    pub wrapper_types: Vec<String>,
     /// The shapes a signature states its return type in, tried in order.
     pub return_type: Vec<ReturnTypeShape>,
     /// A capitalised name is a type (false for Go, whose exported
@@ -286,6 +306,16 @@ impl Language {
                 .doc_comment_prefixes
                 .iter()
                 .any(|p| text.starts_with(p))
+    }
+
+    /// Whether `name` is a builtin function of the language.
+    pub fn is_builtin(&self, name: &str) -> bool {
+        self.builtins.iter().any(|b| b == name)
+    }
+
+    /// Whether `name` is a method of one of the language's builtin types.
+    pub fn is_builtin_method(&self, name: &str) -> bool {
+        self.builtin_methods.iter().any(|b| b == name)
     }
 
     /// Whether `word` is one of the language's keywords.
@@ -430,6 +460,9 @@ impl Registry {
                 implicit_this: row.implicit_this,
                 doc_comment_prefixes: row.doc_comment_prefixes,
                 keywords: row.keywords,
+                builtins: row.builtins,
+                builtin_methods: row.builtin_methods,
+                wrapper_types: row.wrapper_types,
                 return_type: row.return_type,
                 capitalized_types: row.capitalized_types,
                 super_names: row.super_names,
@@ -535,7 +568,10 @@ mod tests {
             let tags = lang.tags().unwrap().unwrap_or_else(|| panic!("{name}"));
             let has_definitions = tags.roles.iter().any(|r| matches!(r, Role::Definition(_)));
             assert!(has_definitions, "{name} defines nothing");
-            assert!(tags.roles.contains(&Role::Call), "{name} has no calls");
+            assert!(
+                tags.roles.contains(&Role::Call(RefKind::Call)),
+                "{name} has no calls"
+            );
             assert!(tags.roles.contains(&Role::Import), "{name} has no imports");
         }
     }

@@ -5,7 +5,7 @@ use crate::doc;
 use crate::module::module_prefix;
 use codegraph_core::{
     Binding, Call, ChunkKind, DefKind, Definition, Diagnostic, FileFacts, Import, Inheritance,
-    Relation, Span,
+    RefKind, Relation, Span,
 };
 use codegraph_lang::{Language, Role};
 use std::cell::RefCell;
@@ -58,6 +58,8 @@ struct RawInherit {
 struct RawCall {
     call: Call,
     at: u32,
+    /// For a decorator: the definition it applies to.
+    decorates: Option<usize>,
 }
 
 /// What one file's tags query found, before nesting is known.
@@ -125,7 +127,7 @@ impl<'t> Captures<'t> {
                 Role::Ignored => {}
                 Role::Definition(_)
                 | Role::Scope
-                | Role::Call
+                | Role::Call(_)
                 | Role::Import
                 | Role::Inherits(_)
                 | Role::Package
@@ -227,7 +229,7 @@ pub(crate) fn extract(
             Role::Definition(_) | Role::Scope if c.name.is_some() => {
                 raw.definition(language, text, role, node, &c);
             }
-            Role::Call => raw.call(text, node, &c),
+            Role::Call(kind) => raw.call(text, node, &c, kind),
             Role::Import => {
                 let module_text = c.module.map(|m| match c.module_end {
                     Some(end) => {
@@ -391,7 +393,7 @@ impl Raw {
         });
     }
 
-    fn call(&mut self, text: &str, node: Node, c: &Captures) {
+    fn call(&mut self, text: &str, node: Node, c: &Captures, kind: RefKind) {
         let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
         let Some(name_node) = c.name else { return };
         // One call per callee name node; a later match that knows the
@@ -414,17 +416,18 @@ impl Raw {
                 line: pos.row as u32 + 1,
                 column: pos.column as u32 + 1,
                 enclosing: None,
+                kind,
             },
             at: node.start_byte() as u32,
+            decorates: None,
         });
     }
 
     fn binding(&mut self, text: &str, c: &Captures) {
         let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
+        // A name alone is a binding too: a parameter or local that shadows
+        // definitions of the same name.
         let Some(name) = c.binding_name else { return };
-        if c.binding_type.is_none() && c.binding_value.is_none() {
-            return;
-        }
         self.bindings.push((
             name.start_byte() as u32,
             Binding {
@@ -445,26 +448,46 @@ struct Nesting {
     container: Vec<Option<usize>>,
 }
 
+/// Outer before inner (by start, then longest first), and the immediate
+/// container of each.
+fn nest(defs: &mut [RawDef]) -> Vec<Option<usize>> {
+    defs.sort_by(|a, b| {
+        (a.start, std::cmp::Reverse(a.end)).cmp(&(b.start, std::cmp::Reverse(b.end)))
+    });
+    let mut container: Vec<Option<usize>> = vec![None; defs.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for i in 0..defs.len() {
+        while let Some(&top) = stack.last() {
+            if defs[top].end <= defs[i].start || defs[top].end < defs[i].end {
+                stack.pop();
+            } else {
+                break;
+            }
+        }
+        container[i] = stack.last().copied();
+        stack.push(i);
+    }
+    container
+}
+
 impl Nesting {
     fn new(mut defs: Vec<RawDef>) -> Nesting {
-        // Outer before inner: by start, then longest first.
-        defs.sort_by(|a, b| {
-            (a.start, std::cmp::Reverse(a.end)).cmp(&(b.start, std::cmp::Reverse(b.end)))
-        });
-        let n = defs.len();
-        let mut container: Vec<Option<usize>> = vec![None; n];
-        let mut stack: Vec<usize> = Vec::new();
-        for i in 0..n {
-            while let Some(&top) = stack.last() {
-                if defs[top].end <= defs[i].start || defs[top].end < defs[i].end {
-                    stack.pop();
-                } else {
-                    break;
-                }
-            }
-            container[i] = stack.last().copied();
-            stack.push(i);
+        let mut container = nest(&mut defs);
+        // Variables and constants inside functions are locals, not
+        // definitions (patterns may match assignments anywhere).
+        let local = |i: usize, defs: &[RawDef], container: &[Option<usize>]| {
+            matches!(defs[i].kind, Some(DefKind::Variable | DefKind::Constant))
+                && ancestors(container, i).any(|a| defs[a].kind.is_some_and(DefKind::is_callable))
+        };
+        if (0..defs.len()).any(|i| local(i, &defs, &container)) {
+            let keep: Vec<bool> = (0..defs.len())
+                .map(|i| !local(i, &defs, &container))
+                .collect();
+            let mut flags = keep.into_iter();
+            defs.retain(|_| flags.next().unwrap_or(true));
+            container = nest(&mut defs);
         }
+        let n = defs.len();
         // Methods: functions whose immediate container is a type or a scope.
         for i in 0..n {
             if defs[i].kind == Some(DefKind::Function) {
@@ -534,8 +557,50 @@ fn assemble(language: &Language, path: &str, text: &str, facts: &mut FileFacts, 
         .zip(&def_index)
         .map(|(d, i)| (d.start, d.end, *i))
         .collect();
-    attach(facts, &spans, raw.calls, raw.bindings, raw.inherits);
+    let mut calls = raw.calls;
+    decorated(&nesting, &def_index, text, &mut calls);
+    attach(facts, &spans, calls, raw.bindings, raw.inherits);
     chunks(language, text, facts, &nesting, &def_index);
+}
+
+/// The definition each decorator applies to: the one whose wrapper
+/// (`decorated_definition`) holds it, else the first definition starting
+/// on one of the next lines with only decorators in between. Marked by
+/// setting `enclosing` ahead of [`attach`], which keeps it.
+fn decorated(nesting: &Nesting, def_index: &[Option<usize>], text: &str, calls: &mut [RawCall]) {
+    for c in calls
+        .iter_mut()
+        .filter(|c| c.call.kind == RefKind::Decorator)
+    {
+        let wrapped = nesting
+            .defs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind.is_some() && d.outer_start <= c.at && c.at < d.start)
+            .max_by_key(|(_, d)| d.outer_start)
+            .map(|(i, _)| i);
+        let next = || {
+            nesting
+                .defs
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.kind.is_some() && d.start > c.at)
+                .min_by_key(|(_, d)| d.start)
+                .filter(|(_, d)| {
+                    // Only more decorators (lines starting with the same
+                    // sigil) between the decorator's line and the definition.
+                    let between = text.get(c.at as usize..d.start as usize).unwrap_or("");
+                    between.lines().skip(1).all(|l| {
+                        let l = l.trim_start();
+                        l.is_empty() || l.starts_with(['@', '#', '['])
+                    })
+                })
+                .map(|(i, _)| i)
+        };
+        if let Some(i) = wrapped.or_else(next) {
+            c.decorates = def_index[i];
+        }
+    }
 }
 
 /// Calls, bindings and inheritance clauses, each with the innermost
@@ -550,24 +615,36 @@ fn attach(
     calls.sort_by_key(|c| c.at);
     let mut sweep = Sweep::new(spans);
     for c in &mut calls {
-        c.call.enclosing = sweep.innermost_def(c.at, c.at);
+        let around = sweep.innermost_def(c.at, c.at);
+        c.call.enclosing = c.decorates.or(around);
     }
     facts.calls = calls.into_iter().map(|c| c.call).collect();
-    bindings.sort_by_key(|b| b.0);
+    // A name bound with a type or value makes the bare-name binding at the
+    // same place redundant (several patterns match one assignment).
+    bindings.sort_by(|a, b| {
+        (a.0, a.1.type_name.is_none() && a.1.value.is_none())
+            .cmp(&(b.0, b.1.type_name.is_none() && b.1.value.is_none()))
+    });
     let mut sweep = Sweep::new(spans);
+    let mut typed_at: Option<u32> = None;
     for (at, mut b) in bindings {
-        // A binding made by a variable or constant definition (a typed
-        // field, `val x: T`) belongs to the scope declaring it.
-        let mut scope = sweep.innermost_def(at, at);
-        while let Some(d) = scope.filter(|&d| {
-            matches!(
-                facts.definitions[d].kind,
-                DefKind::Constant | DefKind::Variable
-            )
-        }) {
-            scope = facts.definitions[d].parent;
+        let bare = b.type_name.is_none() && b.value.is_none();
+        if bare && typed_at == Some(at) {
+            continue;
         }
-        b.scope = scope;
+        if !bare {
+            typed_at = Some(at);
+        }
+        b.scope = sweep.innermost_def(at, at);
+        // A variable is not a scope: its own binding belongs where it is.
+        if let Some(s) = b.scope
+            && matches!(
+                facts.definitions[s].kind,
+                DefKind::Variable | DefKind::Constant
+            )
+        {
+            b.scope = facts.definitions[s].parent;
+        }
         if !facts.bindings.contains(&b) {
             facts.bindings.push(b);
         }

@@ -104,7 +104,12 @@ mod tests {
             "[".repeat(50),
             "]".repeat(50)
         );
-        assert_eq!(parse_file(python, "ok.py", &fine).definitions.len(), 1);
+        let names: Vec<String> = parse_file(python, "ok.py", &fine)
+            .definitions
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(names, ["x", "g"]);
         let broken = "def g(:\n    pass\n\ndef h():\n    return [1, 2\n";
         assert!(
             !parse_file(python, "broken.py", broken)

@@ -126,17 +126,28 @@ impl Bm25Index {
             });
         }
         let index = Index::open_in_dir(dir).map_err(err(dir))?;
-        Bm25Index::with_reader(index, dir, false)
+        match Bm25Index::build(index, dir, false) {
+            Err(tantivy::TantivyError::LockFailure(..)) => {
+                // A directory this process cannot write: read it as it is.
+                let readonly = crate::readonly::ReadOnlyDirectory::open(dir).map_err(err(dir))?;
+                let index = Index::open(readonly).map_err(err(dir))?;
+                Bm25Index::with_reader(index, dir, false)
+            }
+            other => other.map_err(err(dir)),
+        }
     }
 
     fn with_reader(index: Index, dir: &Path, created: bool) -> Result<Bm25Index> {
+        Bm25Index::build(index, dir, created).map_err(err(dir))
+    }
+
+    fn build(index: Index, dir: &Path, created: bool) -> tantivy::Result<Bm25Index> {
         let (_, fields) = schema();
         index.tokenizers().register(TOKENIZER, CodeTokenizer);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(err(dir))?;
+            .try_into()?;
         Ok(Bm25Index {
             index,
             reader,

@@ -7,6 +7,7 @@
 pub mod analyzer;
 pub mod bm25;
 pub mod fusion;
+mod readonly;
 pub mod similar;
 pub mod vector;
 

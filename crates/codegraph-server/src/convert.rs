@@ -334,6 +334,7 @@ pub fn edge_kind(k: codegraph::EdgeKind) -> pb::EdgeKind {
         K::Calls => pb::EdgeKind::Calls,
         K::Inherits => pb::EdgeKind::Inherits,
         K::Implements => pb::EdgeKind::Implements,
+        K::References => pb::EdgeKind::References,
     }
 }
 

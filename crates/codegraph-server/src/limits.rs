@@ -49,6 +49,7 @@ pub const DEFAULT_QUIET_MS: u32 = 150;
 pub const MAX_QUIET_MS: u32 = 60_000;
 pub const DEFAULT_MAX_WAIT_MS: u32 = 2000;
 pub const MAX_MAX_WAIT_MS: u32 = 600_000;
+pub const MAX_SKIPPED_FILES: u32 = 1_000;
 pub const DEFAULT_PAGE_SIZE: i32 = 100;
 pub const MAX_PAGE_SIZE: i32 = 1000;
 

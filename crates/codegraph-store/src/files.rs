@@ -267,6 +267,13 @@ impl Conn {
         )
     }
 
+    /// Whether `path` is an indexed file.
+    pub fn has_file(&self, path: &str) -> Result<bool> {
+        Ok(!self
+            .rows("SELECT 1 FROM files WHERE path = ?1", [path], |_| Ok(()))?
+            .is_empty())
+    }
+
     /// A file's leading doc comment, module docstring or README paragraph.
     pub fn file_doc(&self, path: &str) -> Result<Option<String>> {
         Ok(self
@@ -544,9 +551,19 @@ impl<'a> Writer<'a> {
             |s, i| s.execute(params![f, i.module, i.name, i.alias, i.wildcard, i.line]),
         )?;
         self.insert_all(
-            "INSERT INTO calls (file_id, caller_id, name, receiver, line, col) VALUES (?1,?2,?3,?4,?5,?6)",
+            "INSERT INTO calls (file_id, caller_id, name, receiver, line, col, kind) VALUES (?1,?2,?3,?4,?5,?6,?7)",
             &facts.calls,
-            |s, c| s.execute(params![f, def(c.enclosing), c.name, c.receiver, c.line, c.column]),
+            |s, c| {
+                s.execute(params![
+                    f,
+                    def(c.enclosing),
+                    c.name,
+                    c.receiver,
+                    c.line,
+                    c.column,
+                    c.kind.as_str()
+                ])
+            },
         )?;
         self.insert_all(
             "INSERT INTO inheritance (file_id, subject_id, subject, base, relation, line) VALUES (?1,?2,?3,?4,?5,?6)",

@@ -123,7 +123,7 @@ impl Conn {
             )?,
             calls: self.rows(
                 &format!(
-                    "SELECT file_id, caller_id, name, receiver, line FROM calls{by_file} ORDER BY rowid"
+                    "SELECT file_id, caller_id, name, receiver, line, kind FROM calls{by_file} ORDER BY rowid"
                 ),
                 p.clone(),
                 |r| {
@@ -133,6 +133,7 @@ impl Conn {
                         name: r.get(2)?,
                         receiver: r.get(3)?,
                         line: r.get(4)?,
+                        kind: parse_kind(r, 5)?,
                     })
                 },
             )?,

@@ -112,6 +112,46 @@ impl Conn {
         })
     }
 
+    /// A connection for reads. Where the index cannot be written (a
+    /// read-only directory or file: another user's index, a mounted
+    /// snapshot), it is opened read-only, and as immutable when SQLite
+    /// cannot even share its write-ahead log there.
+    fn open_reader(path: &Path, cache_kib: i64) -> Result<Conn> {
+        match Conn::open(path, cache_kib) {
+            Ok(conn) => Ok(conn),
+            Err(StoreError::Sqlite { source, .. }) if is_read_only(&source) => {
+                use rusqlite::OpenFlags;
+                let err = |source| StoreError::Sqlite {
+                    path: path.to_owned(),
+                    source,
+                };
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let uri = |extra: &str| format!("file:{}?mode=ro{extra}", path.display());
+                let readable = |c: &Connection| {
+                    c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+                };
+                let conn = match Connection::open_with_flags(uri(""), flags) {
+                    Ok(c) if readable(&c).is_ok() => c,
+                    _ => {
+                        tracing::debug!(path = %path.display(), "opening a read-only index as immutable");
+                        Connection::open_with_flags(uri("&immutable=1"), flags).map_err(err)?
+                    }
+                };
+                conn.execute_batch(&format!(
+                    "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{cache_kib};"
+                ))
+                .map_err(err)?;
+                Ok(Conn {
+                    conn,
+                    path: Arc::new(path.to_owned()),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -287,13 +327,13 @@ impl Store {
         if !path.exists() {
             drop(Store::open(path)?);
         }
-        let conn = Conn::open(path, READER_CACHE_KIB)?;
+        let conn = Conn::open_reader(path, READER_CACHE_KIB)?;
         match schema::version(&conn.conn).map_err(conn.err())? {
             Some(v) if v == FORMAT_VERSION.to_string() => Ok(conn),
             None if !schema::has_tables(&conn.conn).map_err(conn.err())? => {
                 drop(conn);
                 drop(Store::open(path)?);
-                Conn::open(path, READER_CACHE_KIB)
+                Conn::open_reader(path, READER_CACHE_KIB)
             }
             found => Err(StoreError::OtherFormat {
                 path: path.to_owned(),
@@ -473,7 +513,7 @@ impl ReadPool {
     /// A pool over the database at `path` (opened for writing, and so made
     /// current, by a [`Store`] first).
     pub fn open(path: &Path, max_idle: usize) -> Result<ReadPool> {
-        let first = Conn::open(path, READER_CACHE_KIB)?;
+        let first = Conn::open_reader(path, READER_CACHE_KIB)?;
         Ok(ReadPool {
             path: path.to_owned(),
             idle: Mutex::new(vec![first]),
@@ -485,7 +525,7 @@ impl ReadPool {
     /// A pool whose every read sees one committed state, the one current
     /// now, until it is dropped (reads on other threads wait their turn).
     pub fn pinned(&self) -> Result<ReadPool> {
-        let conn = Conn::open(&self.path, READER_CACHE_KIB)?;
+        let conn = Conn::open_reader(&self.path, READER_CACHE_KIB)?;
         conn.conn
             .execute_batch("BEGIN DEFERRED; SELECT 1 FROM meta LIMIT 1;")
             .map_err(conn.err())?;
@@ -514,7 +554,7 @@ impl ReadPool {
         }
         let conn = match self.idle.lock().pop() {
             Some(c) => c,
-            None => Conn::open(&self.path, READER_CACHE_KIB)?,
+            None => Conn::open_reader(&self.path, READER_CACHE_KIB)?,
         };
         Ok(Pooled {
             conn: Some(conn),
@@ -574,6 +614,13 @@ impl Drop for Pooled<'_> {
             idle.push(conn);
         }
     }
+}
+
+fn is_read_only(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+    )
 }
 
 fn is_damaged(e: &rusqlite::Error) -> bool {

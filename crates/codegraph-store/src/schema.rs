@@ -20,7 +20,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 const TABLES: &[&str] = &[
     "meta",
@@ -88,7 +88,8 @@ CREATE TABLE calls (
     name TEXT NOT NULL,
     receiver TEXT,
     line INTEGER NOT NULL,
-    col INTEGER NOT NULL
+    col INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'call'
 );
 CREATE INDEX calls_file ON calls (file_id);
 CREATE INDEX calls_name ON calls (name);

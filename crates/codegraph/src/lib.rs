@@ -85,6 +85,13 @@ pub enum Error {
     NotFound(PathBuf),
     #[error("{0}: not a directory")]
     NotADirectory(PathBuf),
+    /// A root that must never be indexed (`/`, or under `/proc`, `/sys`,
+    /// `/dev`).
+    #[error("{0}: refusing to index a system directory; pass a repository")]
+    ForbiddenRoot(PathBuf),
+    /// A repository path that is not UTF-8 (paths are stored as text).
+    #[error("{}: the path is not valid UTF-8; codegraph cannot address it", .0.display())]
+    NonUtf8Path(PathBuf),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -174,6 +181,10 @@ pub struct IndexOptions {
     pub threads: usize,
     /// Directory names skipped wherever they appear.
     pub exclude_dirs: Vec<String>,
+    /// Gitignore-style globs of paths (relative to the root) never indexed,
+    /// as if listed in `.codegraphignore` (`docs/**`, `*.min.js`,
+    /// `/generated/`). An invalid glob is [`Error::InvalidRequest`].
+    pub exclude_globs: Vec<String>,
     /// Files per write transaction.
     pub batch_files: usize,
     /// The embedding model; default: the one `codegraph model install` puts
@@ -196,6 +207,7 @@ impl Default for IndexOptions {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
+            exclude_globs: Vec::new(),
             batch_files: 256,
             model: None,
             lock_wait: None,
@@ -204,6 +216,19 @@ impl Default for IndexOptions {
 }
 
 impl IndexOptions {
+    /// The `exclude_globs` as one matcher (checked: a bad glob says which).
+    pub(crate) fn exclusions(&self, root: &Path) -> Result<ignore::gitignore::Gitignore> {
+        let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+        for glob in &self.exclude_globs {
+            builder
+                .add_line(None, glob)
+                .map_err(|e| Error::InvalidRequest(format!("exclude glob `{glob}`: {e}")))?;
+        }
+        builder
+            .build()
+            .map_err(|e| Error::InvalidRequest(format!("exclude globs: {e}")))
+    }
+
     /// The model configuration in use.
     pub fn model_config(&self) -> codegraph_embed::ModelConfig {
         self.model.clone().unwrap_or_else(|| {
@@ -257,6 +282,7 @@ pub(crate) struct Location {
 impl Location {
     pub(crate) fn new(root: &Path, options: &IndexOptions) -> Result<Location> {
         let root = canonical_root(root)?;
+        options.exclusions(&root)?;
         let index_dir = match &options.index_dir {
             Some(dir) => dir.clone(),
             None => default_index_dir(&root)?,
@@ -425,10 +451,26 @@ fn canonical_root(root: &Path) -> Result<PathBuf> {
     if !meta.is_dir() {
         return Err(Error::NotADirectory(root.to_owned()));
     }
-    root.canonicalize().map_err(|source| Error::Io {
+    let canonical = root.canonicalize().map_err(|source| Error::Io {
         path: root.to_owned(),
         source,
-    })
+    })?;
+    if canonical.to_str().is_none() {
+        return Err(Error::NonUtf8Path(canonical));
+    }
+    if is_system_dir(&canonical) {
+        return Err(Error::ForbiddenRoot(canonical));
+    }
+    Ok(canonical)
+}
+
+/// `/`, or a directory under `/proc`, `/sys` or `/dev`: never a repository
+/// (walking them reads the whole machine, or files that never end).
+pub fn is_system_dir(canonical: &Path) -> bool {
+    canonical.parent().is_none()
+        || ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|d| canonical.starts_with(d))
 }
 
 /// codegraph's cache directory: `$CODEGRAPH_CACHE_DIR`, else the system

@@ -1,6 +1,6 @@
 //! `context`: completion context at a cursor.
 
-use super::{all_from_cwd, from_cwd, open};
+use super::{all_from_cwd, from_cwd, open_reader};
 use crate::{ContextArgs, human, output};
 use anyhow::{Context, Result};
 use codegraph::IndexOptions;
@@ -17,7 +17,7 @@ pub fn context(args: ContextArgs) -> Result<()> {
         ),
         None => None,
     };
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     let response = cg.context(&codegraph::ContextRequest {
         path: from_cwd(&args.file),
         line: args.line - 1,

@@ -1,7 +1,7 @@
 //! The code graph: definitions by name, callers and callees, imports and
 //! importers, the neighbourhood of a node, the ranked map, the tree.
 
-use super::{all_from_cwd, from_cwd, open};
+use super::{all_from_cwd, from_cwd, open_reader};
 use crate::output::{self, DefinitionJson, FileLineJson, RelatedJson, RepoMapJson, SubgraphJson};
 use crate::{
     CalleesArgs, CallersArgs, FileArgs, MapArgs, NeighborsArgs, SymbolArgs, TreeArgs, human,
@@ -11,7 +11,7 @@ use codegraph::{IndexOptions, Related};
 
 /// Definitions named `name` (or with that qualified name).
 pub fn symbol(args: SymbolArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     let defs = cg.find_symbol(&args.name)?;
     if args.json {
         return output::print(&output::list::<_, DefinitionJson>(defs));
@@ -25,14 +25,14 @@ pub fn symbol(args: SymbolArgs) -> Result<()> {
 
 /// Who calls a symbol, to `--depth` levels.
 pub fn callers(args: CallersArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     let related = cg.callers(&args.symbol, args.depth, args.resolved_only)?;
     emit_related(related, args.json)
 }
 
 /// What a symbol calls, to `--depth` levels.
 pub fn callees(args: CalleesArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     let related = cg.callees(&args.symbol, args.depth, args.resolved_only)?;
     emit_related(related, args.json)
 }
@@ -48,13 +48,13 @@ fn emit_related(related: Vec<Related>, json: bool) -> Result<()> {
 
 /// What a file imports.
 pub fn imports(args: FileArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     emit_files(cg.imports(&from_cwd(&args.file))?, args.json)
 }
 
 /// The files that import a file.
 pub fn importers(args: FileArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     emit_files(cg.importers(&from_cwd(&args.file))?, args.json)
 }
 
@@ -69,7 +69,7 @@ fn emit_files(files: Vec<(String, u32)>, json: bool) -> Result<()> {
 
 /// The subgraph around a file (a path that exists) or a symbol.
 pub fn neighbors(args: NeighborsArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     // A path names a file (relative to the working directory), anything
     // else a symbol.
     let target = if std::path::Path::new(&args.target).exists() {
@@ -87,7 +87,7 @@ pub fn neighbors(args: NeighborsArgs) -> Result<()> {
 
 /// The ranked map of the repository within a token budget.
 pub fn map(args: MapArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     let map = cg.map(&codegraph::MapOptions {
         budget_tokens: args.budget_tokens,
         focus: all_from_cwd(&args.focus),
@@ -102,7 +102,7 @@ pub fn map(args: MapArgs) -> Result<()> {
 
 /// The directory tree with file counts (text only).
 pub fn tree(args: TreeArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     human::print_tree(&cg.directory_tree(args.depth)?);
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `index`, `watch` and `status`: building the index, keeping it current,
 //! and reporting on it.
 
-use super::{open, open_replacing};
+use super::{open, open_reader, open_replacing};
 use crate::progress::Bar;
 use crate::{IndexArgs, StatusArgs, WatchArgs, human, output};
 use anyhow::{Context, Result};
@@ -83,7 +83,7 @@ pub fn watch(args: WatchArgs) -> Result<()> {
 /// What the index holds and how healthy it is; `--verbose` adds the
 /// skipped files and parse diagnostics.
 pub fn status(args: StatusArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     let status = cg.status()?;
     if args.json {
         let details = if args.verbose {

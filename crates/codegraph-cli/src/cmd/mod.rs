@@ -12,12 +12,21 @@ pub mod symbols;
 
 use crate::RepoArgs;
 use anyhow::{Context, Result};
-use codegraph::{Codegraph, IndexOptions};
+use codegraph::{Codegraph, IndexOptions, Reader};
 
 /// Opens (creating if needed) the index of the repository `repo` names.
 fn open(repo: &RepoArgs, mut options: IndexOptions) -> Result<Codegraph> {
     options.index_dir = repo.index_dir.clone();
     Codegraph::open(&repo.path, options)
+        .with_context(|| format!("cannot open the index of {}", repo.path.display()))
+}
+
+/// Opens the index of the repository `repo` names for reading: never
+/// writes (a read-only index directory is fine) and never waits for a
+/// writer.
+fn open_reader(repo: &RepoArgs, mut options: IndexOptions) -> Result<Reader> {
+    options.index_dir = repo.index_dir.clone();
+    Reader::open(&repo.path, options)
         .with_context(|| format!("cannot open the index of {}", repo.path.display()))
 }
 

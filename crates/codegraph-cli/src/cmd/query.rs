@@ -1,13 +1,13 @@
 //! `query`: search the index.
 
-use super::{all_from_cwd, open};
+use super::{all_from_cwd, open_reader};
 use crate::{QueryArgs, human, output};
 use anyhow::Result;
 use codegraph::IndexOptions;
 
 /// Searches the index; the notice (vectors unavailable, ...) on stderr.
 pub fn query(args: QueryArgs) -> Result<()> {
-    let cg = open(&args.repo, IndexOptions::default())?;
+    let cg = open_reader(&args.repo, IndexOptions::default())?;
     let kind = args
         .kind
         .map(|k| k.parse())

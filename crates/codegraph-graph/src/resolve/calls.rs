@@ -6,6 +6,15 @@ use codegraph_core::types::clean_type;
 use codegraph_core::{DefKind, Provenance};
 use codegraph_lang::ImportStyle;
 
+/// What an inference may designate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Target {
+    /// A bare-name call: a function or a type.
+    Function,
+    /// A method call on a receiver of unknown type.
+    Method,
+}
+
 impl<'a> Ctx<'a> {
     /// Resolves a name as written in file `f` inside `caller`: scope chain,
     /// file top level, imports, same package, wildcards. Resolved only.
@@ -90,13 +99,18 @@ impl<'a> Ctx<'a> {
         found
     }
 
-    pub(super) fn unique(&self, name: &str, methods_only: bool) -> Option<Vec<DefIx>> {
+    /// The one definition named `name` a call may designate when nothing
+    /// in scope says: inference. For a bare name (`Target::Function`) only
+    /// functions and types, never a method; for a method call on a receiver
+    /// of unknown type (`Target::Method`) only methods. Definitions inside
+    /// a function are never candidates (visible only there).
+    pub(super) fn unique(&self, name: &str, target: Target) -> Option<Vec<DefIx>> {
         let all = self.by_name.get(name)?;
         let candidates: Vec<DefIx> = all
             .iter()
             .copied()
-            .filter(|&d| self.is_callable_target(d))
-            .filter(|&d| !methods_only || self.def_kind[d] == DefKind::Method)
+            .filter(|&d| self.is_callable_target(d) && !self.inside_callable(d))
+            .filter(|&d| (self.def_kind[d] == DefKind::Method) == (target == Target::Method))
             .collect();
         // A class and its constructors (`User`, `User.User`) are one target:
         // the class.
@@ -190,10 +204,22 @@ impl<'a> Ctx<'a> {
                         .map(|&b| vec![b])
                         .unwrap_or_default());
                 }
+                // A parameter or local of that name shadows every
+                // definition of it.
+                if self.is_local(f, caller, name) {
+                    return None;
+                }
                 if let Some(r) = ok(self.lookup(f, caller, name, false)) {
                     return Some(r);
                 }
-                self.unique(name, false).map(|v| (v, Provenance::Inferred))
+                // Imported from outside the repository, or a builtin.
+                if matches!(self.scopes[f].names.get(name), Some(Binding::External))
+                    || self.lang(f).is_some_and(|l| l.is_builtin(name))
+                {
+                    return None;
+                }
+                self.unique(name, Target::Function)
+                    .map(|v| (v, Provenance::Inferred))
             }
             Some(r) => {
                 if r.ends_with(".class") {
@@ -204,8 +230,7 @@ impl<'a> Ctx<'a> {
                     let found = self
                         .enclosing_type(caller)
                         .and_then(|t| ok(self.member_call(t, name)));
-                    return found
-                        .or_else(|| self.unique(name, true).map(|v| (v, Provenance::Inferred)));
+                    return found.or_else(|| self.infer_method(f, name));
                 }
                 if is_super(r) || r.starts_with("super(") {
                     let t = self.enclosing_type(caller)?;
@@ -218,11 +243,22 @@ impl<'a> Ctx<'a> {
                         .collect();
                     return ok(found);
                 }
+                // A module: its top-level names, through re-exports; never
+                // a method by inference. Outside the repository: nothing.
+                let head = r.split(['.', ':']).next().unwrap_or(r);
+                match self.scopes[f].names.get(r) {
+                    Some(Binding::Module(files)) => return ok(self.exported(files, name, 0)),
+                    Some(Binding::External) => return None,
+                    _ => {}
+                }
+                if head != r && matches!(self.scopes[f].names.get(head), Some(Binding::External)) {
+                    return None;
+                }
                 let receiver_type = self.binding_type(f, caller, r, depth);
-                if let Some(t) = receiver_type
-                    && let Some(found) = ok(self.member_call(t, name))
-                {
-                    return Some(found);
+                if let Some(t) = receiver_type {
+                    // The type is known: its member, or nothing of ours (a
+                    // field holding a function, a method of an outside base).
+                    return ok(self.member_call(t, name));
                 }
                 // A receiver declared with a type the repository does not
                 // define (`std::string`, `Map`): its methods are not ours.
@@ -236,15 +272,6 @@ impl<'a> Ctx<'a> {
                 {
                     return Some(found);
                 }
-                if let Some(Binding::Module(files)) = self.scopes[f].names.get(r) {
-                    let found: Vec<DefIx> = files
-                        .iter()
-                        .flat_map(|&g| self.top[g].get(name).cloned().unwrap_or_default())
-                        .collect();
-                    if let Some(found) = ok(found) {
-                        return Some(found);
-                    }
-                }
                 // Rust paths and fully qualified names: `crate::a::f`, `a::b::Type::new`.
                 let sep = self.sep(f);
                 if let Some(found) = self.by_qname.get(format!("{r}{sep}{name}").as_str())
@@ -252,15 +279,55 @@ impl<'a> Ctx<'a> {
                 {
                     return Some(found);
                 }
+                // A partly qualified name (`util::Cache` for `app::util::Cache`,
+                // `models.User` for `shop.models.User`): the one definition
+                // whose qualified name ends so.
+                if let Some(found) = self.qualified_suffix(r, sep, name) {
+                    return Some((found, Provenance::Resolved));
+                }
                 // A type: `Type::new()`, `Class.method()`, `Util.format()`.
                 if let Some(t) = self.resolve_type_at(f, caller, clean_type(r), depth + 1)
                     && let Some(found) = ok(self.member_call(t, name))
                 {
                     return Some(found);
                 }
-                self.unique(name, true).map(|v| (v, Provenance::Inferred))
+                self.infer_method(f, name)
             }
         }
+    }
+
+    /// The definitions named `name` whose qualified name ends with
+    /// `qualifier` `sep` `name` (at a separator), when they are one symbol.
+    fn qualified_suffix(&self, qualifier: &str, sep: &str, name: &str) -> Option<Vec<DefIx>> {
+        if qualifier.is_empty() || qualifier.contains(['(', ' ', '<']) {
+            return None;
+        }
+        let tail = format!("{sep}{qualifier}{sep}{name}");
+        let found: Vec<DefIx> = self
+            .by_name
+            .get(name)?
+            .iter()
+            .copied()
+            .filter(|&d| self.is_callable_target(d))
+            .filter(|&d| self.facts.defs[d].qualified_name.ends_with(&tail))
+            .collect();
+        let first = *found.first()?;
+        let q = &self.facts.defs[first].qualified_name;
+        found
+            .iter()
+            .all(|&d| &self.facts.defs[d].qualified_name == q)
+            .then_some(found)
+    }
+
+    /// A method call on a receiver of unknown type: the one method of that
+    /// name, unless the name is a method of the language's builtin types
+    /// (`d.update()`, `xs.append()` are far more often those).
+    fn infer_method(&self, f: FileIx, name: &str) -> Option<(Vec<DefIx>, Provenance)> {
+        if self.lang(f).is_some_and(|l| l.is_builtin_method(name)) {
+            return None;
+        }
+        self.unique(name, Target::Method)
+            .map(|v| (v, Provenance::Inferred))
     }
 }
 

@@ -12,6 +12,9 @@ pub(super) enum Binding {
     Symbols(Vec<DefIx>),
     /// A name bound to a module: its files (`import m`, Go packages).
     Module(Vec<FileIx>),
+    /// A name imported from outside the repository (`from copy import
+    /// copy`, `import json`): never one of the repository's definitions.
+    External,
 }
 
 #[derive(Default)]
@@ -321,5 +324,33 @@ impl<'a> Ctx<'a> {
     pub(super) fn is_callable_target(&self, d: DefIx) -> bool {
         let k = self.def_kind[d];
         k.is_callable() || k.is_type_like()
+    }
+
+    /// Whether `d` is defined inside a function or method (a nested helper,
+    /// a class local to a test): visible only there, never a target of an
+    /// inference elsewhere.
+    pub(super) fn inside_callable(&self, d: DefIx) -> bool {
+        std::iter::successors(self.def_parent[d], |&p| self.def_parent[p])
+            .any(|a| self.def_kind[a].is_callable())
+    }
+
+    /// Whether `name` is bound as a parameter or local variable in a
+    /// function around `caller` (or at the file's top level without being
+    /// a definition): such a name shadows definitions of the same name.
+    pub(super) fn is_local(&self, f: FileIx, caller: Option<DefIx>, name: &str) -> bool {
+        let bound = |list: &[BindingRef<'a>]| list.iter().any(|b| b.0 == name);
+        let mut cur = caller;
+        while let Some(d) = cur {
+            if self.def_kind[d].is_type_like() {
+                // Class bodies do not scope their methods' names.
+                cur = self.def_parent[d];
+                continue;
+            }
+            if self.bindings.get(&Some(d)).is_some_and(|l| bound(l)) {
+                return true;
+            }
+            cur = self.def_parent[d];
+        }
+        self.file_bindings.get(&f).is_some_and(|l| bound(l)) && !self.top[f].contains_key(name)
     }
 }

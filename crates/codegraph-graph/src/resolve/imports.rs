@@ -191,6 +191,7 @@ impl<'a> Ctx<'a> {
             let src = NodeRef::File(facts.files[f].id);
             let Some(fs) = files else {
                 out.imports_external += 1;
+                self.bind_external(&mut scopes[f], f, imp);
                 let module = match lang.import_style {
                     ImportStyle::Java | ImportStyle::Namespace => match &imp.name {
                         Some(n) if !imp.wildcard => format!("{}{}{n}", imp.module, lang.separator),
@@ -387,6 +388,28 @@ impl<'a> Ctx<'a> {
             Binding::Module(fs)
         };
         scope.names.insert(local, binding);
+    }
+
+    /// Binds the names an import from outside the repository brings in:
+    /// they are not the repository's (`from copy import copy`, `import os.path`
+    /// binds `os`, `import * as fs from 'fs'` binds `fs`).
+    fn bind_external(&self, scope: &mut FileScope, f: FileIx, imp: &ImportFact) {
+        if imp.wildcard && imp.alias.is_none() {
+            return;
+        }
+        let local = imp
+            .alias
+            .clone()
+            .or_else(|| imp.name.clone())
+            .unwrap_or_else(|| self.default_binding_name(f, &imp.module, &[]));
+        for name in [
+            local.as_str(),
+            local.split(['.', '/', ':']).next().unwrap_or(""),
+        ] {
+            if !name.is_empty() && !scope.names.contains_key(name) {
+                scope.names.insert(name.to_owned(), Binding::External);
+            }
+        }
     }
 
     /// Same package: Go files in one directory, Java files of one package

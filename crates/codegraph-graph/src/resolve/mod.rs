@@ -15,8 +15,8 @@ mod styles;
 mod types;
 
 use codegraph_core::{
-    DefKind, EdgeKind, ExternalEdge, FileId, GraphFacts, NodeRef, Provenance, RefEdge, Relation,
-    ResolutionStats,
+    DefKind, EdgeKind, ExternalEdge, FileId, GraphFacts, NodeRef, Provenance, RefEdge, RefKind,
+    Relation, ResolutionStats,
 };
 use codegraph_lang::Registry;
 use ctx::Ctx;
@@ -176,7 +176,7 @@ fn resolve_calls(
     stats: &mut ResolutionStats,
 ) {
     let facts = ctx.facts;
-    let mut seen: HashSet<(NodeRef, NodeRef)> = HashSet::default();
+    let mut seen: HashSet<(EdgeKind, NodeRef, NodeRef)> = HashSet::default();
     for c in &facts.calls {
         if !wanted(c.file_id) {
             continue;
@@ -200,13 +200,17 @@ fn resolve_calls(
             Some(d) => NodeRef::Def(facts.defs[d].id),
             None => NodeRef::File(c.file_id),
         };
+        let kind = match c.kind {
+            RefKind::Call => EdgeKind::Calls,
+            RefKind::Decorator => EdgeKind::References,
+        };
         for t in targets {
             let dst = NodeRef::Def(facts.defs[t].id);
-            if src == dst || !seen.insert((src, dst)) {
+            if src == dst || !seen.insert((kind, src, dst)) {
                 continue;
             }
             edges.push(RefEdge {
-                kind: EdgeKind::Calls,
+                kind,
                 src,
                 dst,
                 provenance,

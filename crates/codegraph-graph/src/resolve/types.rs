@@ -98,9 +98,17 @@ impl<'a> Ctx<'a> {
             .or_else(|| var.strip_prefix("this."))
             .or_else(|| var.strip_prefix("this->"))
             .or_else(|| var.strip_prefix("$this->"));
+        // Every binding of the name in one scope must agree: a variable
+        // assigned a `User` in one branch and something else (or a value
+        // of unknown type, or an untyped parameter) in another has no
+        // known type. A stated type the repository does not define
+        // (`std::shared_ptr<User>` beside `User`) does not count against.
+        // `Err(())`: bound here, type unknown; `Ok(None)`: not bound here.
         let check = |list: &[(&'a str, Option<&'a str>, Option<&'a str>)],
                      scope: Option<DefIx>|
-         -> Option<DefIx> {
+         -> Result<Option<DefIx>, ()> {
+            let mut agreed: Option<DefIx> = None;
+            let mut bound = false;
             for &(name, ty, value) in list.iter().rev() {
                 let matches = name == var
                     || field.is_some_and(|fname| {
@@ -109,24 +117,39 @@ impl<'a> Ctx<'a> {
                 if !matches {
                     continue;
                 }
-                if let Some(ty) = ty {
-                    let ty = clean_type(ty);
-                    if let Some(t) = self.resolve_type_at(f, scope.or(caller), ty, depth + 1) {
-                        return Some(t);
+                bound = true;
+                let t = if let Some(ty) = ty {
+                    let ty = clean_type(self.unwrap_wrappers(f, ty));
+                    match self.resolve_type_at(f, scope.or(caller), ty, depth + 1) {
+                        Some(t) => t,
+                        None => continue,
                     }
-                } else if let Some(v) = value
-                    && let Some(t) = self.binding_type(f, scope.or(caller), v, depth + 1)
-                {
-                    return Some(t);
+                } else if let Some(v) = value {
+                    match self.binding_type(f, scope.or(caller), v, depth + 1) {
+                        Some(t) => t,
+                        None => return Err(()),
+                    }
+                } else {
+                    return Err(());
+                };
+                match agreed {
+                    Some(a) if a != t => return Err(()),
+                    _ => agreed = Some(t),
                 }
             }
-            None
+            match (bound, agreed) {
+                (false, _) => Ok(None),
+                (true, Some(t)) => Ok(Some(t)),
+                (true, None) => Err(()),
+            }
         };
         for scope in &scopes {
-            if let Some(list) = self.bindings.get(scope)
-                && let Some(t) = check(list, *scope)
-            {
-                return Some(t);
+            if let Some(list) = self.bindings.get(scope) {
+                match check(list, *scope) {
+                    Ok(Some(t)) => return Some(t),
+                    Err(()) => return None,
+                    Ok(None) => {}
+                }
             }
         }
         // `self.x = ...` assigned in any method of the owner type.
@@ -134,14 +157,81 @@ impl<'a> Ctx<'a> {
             && let Some(list) = self.type_bindings.get(&t)
         {
             for &(scope, binding) in list {
-                if let Some(found) = check(&[binding], Some(scope)) {
+                if let Ok(Some(found)) = check(&[binding], Some(scope)) {
                     return Some(found);
                 }
             }
         }
-        self.file_bindings
-            .get(&f)
-            .and_then(|list| check(list, None))
+        if let Some(list) = self.file_bindings.get(&f) {
+            match check(list, None) {
+                Ok(Some(t)) => return Some(t),
+                Err(()) => return None,
+                Ok(None) => {}
+            }
+        }
+        // A variable of another module: `web.current_app`, or a name
+        // imported from it (`from web import current_app`).
+        self.variable_type(f, var, depth)
+    }
+
+    /// The type of a module-level variable `var` names from file `f`: as
+    /// `module.name` through a module binding, or as a name imported from
+    /// the variable's module; its type is what its own file binds it to.
+    fn variable_type(&self, f: FileIx, var: &str, depth: usize) -> Option<DefIx> {
+        let defs: Vec<DefIx> = match var.rsplit_once('.') {
+            Some((module, name)) => match self.scopes[f].names.get(module) {
+                Some(Binding::Module(files)) => self.exported(files, name, 0),
+                _ => return None,
+            },
+            None => match self.scopes[f].names.get(var) {
+                Some(Binding::Symbols(defs)) => defs.clone(),
+                _ => return None,
+            },
+        };
+        let &[d] = defs.as_slice() else { return None };
+        if !matches!(self.def_kind[d], DefKind::Variable | DefKind::Constant) {
+            return None;
+        }
+        let g = self.def_file[d];
+        let name = self.facts.defs[d].name.as_str();
+        if g == f {
+            return None;
+        }
+        self.binding_type(g, None, name, depth + 1)
+    }
+
+    /// The type a wrapper holds, as written: `std::shared_ptr<User>`,
+    /// `Option<Box<Session>>`, `Optional[User]` → `User`, `Session`, `User`
+    /// (the wrappers are the language's `wrapper_types`).
+    pub(super) fn unwrap_wrappers<'t>(&self, f: FileIx, ty: &'t str) -> &'t str {
+        let Some(lang) = self.lang(f) else { return ty };
+        let mut t = ty.trim();
+        for _ in 0..4 {
+            let outer = last_segment(clean_type(t));
+            if !lang.wrapper_types.iter().any(|w| w == outer) {
+                break;
+            }
+            let Some(open) = t.find(['<', '[']) else {
+                break;
+            };
+            let inner = &t[open + 1..];
+            let mut depth = 0i32;
+            let end = inner
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '<' | '[' | '(' => depth += 1,
+                        '>' | ']' | ')' if depth == 0 => return true,
+                        '>' | ']' | ')' => depth -= 1,
+                        ',' if depth == 0 => return true,
+                        _ => {}
+                    }
+                    false
+                })
+                .map_or(inner.len(), |(i, _)| i);
+            t = inner[..end].trim();
+        }
+        t
     }
 
     /// Whether `var` is declared, in scope at `caller`, with a type that no
@@ -157,7 +247,7 @@ impl<'a> Ctx<'a> {
             list.iter().any(|b| {
                 b.0 == var
                     && b.1.is_some_and(|ty| {
-                        let name = last_segment(clean_type(ty));
+                        let name = last_segment(clean_type(self.unwrap_wrappers(f, ty)));
                         !name.is_empty()
                             && !self.scopes[f].names.contains_key(name)
                             && !self
@@ -201,9 +291,9 @@ impl<'a> Ctx<'a> {
         if let Some(q) = qual
             && let Some(Binding::Module(files)) = self.scopes[f].names.get(q)
         {
-            let found: Vec<DefIx> = files
-                .iter()
-                .flat_map(|&g| self.top[g].get(name).cloned().unwrap_or_default())
+            let found: Vec<DefIx> = self
+                .exported(files, name, 0)
+                .into_iter()
                 .filter(|&d| self.is_type(d))
                 .collect();
             if found.len() == 1 {

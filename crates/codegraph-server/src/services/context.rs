@@ -74,7 +74,7 @@ impl pb::context_service_server::ContextService for Services {
         };
         let continuation = request.continuation;
         let reader = ready(&repo)?;
-        let answer = blocking(d, move || {
+        let answer = blocking(Work::Context, d, move || {
             let t = std::time::Instant::now();
             let answer = reader.context(&request).map_err(convert::status)?;
             slow("context", t, &answer.stats.stages);

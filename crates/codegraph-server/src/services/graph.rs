@@ -76,7 +76,7 @@ impl Services {
         let repo = self.registry.get(repository)?;
         let enc = Encoding::from_proto(position_encoding.as_ref())?;
         let reader = ready(&repo)?;
-        let (target, entries, truncated) = blocking(d, move || {
+        let (target, entries, truncated) = blocking(Work::Graph, d, move || {
             calls(&reader, symbol, depth, resolved_only, limit, enc, callers)
         })
         .await?;
@@ -95,7 +95,7 @@ impl Services {
         let enc = Encoding::from_proto(position_encoding.as_ref())?;
         let path = repo.config.root.join(inside(&repo.config.root, path)?);
         let reader = ready(&repo)?;
-        let links = blocking(d, move || {
+        let links = blocking(Work::Graph, d, move || {
             let path = path.to_string_lossy();
             if importers {
                 reader.importers(&path)
@@ -135,7 +135,7 @@ impl pb::graph_service_server::GraphService for Services {
             lim::MAX_LOOKUP_LIMIT,
         )? as usize;
         let reader = ready(&repo)?;
-        let (symbols, truncated) = blocking(d, move || {
+        let (symbols, truncated) = blocking(Work::Graph, d, move || {
             let found = reader.lookup_symbols(&r.name).map_err(convert::status)?;
             let truncated = found.len() > limit;
             let symbols = found
@@ -169,7 +169,7 @@ impl pb::graph_service_server::GraphService for Services {
             lim::MAX_FILE_SYMBOLS_LIMIT,
         )? as usize;
         let reader = ready(&repo)?;
-        let defs = blocking(d, move || {
+        let defs = blocking(Work::Graph, d, move || {
             reader.symbols_in_file(&path).map_err(convert::status)
         })
         .await?;
@@ -284,7 +284,7 @@ impl pb::graph_service_server::GraphService for Services {
         )? as usize;
         let root = repo.config.root.clone();
         let reader = ready(&repo)?;
-        let sub = blocking(d, move || {
+        let sub = blocking(Work::Graph, d, move || {
             let target = match r.target {
                 Some(pb::get_neighbors_request::Target::Path(p)) => {
                     root.join(inside(&root, &p)?).to_string_lossy().into_owned()
@@ -323,7 +323,7 @@ impl pb::graph_service_server::GraphService for Services {
             "focus files",
         )?;
         let reader = ready(&repo)?;
-        let map = blocking(d, move || {
+        let map = blocking(Work::Graph, d, move || {
             reader
                 .map(&codegraph::MapOptions {
                     budget_tokens: budget,

@@ -79,7 +79,7 @@ impl pb::index_service_server::IndexService for Services {
             registered_at: now_secs(),
         };
         let registry = self.registry.clone();
-        let (repo, run_id) = blocking(None, move || registry.register(config)).await?;
+        let (repo, run_id) = blocking(Work::Admin, None, move || registry.register(config)).await?;
         Ok(Response::new(pb::RegisterRepositoryResponse {
             repository: Some(repo.to_proto()),
             run_id,
@@ -94,7 +94,10 @@ impl pb::index_service_server::IndexService for Services {
         let repo = self.registry.get(&r.repository)?;
         let registry = self.registry.clone();
         let proto = repo.to_proto();
-        let deleted = blocking(None, move || registry.unregister(&repo, r.delete_index)).await?;
+        let deleted = blocking(Work::Admin, None, move || {
+            registry.unregister(&repo, r.delete_index)
+        })
+        .await?;
         Ok(Response::new(pb::UnregisterRepositoryResponse {
             repository: Some(proto),
             index_deleted: deleted,
@@ -111,6 +114,14 @@ impl pb::index_service_server::IndexService for Services {
             n if (1..=lim::MAX_PAGE_SIZE).contains(&n) => n,
             n => return Err(invalid(format!("page_size must be 0..1000; got {n}"))),
         } as usize;
+        // Tokens are the last repository id of the previous page.
+        if !r.page_token.is_empty()
+            && (r.page_token.len() != 16 || !r.page_token.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(invalid(
+                "page_token: not a token this server issued (pass next_page_token back unchanged)",
+            ));
+        }
         let all = self.registry.list();
         let start = if r.page_token.is_empty() {
             0
@@ -139,8 +150,15 @@ impl pb::index_service_server::IndexService for Services {
         let r = request.into_inner();
         let repo = self.registry.get(&r.repository)?;
         let reader = repo.reader();
+        if r.max_skipped_files > lim::MAX_SKIPPED_FILES {
+            return Err(invalid(format!(
+                "max_skipped_files: at most {}; got {}",
+                lim::MAX_SKIPPED_FILES,
+                r.max_skipped_files
+            )));
+        }
         let max_skipped = r.max_skipped_files as usize;
-        let status = blocking(d, move || {
+        let status = blocking(Work::Admin, d, move || {
             let s = reader.status().map_err(convert::status)?;
             let edges = reader.edge_counts().map_err(convert::status)?;
             let resolution = reader.resolution_stats().map_err(convert::status)?;
@@ -251,5 +269,97 @@ impl pb::index_service_server::IndexService for Services {
                 .await
                 .map_err(|_| Status::aborted("the repository was unregistered"))?;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pb::graph_service_server::GraphService;
+    use pb::index_service_server::IndexService;
+
+    fn services() -> (Services, tempfile::TempDir) {
+        let cache = tempfile::tempdir().unwrap();
+        let registry = Registry::open(None, cache.path().to_owned()).unwrap();
+        (Services { registry }, cache)
+    }
+
+    /// Regression: a junk page_token and an absurd max_skipped_files were OK.
+    #[tokio::test]
+    async fn junk_page_tokens_and_absurd_limits_are_invalid_arguments() {
+        let (s, _cache) = services();
+        let listed = |token: &str| {
+            s.list_repositories(Request::new(pb::ListRepositoriesRequest {
+                page_size: 10,
+                page_token: token.into(),
+            }))
+        };
+        for junk in ["junk", "../../etc", "zzzzzzzzzzzzzzzz", &"a".repeat(4096)] {
+            let e = listed(junk).await.unwrap_err();
+            assert_eq!(e.code(), tonic::Code::InvalidArgument, "{junk}: {e}");
+        }
+        assert!(
+            listed("")
+                .await
+                .unwrap()
+                .into_inner()
+                .repositories
+                .is_empty()
+        );
+        assert!(listed("00000000000000ff").await.is_ok());
+    }
+
+    /// Regression: ListFileSymbols on a file that is not indexed answered
+    /// OK with nothing; it is NOT_FOUND (the caller may have the path wrong).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn status_limits_and_unindexed_files_get_precise_codes() {
+        let (s, _cache) = services();
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(repo.path().join("a.py"), "def f():\n    return 1\n").unwrap();
+        std::fs::write(repo.path().join("notes.bin"), [0u8, 159, 146, 150]).unwrap();
+        let registered = s
+            .register_repository(Request::new(pb::RegisterRepositoryRequest {
+                path: repo.path().to_string_lossy().into_owned(),
+                options: Some(pb::RepositoryOptions {
+                    watch: Some(false),
+                    embed: Some(false),
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let id = registered.repository.unwrap().id;
+        // Wait for the first run.
+        let registry = s.registry.clone();
+        for _ in 0..600 {
+            if registry.get(&id).unwrap().state.borrow().indexed {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let status = |max: u32| {
+            s.get_status(Request::new(pb::GetStatusRequest {
+                repository: id.clone(),
+                max_skipped_files: max,
+            }))
+        };
+        let e = status(lim::MAX_SKIPPED_FILES + 1).await.unwrap_err();
+        assert_eq!(e.code(), tonic::Code::InvalidArgument, "{e}");
+        assert!(status(lim::MAX_SKIPPED_FILES).await.is_ok());
+        let symbols = |path: &str| {
+            s.list_file_symbols(Request::new(pb::ListFileSymbolsRequest {
+                repository: id.clone(),
+                path: path.into(),
+                ..Default::default()
+            }))
+        };
+        let found = symbols("a.py").await.unwrap().into_inner();
+        assert_eq!(found.symbols.len(), 1);
+        for missing in ["b.py", "notes.bin"] {
+            let e = symbols(missing).await.unwrap_err();
+            assert_eq!(e.code(), tonic::Code::NotFound, "{missing}: {e}");
+        }
+        s.registry.shutdown();
     }
 }

@@ -41,23 +41,84 @@ pub(crate) fn deadline<T>(request: &Request<T>) -> Option<Duration> {
     })
 }
 
-/// Runs `f` on the blocking pool; past the deadline the caller gets
-/// DEADLINE_EXCEEDED at once and work still queued never starts. Search and
-/// context also pass the deadline to the library, which stops at its next
-/// stage; graph calls (a few milliseconds once the graph is loaded, and a
-/// load serves every later call) run to their end, with nobody waiting.
+/// The kinds of work with a pool each: work of one kind (abandoned by its
+/// callers, or hostile) can fill only its own pool, never starve another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Work {
+    /// Search requests.
+    Search,
+    /// Completion context (parses the buffer at request time).
+    Context,
+    /// Graph lookups, maps and outlines.
+    Graph,
+    /// Status, registration and other bookkeeping.
+    Admin,
+}
+
+/// Requests of one kind running at once.
+const RUNNING_PER_KIND: usize = 4;
+/// Requests of one kind waiting for a slot; more are RESOURCE_EXHAUSTED.
+const WAITING_PER_KIND: usize = 64;
+
+struct Pool {
+    running: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+fn pool(kind: Work) -> &'static Pool {
+    static POOLS: std::sync::OnceLock<[Pool; 4]> = std::sync::OnceLock::new();
+    let pools = POOLS.get_or_init(|| {
+        std::array::from_fn(|_| Pool {
+            running: tokio::sync::Semaphore::new(RUNNING_PER_KIND),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+        })
+    });
+    &pools[kind as usize]
+}
+
+/// Runs `f` on the blocking pool within the slots of its kind of work;
+/// past the deadline the caller gets DEADLINE_EXCEEDED at once and work
+/// still queued never starts; when too many of its kind wait, the caller
+/// gets RESOURCE_EXHAUSTED. Search and context also pass the deadline to
+/// the library, which stops at its next stage (parsing checks it as it
+/// goes); graph calls (a few milliseconds once the graph is loaded, and a
+/// load serves every later call) run to their end, with nobody waiting. A
+/// slot is held until the work really ends, so abandoned work counts
+/// against its own kind only.
 pub(crate) async fn blocking<T: Send + 'static>(
+    kind: Work,
     deadline: Option<Duration>,
     f: impl FnOnce() -> Result<T, Status> + Send + 'static,
 ) -> Result<T, Status> {
+    use std::sync::atomic::Ordering;
     if deadline.is_some_and(|d| d.is_zero()) {
         return Err(Status::deadline_exceeded(
             "the deadline passed before work began",
         ));
     }
-    // Work still queued when the deadline passes is not started.
     let expires = deadline.map(|d| std::time::Instant::now() + d);
+    let pool = pool(kind);
+    if pool.waiting.fetch_add(1, Ordering::SeqCst) >= WAITING_PER_KIND {
+        pool.waiting.fetch_sub(1, Ordering::SeqCst);
+        return Err(Status::resource_exhausted(format!(
+            "too many {kind:?} requests are waiting; retry later"
+        )));
+    }
+    let acquire = pool.running.acquire();
+    let permit = match deadline {
+        Some(d) => tokio::time::timeout(d, acquire).await.ok(),
+        None => Some(acquire.await),
+    };
+    pool.waiting.fetch_sub(1, Ordering::SeqCst);
+    let Some(Ok(permit)) = permit else {
+        return Err(Status::deadline_exceeded(
+            "the deadline passed while the request waited for a slot",
+        ));
+    };
+    let left = expires.map(|e| e.saturating_duration_since(std::time::Instant::now()));
+    // Work still queued when the deadline passes is not started.
     let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         if expires.is_some_and(|e| std::time::Instant::now() >= e) {
             return Err(Status::deadline_exceeded(
                 "the deadline passed while the request waited",
@@ -65,7 +126,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
         }
         f()
     });
-    let joined = match deadline {
+    let joined = match left {
         Some(d) => tokio::time::timeout(d, task)
             .await
             .map_err(|_| Status::deadline_exceeded("the deadline passed"))?,
@@ -155,7 +216,7 @@ mod tests {
         // No time left: refused before any work.
         let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = ran.clone();
-        let r = blocking(Some(Duration::ZERO), move || {
+        let r = blocking(Work::Admin, Some(Duration::ZERO), move || {
             flag.store(true, std::sync::atomic::Ordering::SeqCst);
             Ok(())
         })
@@ -164,7 +225,7 @@ mod tests {
         assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
         // Work longer than the deadline: the caller hears at the deadline.
         let t = std::time::Instant::now();
-        let r = blocking(Some(Duration::from_millis(50)), || {
+        let r = blocking(Work::Admin, Some(Duration::from_millis(50)), || {
             std::thread::sleep(Duration::from_millis(2000));
             Ok(())
         })
@@ -176,14 +237,64 @@ mod tests {
             t.elapsed()
         );
         // The library's own deadline error keeps its code.
-        let r = blocking(Some(Duration::from_secs(30)), || {
+        let r = blocking(Work::Admin, Some(Duration::from_secs(30)), || {
             Err(convert::status(codegraph::Error::DeadlineExceeded("fetch")))
         })
         .await;
         assert_eq!(code(r), Err(tonic::Code::DeadlineExceeded));
         // Time to spare: answered.
-        let r = blocking(Some(Duration::from_secs(30)), || Ok(())).await;
+        let r = blocking(Work::Admin, Some(Duration::from_secs(30)), || Ok(())).await;
         assert_eq!(code(r), Ok(()));
+    }
+
+    /// Regression: six abandoned 150 KB context requests made a normal
+    /// 13 ms request time out at 120 s. Abandoned work of one kind fills
+    /// only that kind's slots; the others answer at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn abandoned_work_of_one_kind_never_starves_another() {
+        let release = Arc::new(std::sync::Barrier::new(RUNNING_PER_KIND + 1));
+        let mut abandoned = Vec::new();
+        for _ in 0..RUNNING_PER_KIND {
+            let release = release.clone();
+            abandoned.push(tokio::spawn(blocking(
+                Work::Context,
+                Some(Duration::from_millis(20)),
+                move || {
+                    release.wait();
+                    Ok(())
+                },
+            )));
+        }
+        for a in abandoned {
+            let code = a.await.unwrap().map_err(|e| e.code());
+            assert_eq!(code, Err(tonic::Code::DeadlineExceeded));
+        }
+        // The context slots are all held by work nobody waits for...
+        let r = blocking(Work::Context, Some(Duration::from_millis(100)), || Ok(())).await;
+        assert_eq!(r.map_err(|e| e.code()), Err(tonic::Code::DeadlineExceeded));
+        // ...and a search answers regardless.
+        let r = blocking(Work::Search, Some(Duration::from_secs(30)), || Ok(7)).await;
+        assert_eq!(r.map_err(|e| e.code()), Ok(7));
+        // Too many waiting for one kind: refused at once, not queued.
+        let mut waiters = Vec::new();
+        for _ in 0..WAITING_PER_KIND {
+            waiters.push(tokio::spawn(blocking(
+                Work::Context,
+                Some(Duration::from_secs(30)),
+                || Ok(()),
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let r = blocking(Work::Context, Some(Duration::from_secs(30)), || Ok(())).await;
+        assert_eq!(r.map_err(|e| e.code()), Err(tonic::Code::ResourceExhausted));
+        // The stuck work ends; everything waiting then runs.
+        let release = release.clone();
+        tokio::task::spawn_blocking(move || release.wait())
+            .await
+            .unwrap();
+        for w in waiters {
+            assert_eq!(w.await.unwrap().map_err(|e| e.code()), Ok(()));
+        }
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl pb::search_service_server::SearchService for Services {
             deadline: d.map(|d| std::time::Instant::now() + d),
         };
         let reader = ready(&repo)?;
-        let answer = blocking(d, move || {
+        let answer = blocking(Work::Search, d, move || {
             let t = std::time::Instant::now();
             let answer = reader.search(&options).map_err(convert::status)?;
             slow("search", t, &answer.stages);

@@ -71,6 +71,8 @@ pub struct Indexer {
     lock: Option<WriteLock>,
     /// Names this writer in the lock file ([`lock::writer_token`]).
     token: u64,
+    /// The directories the last index run entered (a watcher watches them).
+    walked_dirs: Option<Vec<std::path::PathBuf>>,
 }
 
 impl Indexer {
@@ -108,6 +110,7 @@ impl Indexer {
             facts: None,
             lock: None,
             token: lock::writer_token(),
+            walked_dirs: None,
         }
     }
 
@@ -232,7 +235,12 @@ impl Indexer {
             }
         }
         progress.phase(Phase::Walking);
-        let (candidates, skipped) = walk::walk(&self.loc.root, &self.options, &self.loc.index_dir);
+        let walk::Walk {
+            candidates,
+            skipped,
+            dirs,
+        } = walk::walk(&self.loc.root, &self.options, &self.loc.index_dir);
+        self.walked_dirs = Some(dirs);
         let graph_was_current = self.store.read().graph_current()?;
         let run = pipeline::run(
             &mut self.store,

@@ -350,7 +350,11 @@ mod tests {
         std::fs::write(repo.path().join("kept.py"), "def f():\n    return 1\n").unwrap();
         std::fs::write(repo.path().join("gone.py"), "def g():\n    return 2\n").unwrap();
         let options = IndexOptions::default();
-        let (candidates, skipped) = super::super::walk::walk(repo.path(), &options, idx.path());
+        let super::super::walk::Walk {
+            candidates,
+            skipped,
+            ..
+        } = super::super::walk::walk(repo.path(), &options, idx.path());
         assert_eq!(candidates.len(), 2);
         // The walk saw it; now it disappears before the pipeline reads it.
         std::fs::remove_file(repo.path().join("gone.py")).unwrap();

@@ -34,14 +34,27 @@ pub struct Candidate {
     pub abs: PathBuf,
 }
 
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub candidates: Vec<Candidate>,
+    pub skipped: Vec<Skipped>,
+    /// Every directory entered, the root first: what a watcher watches
+    /// (ignored and excluded directories are not entered, so not watched).
+    pub dirs: Vec<PathBuf>,
+}
+
 /// Walks `root`, honouring `.gitignore`, `.ignore`, git's global excludes and
-/// `.codegraphignore`; returns candidates and what was skipped on the way.
-pub fn walk(
-    root: &Path,
-    options: &IndexOptions,
-    index_dir: &Path,
-) -> (Vec<Candidate>, Vec<Skipped>) {
+/// `.codegraphignore`; returns candidates, the directories entered and what
+/// was skipped on the way.
+pub fn walk(root: &Path, options: &IndexOptions, index_dir: &Path) -> Walk {
     let skipped = Arc::new(Mutex::new(Vec::new()));
+    // Checked when the index was opened: a bad glob cannot reach here.
+    let exclusions = options.exclusions(root).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "exclude globs ignored");
+        ignore::gitignore::Gitignore::empty()
+    });
+    let file_exclusions = exclusions.clone();
     let excluded: Vec<String> = options.exclude_dirs.clone();
     let index_dir = index_dir.to_owned();
     let filter_root = root.to_owned();
@@ -66,6 +79,13 @@ pub fn walk(
             if entry.path() == index_dir {
                 return false;
             }
+            if exclusions.matched(entry.path(), true).is_ignore() {
+                return false;
+            }
+            if let Some(skip) = refused_dir(&filter_root, entry) {
+                filter_skipped.lock().unwrap().push(skip);
+                return false;
+            }
             let name = entry.file_name().to_string_lossy();
             if excluded.iter().any(|d| *d == name) {
                 filter_skipped.lock().unwrap().push(Skipped {
@@ -78,18 +98,32 @@ pub fn walk(
             true
         });
     let mut candidates = Vec::new();
+    let mut dirs = Vec::new();
     let mut local_skips = Vec::new();
     for result in builder.build() {
         match result {
             Ok(entry) => {
-                if entry.depth() == 0 {
-                    continue;
-                }
-                let rel = relative(root, entry.path());
                 let Some(file_type) = entry.file_type() else {
                     continue;
                 };
                 if file_type.is_dir() {
+                    dirs.push(entry.into_path());
+                    continue;
+                }
+                if entry.depth() == 0 {
+                    continue;
+                }
+                if file_exclusions.matched(entry.path(), false).is_ignore() {
+                    continue;
+                }
+                if let Some(skip) = refused_name(root, entry.path()) {
+                    local_skips.push(skip);
+                    continue;
+                }
+                let rel = relative(root, entry.path());
+                if entry.path_is_symlink() && options.follow_symlinks && !inside(root, entry.path())
+                {
+                    local_skips.push(outside_root(rel));
                     continue;
                 }
                 if entry.path_is_symlink() && !options.follow_symlinks {
@@ -128,7 +162,59 @@ pub fn walk(
     }
     let mut skipped = std::mem::take(&mut *skipped.lock().unwrap());
     skipped.extend(local_skips);
-    (candidates, skipped)
+    Walk {
+        candidates,
+        skipped,
+        dirs,
+    }
+}
+
+/// Why the directory `entry` is not entered, if it is not: a name that is
+/// not UTF-8, or (links being followed) a link leading outside the root.
+fn refused_dir(root: &Path, entry: &ignore::DirEntry) -> Option<Skipped> {
+    if let Some(skip) = refused_name(root, entry.path()) {
+        return Some(skip);
+    }
+    (entry.path_is_symlink() && !inside(root, entry.path()))
+        .then(|| outside_root(relative(root, entry.path())))
+}
+
+/// A skip for a path whose name is not UTF-8: stored paths are text, and a
+/// lossy conversion would merge `x\xff.py` and `x\xfe.py` into one file.
+fn refused_name(root: &Path, path: &Path) -> Option<Skipped> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.to_str().is_none().then(|| Skipped {
+        path: escaped(rel),
+        reason: SkipReason::NonUtf8Name,
+        detail: "the name is not valid UTF-8".into(),
+    })
+}
+
+/// A path with the bytes that are not UTF-8 written as `\xNN`: distinct
+/// names stay distinct.
+fn escaped(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Whether `path` (a link) resolves inside `root` (canonical).
+fn inside(root: &Path, path: &Path) -> bool {
+    path.canonicalize().is_ok_and(|p| p.starts_with(root))
+}
+
+fn outside_root(rel: String) -> Skipped {
+    Skipped {
+        path: rel,
+        reason: SkipReason::SymlinkOutsideRoot,
+        detail: "the link leads outside the repository; it is never followed".into(),
+    }
 }
 
 fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, SkipReason) {

@@ -223,16 +223,14 @@ impl Indexer {
             lower_thread_priority();
         }
         let (tx, rx) = crossbeam_channel::unbounded();
-        let mut watcher = notify::recommended_watcher(move |event| {
+        let watcher = notify::recommended_watcher(move |event| {
             let _ = tx.send(event);
         })
         .map_err(|e| crate::Error::Other(format!("cannot watch: {e}")))?;
         // Watch first, then catch up: nothing changed between the two is lost.
-        watcher
-            .watch(&self.loc.root, RecursiveMode::Recursive)
-            .map_err(|e| {
-                crate::Error::Other(format!("cannot watch {}: {e}", self.loc.root.display()))
-            })?;
+        let mut dirs = DirWatch::new(watcher, &self.loc.root)?;
+        let walked = super::walk::walk(&self.loc.root, &self.options, &self.loc.index_dir);
+        dirs.sync(&walked.dirs);
         let started = Instant::now();
         let update = self.apply(
             options,
@@ -247,7 +245,27 @@ impl Indexer {
         self.keep_graph_facts()?;
         self.after_update(options, state, &update, started);
         on_update(self, &update);
+        let mut rescan = self.follow_dirs(&mut dirs);
         while !stop.load(Ordering::Relaxed) {
+            if rescan {
+                // Directories appeared: files made in them before their
+                // watch was added are found by one more update.
+                let started = Instant::now();
+                let update = self.apply(
+                    options,
+                    progress,
+                    UpdateCause::Change,
+                    0,
+                    Vec::new(),
+                    started,
+                )?;
+                self.after_update(options, state, &update, started);
+                if !update.changes.is_empty() {
+                    on_update(self, &update);
+                }
+                rescan = self.follow_dirs(&mut dirs);
+                continue;
+            }
             // Block (without spinning) for the first event of a batch.
             let first = match rx.recv_timeout(Duration::from_millis(250)) {
                 Ok(e) => e,
@@ -265,6 +283,7 @@ impl Indexer {
                         )?;
                         self.after_update(options, state, &update, started);
                         on_update(self, &update);
+                        rescan = self.follow_dirs(&mut dirs);
                     }
                     continue;
                 }
@@ -299,8 +318,18 @@ impl Indexer {
             )?;
             self.after_update(options, state, &update, update_start);
             on_update(self, &update);
+            rescan = self.follow_dirs(&mut dirs);
         }
         Ok(())
+    }
+
+    /// Watches the directories the last index run entered (and no more);
+    /// whether new ones were added.
+    fn follow_dirs(&mut self, dirs: &mut DirWatch) -> bool {
+        match self.walked_dirs.take() {
+            Some(walked) => dirs.sync(&walked) > 0,
+            None => false,
+        }
     }
 
     /// The paths a batch of events names that can change the index;
@@ -401,6 +430,73 @@ impl Indexer {
         }
         state.state = WatcherStatus::Idle;
         state.save(&self.loc.index_dir);
+    }
+}
+
+/// The directories being watched, one non-recursive watch each: exactly
+/// those the walk enters, so ignored trees (`node_modules`, `target`) cost
+/// no watches, and one directory that cannot be watched (unreadable, or
+/// the system's watch limit reached) is logged and left out instead of
+/// failing the whole watcher. Its files are still indexed by every update's
+/// walk as far as they can be read (the walk records what it skips).
+struct DirWatch {
+    watcher: notify::RecommendedWatcher,
+    watched: std::collections::HashSet<PathBuf>,
+    /// Directories that could not be watched (reported once each).
+    refused: std::collections::HashSet<PathBuf>,
+}
+
+impl DirWatch {
+    /// Watches `root` itself (an error if even that fails).
+    fn new(mut watcher: notify::RecommendedWatcher, root: &Path) -> Result<DirWatch> {
+        watcher
+            .watch(root, RecursiveMode::NonRecursive)
+            .map_err(|e| crate::Error::Other(format!("cannot watch {}: {e}", root.display())))?;
+        Ok(DirWatch {
+            watcher,
+            watched: std::iter::once(root.to_owned()).collect(),
+            refused: Default::default(),
+        })
+    }
+
+    /// Makes the watched set `dirs`; returns how many were added.
+    fn sync(&mut self, dirs: &[PathBuf]) -> usize {
+        let wanted: std::collections::HashSet<&PathBuf> = dirs.iter().collect();
+        let gone: Vec<PathBuf> = self
+            .watched
+            .iter()
+            .filter(|d| !wanted.contains(d))
+            .cloned()
+            .collect();
+        for dir in gone {
+            // A deleted directory's watch is gone already: ignore errors.
+            let _ = self.watcher.unwatch(&dir);
+            self.watched.remove(&dir);
+        }
+        let mut added = 0;
+        for dir in dirs {
+            if self.watched.contains(dir) {
+                continue;
+            }
+            match self.watcher.watch(dir, RecursiveMode::NonRecursive) {
+                Ok(()) => {
+                    self.watched.insert(dir.clone());
+                    self.refused.remove(dir);
+                    added += 1;
+                }
+                Err(e) => {
+                    if self.refused.insert(dir.clone()) {
+                        let hint = if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                            " (raise fs.inotify.max_user_watches)"
+                        } else {
+                            ""
+                        };
+                        tracing::warn!(dir = %dir.display(), error = %e, "cannot watch this directory; its changes are found by the next update{hint}");
+                    }
+                }
+            }
+        }
+        added
     }
 }
 

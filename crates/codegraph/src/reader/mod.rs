@@ -313,8 +313,15 @@ impl Reader {
     }
 
     /// Definitions in one indexed file (path relative to the root).
+    /// A file that is not in the index is [`Error::NotIndexed`] (not an
+    /// empty list: the caller may have the path wrong).
     pub fn symbols_in_file(&self, path: &str) -> Result<Vec<DefinitionRow>> {
-        Ok(self.pool.read()?.definitions_in_file(path)?)
+        let conn = self.pool.read()?;
+        let defs = conn.definitions_in_file(path)?;
+        if defs.is_empty() && !conn.has_file(path)? {
+            return Err(Error::NotIndexed(path.to_owned()));
+        }
+        Ok(defs)
     }
 
     /// Definitions whose name or qualified name is `name`.

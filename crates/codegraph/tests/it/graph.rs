@@ -21,7 +21,9 @@ pub(crate) use codegraph_testkit::{copy_dir, fixtures};
 
 type EdgeSet = BTreeSet<(String, String, String)>;
 
-fn expected(lang: &str) -> Option<EdgeSet> {
+/// The edges `graph.expected` lists; `!`-lines (edges that must never be
+/// produced, in any provenance) when `forbidden`.
+fn expected_lines(lang: &str, forbidden: bool) -> Option<EdgeSet> {
     let text = std::fs::read_to_string(fixtures().join(lang).join("graph.expected")).ok()?;
     let mut out = BTreeSet::new();
     for line in text
@@ -29,6 +31,13 @@ fn expected(lang: &str) -> Option<EdgeSet> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
     {
+        let Some(line) = (match line.strip_prefix('!') {
+            Some(rest) if forbidden => Some(rest),
+            None if !forbidden => Some(line),
+            _ => None,
+        }) else {
+            continue;
+        };
         if line.to_lowercase().contains("broken") {
             continue;
         }
@@ -49,6 +58,10 @@ fn expected(lang: &str) -> Option<EdgeSet> {
 }
 
 /// Edges codegraph finds on a fixture: (kind, src, dst) → provenance.
+fn expected(lang: &str) -> Option<EdgeSet> {
+    expected_lines(lang, false)
+}
+
 fn found(lang: &str) -> Vec<(String, String, String, &'static str)> {
     let idx = tempfile::tempdir().unwrap();
     let mut cg = open(&fixtures().join(lang), idx.path());
@@ -113,6 +126,12 @@ fn score(lang: &str, kind: &str) -> Option<(Score, Vec<String>)> {
         } else {
             s.inferred += 1;
             s.inferred_right += usize::from(right);
+            if !right {
+                wrong.push(format!(
+                    "{} {} -> {} (inferred, not in truth)",
+                    key.0, key.1, key.2
+                ));
+            }
         }
         if right {
             hit.insert(key);
@@ -144,7 +163,7 @@ fn resolved_call_edges_are_precise_on_hand_labelled_fixtures() {
     let mut report = String::new();
     let mut failures = Vec::new();
     let mut scored = 0;
-    for kind in ["calls", "imports", "inherits"] {
+    for kind in ["calls", "imports", "inherits", "references"] {
         for lang in LANGS {
             let Some((s, wrong)) = score(lang, kind) else {
                 continue;
@@ -171,6 +190,16 @@ fn resolved_call_edges_are_precise_on_hand_labelled_fixtures() {
                 failures.push(format!(
                     "{kind} {lang}: resolved precision {precision:.3} < 0.95"
                 ));
+            }
+        }
+    }
+    for lang in LANGS {
+        let Some(forbidden) = expected_lines(lang, true) else {
+            continue;
+        };
+        for (kind, a, b, p) in found(lang) {
+            if forbidden.contains(&(kind.clone(), a.clone(), b.clone())) {
+                failures.push(format!("{lang}: forbidden edge {kind} {a} -> {b} ({p})"));
             }
         }
     }

@@ -382,3 +382,115 @@ fn a_writer_that_cannot_wait_names_the_holder() {
     watcher.join().unwrap().unwrap();
     assert_eq!(codegraph::write_lock_holder(idx.path()), None);
 }
+
+/// Regression: `--follow-symlinks` indexed content outside the root (a
+/// `-> /` link walked all of `/`); links are followed only inside it.
+#[cfg(unix)]
+#[test]
+fn followed_symlinks_never_leave_the_root() {
+    let repo = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    write(repo.path(), "src/a.py", PY);
+    write(outside.path(), "secret.py", "API_KEY = 'hunter2'\n");
+    let link = |to: &Path, at: &str| std::os::unix::fs::symlink(to, repo.path().join(at)).unwrap();
+    link(Path::new("/"), "root");
+    link(outside.path(), "elsewhere");
+    link(&outside.path().join("secret.py"), "secret.py");
+    link(&repo.path().join("src"), "src_again");
+    let idx = tempfile::tempdir().unwrap();
+    let options = IndexOptions {
+        index_dir: Some(idx.path().to_owned()),
+        follow_symlinks: true,
+        ..IndexOptions::default()
+    };
+    let mut cg = Codegraph::open(repo.path(), options).unwrap();
+    let report = cg.index(&NoProgress).unwrap();
+    let mut paths: Vec<String> = cg.files().unwrap().into_iter().map(|f| f.path).collect();
+    paths.sort();
+    assert_eq!(paths, ["src/a.py", "src_again/a.py"]);
+    for p in ["root", "elsewhere", "secret.py"] {
+        assert_eq!(
+            skipped_reason(&cg, p).as_deref(),
+            Some("symlink_outside_root"),
+            "{p}"
+        );
+    }
+    assert_eq!(report.stats.files, 2);
+}
+
+/// Regression: `index /` was not refused.
+#[test]
+fn system_directories_are_refused_as_roots() {
+    let idx = tempfile::tempdir().unwrap();
+    let options = IndexOptions {
+        index_dir: Some(idx.path().to_owned()),
+        ..IndexOptions::default()
+    };
+    for root in ["/", "/proc", "/sys/kernel", "/dev"] {
+        if !Path::new(root).is_dir() {
+            continue;
+        }
+        let err = Codegraph::open(Path::new(root), options.clone()).unwrap_err();
+        assert!(matches!(err, Error::ForbiddenRoot(_)), "{root}: {err}");
+    }
+}
+
+/// Regression: `x\xff.py` and `x\xfe.py` were both stored as `x\u{fffd}.py`
+/// and one file's definitions vanished; such names are skipped, each under
+/// its own escaped name.
+#[cfg(target_os = "linux")]
+#[test]
+fn non_utf8_file_names_are_skipped_never_merged() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "ok.py", PY);
+    for b in [0xffu8, 0xfe] {
+        let bytes = [b'x', b, b'.', b'p', b'y'];
+        let name = std::ffi::OsStr::from_bytes(&bytes);
+        std::fs::write(repo.path().join(name), "def hidden():\n    pass\n").unwrap();
+    }
+    let dir = std::ffi::OsStr::from_bytes(&[b'd', 0xfa]);
+    std::fs::create_dir(repo.path().join(dir)).unwrap();
+    std::fs::write(repo.path().join(dir).join("m.py"), PY).unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let report = index(repo.path(), idx.path());
+    assert_eq!(report.stats.files, 1);
+    let cg = open(repo.path(), idx.path());
+    let mut skipped: Vec<(String, String)> = cg
+        .skipped()
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.reason == SkipReason::NonUtf8Name)
+        .map(|s| (s.path, s.detail))
+        .collect();
+    skipped.sort();
+    let names: Vec<&str> = skipped.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(names, [r"d\xfa", r"x\xfe.py", r"x\xff.py"]);
+}
+
+/// `exclude_globs` keep paths out like `.codegraphignore` lines; a bad glob
+/// is refused when the index is opened.
+#[test]
+fn exclude_globs_keep_paths_out_and_bad_globs_are_refused() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "src/a.py", PY);
+    write(repo.path(), "docs/conf.py", PY);
+    write(repo.path(), "gen/api.py", PY);
+    write(repo.path(), "src/gen/keep.py", PY);
+    write(repo.path(), "web/app.min.js", "function f(){return 1}\n");
+    write(repo.path(), "web/app.js", "function g() { return 2; }\n");
+    let idx = tempfile::tempdir().unwrap();
+    let options = |globs: &[&str]| IndexOptions {
+        index_dir: Some(idx.path().to_owned()),
+        exclude_globs: globs.iter().map(|g| (*g).to_owned()).collect(),
+        ..IndexOptions::default()
+    };
+    let mut cg = Codegraph::open(repo.path(), options(&["docs/**", "*.min.js", "/gen/"])).unwrap();
+    cg.index(&NoProgress).unwrap();
+    let mut paths: Vec<String> = cg.files().unwrap().into_iter().map(|f| f.path).collect();
+    paths.sort();
+    assert_eq!(paths, ["src/a.py", "src/gen/keep.py", "web/app.js"]);
+    let err = Codegraph::open(repo.path(), options(&["src/{a,b"])).unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    assert!(err.to_string().contains("src/{a,b"), "{err}");
+}
