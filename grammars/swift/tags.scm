@@ -122,8 +122,13 @@
 
 ; ---------------------------------------------------------------- inheritance
 
+; The first parent follows the name (or its type parameters); anchors
+; skip the anonymous `:`.
 (class_declaration
   declaration_kind: "class"
+  name: (type_identifier)
+  .
+  (type_parameters)?
   .
   (inheritance_specifier
     inherits_from: (user_type (type_identifier) @name .)) @reference.inherits)
@@ -181,7 +186,7 @@
 (property_declaration
   name: (pattern bound_identifier: (simple_identifier) @binding.name)
   (type_annotation
-    name: [(user_type) (optional_type)] @binding.type)) @binding
+    [(user_type) (optional_type)] @binding.type)) @binding
 
 ; `let x = Foo(...)`, `let x = obj.make(...)`
 (property_declaration

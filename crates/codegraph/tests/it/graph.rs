@@ -156,6 +156,12 @@ const LANGS: &[&str] = &[
     "java",
     "c",
     "cpp",
+    "csharp",
+    "kotlin",
+    "scala",
+    "dart",
+    "swift",
+    "php",
 ];
 
 #[test]
