@@ -251,7 +251,9 @@ struct MapArgs {
     /// Token budget (estimate: one token per 4 bytes, per line)
     #[arg(long, default_value_t = 1024)]
     budget_tokens: usize,
-    /// Personalise the ranking toward these files
+    /// Personalise the ranking toward these files, directories or
+    /// definitions (`name`, `Type.method`, a qualified name); one that names
+    /// nothing indexed is an error
     #[arg(long, num_args = 1..)]
     focus: Vec<String>,
     #[arg(long)]

@@ -362,3 +362,133 @@ mod tests {
         assert!(DefKind::Type.is_type() && !DefKind::Type.is_type_like());
     }
 }
+
+string_enum! {
+    /// What a file is for, judged from its path alone (see
+    /// [`PathRole::of`]): rankings damp everything but `source`.
+    PathRole {
+        /// Code of the product itself.
+        Source => "source",
+        /// Tests: under `test/`, `tests/`, `__tests__/`, `spec/`, or named
+        /// `test_*`, `*_test.*`, `*.test.*`, `*.spec.*`, `*_spec.*`,
+        /// `*Test.*`, `*Tests.*`, `conftest.*`.
+        Test => "test",
+        /// Examples, demos, samples, benchmarks and documentation code.
+        Example => "example",
+        /// Test data: under `fixtures/`, `testdata/`, `__fixtures__/`,
+        /// `__snapshots__/`.
+        Fixture => "fixture",
+        /// Code copied in from elsewhere: `vendor/`, `third_party/`,
+        /// `node_modules/`, ...
+        Vendored => "vendored",
+        /// Generated code: `*_pb2.py`, `*.pb.go`, `*.generated.*`,
+        /// `*.g.dart`, `*.min.js`, ...
+        Generated => "generated",
+    }
+}
+
+impl PathRole {
+    /// The role of a repository-relative path (`/`-separated). Directory
+    /// names decide first (the outermost telling one wins), then the file
+    /// name.
+    pub fn of(path: &str) -> PathRole {
+        let mut parts = path.split('/').peekable();
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                return Self::of_file_name(part);
+            }
+            let dir = part.to_ascii_lowercase();
+            let role = match dir.as_str() {
+                "test" | "tests" | "__tests__" | "spec" | "specs" | "testing" | "unittests"
+                | "integration_tests" | "e2e" => PathRole::Test,
+                "fixtures" | "fixture" | "testdata" | "test_data" | "__fixtures__"
+                | "__snapshots__" | "__mocks__" | "snapshots" => PathRole::Fixture,
+                "example" | "examples" | "demo" | "demos" | "sample" | "samples" | "docs"
+                | "doc" | "benchmarks" | "benches" | "bench" | "tutorial" | "tutorials" => {
+                    PathRole::Example
+                }
+                "vendor" | "vendored" | "_vendor" | "third_party" | "thirdparty"
+                | "third-party" | "node_modules" | "bower_components" | "extern" => {
+                    PathRole::Vendored
+                }
+                "generated" | "__generated__" | "gen" => PathRole::Generated,
+                _ => continue,
+            };
+            return role;
+        }
+        PathRole::Source
+    }
+
+    fn of_file_name(name: &str) -> PathRole {
+        let (stem, _) = name.split_once('.').unwrap_or((name, ""));
+        let lower = name.to_ascii_lowercase();
+        let lower_stem = stem.to_ascii_lowercase();
+        let generated = lower.contains("_pb2.")
+            || lower.contains("_pb2_grpc.")
+            || lower.contains(".pb.")
+            || lower.contains(".generated.")
+            || lower.contains("_generated.")
+            || lower.ends_with(".g.dart")
+            || lower.ends_with(".freezed.dart")
+            || lower.ends_with(".min.js");
+        if generated {
+            return PathRole::Generated;
+        }
+        let camel_test = ["Test", "Tests", "Spec", "IT"].iter().any(|suffix| {
+            stem.len() > suffix.len()
+                && stem.ends_with(suffix)
+                && stem[..stem.len() - suffix.len()]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+                && stem.starts_with(|c: char| c.is_ascii_uppercase())
+        });
+        let test = lower_stem.starts_with("test_")
+            || lower_stem.ends_with("_test")
+            || lower_stem.ends_with("_tests")
+            || lower_stem.ends_with("_spec")
+            || lower_stem == "conftest"
+            || lower.contains(".test.")
+            || lower.contains(".spec.")
+            || camel_test;
+        if test {
+            PathRole::Test
+        } else {
+            PathRole::Source
+        }
+    }
+}
+
+#[cfg(test)]
+mod path_role_tests {
+    use super::PathRole;
+
+    #[test]
+    fn roles_from_directories_and_names() {
+        let cases = [
+            ("src/flask/app.py", PathRole::Source),
+            ("tests/test_app.py", PathRole::Test),
+            ("pkg/foo_test.go", PathRole::Test),
+            ("src/app.test.ts", PathRole::Test),
+            ("src/main/java/com/x/UserService.java", PathRole::Source),
+            ("src/test/java/com/x/UserServiceTest.java", PathRole::Test),
+            ("lib/FooTests.cs", PathRole::Test),
+            ("spec/models/user_spec.rb", PathRole::Test),
+            ("conftest.py", PathRole::Test),
+            ("fixtures/java/Main.java", PathRole::Fixture),
+            ("net/http/testdata/x.go", PathRole::Fixture),
+            ("examples/tutorial/app.py", PathRole::Example),
+            ("docs/conf.py", PathRole::Example),
+            ("vendor/github.com/x/y.go", PathRole::Vendored),
+            ("api/v1/service_pb2.py", PathRole::Generated),
+            ("api/service.pb.go", PathRole::Generated),
+            ("lib/contest.py", PathRole::Source),
+            ("src/Latest.java", PathRole::Source),
+            ("src/attest.rs", PathRole::Source),
+            ("testing.py", PathRole::Source),
+        ];
+        for (path, role) in cases {
+            assert_eq!(PathRole::of(path), role, "{path}");
+        }
+    }
+}

@@ -18,7 +18,10 @@ mod query;
 mod resolve;
 
 pub use codegraph_core::ResolutionStats;
-pub use map::{MapEntry, MapOptions, RepoMap, file_importance, line_tokens, pagerank};
+pub use map::{
+    MapDefinition, MapEntry, MapOptions, RepoMap, UnknownFocus, file_importance, line_tokens,
+    pagerank, pagerank_personal,
+};
 pub use petgraph::graph::NodeIndex;
 pub use resolve::{Resolution, resolve, resolve_files};
 

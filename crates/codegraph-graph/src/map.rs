@@ -1,6 +1,10 @@
-//! The repository map: files ranked by PageRank over the import, call and
-//! inheritance graph (personalised toward focus files), each with its most
-//! important definitions' signatures, packed into a token budget.
+//! The repository map: *definitions* ranked by personalised PageRank over
+//! the definition-level reference graph (calls, decorators, inheritance,
+//! imports and containment), damped for private and nested definitions and
+//! for tests, examples, fixtures, vendored and generated code, personalised
+//! toward the files, directories or identifiers the caller names; the top
+//! definitions that fit the budget are rendered grouped by file, each with
+//! its enclosing types, bodies elided — so one budget covers many files.
 //!
 //! Token estimate: one token per 4 bytes of text, rounded up, per line
 //! (`tokens(line) = ceil(len / 4) + 1` for the newline). Code tokenizers
@@ -8,18 +12,22 @@
 //! budget.
 
 use crate::{EdgeKind, Graph, Node};
-use codegraph_core::{DefId, DefKind, FileId, GraphFacts, NodeRef, RefEdge};
+use codegraph_core::{DefId, DefKind, FileId, GraphFacts, NodeRef, PathRole, Provenance, RefEdge};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Options of [`Graph::map`].
 #[derive(Debug, Clone)]
 pub struct MapOptions {
     pub budget_tokens: usize,
-    /// Paths the ranking is personalised toward.
+    /// Files or directories (repository-relative) the ranking is
+    /// personalised toward.
     pub focus: Vec<String>,
+    /// Identifiers (names, qualified names, `Type.method`) the ranking is
+    /// personalised toward.
+    pub focus_symbols: Vec<String>,
     pub damping: f64,
     pub iterations: usize,
 }
@@ -29,29 +37,58 @@ impl Default for MapOptions {
         MapOptions {
             budget_tokens: 1024,
             focus: Vec::new(),
+            focus_symbols: Vec::new(),
             damping: 0.85,
             iterations: 30,
         }
     }
 }
 
+/// Focus entries that name nothing in the index.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown focus: {}; name indexed files, directories or definitions", .0.join(", "))]
+pub struct UnknownFocus(pub Vec<String>);
+
+/// One definition shown in the map.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapDefinition {
+    pub line: u32,
+    pub end_line: u32,
+    pub kind: DefKind,
+    pub name: String,
+    pub qualified_name: String,
+    /// The signature as shown (without indentation).
+    pub signature: String,
+    /// Nesting depth in the text (0: top level of the file).
+    pub depth: usize,
+    /// The definition's score (damped rank); 0 for an enclosing type shown
+    /// only as context of a chosen member.
+    pub rank: f64,
+    /// Shown only because a chosen member is inside it.
+    pub context: bool,
+}
+
 /// One file of the map.
 #[derive(Debug, Clone, Serialize)]
 pub struct MapEntry {
     pub path: String,
+    /// The best score among the file's chosen definitions.
     pub rank: f64,
-    /// `(line, signature)` of the definitions shown, in source order.
-    pub definitions: Vec<(u32, String)>,
+    /// The definitions shown, in source order.
+    pub definitions: Vec<MapDefinition>,
 }
 
 /// The packed map.
 #[derive(Debug, Clone, Serialize)]
 pub struct RepoMap {
+    /// Files in the order of the text: by their best definition's score.
     pub files: Vec<MapEntry>,
     pub tokens: usize,
     pub budget_tokens: usize,
-    /// Files ranked but left out for lack of budget.
+    /// Files with definitions of which none could be shown.
     pub omitted_files: usize,
+    /// Definitions ranked but left out for lack of budget.
+    pub omitted_definitions: usize,
     pub text: String,
 }
 
@@ -76,24 +113,56 @@ pub fn pagerank(
             personal[i] = 1.0 / focus.len() as f64;
         }
     }
-    let totals: Vec<f64> = out_links.iter().map(|m| m.values().sum()).collect();
-    let mut rank = personal.clone();
+    let links: Vec<Vec<(usize, f64)>> = out_links
+        .iter()
+        .map(|m| {
+            let mut v: Vec<(usize, f64)> = m.iter().map(|(&j, &w)| (j, w)).collect();
+            v.sort_by_key(|&(j, _)| j);
+            v
+        })
+        .collect();
+    pagerank_personal(&links, &personal, damping, iterations)
+}
+
+/// PageRank over weighted adjacency lists with an explicit teleport
+/// distribution `personal` (summing to 1). Stops early once an iteration
+/// moves less than 1e-7 of the mass.
+pub fn pagerank_personal(
+    links: &[Vec<(usize, f64)>],
+    personal: &[f64],
+    damping: f64,
+    iterations: usize,
+) -> Vec<f64> {
+    let n = links.len();
+    let totals: Vec<f64> = links
+        .iter()
+        .map(|l| l.iter().map(|&(_, w)| w).sum())
+        .collect();
+    let mut rank = personal.to_vec();
+    let mut next = vec![0.0; n];
     for _ in 0..iterations {
-        let mut next: Vec<f64> = personal.iter().map(|p| (1.0 - damping) * p).collect();
+        next.iter_mut()
+            .zip(personal)
+            .for_each(|(x, p)| *x = (1.0 - damping) * p);
         let mut dangling = 0.0;
         for i in 0..n {
-            if totals[i] == 0.0 {
+            if totals[i] <= 0.0 {
                 dangling += rank[i];
                 continue;
             }
-            for (&j, &w) in &out_links[i] {
-                next[j] += damping * rank[i] * w / totals[i];
+            let share = damping * rank[i] / totals[i];
+            for &(j, w) in &links[i] {
+                next[j] += share * w;
             }
         }
-        for (x, p) in next.iter_mut().zip(&personal) {
+        for (x, p) in next.iter_mut().zip(personal) {
             *x += damping * dangling * p;
         }
-        rank = next;
+        let moved: f64 = next.iter().zip(&rank).map(|(a, b)| (a - b).abs()).sum();
+        std::mem::swap(&mut rank, &mut next);
+        if moved < 1e-7 {
+            break;
+        }
     }
     rank
 }
@@ -159,160 +228,374 @@ pub fn line_tokens(line: &str) -> usize {
     line.len().div_ceil(4) + 1
 }
 
+/// Damping of a definition's rank by what it is and where it lives.
+fn damp(s: &crate::Symbol, nested_in_callable: bool) -> f64 {
+    let role = match PathRole::of(&s.path) {
+        PathRole::Source => 1.0,
+        PathRole::Example => 0.2,
+        PathRole::Test | PathRole::Fixture | PathRole::Vendored | PathRole::Generated => 0.05,
+    };
+    let name = s.name.as_str();
+    let private = name.starts_with('_') && !(name.starts_with("__") && name.ends_with("__"));
+    let visibility = if private { 0.25 } else { 1.0 };
+    let nesting = if nested_in_callable { 0.02 } else { 1.0 };
+    let kind = match s.kind {
+        DefKind::Variable => 0.5,
+        _ => 1.0,
+    };
+    role * visibility * nesting * kind
+}
+
+/// Weight of a reference edge in definition ranking.
+fn ref_weight(kind: EdgeKind, provenance: Provenance) -> Option<f64> {
+    let w = match kind {
+        EdgeKind::Calls => 1.0,
+        EdgeKind::Inherits | EdgeKind::Implements => 1.0,
+        EdgeKind::References => 0.5,
+        EdgeKind::Imports => 0.5,
+        EdgeKind::Contains | EdgeKind::Defines => return None,
+    };
+    Some(match provenance {
+        Provenance::Resolved => w,
+        Provenance::Inferred => w * 0.3,
+    })
+}
+
+/// The definition-level graph the map ranks: files and definitions.
+struct DefGraph {
+    /// Node of each position: files and definitions, in `place` order.
+    nodes: Vec<NodeIndex>,
+    pos: HashMap<NodeIndex, usize>,
+    /// Enclosing definition (position) of each definition.
+    parent: Vec<Option<usize>>,
+    /// File (position) of each definition; itself for a file.
+    file: Vec<usize>,
+    /// Nesting depth below the file.
+    depth: Vec<usize>,
+    damp: Vec<f64>,
+    links: Vec<Vec<(usize, f64)>>,
+}
+
 impl Graph {
-    /// PageRank of every file over file-level edges: imports, and calls and
-    /// inheritance between definitions, lifted to their files.
-    pub fn file_ranks(
-        &self,
-        focus: &[NodeIndex],
-        damping: f64,
-        iterations: usize,
-    ) -> HashMap<NodeIndex, f64> {
+    fn def_graph(&self) -> DefGraph {
         let g = self.inner();
-        let mut files: Vec<NodeIndex> = g
+        let mut nodes: Vec<NodeIndex> = g
             .node_indices()
-            .filter(|&n| matches!(g[n], Node::File { .. }))
+            .filter(|&n| matches!(g[n], Node::File { .. } | Node::Symbol(_)))
             .collect();
-        files.sort_by_key(|&n| self.place(n));
-        if files.is_empty() {
-            return HashMap::new();
-        }
+        nodes.sort_by(|&a, &b| self.place(a).cmp(&self.place(b)));
         let pos: HashMap<NodeIndex, usize> =
-            files.iter().enumerate().map(|(i, &n)| (n, i)).collect();
-        // The file of every definition.
-        let mut file_of: HashMap<NodeIndex, NodeIndex> = HashMap::new();
-        for &f in &files {
-            let mut stack = vec![f];
-            while let Some(n) = stack.pop() {
-                for e in g.edges(n) {
-                    if matches!(e.weight().kind, EdgeKind::Contains | EdgeKind::Defines)
-                        && matches!(g[e.target()], Node::Symbol(_))
-                    {
-                        file_of.insert(e.target(), f);
-                        stack.push(e.target());
+            nodes.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let n = nodes.len();
+        let mut parent: Vec<Option<usize>> = vec![None; n];
+        let mut file: Vec<usize> = (0..n).collect();
+        let mut depth = vec![0usize; n];
+        let mut nested = vec![false; n];
+        // Walk down from files so parents come before children.
+        for (i, &f) in nodes.iter().enumerate() {
+            if !matches!(g[f], Node::File { .. }) {
+                continue;
+            }
+            let mut stack = vec![(f, None::<usize>, 0usize, false)];
+            while let Some((node, up, d, in_callable)) = stack.pop() {
+                for e in g.edges(node) {
+                    if !matches!(e.weight().kind, EdgeKind::Contains | EdgeKind::Defines) {
+                        continue;
                     }
+                    let Node::Symbol(s) = &g[e.target()] else {
+                        continue;
+                    };
+                    let Some(&c) = pos.get(&e.target()) else {
+                        continue;
+                    };
+                    let here = match g[node] {
+                        Node::Symbol(_) => pos.get(&node).copied(),
+                        _ => up,
+                    };
+                    parent[c] = here;
+                    file[c] = i;
+                    depth[c] = d;
+                    nested[c] = in_callable;
+                    let callable = matches!(s.kind, DefKind::Function | DefKind::Method);
+                    stack.push((e.target(), here, d + 1, in_callable || callable));
                 }
             }
         }
-        let lift = |n: NodeIndex| -> Option<usize> {
-            match g[n] {
-                Node::File { .. } => pos.get(&n).copied(),
-                Node::Symbol(_) => file_of.get(&n).and_then(|f| pos.get(f)).copied(),
-                _ => None,
-            }
-        };
-        let mut out_links: Vec<HashMap<usize, f64>> = vec![HashMap::new(); files.len()];
+        let damp: Vec<f64> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| match &g[x] {
+                Node::Symbol(s) => damp(s, nested[i]),
+                _ => 1.0,
+            })
+            .collect();
+
+        // Reference links, several references between one pair counting
+        // as the square root of their number; each weighted toward what the
+        // target is worth.
+        let mut pairs: BTreeMap<(usize, usize), (f64, usize)> = BTreeMap::new();
         for e in g.edge_references() {
-            let Some(w) = link_weight(e.weight().kind) else {
+            let w = e.weight();
+            let Some(weight) = ref_weight(w.kind, w.provenance) else {
                 continue;
             };
-            if let (Some(a), Some(b)) = (lift(e.source()), lift(e.target()))
-                && a != b
-            {
-                *out_links[a].entry(b).or_insert(0.0) += w;
+            let (Some(&a), Some(&b)) = (pos.get(&e.source()), pos.get(&e.target())) else {
+                continue;
+            };
+            if a == b {
+                continue;
+            }
+            let slot = pairs.entry((a, b)).or_insert((0.0, 0));
+            slot.0 = slot.0.max(weight);
+            slot.1 += 1;
+        }
+        let mut links: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+        for ((a, b), (w, count)) in pairs {
+            links[a].push((b, w * (count as f64).sqrt() * damp[b]));
+        }
+        // Containment: a file passes rank to its top-level definitions and a
+        // type to its members (half a reference in all); a member passes a
+        // little to its type.
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for c in 0..n {
+            if let Some(p) = parent[c] {
+                children[p].push(c);
+            } else if file[c] != c {
+                children[file[c]].push(c);
             }
         }
-        let focus_pos: Vec<usize> = focus.iter().filter_map(|f| pos.get(f).copied()).collect();
-        let rank = pagerank(&out_links, &focus_pos, damping, iterations);
-        files.into_iter().zip(rank).collect()
+        for (p, kids) in children.iter().enumerate() {
+            let total: f64 = kids.iter().map(|&k| damp[k]).sum();
+            if total <= 0.0 {
+                continue;
+            }
+            for &k in kids {
+                links[p].push((k, 0.5 * damp[k] / total));
+                if parent[k].is_some() {
+                    links[k].push((p, 0.2));
+                }
+            }
+        }
+        DefGraph {
+            nodes,
+            pos,
+            parent,
+            file,
+            depth,
+            damp,
+            links,
+        }
     }
 
-    /// The repository map packed into `options.budget_tokens`.
-    pub fn map(&self, options: &MapOptions) -> RepoMap {
+    /// The repository map packed into `options.budget_tokens`. Every focus
+    /// entry must name an indexed file or directory (`focus`) or a
+    /// definition (`focus_symbols`).
+    pub fn map(&self, options: &MapOptions) -> Result<RepoMap, UnknownFocus> {
         let g = self.inner();
-        let focus: Vec<NodeIndex> = options
-            .focus
-            .iter()
-            .filter_map(|p| self.path_node(p))
-            .collect();
-        let ranks = self.file_ranks(&focus, options.damping, options.iterations);
-        let mut files: Vec<(NodeIndex, f64)> = ranks.into_iter().collect();
-        files.sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| self.place(a.0).cmp(&self.place(b.0)))
-        });
+        let dg = self.def_graph();
+        let n = dg.nodes.len();
 
-        let mut text = String::new();
-        let mut tokens = 0usize;
-        let mut entries = Vec::new();
-        let mut omitted = 0usize;
-        for (i, &(f, rank)) in files.iter().enumerate() {
-            let Node::File { path, .. } = &g[f] else {
-                continue;
-            };
-            let header = format!("{path}:");
-            let header_tokens = line_tokens(&header);
-            if tokens + header_tokens > options.budget_tokens {
-                omitted = files.len() - i;
-                break;
-            }
-            // Definitions of the file with their importance: references from
-            // elsewhere, types first.
-            let mut defs: Vec<(NodeIndex, usize, u32)> = Vec::new();
-            let mut stack = vec![(f, 0usize)];
-            while let Some((n, depth)) = stack.pop() {
-                for e in g.edges(n) {
-                    if matches!(e.weight().kind, EdgeKind::Contains | EdgeKind::Defines)
-                        && let Node::Symbol(s) = &g[e.target()]
-                    {
-                        let inbound = g
-                            .edges_directed(e.target(), petgraph::Direction::Incoming)
-                            .filter(|r| {
-                                !matches!(r.weight().kind, EdgeKind::Contains | EdgeKind::Defines)
+        // Teleport: every definition by its damping; with a focus, three
+        // quarters of it on what the focus names.
+        let mut base: Vec<f64> = (0..n)
+            .map(|i| if dg.file[i] == i { 0.0 } else { dg.damp[i] })
+            .collect();
+        normalize(&mut base);
+        let mut focus = vec![0.0; n];
+        let mut unknown = Vec::new();
+        for f in &options.focus {
+            let path = f.trim_end_matches('/');
+            let hits: Vec<usize> = if let Some(node) = self.path_node(path) {
+                match &g[node] {
+                    Node::File { .. } => vec![dg.pos[&node]],
+                    _ => {
+                        let prefix = format!("{path}/");
+                        (0..n)
+                            .filter(|&i| dg.file[i] == i)
+                            .filter(|&i| match &g[dg.nodes[i]] {
+                                Node::File { path: p, .. } => p.starts_with(&prefix),
+                                _ => false,
                             })
-                            .count();
-                        let type_bonus = if matches!(
-                            s.kind,
-                            DefKind::Class
-                                | DefKind::Struct
-                                | DefKind::Interface
-                                | DefKind::Trait
-                                | DefKind::Enum
-                        ) {
-                            1000
-                        } else {
-                            0
-                        };
-                        defs.push((e.target(), depth, (inbound + type_bonus) as u32));
-                        stack.push((e.target(), depth + 1));
+                            .collect()
+                    }
+                }
+            } else {
+                Vec::new()
+            };
+            if hits.is_empty() {
+                unknown.push(f.clone());
+            }
+            for file in hits {
+                focus[file] += 1.0;
+                for (i, slot) in focus.iter_mut().enumerate() {
+                    if dg.file[i] == file && i != file {
+                        *slot += dg.damp[i].max(0.05);
                     }
                 }
             }
-            defs.sort_by(|a, b| b.2.cmp(&a.2).then(self.place(a.0).cmp(&self.place(b.0))));
-            tokens += header_tokens;
-            let mut chosen: Vec<(u32, usize, String)> = Vec::new();
-            for (n, depth, _) in defs {
-                let Node::Symbol(s) = &g[n] else { continue };
-                let line = format!("{}{}", "  ".repeat(depth + 1), s.signature);
-                let t = line_tokens(&line);
-                if tokens + t > options.budget_tokens {
-                    continue;
-                }
-                tokens += t;
-                chosen.push((s.line, depth, line));
+        }
+        for name in &options.focus_symbols {
+            let hits = self.find_symbols(name);
+            if hits.is_empty() {
+                unknown.push(name.clone());
             }
-            chosen.sort();
+            for h in hits {
+                if let Some(&i) = dg.pos.get(&h) {
+                    focus[i] += 3.0;
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(UnknownFocus(unknown));
+        }
+        let personal: Vec<f64> = if focus.iter().any(|&x| x > 0.0) {
+            normalize(&mut focus);
+            focus
+                .iter()
+                .zip(&base)
+                .map(|(f, b)| 0.75 * f + 0.25 * b)
+                .collect()
+        } else {
+            base
+        };
+        let rank = pagerank_personal(&dg.links, &personal, options.damping, options.iterations);
+
+        // Definitions by score.
+        let mut order: Vec<(usize, f64)> = (0..n)
+            .filter(|&i| dg.file[i] != i)
+            .map(|i| (i, rank[i] * dg.damp[i]))
+            .collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+
+        let symbol = |i: usize| match &g[dg.nodes[i]] {
+            Node::Symbol(s) => Some(s),
+            _ => None,
+        };
+        let line_of = |i: usize| -> String {
+            let s = symbol(i).expect("a definition");
+            let sig = s.signature.trim();
+            let sig = if sig.is_empty() { s.name.as_str() } else { sig };
+            format!("{}{}", "  ".repeat(dg.depth[i] + 1), sig)
+        };
+        let cost = |text: &str| -> usize { text.lines().map(line_tokens).sum::<usize>().max(1) };
+
+        let budget = options.budget_tokens;
+        let mut tokens = 0usize;
+        // Chosen per file: position → score (0 for context-only).
+        let mut chosen: BTreeMap<usize, BTreeMap<usize, f64>> = BTreeMap::new();
+        let mut shown: HashMap<usize, bool> = HashMap::new(); // pos → context only
+        let mut omitted = 0usize;
+        let mut misses = 0usize;
+        for &(i, score) in &order {
+            if shown.get(&i) == Some(&false) {
+                continue;
+            }
+            if misses > 2_000 {
+                omitted += 1;
+                continue;
+            }
+            let file = dg.file[i];
+            let mut extra = 0usize;
+            if !chosen.contains_key(&file) {
+                extra += line_tokens(&self.file_header(dg.nodes[file]));
+            }
+            let mut ancestors = Vec::new();
+            let mut up = dg.parent[i];
+            while let Some(p) = up {
+                if !shown.contains_key(&p) {
+                    extra += cost(&line_of(p));
+                    ancestors.push(p);
+                }
+                up = dg.parent[p];
+            }
+            if !shown.contains_key(&i) {
+                extra += cost(&line_of(i));
+            }
+            if tokens + extra > budget {
+                omitted += 1;
+                misses += 1;
+                continue;
+            }
+            tokens += extra;
+            let defs = chosen.entry(file).or_default();
+            for p in ancestors {
+                shown.insert(p, true);
+                defs.insert(p, 0.0);
+            }
+            shown.insert(i, false);
+            defs.insert(i, score);
+        }
+
+        // Files by their best definition.
+        let mut files: Vec<(usize, f64)> = chosen
+            .iter()
+            .map(|(&f, defs)| (f, defs.values().copied().fold(0.0, f64::max)))
+            .collect();
+        files.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let files_with_defs = (0..n)
+            .filter(|&i| dg.file[i] != i)
+            .map(|i| dg.file[i])
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+
+        let mut text = String::new();
+        let mut entries = Vec::new();
+        for (f, best) in files {
+            let header = self.file_header(dg.nodes[f]);
             text.push_str(&header);
             text.push('\n');
-            for (_, _, line) in &chosen {
-                text.push_str(line);
+            let mut defs = Vec::new();
+            // Source order: positions follow `place`, i.e. (path, line).
+            for (&i, &score) in &chosen[&f] {
+                let s = symbol(i).expect("a definition");
+                let line = line_of(i);
+                text.push_str(&line);
                 text.push('\n');
+                defs.push(MapDefinition {
+                    line: s.line,
+                    end_line: s.end_line,
+                    kind: s.kind,
+                    name: s.name.clone(),
+                    qualified_name: s.qualified_name.clone(),
+                    signature: line.trim_start().to_owned(),
+                    depth: dg.depth[i],
+                    rank: score,
+                    context: shown.get(&i) == Some(&true),
+                });
             }
+            let Node::File { path, .. } = &g[dg.nodes[f]] else {
+                continue;
+            };
             entries.push(MapEntry {
                 path: path.clone(),
-                rank,
-                definitions: chosen
-                    .into_iter()
-                    .map(|(l, _, s)| (l, s.trim_start().to_owned()))
-                    .collect(),
+                rank: best,
+                definitions: defs,
             });
         }
-        RepoMap {
+        Ok(RepoMap {
+            omitted_files: files_with_defs - entries.len(),
             files: entries,
             tokens,
-            budget_tokens: options.budget_tokens,
-            omitted_files: omitted,
+            budget_tokens: budget,
+            omitted_definitions: omitted,
             text,
+        })
+    }
+
+    fn file_header(&self, file: NodeIndex) -> String {
+        match &self.inner()[file] {
+            Node::File { path, .. } => format!("{path}:"),
+            _ => String::new(),
         }
+    }
+}
+
+fn normalize(v: &mut [f64]) {
+    let total: f64 = v.iter().sum();
+    if total > 0.0 {
+        v.iter_mut().for_each(|x| *x /= total);
+    } else if !v.is_empty() {
+        let u = 1.0 / v.len() as f64;
+        v.iter_mut().for_each(|x| *x = u);
     }
 }

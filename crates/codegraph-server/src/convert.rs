@@ -402,9 +402,16 @@ pub fn repo_map(m: codegraph::RepoMap, enc: Encoding) -> pb::GetRepositoryMapRes
                 definitions: f
                     .definitions
                     .into_iter()
-                    .map(|(line, signature)| pb::MapDefinition {
-                        line: enc.line(line),
-                        signature,
+                    .map(|d| pb::MapDefinition {
+                        line: enc.line(d.line),
+                        end_line: enc.line(d.end_line),
+                        signature: d.signature,
+                        kind: d.kind.to_string(),
+                        name: d.name,
+                        qualified_name: d.qualified_name,
+                        depth: d.depth as u32,
+                        rank: d.rank,
+                        context: d.context,
                     })
                     .collect(),
             })
@@ -412,6 +419,7 @@ pub fn repo_map(m: codegraph::RepoMap, enc: Encoding) -> pb::GetRepositoryMapRes
         tokens: m.tokens as u32,
         budget_tokens: m.budget_tokens as u32,
         omitted_files: m.omitted_files as u32,
+        omitted_definitions: m.omitted_definitions as u32,
         position_encoding: Some(enc.to_proto()),
     }
 }

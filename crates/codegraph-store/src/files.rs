@@ -224,6 +224,23 @@ impl Conn {
         )
     }
 
+    /// The first chunk of each definition of `defs` (through the file
+    /// index: a definition's chunks are in its file), as `(def, chunk)`.
+    pub fn first_chunks_of(&self, defs: &[DefId]) -> Result<Vec<(DefId, ChunkId)>> {
+        let mut out = Vec::with_capacity(defs.len());
+        for d in defs {
+            out.extend(self.rows(
+                "SELECT c.id FROM chunks c
+                 WHERE c.file_id = (SELECT file_id FROM definitions WHERE id = ?1)
+                   AND c.def_id = ?1
+                 ORDER BY c.part LIMIT 1",
+                [d.0],
+                |r| Ok((*d, ChunkId(r.get(0)?))),
+            )?);
+        }
+        Ok(out)
+    }
+
     /// The members of a definition (children by parent), in source order.
     pub fn members_of(&self, def: DefId) -> Result<Vec<DefinitionRow>> {
         self.rows(

@@ -50,7 +50,8 @@ pub use codegraph_core::{
 };
 pub use codegraph_embed as embedding;
 pub use codegraph_graph::{
-    MapEntry, MapOptions, Node, Related, RepoMap, ResolutionStats, Subgraph, Symbol,
+    MapDefinition, MapEntry, MapOptions, Node, Related, RepoMap, ResolutionStats, Subgraph, Symbol,
+    line_tokens,
 };
 pub use codegraph_search::similar::Similarity;
 pub use codegraph_search::{Fused, RankScore, SearchError};

@@ -88,9 +88,17 @@ pub fn neighbors(args: NeighborsArgs) -> Result<()> {
 /// The ranked map of the repository within a token budget.
 pub fn map(args: MapArgs) -> Result<()> {
     let cg = open_reader(&args.repo, IndexOptions::default())?;
+    // A focus that exists on disk is a file or directory; anything else
+    // names a definition.
+    let (paths, symbols): (Vec<String>, Vec<String>) = args
+        .focus
+        .iter()
+        .cloned()
+        .partition(|f| std::path::Path::new(f).exists());
     let map = cg.map(&codegraph::MapOptions {
         budget_tokens: args.budget_tokens,
-        focus: all_from_cwd(&args.focus),
+        focus: all_from_cwd(&paths),
+        focus_symbols: symbols,
         ..codegraph::MapOptions::default()
     })?;
     if args.json {

@@ -211,7 +211,10 @@ pub struct RepoMapJson {
     files: Vec<MapEntryJson>,
     tokens: usize,
     budget_tokens: usize,
+    /// Files with definitions of which none fit the budget.
     omitted_files: usize,
+    /// Ranked definitions left out for lack of budget.
+    omitted_definitions: usize,
     /// The map as `map` prints it without `--json`.
     text: String,
 }
@@ -220,8 +223,22 @@ pub struct RepoMapJson {
 struct MapEntryJson {
     path: String,
     rank: f64,
-    /// `[line, signature]` of the definitions shown.
-    definitions: Vec<(u32, String)>,
+    /// The definitions shown, in source order.
+    definitions: Vec<MapDefinitionJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct MapDefinitionJson {
+    line: u32,
+    end_line: u32,
+    kind: &'static str,
+    name: String,
+    qualified_name: String,
+    signature: String,
+    depth: usize,
+    rank: f64,
+    /// Shown only as the enclosing type of a chosen member.
+    context: bool,
 }
 
 impl From<RepoMap> for RepoMapJson {
@@ -233,12 +250,27 @@ impl From<RepoMap> for RepoMapJson {
                 .map(|f| MapEntryJson {
                     path: f.path,
                     rank: f.rank,
-                    definitions: f.definitions,
+                    definitions: f
+                        .definitions
+                        .into_iter()
+                        .map(|d| MapDefinitionJson {
+                            line: d.line,
+                            end_line: d.end_line,
+                            kind: d.kind.as_str(),
+                            name: d.name,
+                            qualified_name: d.qualified_name,
+                            signature: d.signature,
+                            depth: d.depth,
+                            rank: d.rank,
+                            context: d.context,
+                        })
+                        .collect(),
                 })
                 .collect(),
             tokens: map.tokens,
             budget_tokens: map.budget_tokens,
             omitted_files: map.omitted_files,
+            omitted_definitions: map.omitted_definitions,
             text: map.text,
         }
     }

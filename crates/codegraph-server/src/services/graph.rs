@@ -322,12 +322,20 @@ impl pb::graph_service_server::GraphService for Services {
             lim::MAX_FOCUS_FILES,
             "focus files",
         )?;
+        if r.focus_symbols.len() > lim::MAX_FOCUS_FILES {
+            return Err(Status::invalid_argument(format!(
+                "at most {} focus symbols",
+                lim::MAX_FOCUS_FILES
+            )));
+        }
+        let focus_symbols = r.focus_symbols;
         let reader = ready(&repo)?;
         let map = blocking(Work::Graph, d, move || {
             reader
                 .map(&codegraph::MapOptions {
                     budget_tokens: budget,
                     focus,
+                    focus_symbols,
                     ..codegraph::MapOptions::default()
                 })
                 .map_err(convert::status)

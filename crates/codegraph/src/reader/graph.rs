@@ -138,7 +138,9 @@ impl Reader {
             .iter()
             .map(|f| self.relative_path(f))
             .collect::<Result<_>>()?;
-        Ok(self.graph()?.map(&options))
+        self.graph()?
+            .map(&options)
+            .map_err(|e| Error::InvalidRequest(e.to_string()))
     }
 
     /// Reference edges (imports, calls, inherits, implements) as `(kind,

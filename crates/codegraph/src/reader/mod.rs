@@ -6,6 +6,7 @@
 mod graph;
 pub(crate) mod search;
 mod status;
+pub mod understand;
 
 pub use status::{EmbeddingStatus, RepositoryInfo, Status};
 

@@ -3,8 +3,9 @@
 //! (reciprocal rank fusion by default), then priors, de-duplication and
 //! grouping.
 
+use super::understand::{Understood, lookup_names, understand};
 use crate::{Error, Reader, Result};
-use codegraph_core::{ChunkId, DocKind};
+use codegraph_core::{ChunkId, DefId, DocKind, PathRole};
 use codegraph_search::{Bm25Filter, Fused, RankScore, rrf};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -117,6 +118,11 @@ pub struct SearchResponse {
     /// Said once when vectors were asked for but are unavailable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// What the query was understood to contain (identifiers, paths,
+    /// traceback frames, exact text) and sent to the symbol table, the file
+    /// list and exact search.
+    #[serde(skip_serializing_if = "Understood::is_empty")]
+    pub understood: Understood,
     pub results: Vec<SearchResult>,
 }
 
@@ -278,6 +284,145 @@ impl Retriever for LexicalRetriever<'_> {
     }
 }
 
+/// Definitions the query names: identifiers looked up in the symbol table
+/// (exactly, or a dotted path by its last parts) and the functions of
+/// traceback frames; each definition's first chunk, the most specific names
+/// first.
+struct SymbolRetriever<'r> {
+    reader: &'r Reader,
+}
+
+/// Names defined more often than this are too common to point anywhere.
+const MAX_DEFS_PER_NAME: usize = 12;
+
+impl Retriever for SymbolRetriever<'_> {
+    fn name(&self) -> &str {
+        "symbols"
+    }
+
+    fn retrieve(&self, query: &Query<'_>) -> Result<Hits> {
+        let t = Instant::now();
+        let u = understand(query.text);
+        let conn = self.reader.pool().read()?;
+        let mut scores: BTreeMap<DefId, f32> = BTreeMap::new();
+        let mut add = |id: DefId, score: f32| {
+            let slot = scores.entry(id).or_insert(0.0);
+            *slot = slot.max(score);
+        };
+        for frame in &u.frames {
+            let Some(function) = &frame.function else {
+                continue;
+            };
+            let last = lookup_names(function).pop().unwrap_or_default();
+            for d in conn.definitions_named(&last)? {
+                if d.path.ends_with(&frame.path) || frame.path.ends_with(&d.path) {
+                    add(d.id, 3.0);
+                }
+            }
+        }
+        for id in &u.identifiers {
+            let names = lookup_names(id);
+            let mut rows = conn.definitions_named(&names[0])?;
+            if rows.is_empty() && names.len() > 1 {
+                // `flask.Flask.route` or `Flask.route`: the last name, whose
+                // qualified name ends with the path's last two parts.
+                let parts: Vec<&str> = names[0]
+                    .split(['.', ':'])
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                let tail = parts[parts.len().saturating_sub(2)..].to_vec();
+                rows = conn
+                    .definitions_named(&names[1])?
+                    .into_iter()
+                    .filter(|d| {
+                        let q: Vec<&str> = d
+                            .qualified_name
+                            .split(['.', ':'])
+                            .filter(|p| !p.is_empty())
+                            .collect();
+                        q.ends_with(&tail)
+                    })
+                    .collect();
+            }
+            if rows.is_empty() || rows.len() > MAX_DEFS_PER_NAME {
+                continue;
+            }
+            let score = 2.0 / rows.len() as f32;
+            for d in rows {
+                add(d.id, score);
+            }
+        }
+        let defs: Vec<DefId> = scores.keys().copied().collect();
+        let mut hits: Vec<(ChunkId, f32)> = conn
+            .first_chunks_of(&defs)?
+            .into_iter()
+            .map(|(d, c)| (c, scores[&d]))
+            .collect();
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.truncate(query.depth);
+        Ok(Hits {
+            hits,
+            stages: vec![("symbols".into(), ms(t))],
+            filtered: false,
+        })
+    }
+}
+
+/// Text the query quotes or pastes, found as it is: BM25 candidates for
+/// each string whose chunk contains it (whitespace runs compared as one
+/// space).
+struct ExactRetriever<'r> {
+    reader: &'r Reader,
+}
+
+/// Most exact strings searched per query, and candidates checked for each.
+const MAX_EXACT_STRINGS: usize = 6;
+const EXACT_CANDIDATES: usize = 100;
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Retriever for ExactRetriever<'_> {
+    fn name(&self) -> &str {
+        "exact"
+    }
+
+    fn retrieve(&self, query: &Query<'_>) -> Result<Hits> {
+        let t = Instant::now();
+        let u = understand(query.text);
+        let Some(index) = self.reader.bm25()? else {
+            return Ok(Hits::new(Vec::new()));
+        };
+        let filter = Bm25Filter {
+            language: query.language.map(str::to_owned),
+            kind: query.kind,
+        };
+        let mut best: HashMap<ChunkId, f32> = HashMap::new();
+        for (n, text) in u.exact.iter().take(MAX_EXACT_STRINGS).enumerate() {
+            let needle = squash(text);
+            let candidates = index.search(text, EXACT_CANDIDATES, &filter)?;
+            let ids: Vec<ChunkId> = candidates.iter().map(|c| c.0).collect();
+            let details = self.reader.pool().read()?.chunk_details(&ids)?;
+            for (rank, d) in details.iter().enumerate() {
+                if squash(&d.text).contains(&needle) {
+                    // Earlier strings and better BM25 ranks first.
+                    let score = 1.0 / (1.0 + n as f32) + 1.0 / (10.0 + rank as f32);
+                    let slot = best.entry(d.id).or_insert(0.0);
+                    *slot = slot.max(score);
+                }
+            }
+        }
+        let mut hits: Vec<(ChunkId, f32)> = best.into_iter().collect();
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(Hits {
+            hits,
+            stages: vec![("exact".into(), ms(t))],
+            filtered: true,
+        })
+    }
+}
+
 /// Nearest chunks to the query's embedding.
 struct VectorRetriever<'r> {
     embedder: &'r codegraph_embed::Embedder,
@@ -405,6 +550,15 @@ impl Reader {
         };
         if mode != SearchMode::Vector {
             pipeline.add(Box::new(LexicalRetriever { reader: self }), 1.0);
+            // What the query names and quotes: only when it names or quotes
+            // something.
+            let u = understand(&options.query);
+            if !u.identifiers.is_empty() || u.frames.iter().any(|f| f.function.is_some()) {
+                pipeline.add(Box::new(SymbolRetriever { reader: self }), 1.0);
+            }
+            if !u.exact.is_empty() {
+                pipeline.add(Box::new(ExactRetriever { reader: self }), 1.5);
+            }
         }
         if let Some((embedder, index)) = vectors {
             pipeline.add(Box::new(VectorRetriever { embedder, index }), 1.0);
@@ -485,6 +639,7 @@ impl Reader {
                 done as f64 / total as f64
             },
             notice: pipeline.notice.clone(),
+            understood: understand(&query),
             results,
         })
     }
@@ -525,6 +680,8 @@ impl Reader {
         let by_id: HashMap<ChunkId, &codegraph_store::ChunkDetail> =
             details.iter().map(|d| (d.id, d)).collect();
         let focus = self.focus_files(&options.focus)?;
+        let understood = understand(query);
+        let mentioned = self.mentioned_files(&understood)?;
         let terms: HashSet<String> = codegraph_search::analyzer::query_terms(query)
             .into_iter()
             .collect();
@@ -546,7 +703,24 @@ impl Reader {
                 Some(_) => 1.2,
                 None => 1.0,
             };
-            let prior = near * (1.0 + options.pagerank_weight * d.importance);
+            // Files the query names (a path, a traceback frame) rank higher;
+            // tests, fixtures and examples lower unless the query asks for
+            // them.
+            let named = if mentioned.contains(d.path.as_str()) {
+                1.5
+            } else {
+                1.0
+            };
+            let role = if understood.wants_tests {
+                1.0
+            } else {
+                match PathRole::of(&d.path) {
+                    PathRole::Source => 1.0,
+                    PathRole::Test | PathRole::Fixture => 0.5,
+                    PathRole::Example | PathRole::Vendored | PathRole::Generated => 0.7,
+                }
+            };
+            let prior = near * named * role * (1.0 + options.pagerank_weight * d.importance);
             results.push(SearchResult {
                 path: d.path.clone(),
                 start_line: d.start_line,
@@ -560,14 +734,38 @@ impl Reader {
                 matches: None,
             });
         }
-        if !focus.is_empty() || options.pagerank_weight != 0.0 {
-            results.sort_by(|a, b| b.score.total_cmp(&a.score));
-        }
+        results.sort_by(|a, b| b.score.total_cmp(&a.score));
         if options.group_by_file {
             results = group_by_file(results);
         }
         results.truncate(options.k);
         Ok(results)
+    }
+
+    /// Indexed files a query names by path or file name, or through a
+    /// traceback frame (a name matches files whose path ends with it).
+    fn mentioned_files(&self, understood: &Understood) -> Result<HashSet<String>> {
+        let names: Vec<&str> = understood
+            .paths
+            .iter()
+            .map(String::as_str)
+            .chain(understood.frames.iter().map(|f| f.path.as_str()))
+            .collect();
+        if names.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut out = HashSet::new();
+        for f in self.files()? {
+            let hit = names.iter().any(|n| {
+                f.path == *n
+                    || (f.path.ends_with(n) && f.path[..f.path.len() - n.len()].ends_with('/'))
+                    || (n.ends_with(f.path.as_str()) && n[..n.len() - f.path.len()].ends_with('/'))
+            });
+            if hit {
+                out.insert(f.path);
+            }
+        }
+        Ok(out)
     }
 
     /// Focus files (distance 0) and the files they import or are imported
@@ -608,8 +806,10 @@ fn ranks_of(f: &Fused, names: &[&str]) -> Ranks {
     ranks
 }
 
-/// One result per file: the best chunk's, scored as the best plus a
-/// quarter of each other match, with the number of matches.
+/// One result per file: the best chunk's, scored from the file's best
+/// chunks (the best, a quarter of the second, a tenth of the third; never a
+/// count of matches, so big files do not crowd out the small one with the
+/// right function), with the number of matches.
 fn group_by_file(results: Vec<SearchResult>) -> Vec<SearchResult> {
     let mut grouped: Vec<SearchResult> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -617,8 +817,14 @@ fn group_by_file(results: Vec<SearchResult>) -> Vec<SearchResult> {
         match index.get(&r.path) {
             Some(&i) => {
                 let g = &mut grouped[i];
-                g.score += r.score * 0.25;
-                *g.matches.get_or_insert(1) += 1;
+                let n = g.matches.get_or_insert(1);
+                g.score += r.score
+                    * match *n {
+                        1 => 0.25,
+                        2 => 0.1,
+                        _ => 0.0,
+                    };
+                *n += 1;
             }
             None => {
                 index.insert(r.path.clone(), grouped.len());

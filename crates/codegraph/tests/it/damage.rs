@@ -112,7 +112,14 @@ fn a_deleted_lexical_index_is_reported_by_readers_and_rebuilt_by_the_writer() {
     // yet) and say why nothing lexical came back, and status names it.
     let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
     let response = reader.search(&lexical("handler_7")).unwrap();
-    assert!(response.results.is_empty());
+    // Nothing lexical; the symbol table still names the definition.
+    assert!(response.results.iter().all(|r| r.ranks.lexical.is_none()));
+    assert_eq!(
+        response.results.first().and_then(|r| r.symbol.as_deref()),
+        Some("pkg.m7.handler_7"),
+        "{:?}",
+        response.results
+    );
     let notice = response.notice.expect("a notice says the index is missing");
     assert!(notice.contains("codegraph index"), "{notice}");
     let status = reader.status().unwrap();

@@ -481,3 +481,79 @@ fn regex_free_rename(text: &str, from: &str, to: &str) -> String {
     out.push_str(rest);
     out
 }
+
+#[test]
+fn the_map_ranks_definitions_across_files_within_its_budget() {
+    let idx = tempfile::tempdir().unwrap();
+    let mut cg = open(&fixtures().join("python"), idx.path());
+    cg.index(&codegraph::NoProgress).unwrap();
+    let map_of = |budget: usize, focus: &[&str], symbols: &[&str]| {
+        cg.map(&codegraph::MapOptions {
+            budget_tokens: budget,
+            focus: focus.iter().map(|s| s.to_string()).collect(),
+            focus_symbols: symbols.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        })
+    };
+    for budget in [40, 120, 250, 1000] {
+        let map = map_of(budget, &[], &[]).unwrap();
+        assert!(map.tokens <= budget, "{budget}: {}", map.text);
+        let counted: usize = map.text.lines().map(codegraph::line_tokens).sum();
+        assert_eq!(counted, map.tokens, "{}", map.text);
+        // No empty headers: every file shows a definition, and the text
+        // never has two headers in a row.
+        assert!(map.files.iter().all(|f| !f.definitions.is_empty()));
+        let lines: Vec<&str> = map.text.lines().collect();
+        for pair in lines.windows(2) {
+            assert!(
+                !(pair[0].ends_with(':') && !pair[0].starts_with(' ') && !pair[1].starts_with(' ')),
+                "{}",
+                map.text
+            );
+        }
+        // Every member comes with the type it belongs to, above it.
+        for f in &map.files {
+            for (i, d) in f.definitions.iter().enumerate() {
+                if d.depth > 0 {
+                    assert!(
+                        f.definitions[..i].iter().any(|p| p.depth + 1 == d.depth),
+                        "{}",
+                        map.text
+                    );
+                }
+            }
+        }
+    }
+    // One budget covers many files, and the product's files come before
+    // its tests.
+    let map = map_of(250, &[], &[]).unwrap();
+    assert!(map.files.len() >= 4, "{}", map.text);
+    assert!(
+        !map.text.contains("test_views.py"),
+        "tests rank below the product at a small budget:\n{}",
+        map.text
+    );
+    let full = map_of(100_000, &[], &[]).unwrap();
+    assert_eq!(full.omitted_definitions, 0);
+    assert_eq!(full.omitted_files, 0);
+    let first_test = full
+        .files
+        .iter()
+        .position(|f| f.path.contains("test_"))
+        .expect("tests appear when the budget allows");
+    assert!(first_test >= full.files.len() / 2, "{}", full.text);
+    // Focus: a named file or identifier pulls its definitions in.
+    let plain = map_of(60, &[], &[]).unwrap();
+    assert!(!plain.text.contains("def jsonify"), "{}", plain.text);
+    let focused = map_of(60, &[], &["jsonify"]).unwrap();
+    assert!(focused.text.contains("def jsonify"), "{}", focused.text);
+    let focused = map_of(60, &["web/globals.py"], &[]).unwrap();
+    assert_eq!(focused.files[0].path, "web/globals.py", "{}", focused.text);
+    // Unknown focus is an error that names it.
+    let err = map_of(100, &["no/such/file.py"], &["NoSuchThing"]).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("no/such/file.py") && text.contains("NoSuchThing"),
+        "{text}"
+    );
+}

@@ -275,3 +275,77 @@ fn a_retriever_and_a_ranker_of_the_callers_own_plug_into_search() {
     let paths: Vec<&str> = ranked.results.iter().map(|r| r.path.as_str()).collect();
     assert_eq!(paths, ["net.py"]);
 }
+
+#[test]
+fn pasted_code_quoted_messages_frames_and_names_find_their_definitions() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "src/shop/ctx.py",
+        "def current_context():\n    \"\"\"The context of this request.\"\"\"\n    if _stack is None:\n        raise RuntimeError(\"Working outside of application context.\")\n    return _stack[-1]\n\n\ndef push_context(ctx):\n    _stack.append(ctx)\n",
+    );
+    write(
+        repo.path(),
+        "src/shop/app.py",
+        "class App:\n    def dispatch_request(self, request):\n        rule = request.url_rule\n        return self.ensure_sync(self.view_functions[rule.endpoint])(**request.view_args)\n\n    def context(self):\n        return current_context()\n",
+    );
+    // Tests mention everything many times over.
+    write(
+        repo.path(),
+        "tests/test_app.py",
+        "def test_dispatch_request():\n    app = App()\n    app.dispatch_request(request)\n    app.dispatch_request(request)\n    assert app.view_functions\n\n\ndef test_context():\n    with pytest.raises(RuntimeError, match=\"Working outside of application context.\"):\n        current_context()\n",
+    );
+    index(repo.path(), idx.path());
+    let cg = open(repo.path(), idx.path());
+    let first = |q: &str| {
+        symbols(&cg, &lexical(q))
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
+
+    // A line pasted from a body.
+    assert_eq!(
+        first("return self.ensure_sync(self.view_functions[rule.endpoint])(**request.view_args)"),
+        "shop.app.App.dispatch_request"
+    );
+    // A message quoted in an issue.
+    assert_eq!(
+        first("I get \"Working outside of application context.\" when I call it from a thread"),
+        "shop.ctx.current_context"
+    );
+    // A traceback frame names the file and the function.
+    assert_eq!(
+        first(
+            "Traceback (most recent call last):\n  File \"/home/u/venv/src/shop/ctx.py\", line 9, in push_context\nAttributeError: 'NoneType' object has no attribute 'append'"
+        ),
+        "shop.ctx.push_context"
+    );
+    // A named function, in prose that the tests mention more often.
+    let response = cg
+        .search(&lexical(
+            "dispatch_request returns the wrong view for a request",
+        ))
+        .unwrap();
+    assert_eq!(
+        response.results[0].symbol.as_deref(),
+        Some("shop.app.App.dispatch_request")
+    );
+    assert!(
+        response
+            .understood
+            .identifiers
+            .contains(&"dispatch_request".to_owned())
+    );
+    assert!(response.results[0].ranks.other.contains_key("symbols"));
+    // Asking for tests turns the source-over-tests prior off.
+    let tests = symbols(&cg, &lexical("tests of dispatch_request"));
+    assert!(
+        tests
+            .iter()
+            .take(2)
+            .any(|s| s.contains("test_dispatch_request")),
+        "{tests:?}"
+    );
+}
