@@ -22,8 +22,9 @@
 ;     using X = A.B.C;           module A.B      name C, alias X
 ;   `global using` is read as a using of its file.
 ; - Calls: `F()`, `F<T>()`, `obj.M()`, `obj?.M()`, `Type.M()`,
-;   `new Foo(...)` (a call of Foo). `base(...)` / `this(...)` constructor
-;   initializers are not calls here.
+;   `new Foo(...)` (a call of Foo), and the `: base(...)` constructor
+;   initializer (a call of the base class, as Java's `super(...)`);
+;   `: this(...)` is not reported.
 ; - Inheritance: the base list of a class or record names its base class
 ;   first: the first entry is inherits unless it follows the interface
 ;   naming convention (`IFoo`); the others, and every entry of a struct,
@@ -291,3 +292,7 @@
 (declaration_pattern
   type: [(identifier) (generic_name) (qualified_name) (nullable_type)] @binding.type
   name: (identifier) @binding.name) @binding
+
+; `: base(x)` in a constructor calls the base class (super_names).
+(constructor_initializer
+  "base" @name) @reference.call

@@ -22,7 +22,7 @@
 ;     import a.b.{given, *}        module a.b    wildcard
 ;   `C => _` (hiding) is skipped.
 ; - Calls: `f(x)`, `f[T](x)`, `obj.m(x)`, `obj.m[T](x)`, `F { ... }` (an
-;   apply with a block), `new Foo(...)` (a call of Foo), and infix calls
+;   apply with a block), `new Foo(...)` and `extends Foo(...)` (calls of Foo), and infix calls
 ;   with an alphanumeric operator (`xs map f`: name map, receiver xs).
 ;   Symbolic operators (`|+|`, `::`) and calls without an argument list
 ;   (`xs.size`) are not calls here.
@@ -274,3 +274,14 @@
     (instance_expression [(type_identifier) (generic_type) (stable_type_identifier)] @binding.type)
     (call_expression function: [(identifier) (field_expression)] @binding.type)
   ]) @binding
+
+; `class A extends Base(x)`: the superclass constructor (a call of Base).
+(extends_clause
+  .
+  [
+    (type_identifier) @name
+    (generic_type type: (type_identifier) @name)
+    (stable_type_identifier (type_identifier) @name .)
+  ]
+  .
+  (arguments)) @reference.call
