@@ -387,14 +387,15 @@ impl Graph {
         }
     }
 
-    /// The repository map packed into `options.budget_tokens`. Every focus
-    /// entry must name an indexed file or directory (`focus`) or a
-    /// definition (`focus_symbols`).
-    pub fn map(&self, options: &MapOptions) -> Result<RepoMap, UnknownFocus> {
+    /// The teleport distribution: every definition by its damping; with a
+    /// focus, three quarters of it on what the focus names.
+    fn personalisation(
+        &self,
+        dg: &DefGraph,
+        options: &MapOptions,
+    ) -> Result<Vec<f64>, UnknownFocus> {
         let g = self.inner();
-        let dg = self.def_graph();
         let n = dg.nodes.len();
-
         // Teleport: every definition by its damping; with a focus, three
         // quarters of it on what the focus names.
         let mut base: Vec<f64> = (0..n)
@@ -448,7 +449,7 @@ impl Graph {
         if !unknown.is_empty() {
             return Err(UnknownFocus(unknown));
         }
-        let personal: Vec<f64> = if focus.iter().any(|&x| x > 0.0) {
+        Ok(if focus.iter().any(|&x| x > 0.0) {
             normalize(&mut focus);
             focus
                 .iter()
@@ -457,7 +458,18 @@ impl Graph {
                 .collect()
         } else {
             base
-        };
+        })
+    }
+
+    /// The repository map packed into `options.budget_tokens`. Every focus
+    /// entry must name an indexed file or directory (`focus`) or a
+    /// definition (`focus_symbols`).
+    pub fn map(&self, options: &MapOptions) -> Result<RepoMap, UnknownFocus> {
+        let g = self.inner();
+        let dg = self.def_graph();
+        let n = dg.nodes.len();
+
+        let personal = self.personalisation(&dg, options)?;
         let rank = pagerank_personal(&dg.links, &personal, options.damping, options.iterations);
 
         // Definitions by score.

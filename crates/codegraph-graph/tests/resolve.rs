@@ -8,7 +8,7 @@ use codegraph_core::{FileChange, FileFacts, FileId, GraphFacts, Provenance};
 use codegraph_graph::invalidate::{affected_files, interface_of};
 use codegraph_graph::{Graph, resolve, resolve_files};
 use codegraph_lang::Registry;
-use codegraph_testkit::fixtures;
+use codegraph_testkit::{fixtures, labelled_fixtures};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
@@ -38,7 +38,7 @@ fn facts_of(files: &[(String, String)]) -> (Vec<(String, FileFacts)>, GraphFacts
     let parsed: Vec<(String, FileFacts)> = files
         .iter()
         .filter_map(|(path, text)| {
-            let language = registry.for_path(Path::new(path))?;
+            let language = registry.detect(Path::new(path), text.as_bytes())?;
             Some((
                 path.clone(),
                 codegraph_parse::parse_file(language, path, text),
@@ -96,24 +96,9 @@ fn expected(lang: &str) -> BTreeSet<(String, String, String)> {
 #[test]
 fn fixture_edges_resolved_in_memory_match_the_hand_labels() {
     let mut report = String::new();
-    for lang in [
-        "python",
-        "rust",
-        "typescript",
-        "javascript",
-        "go",
-        "java",
-        "c",
-        "cpp",
-        "csharp",
-        "kotlin",
-        "scala",
-        "dart",
-        "swift",
-        "php",
-    ] {
-        let (_, facts) = facts_of(&read_tree(&fixtures().join(lang)));
-        let truth = expected(lang);
+    for lang in labelled_fixtures() {
+        let (_, facts) = facts_of(&read_tree(&fixtures().join(&lang)));
+        let truth = expected(&lang);
         let mut resolved = 0;
         let mut wrong = Vec::new();
         let mut hit = BTreeSet::new();

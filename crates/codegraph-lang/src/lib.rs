@@ -43,6 +43,11 @@ pub enum Chunking {
     Syntax,
     Markdown,
     Lines,
+    /// A single-file component (Vue, Svelte): its `<script>` blocks are
+    /// parsed with a script language's grammar (`lang="ts"` picks the
+    /// language of that extension, default `script_default`), the rest is
+    /// chunked as text.
+    ScriptBlocks,
 }
 
 /// How a file path becomes the prefix of qualified names.
@@ -53,6 +58,10 @@ pub enum ModuleStyle {
     Rust,
     Path,
     Package,
+    /// Like `path`, relative to the nearest import root (`import_roots`),
+    /// without an `import_index` file name, parts joined by the separator
+    /// (`lua/a/b/init.lua` -> `a.b`).
+    LoadPath,
     #[default]
     None,
 }
@@ -78,6 +87,17 @@ pub enum ImportStyle {
     /// directory (`Sources/<Name>/`, else the top-level directory), and the
     /// files of one module see each other's top-level names.
     WholeModule,
+    /// A path on a load path, with or without the extension: relative to the
+    /// importing file, then under an import root (`import_roots`), then the
+    /// repository root. `import_separator` stands for `/` (`a.b` ->
+    /// `a/b.lua`); a directory may import as its `import_index` file.
+    /// Leading parts that name variables (`$DIR/x.sh`) are dropped.
+    LoadPath,
+    /// A module name declared anywhere in the repository, not a path: the
+    /// file defining a module (or type) of that qualified name, or declaring
+    /// it as its package. An import without a name or alias binds the last
+    /// part of the name; members of modules are visible to wildcard imports.
+    Declared,
     #[default]
     None,
 }
@@ -125,6 +145,17 @@ struct Row {
     capitalized_types: bool,
     #[serde(default)]
     super_names: Vec<String>,
+    #[serde(default)]
+    shebangs: Vec<String>,
+    #[serde(default)]
+    import_roots: Vec<String>,
+    import_separator: Option<String>,
+    import_index: Option<String>,
+    #[serde(default)]
+    open_namespaces: bool,
+    #[serde(default)]
+    multi_clause: bool,
+    script_default: Option<String>,
 }
 
 fn yes() -> bool {
@@ -170,6 +201,9 @@ pub enum Role {
     /// `@reference.call`: a call site; `@reference.decorator`: a decorator,
     /// annotation or attribute naming a definition without calling it.
     Call(RefKind),
+    /// `@reference.skip`: a node holding no call sites (a function head,
+    /// a type signature, quoted code): calls inside it are dropped.
+    Skip,
     /// `@receiver`: the qualifier or receiver of a call.
     Receiver,
     /// `@import`: an import statement.
@@ -214,6 +248,7 @@ impl Role {
             "scope" => Role::Scope,
             "reference.call" => Role::Call(RefKind::Call),
             "reference.decorator" => Role::Call(RefKind::Decorator),
+            "reference.skip" => Role::Skip,
             "receiver" => Role::Receiver,
             "import" => Role::Import,
             "import.module" => Role::ImportModule,
@@ -288,6 +323,27 @@ pub struct Language {
     /// Words other than `super` that name the base class as a receiver
     /// (`base.F()`, `parent::f()`) or a call (`: base(x)`).
     pub super_names: Vec<String>,
+    /// Interpreter names a `#!` line may give for files without an
+    /// extension (`ruby` in `#!/usr/bin/env ruby`).
+    pub shebangs: Vec<String>,
+    /// Directories that `load_path` imports and module names are relative
+    /// to (`lib`, `lua`), wherever they are in the repository.
+    pub import_roots: Vec<String>,
+    /// What stands for `/` in a `load_path` import (`.` in `a.b`).
+    pub import_separator: String,
+    /// The file name (without extension) a directory imports as (`init`).
+    pub import_index: Option<String>,
+    /// Namespaces are open and global (Ruby modules, Elixir modules): a name
+    /// used inside `A::B` may be `A::B::N`, `A::N` or `N` defined in any
+    /// file.
+    pub open_namespaces: bool,
+    /// A function may be written as consecutive clauses (Haskell equations,
+    /// Elixir `def f(0)` / `def f(n)`): consecutive definitions of one name
+    /// and kind are one definition.
+    pub multi_clause: bool,
+    /// For `script_blocks` chunking: the language of a `<script>` without
+    /// a `lang` attribute.
+    pub script_default: Option<String>,
     grammar: Option<tree_sitter::Language>,
     query_source: Option<String>,
     tags: OnceLock<Result<Tags, String>>,
@@ -378,6 +434,7 @@ pub struct Registry {
     languages: Vec<Language>,
     by_extension: HashMap<String, usize>,
     by_filename: HashMap<String, usize>,
+    by_interpreter: HashMap<String, usize>,
 }
 
 impl Registry {
@@ -405,6 +462,7 @@ impl Registry {
         let mut languages = Vec::new();
         let mut by_extension = HashMap::new();
         let mut by_filename = HashMap::new();
+        let mut by_interpreter = HashMap::new();
         for row in table.language {
             let grammar = match &row.grammar {
                 Some(key) => {
@@ -439,6 +497,9 @@ impl Registry {
             for name in &row.filenames {
                 by_filename.insert(name.clone(), index);
             }
+            for interpreter in &row.shebangs {
+                by_interpreter.insert(interpreter.clone(), index);
+            }
             let chunking = row.chunking.unwrap_or(if grammar.is_some() {
                 Chunking::Syntax
             } else {
@@ -466,6 +527,13 @@ impl Registry {
                 return_type: row.return_type,
                 capitalized_types: row.capitalized_types,
                 super_names: row.super_names,
+                shebangs: row.shebangs,
+                import_roots: row.import_roots,
+                import_separator: row.import_separator.unwrap_or_else(|| "/".into()),
+                import_index: row.import_index,
+                open_namespaces: row.open_namespaces,
+                multi_clause: row.multi_clause,
+                script_default: row.script_default,
                 grammar,
                 query_source,
                 tags,
@@ -475,6 +543,7 @@ impl Registry {
             languages,
             by_extension,
             by_filename,
+            by_interpreter,
         })
     }
 
@@ -494,6 +563,39 @@ impl Registry {
         }
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         self.by_extension.get(&ext).map(|&i| &self.languages[i])
+    }
+
+    /// The language of a file by its path, or, for a file whose name has no
+    /// extension, by the interpreter its `#!` line names (`head` is the
+    /// start of the file; its first line is enough).
+    pub fn detect(&self, path: &Path, head: &[u8]) -> Option<&Language> {
+        if let Some(language) = self.for_path(path) {
+            return Some(language);
+        }
+        let name = path.file_name()?.to_str()?;
+        if name.trim_start_matches('.').contains('.') {
+            return None;
+        }
+        self.for_shebang(head)
+    }
+
+    /// The language a `#!` line names: `#!/bin/bash`, `#!/usr/bin/env -S
+    /// ruby -w`, `#!/usr/bin/python3.12` (version digits are ignored when
+    /// the exact name is not in the table).
+    pub fn for_shebang(&self, head: &[u8]) -> Option<&Language> {
+        let line = head.split(|&b| b == b'\n').next()?;
+        let line = std::str::from_utf8(line).ok()?.strip_prefix("#!")?;
+        let mut words = line.split_whitespace();
+        let mut program = words.next()?.rsplit('/').next()?;
+        if program == "env" {
+            program = words.find(|w| !w.starts_with('-') && !w.contains('='))?;
+        }
+        let lookup = |p: &str| self.by_interpreter.get(p).map(|&i| &self.languages[i]);
+        lookup(program).or_else(|| {
+            let base =
+                program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '-');
+            lookup(base)
+        })
     }
 
     /// The language for text files no row claims.
@@ -550,20 +652,20 @@ mod tests {
         assert!(errors.is_empty(), "query errors: {errors:#?}");
     }
 
+    /// Every language with a fixture project (`fixtures/<name>`), and tsx,
+    /// has a grammar and queries that find definitions, calls and imports.
     #[test]
-    fn required_languages_have_grammars_and_queries() {
+    fn fixture_languages_have_grammars_and_queries() {
         let registry = Registry::builtin();
-        for name in [
-            "rust",
-            "python",
-            "javascript",
-            "typescript",
-            "tsx",
-            "go",
-            "java",
-            "c",
-            "cpp",
-        ] {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut names: Vec<String> = std::fs::read_dir(fixtures)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .chain(["tsx".to_owned()])
+            .collect();
+        names.sort();
+        assert!(names.len() >= 21, "{names:?}");
+        for name in &names {
             let lang = registry.by_name(name).unwrap_or_else(|| panic!("{name}"));
             let tags = lang.tags().unwrap().unwrap_or_else(|| panic!("{name}"));
             let has_definitions = tags.roles.iter().any(|r| matches!(r, Role::Definition(_)));
@@ -586,6 +688,44 @@ mod tests {
         assert_eq!(name("Makefile"), Some("make"));
         assert_eq!(name("README.md"), Some("markdown"));
         assert_eq!(name("image.png"), None);
+    }
+
+    #[test]
+    fn files_without_an_extension_are_known_by_their_shebang() {
+        let registry = Registry::builtin();
+        let detect = |path: &str, head: &str| {
+            registry
+                .detect(Path::new(path), head.as_bytes())
+                .map(|l| l.name.as_str())
+        };
+        assert_eq!(
+            detect("bin/setup", "#!/usr/bin/env ruby\nputs 1\n"),
+            Some("ruby")
+        );
+        assert_eq!(detect("bin/deploy", "#!/bin/bash\n"), Some("bash"));
+        assert_eq!(detect("tool", "#!/usr/bin/env -S lua5.4 -W\n"), Some("lua"));
+        assert_eq!(detect("run", "#!/usr/bin/env elixir\n"), Some("elixir"));
+        assert_eq!(
+            detect("Setup", "#!/usr/bin/env runhaskell\n"),
+            Some("haskell")
+        );
+        assert_eq!(
+            detect("manage", "#!/usr/bin/python3.12 -u\n"),
+            Some("python")
+        );
+        assert_eq!(detect("cli", "#!/usr/bin/env node\n"), Some("javascript"));
+        assert_eq!(detect("sh-script", "#! /bin/sh\n"), Some("bash"));
+        assert_eq!(
+            detect("bin/console", "#!/usr/bin/env php8.2\n"),
+            Some("php")
+        );
+        assert_eq!(detect("build", "#!/usr/bin/env swift\n"), Some("swift"));
+        // An extension decides; a file without `#!` stays unknown.
+        assert_eq!(detect("x.py", "#!/bin/bash\n"), Some("python"));
+        assert_eq!(detect("x.unknown", "#!/bin/bash\n"), None);
+        assert_eq!(detect("README", "hello\n"), None);
+        assert_eq!(detect(".envrc", "#!/usr/bin/env bash\n"), Some("bash"));
+        assert_eq!(detect("Gemfile", ""), Some("ruby"));
     }
 
     #[test]

@@ -25,13 +25,13 @@ pub(crate) fn return_type<'s>(
         }
         ReturnTypeShape::AfterParams => {
             let after = after_params(signature, name)?;
-            non_empty(
-                after
-                    .trim_start_matches('(')
-                    .split([',', ')', '{'])
-                    .next()?
-                    .trim(),
-            )
+            let first = after
+                .trim_start_matches('(')
+                .split([',', ')', '{'])
+                .next()?
+                .trim();
+            // An error union (Zig `!T`, `E!T`) holds a T.
+            non_empty(first.rsplit('!').next().unwrap_or(first).trim())
         }
         ReturnTypeShape::BeforeName => {
             let open = signature.find(&format!("{name}("))?;
@@ -119,5 +119,13 @@ mod tests {
         assert_eq!(ret("cpp", "auto make() -> Widget", "make"), Some("Widget"));
         assert_eq!(ret("cpp", "Widget* make(int n)", "make"), Some("Widget"));
         assert_eq!(ret("javascript", "function f(a, b) {", "f"), None);
+        assert_eq!(
+            ret("zig", "pub fn init(name: []const u8) !User", "init"),
+            Some("User")
+        );
+        assert_eq!(
+            ret("zig", "fn open(a: Allocator) Error!*Store", "open"),
+            Some("*Store")
+        );
     }
 }

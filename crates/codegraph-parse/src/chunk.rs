@@ -122,6 +122,15 @@ pub fn line_windows(text: &str) -> Vec<Chunk> {
     out
 }
 
+/// Text windows over lines `first..=last` of `text` (a component's markup).
+pub(crate) fn windows_over(text: &str, first: u32, last: u32, out: &mut Vec<Chunk>) {
+    let index = LineIndex::new(text);
+    let last = last.min(index.len());
+    if first >= 1 && first <= last {
+        windows(&index, first, last, ChunkKind::Text, out);
+    }
+}
+
 /// Markdown split at ATX headings outside code fences; long sections become
 /// windows.
 pub fn markdown_chunks(text: &str) -> Vec<Chunk> {

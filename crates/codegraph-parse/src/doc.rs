@@ -45,13 +45,19 @@ fn strip_summary(line: &str) -> &str {
 
 fn clean_line(line: &str) -> &str {
     let mut l = line.trim();
-    for prefix in ["///", "//!", "//", "/**", "/*!", "/*", "#", "--"] {
+    for prefix in [
+        "///", "//!", "//", "/**", "/*!", "/*", "#", "-- |", "-- ^", "{- |", "---", "--",
+    ] {
         if let Some(rest) = l.strip_prefix(prefix) {
             l = rest;
             break;
         }
     }
-    l = l.strip_suffix("*/").unwrap_or(l).trim_end();
+    l = l
+        .strip_suffix("*/")
+        .or_else(|| l.strip_suffix("-}"))
+        .unwrap_or(l)
+        .trim_end();
     if let Some(rest) = l.trim_start().strip_prefix('*') {
         l = rest;
     }

@@ -9,7 +9,7 @@ use codegraph_core::{
 };
 use codegraph_lang::{Language, Role};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, QueryCursor};
 
@@ -44,6 +44,8 @@ struct RawDef {
     owner: Option<String>,
     node_start_line: u32,
     node_end_line: u32,
+    /// Index of the query pattern that found it.
+    pattern: usize,
 }
 
 struct RawInherit {
@@ -66,14 +68,18 @@ struct RawCall {
 #[derive(Default)]
 struct Raw {
     defs: Vec<RawDef>,
-    /// (node, kind) pairs seen, so a node matched twice is one definition.
-    seen_defs: HashSet<(usize, u8)>,
+    /// (node, is a scope) → index in `defs`: a node matched twice is one
+    /// definition (a later match that knows its doc adds it); matched with
+    /// two kinds, the earlier pattern of the query decides.
+    seen_defs: HashMap<(usize, bool), usize>,
     calls: Vec<RawCall>,
     /// Callee name node → index in `calls`.
     seen_calls: HashMap<usize, usize>,
     inherits: Vec<RawInherit>,
     /// (byte offset of the name, binding).
     bindings: Vec<(u32, Binding)>,
+    /// Byte ranges of `@reference.skip` nodes: no call sites inside.
+    skips: Vec<(u32, u32)>,
 }
 
 /// The captures of one query match, by role.
@@ -128,6 +134,7 @@ impl<'t> Captures<'t> {
                 Role::Definition(_)
                 | Role::Scope
                 | Role::Call(_)
+                | Role::Skip
                 | Role::Import
                 | Role::Inherits(_)
                 | Role::Package
@@ -227,9 +234,12 @@ pub(crate) fn extract(
         };
         match role {
             Role::Definition(_) | Role::Scope if c.name.is_some() => {
-                raw.definition(language, text, role, node, &c);
+                raw.definition(language, text, role, node, &c, m.pattern_index);
             }
             Role::Call(kind) => raw.call(text, node, &c, kind),
+            Role::Skip => raw
+                .skips
+                .push((node.start_byte() as u32, node.end_byte() as u32)),
             Role::Import => {
                 let module_text = c.module.map(|m| match c.module_end {
                     Some(end) => {
@@ -274,10 +284,24 @@ pub(crate) fn extract(
     if facts.doc.is_none() {
         facts.doc = leading_file_doc(language, root, text);
     }
-    facts
-        .imports
-        .sort_by(|a, b| (a.line, &a.module, &a.name).cmp(&(b.line, &b.module, &b.name)));
-    facts.imports.dedup();
+    // One import per line, module and name: an aliased one wins over the
+    // same import matched without its alias (`local u = require "u"`).
+    facts.imports.sort_by(|a, b| {
+        (a.line, &a.module, &a.name, a.alias.is_none()).cmp(&(
+            b.line,
+            &b.module,
+            &b.name,
+            b.alias.is_none(),
+        ))
+    });
+    facts.imports.dedup_by(|later, kept| {
+        later == kept
+            || (later.line == kept.line
+                && later.module == kept.module
+                && later.name == kept.name
+                && later.alias.is_none()
+                && later.wildcard == kept.wildcard)
+    });
     if stop() {
         return None;
     }
@@ -355,20 +379,40 @@ impl Raw {
         role: Role,
         node: Node,
         c: &Captures,
+        pattern: usize,
     ) {
         let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
         let kind = match role {
             Role::Definition(kind) => Some(kind),
             _ => None,
         };
-        let tag = kind.map_or(255, |k| k as u8);
-        if !self.seen_defs.insert((node.id(), tag)) {
-            return;
-        }
         let name = c.name.map(node_text).unwrap_or_default().to_owned();
         if name.is_empty() {
             return;
         }
+        let key = (node.id(), kind.is_none());
+        let replace = match self.seen_defs.get(&key) {
+            Some(&i) if self.defs[i].kind == kind => {
+                // Another pattern for the same definition: it may know the
+                // doc or the body the first one did not capture.
+                let def = &mut self.defs[i];
+                if def.doc.is_none()
+                    && let Some(d) = c.doc
+                {
+                    def.doc = doc::clean(node_text(d));
+                    def.doc_start = None;
+                }
+                if def.body.is_none()
+                    && let Some(b) = c.body
+                {
+                    def.body = Some((body_start(language, node, b), b.end_byte() as u32));
+                }
+                return;
+            }
+            Some(&i) if pattern < self.defs[i].pattern => Some(i),
+            Some(_) => return,
+            None => None,
+        };
         let (doc, doc_start) = match c.doc {
             Some(d) => (doc::clean(node_text(d)), None),
             None if kind.is_some() => preceding_doc(language, node, text),
@@ -378,19 +422,29 @@ impl Raw {
             Some(p) if language.wrapper_kinds.iter().any(|k| k == p.kind()) => p.start_byte(),
             _ => node.start_byte(),
         } as u32;
-        self.defs.push(RawDef {
+        let def = RawDef {
             outer_start,
             kind,
             name,
             start: node.start_byte() as u32,
             end: node.end_byte() as u32,
-            body: c.body.map(|b| (b.start_byte() as u32, b.end_byte() as u32)),
+            body: c
+                .body
+                .map(|b| (body_start(language, node, b), b.end_byte() as u32)),
             doc,
             doc_start,
             owner: c.owner.map(|o| node_text(o).to_owned()),
             node_start_line: node.start_position().row as u32 + 1,
             node_end_line: end_line(node),
-        });
+            pattern,
+        };
+        match replace {
+            Some(i) => self.defs[i] = def,
+            None => {
+                self.seen_defs.insert(key, self.defs.len());
+                self.defs.push(def);
+            }
+        }
     }
 
     fn call(&mut self, text: &str, node: Node, c: &Captures, kind: RefKind) {
@@ -439,6 +493,20 @@ impl Raw {
             },
         ));
     }
+}
+
+/// Where a definition's body starts for its signature: the body node, or a
+/// comment of the definition before it (Ruby keeps the comment above a
+/// body's first statement outside the body).
+fn body_start(language: &Language, node: Node, body: Node) -> u32 {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .take_while(|c| c.start_byte() < body.start_byte())
+        .find(|c| {
+            c.start_byte() > node.start_byte()
+                && language.comment_kinds.iter().any(|k| k == c.kind())
+        })
+        .map_or(body.start_byte(), |c| c.start_byte()) as u32
 }
 
 /// Definitions and scopes sorted outer before inner, with the immediate
@@ -548,8 +616,28 @@ impl Nesting {
     }
 }
 
-fn assemble(language: &Language, path: &str, text: &str, facts: &mut FileFacts, raw: Raw) {
-    let nesting = Nesting::new(raw.defs);
+fn assemble(language: &Language, path: &str, text: &str, facts: &mut FileFacts, mut raw: Raw) {
+    if !raw.skips.is_empty() {
+        // Disjoint ranges, then the last one starting at or before a call.
+        raw.skips.sort_unstable();
+        let mut skips: Vec<(u32, u32)> = Vec::with_capacity(raw.skips.len());
+        for &(start, end) in &raw.skips {
+            match skips.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => skips.push((start, end)),
+            }
+        }
+        raw.calls.retain(|c| {
+            let i = skips.partition_point(|&(start, _)| start <= c.at);
+            i == 0 || c.at >= skips[i - 1].1
+        });
+    }
+    let defs = if language.multi_clause {
+        merge_clauses(raw.defs)
+    } else {
+        raw.defs
+    };
+    let nesting = Nesting::new(defs);
     let def_index = nesting.definitions(language, path, text, facts);
     let spans: Vec<(u32, u32, Option<usize>)> = nesting
         .defs
@@ -561,6 +649,33 @@ fn assemble(language: &Language, path: &str, text: &str, facts: &mut FileFacts, 
     decorated(&nesting, &def_index, text, &mut calls);
     attach(facts, &spans, calls, raw.bindings, raw.inherits);
     chunks(language, text, facts, &nesting, &def_index);
+}
+
+/// Consecutive definitions of one name and kind, neither inside the other,
+/// as one definition from the first clause's start to the last one's end.
+fn merge_clauses(mut defs: Vec<RawDef>) -> Vec<RawDef> {
+    defs.sort_by(|a, b| {
+        (a.start, std::cmp::Reverse(a.end)).cmp(&(b.start, std::cmp::Reverse(b.end)))
+    });
+    let mut out: Vec<RawDef> = Vec::with_capacity(defs.len());
+    for d in defs {
+        if let Some(last) = out.last_mut()
+            && last.kind.is_some()
+            && last.kind == d.kind
+            && last.name == d.name
+            && last.owner == d.owner
+            && d.start >= last.end
+        {
+            last.end = d.end;
+            last.node_end_line = d.node_end_line;
+            if let Some((body_start, _)) = last.body {
+                last.body = Some((body_start, d.end));
+            }
+            continue;
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// The definition each decorator applies to: the one whose wrapper
@@ -836,15 +951,17 @@ fn signature(text: &str, raw: &RawDef) -> String {
         }
     };
     let sig = squash(text.get(start..end).unwrap_or(""), MAX_SIGNATURE);
-    let sig = sig.trim_end_matches(['{', ' ']);
+    let sig = sig.trim_end_matches(['{', ' ', ',']);
     // An expression body's `=` (`def f: Int = ...`, `fun f() = ...`).
     sig.strip_suffix(" =").unwrap_or(sig).to_owned()
 }
 
-/// A receiver as one line: whitespace collapsed, and none before a `.`
-/// (a call chain broken over lines, `client\n  .newBuilder()`).
+/// A receiver as one line: whitespace collapsed, none before a `.` (a call
+/// chain broken over lines, `client\n  .newBuilder()`), and no trailing `.`.
 fn receiver_text(s: &str) -> String {
-    squash(s, 120).replace(" .", ".").replace(" ?.", "?.")
+    squash(s.trim_end_matches('.'), 120)
+        .replace(" .", ".")
+        .replace(" ?.", "?.")
 }
 
 /// Collapses whitespace runs to one space and caps the length.
@@ -924,16 +1041,29 @@ fn preceding_doc(language: &Language, node: Node, text: &str) -> (Option<String>
         if doc.is_some() {
             return (doc, start);
         }
+        // A wrapper, or a block the definition opens (a comment before the
+        // first statement of a body can belong to the body's parent).
         match target.parent() {
             Some(p)
-                if language.wrapper_kinds.iter().any(|k| k == p.kind())
-                    && p.start_byte() <= node.start_byte() =>
+                if (language.wrapper_kinds.iter().any(|k| k == p.kind())
+                    && p.start_byte() <= node.start_byte())
+                    || (p.start_byte() == node.start_byte() && target.prev_sibling().is_none()) =>
             {
                 target = p
             }
             _ => return (None, None),
         }
     }
+}
+
+/// The node before `n`, climbing out of a parent `n` opens (Haskell's
+/// first declaration opens `declarations`).
+fn node_before(n: Node<'_>) -> Option<Node<'_>> {
+    n.prev_sibling().or_else(|| {
+        n.parent()
+            .filter(|p| p.start_byte() == n.start_byte())
+            .and_then(|p| p.prev_sibling())
+    })
 }
 
 fn comments_before(language: &Language, node: Node, text: &str) -> (Option<String>, Option<u32>) {
@@ -943,12 +1073,28 @@ fn comments_before(language: &Language, node: Node, text: &str) -> (Option<Strin
     let mut parts: Vec<&str> = Vec::new();
     let mut next_row = node.start_position().row;
     let mut start = None;
-    let mut sibling = node.prev_sibling();
+    let mut sibling = node_before(node);
     while let Some(s) = sibling {
         let kind = s.kind();
         let is_comment = language.comment_kinds.iter().any(|k| k == kind);
         let skippable = language.doc_skip_kinds.iter().any(|k| k == kind);
         if !is_comment && !skippable {
+            // A grammar may keep the comment above a declaration as the last
+            // child of the node before it (Haskell's import list, a Scala
+            // enum body): take such trailing comments too.
+            let mut cursor = s.walk();
+            let children: Vec<Node> = s.children(&mut cursor).collect();
+            for c in children.iter().rev() {
+                let is_doc = language.comment_kinds.iter().any(|k| k == c.kind())
+                    && c.end_position().row + 1 >= next_row
+                    && language.is_doc_comment(text.get(c.byte_range()).unwrap_or(""));
+                if !is_doc {
+                    break;
+                }
+                next_row = c.start_position().row;
+                parts.push(text.get(c.byte_range()).unwrap_or(""));
+                start = Some(c.start_byte() as u32);
+            }
             break;
         }
         // A blank line between comment and definition breaks the link.
@@ -965,7 +1111,7 @@ fn comments_before(language: &Language, node: Node, text: &str) -> (Option<Strin
             parts.push(t);
             start = Some(s.start_byte() as u32);
         }
-        sibling = s.prev_sibling();
+        sibling = node_before(s);
     }
     if parts.is_empty() {
         return (None, None);
@@ -988,6 +1134,11 @@ fn leading_file_doc(language: &Language, root: Node, text: &str) -> Option<Strin
             break;
         }
         let t = text.get(child.byte_range()).unwrap_or("");
+        // A `#!` line names the interpreter; it is not documentation.
+        if child.start_byte() == 0 && t.starts_with("#!") {
+            last_row = Some(child.end_position().row);
+            continue;
+        }
         let gap = last_row.is_some_and(|r| child.start_position().row > r + 1);
         if gap && !block.is_empty() {
             let joined = block.join("\n");

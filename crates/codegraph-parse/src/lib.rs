@@ -19,6 +19,7 @@ mod chunk;
 mod doc;
 mod extract;
 mod module;
+mod script;
 
 use codegraph_core::FileFacts;
 use codegraph_lang::{Chunking, Language};
@@ -55,6 +56,7 @@ pub fn parse_file_until(
             facts.chunks = chunk::markdown_chunks(text);
         }
         Chunking::Lines => facts.chunks = chunk::line_windows(text),
+        Chunking::ScriptBlocks => script::extract(language, path, text, &mut facts, stop)?,
     }
     Some(facts)
 }

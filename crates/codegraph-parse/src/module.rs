@@ -37,8 +37,40 @@ pub fn module_prefix(language: &Language, path: &str, package: Option<&str>) -> 
             let stem = stem.strip_suffix("/index").unwrap_or(stem);
             Some(stem.to_owned())
         }
+        ModuleStyle::LoadPath => {
+            let rel = under_import_root(&language.import_roots, stem);
+            let rel = match &language.import_index {
+                Some(index) if rel == index => return None,
+                Some(index) => rel
+                    .strip_suffix(index.as_str())
+                    .and_then(|r| r.strip_suffix('/'))
+                    .unwrap_or(rel),
+                None => rel,
+            };
+            Some(rel.replace('/', &language.separator))
+        }
         ModuleStyle::Package | ModuleStyle::None => None,
     }
+}
+
+/// `stem` relative to the last of its directories named like an import root
+/// (`x/lua/a/b` -> `a/b` for root `lua`), or the whole stem.
+pub(crate) fn under_import_root<'s>(roots: &[String], stem: &'s str) -> &'s str {
+    let mut best: Option<&'s str> = None;
+    for root in roots {
+        let after = if let Some(rest) = stem.strip_prefix(&format!("{root}/")) {
+            Some(rest)
+        } else {
+            stem.rfind(&format!("/{root}/"))
+                .map(|i| &stem[i + root.len() + 2..])
+        };
+        if let Some(rest) = after
+            && best.is_none_or(|b| rest.len() < b.len())
+        {
+            best = Some(rest);
+        }
+    }
+    best.unwrap_or(stem)
 }
 
 fn after_last_src(stem: &str) -> Option<&str> {
@@ -79,6 +111,23 @@ mod tests {
         );
         assert_eq!(prefix("rust", "src/a/mod.rs").as_deref(), Some("crate::a"));
         assert_eq!(prefix("rust", "build.rs").as_deref(), Some("crate"));
+    }
+
+    #[test]
+    fn load_path_modules() {
+        assert_eq!(
+            prefix("lua", "lua/telescope/actions/init.lua").as_deref(),
+            Some("telescope.actions")
+        );
+        assert_eq!(
+            prefix("lua", "nvim/lua/telescope/utils.lua").as_deref(),
+            Some("telescope.utils")
+        );
+        assert_eq!(prefix("lua", "init.lua"), None);
+        assert_eq!(
+            prefix("lua", "plugin/telescope.lua").as_deref(),
+            Some("plugin.telescope")
+        );
     }
 
     #[test]

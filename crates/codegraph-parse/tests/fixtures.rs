@@ -131,10 +131,11 @@ fn fixtures_snapshot() {
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        let Some(lang) = registry.for_path(&path) else {
+        let text = std::fs::read_to_string(&path).unwrap();
+        // By name, else by `#!` line (`bin/shop`).
+        let Some(lang) = registry.detect(&path, text.as_bytes()) else {
             continue;
         };
-        let text = std::fs::read_to_string(&path).unwrap();
         // Each fixtures/<lang>/ directory is a repository of its own.
         let in_repo = rel.split_once('/').map_or(rel.as_str(), |(_, rest)| rest);
         let facts = codegraph_parse::parse_file(lang, in_repo, &text);

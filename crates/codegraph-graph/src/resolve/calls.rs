@@ -25,18 +25,37 @@ impl<'a> Ctx<'a> {
         name: &str,
         types_only: bool,
     ) -> Vec<DefIx> {
-        let keep = |v: &[DefIx]| -> Vec<DefIx> {
-            v.iter()
-                .copied()
-                .filter(|&d| {
-                    if types_only {
-                        self.is_type(d)
-                    } else {
-                        self.is_callable_target(d)
-                    }
-                })
-                .collect()
+        let wanted = |d: DefIx| {
+            if types_only {
+                self.is_type(d)
+            } else {
+                self.is_callable_target(d)
+            }
         };
+        self.lookup_where(f, caller, name, types_only, &wanted)
+    }
+
+    /// What a base type's name designates: a type, or a module (Ruby
+    /// mixins, Elixir behaviours).
+    pub(super) fn lookup_base(&self, f: FileIx, caller: Option<DefIx>, name: &str) -> Vec<DefIx> {
+        self.lookup_where(f, caller, name, true, &|d| self.is_base(d))
+    }
+
+    pub(super) fn is_base(&self, d: DefIx) -> bool {
+        self.is_type(d) || self.def_kind[d] == DefKind::Module
+    }
+
+    /// [`Ctx::lookup`] keeping the definitions `wanted` accepts.
+    fn lookup_where(
+        &self,
+        f: FileIx,
+        caller: Option<DefIx>,
+        name: &str,
+        types_only: bool,
+        wanted: &dyn Fn(DefIx) -> bool,
+    ) -> Vec<DefIx> {
+        let keep =
+            |v: &[DefIx]| -> Vec<DefIx> { v.iter().copied().filter(|&d| wanted(d)).collect() };
         let implicit_this = self.lang(f).is_some_and(|l| l.implicit_this);
         let mut cur = caller;
         while let Some(d) = cur {
@@ -96,6 +115,9 @@ impl<'a> Ctx<'a> {
         }
         found.sort_unstable();
         found.dedup();
+        if found.is_empty() {
+            found = self.open_lookup(f, caller, name, wanted);
+        }
         found
     }
 
@@ -230,7 +252,9 @@ impl<'a> Ctx<'a> {
                     let found = self
                         .enclosing_type(caller)
                         .and_then(|t| ok(self.member_call(t, name)));
-                    return found.or_else(|| self.infer_method(f, name));
+                    return found
+                        .or_else(|| ok(self.owner_member(f, caller, name)))
+                        .or_else(|| self.infer_method(f, name));
                 }
                 if is_super(r) || r.starts_with("super(") {
                     let t = self.enclosing_type(caller)?;
@@ -270,6 +294,11 @@ impl<'a> Ctx<'a> {
                     && let Some(t) = self.resolve_type_at(f, caller, callee, depth + 1)
                     && let Some(found) = ok(self.member_call(t, name))
                 {
+                    return Some(found);
+                }
+                // A module or table by name: `Repo.get` (an alias, an open
+                // namespace), `Picker.new` (a table of this file).
+                if let Some(found) = ok(self.namespace_member(f, caller, r, name)) {
                     return Some(found);
                 }
                 // Rust paths and fully qualified names: `crate::a::f`, `a::b::Type::new`.

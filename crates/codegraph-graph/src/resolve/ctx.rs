@@ -1,10 +1,11 @@
 //! The resolution context: every definition, file and binding indexed for
 //! lookups, built once per resolution.
 
+use super::namespaces::{load_path_key, load_path_stems, load_root_key};
 use super::{BindingRef, DefIx, FileIx, styles};
 use codegraph_core::{DefId, DefKind, FileId, GraphFacts};
 use codegraph_lang::{ImportStyle, Language, Registry};
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 #[derive(Debug, Clone)]
 pub(super) enum Binding {
@@ -24,6 +25,9 @@ pub(super) struct FileScope {
     /// Files whose top-level names are all visible (wildcards, includes,
     /// same package).
     pub(super) wildcard: Vec<FileIx>,
+    /// Local name → the full module name an import bound to it
+    /// (`declared` imports: `alias Acme.Repo` binds `Repo`).
+    pub(super) qualified: HashMap<String, String>,
 }
 
 pub(super) struct Ctx<'a> {
@@ -33,6 +37,8 @@ pub(super) struct Ctx<'a> {
     pub(super) def_ix: HashMap<DefId, DefIx>,
     pub(super) file_ix: HashMap<FileId, FileIx>,
     pub(super) def_parent: Vec<Option<DefIx>>,
+    /// Definitions that are some definition's parent.
+    pub(super) parents: HashSet<DefIx>,
     pub(super) def_kind: Vec<DefKind>,
     pub(super) def_file: Vec<FileIx>,
     pub(super) by_name: HashMap<&'a str, Vec<DefIx>>,
@@ -131,6 +137,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .map(|d| d.parent_id.and_then(|p| def_ix.get(&p).copied()))
                 .collect(),
+            parents: HashSet::default(),
             def_kind: facts.defs.iter().map(|d| d.kind).collect(),
             def_file: facts
                 .defs
@@ -157,6 +164,7 @@ impl<'a> Ctx<'a> {
             bindings: HashMap::default(),
             file_bindings: HashMap::default(),
         };
+        ctx.parents = ctx.def_parent.iter().flatten().copied().collect();
         ctx.index_definitions();
         ctx.index_files();
         ctx.index_bindings();
@@ -197,12 +205,21 @@ impl<'a> Ctx<'a> {
             let f = ctx.def_file[i];
             // C/C++ namespaces are flattened: `namespace app { class User }`
             // in an included header is visible as `User` (code using it is
-            // inside the namespace or says `using namespace`).
-            let in_namespace = ctx.def_parent[i].is_some_and(|p| {
-                ctx.def_kind[p] == DefKind::Module
-                    && ctx.langs[f].is_some_and(|l| l.import_style == ImportStyle::Include)
-            });
-            if (ctx.def_parent[i].is_none() || in_namespace) && !is_method {
+            // inside the namespace or says `using namespace`). Likewise the
+            // functions of `declared` modules (Elixir `defmodule`), which a
+            // wildcard import (`import Acme.Util`) makes visible, and the
+            // methods of their interfaces (Haskell class methods are
+            // module-level functions).
+            let style = ctx.langs[f].map(|l| l.import_style);
+            let declared = style == Some(ImportStyle::Declared);
+            let include = style == Some(ImportStyle::Include);
+            let visible = match ctx.def_parent[i].map(|p| ctx.def_kind[p]) {
+                None => !is_method,
+                Some(DefKind::Module) => (include || declared) && !is_method,
+                Some(DefKind::Interface) => declared,
+                Some(_) => false,
+            };
+            if visible {
                 ctx.top[f].entry(&d.name).or_default().push(i);
             }
         }
@@ -241,7 +258,7 @@ impl<'a> Ctx<'a> {
                         ctx.modules.entry(format!("js:{dir}")).or_default().push(fi);
                     }
                 }
-                ImportStyle::Java | ImportStyle::Namespace => {
+                ImportStyle::Java | ImportStyle::Namespace | ImportStyle::Declared => {
                     if let Some(p) = &f.package {
                         ctx.packages.entry(p).or_default().push(fi);
                     }
@@ -256,6 +273,16 @@ impl<'a> Ctx<'a> {
                     .entry(format!("mod:{}", styles::module_of(&f.path)))
                     .or_default()
                     .push(fi),
+                ImportStyle::LoadPath => {
+                    for (stem, rooted) in load_path_stems(lang, &f.path) {
+                        let key = if rooted {
+                            load_root_key(&lang.name, &stem)
+                        } else {
+                            load_path_key(&lang.name, &stem)
+                        };
+                        ctx.modules.entry(key).or_default().push(fi);
+                    }
+                }
                 _ => {}
             }
         }

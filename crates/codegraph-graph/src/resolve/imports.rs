@@ -105,6 +105,8 @@ impl<'a> Ctx<'a> {
             }
             ImportStyle::Uri => self.uri_files(f, module),
             ImportStyle::WholeModule => self.modules.get(&format!("mod:{module}")).cloned(),
+            ImportStyle::LoadPath => self.load_path_files(f, lang, module),
+            ImportStyle::Declared => self.declared_files(module),
             ImportStyle::None => None,
         };
         found.filter(|v| !v.is_empty())
@@ -318,6 +320,11 @@ impl<'a> Ctx<'a> {
                 let sep = if imp.module.ends_with('.') { "" } else { "." };
                 name_as_module(format!("{}{sep}{name}", imp.module))
             }
+            // `alias Acme.{Repo, User}`: each name is a module of its own.
+            ImportStyle::Declared if imp.name.is_some() => {
+                let name = imp.name.as_deref().unwrap_or("");
+                name_as_module(format!("{}{}{name}", imp.module, lang.separator))
+            }
             _ => (self.import_files(f, &imp.module), None),
         }
     }
@@ -348,6 +355,23 @@ impl<'a> Ctx<'a> {
             .clone()
             .or_else(|| imp.name.clone())
             .unwrap_or_else(|| self.default_binding_name(f, &imp.module, &fs));
+        if lang.import_style == ImportStyle::Declared {
+            // `alias Acme.Repo` binds `Repo`; `alias Acme.{Repo}` too.
+            let sep = lang.separator.as_str();
+            let full = match (&imp.name, name_is_module) {
+                (Some(n), true) => format!("{}{sep}{n}", imp.module),
+                _ => imp.module.clone(),
+            };
+            let local = match (&imp.alias, &imp.name) {
+                (None, None) => full.rsplit(sep).next().unwrap_or(&full).to_owned(),
+                _ => local.clone(),
+            };
+            if name_is_module || imp.name.is_none() {
+                scope.qualified.insert(local.clone(), full);
+                scope.names.insert(local, Binding::Module(fs.clone()));
+                return;
+            }
+        }
         let binding = if name_is_module {
             // The name is itself a module (file) or a top-level type (Java).
             if matches!(

@@ -11,6 +11,7 @@
 mod calls;
 mod ctx;
 mod imports;
+mod namespaces;
 mod styles;
 mod types;
 
@@ -115,18 +116,18 @@ fn resolve_inheritance(
         let Some(subject) = h
             .subject_id
             .and_then(|s| ctx.def_ix.get(&s).copied())
-            .or_else(|| ctx.lookup(f, None, &h.subject, true).first().copied())
+            .or_else(|| ctx.lookup_base(f, None, &h.subject).first().copied())
         else {
             continue;
         };
-        let found = ctx.lookup(f, ctx.def_parent[subject], &h.base, true);
+        let found = ctx.lookup_base(f, ctx.def_parent[subject], &h.base);
         let (targets, provenance) = if found.len() == 1 {
             (found, Provenance::Resolved)
         } else {
             let unique: Vec<DefIx> = ctx
                 .by_name
                 .get(h.base.as_str())
-                .map(|v| v.iter().copied().filter(|&d| ctx.is_type(d)).collect())
+                .map(|v| v.iter().copied().filter(|&d| ctx.is_base(d)).collect())
                 .unwrap_or_default();
             if unique.len() == 1 {
                 (unique, Provenance::Inferred)

@@ -97,7 +97,8 @@ impl<'a> Ctx<'a> {
             .strip_prefix("self.")
             .or_else(|| var.strip_prefix("this."))
             .or_else(|| var.strip_prefix("this->"))
-            .or_else(|| var.strip_prefix("$this->"));
+            .or_else(|| var.strip_prefix("$this->"))
+            .or_else(|| var.strip_prefix('@').filter(|v| !v.starts_with('@')));
         // Every binding of the name in one scope must agree: a variable
         // assigned a `User` in one branch and something else (or a value
         // of unknown type, or an untyped parameter) in another has no
@@ -303,6 +304,14 @@ impl<'a> Ctx<'a> {
         let found = self.lookup(f, caller, name, true);
         if found.len() == 1 {
             return Some(found[0]);
+        }
+        // `Models::User` from inside `Shop`: the whole path in the open
+        // namespaces around the caller.
+        if qual.is_some() {
+            let found = self.open_lookup(f, caller, ty, &|d| self.is_type(d));
+            if found.len() == 1 {
+                return Some(found[0]);
+            }
         }
         // A type parameter: its bound (`S: Store`).
         if qual.is_none()

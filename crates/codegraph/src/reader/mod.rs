@@ -4,6 +4,7 @@
 //! ([`Reader::next`]) when an update did not touch them.
 
 mod graph;
+mod retrievers;
 pub(crate) mod search;
 mod status;
 pub mod understand;

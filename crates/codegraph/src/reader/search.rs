@@ -3,9 +3,10 @@
 //! (reciprocal rank fusion by default), then priors, de-duplication and
 //! grouping.
 
-use super::understand::{Understood, lookup_names, understand};
+use super::retrievers::{ExactRetriever, SymbolRetriever};
+use super::understand::{Understood, understand};
 use crate::{Error, Reader, Result};
-use codegraph_core::{ChunkId, DefId, DocKind, PathRole};
+use codegraph_core::{ChunkId, DocKind, PathRole};
 use codegraph_search::{Bm25Filter, Fused, RankScore, rrf};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -279,145 +280,6 @@ impl Retriever for LexicalRetriever<'_> {
         Ok(Hits {
             hits,
             stages: vec![("lexical".into(), ms(t))],
-            filtered: true,
-        })
-    }
-}
-
-/// Definitions the query names: identifiers looked up in the symbol table
-/// (exactly, or a dotted path by its last parts) and the functions of
-/// traceback frames; each definition's first chunk, the most specific names
-/// first.
-struct SymbolRetriever<'r> {
-    reader: &'r Reader,
-}
-
-/// Names defined more often than this are too common to point anywhere.
-const MAX_DEFS_PER_NAME: usize = 12;
-
-impl Retriever for SymbolRetriever<'_> {
-    fn name(&self) -> &str {
-        "symbols"
-    }
-
-    fn retrieve(&self, query: &Query<'_>) -> Result<Hits> {
-        let t = Instant::now();
-        let u = understand(query.text);
-        let conn = self.reader.pool().read()?;
-        let mut scores: BTreeMap<DefId, f32> = BTreeMap::new();
-        let mut add = |id: DefId, score: f32| {
-            let slot = scores.entry(id).or_insert(0.0);
-            *slot = slot.max(score);
-        };
-        for frame in &u.frames {
-            let Some(function) = &frame.function else {
-                continue;
-            };
-            let last = lookup_names(function).pop().unwrap_or_default();
-            for d in conn.definitions_named(&last)? {
-                if d.path.ends_with(&frame.path) || frame.path.ends_with(&d.path) {
-                    add(d.id, 3.0);
-                }
-            }
-        }
-        for id in &u.identifiers {
-            let names = lookup_names(id);
-            let mut rows = conn.definitions_named(&names[0])?;
-            if rows.is_empty() && names.len() > 1 {
-                // `flask.Flask.route` or `Flask.route`: the last name, whose
-                // qualified name ends with the path's last two parts.
-                let parts: Vec<&str> = names[0]
-                    .split(['.', ':'])
-                    .filter(|p| !p.is_empty())
-                    .collect();
-                let tail = parts[parts.len().saturating_sub(2)..].to_vec();
-                rows = conn
-                    .definitions_named(&names[1])?
-                    .into_iter()
-                    .filter(|d| {
-                        let q: Vec<&str> = d
-                            .qualified_name
-                            .split(['.', ':'])
-                            .filter(|p| !p.is_empty())
-                            .collect();
-                        q.ends_with(&tail)
-                    })
-                    .collect();
-            }
-            if rows.is_empty() || rows.len() > MAX_DEFS_PER_NAME {
-                continue;
-            }
-            let score = 2.0 / rows.len() as f32;
-            for d in rows {
-                add(d.id, score);
-            }
-        }
-        let defs: Vec<DefId> = scores.keys().copied().collect();
-        let mut hits: Vec<(ChunkId, f32)> = conn
-            .first_chunks_of(&defs)?
-            .into_iter()
-            .map(|(d, c)| (c, scores[&d]))
-            .collect();
-        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        hits.truncate(query.depth);
-        Ok(Hits {
-            hits,
-            stages: vec![("symbols".into(), ms(t))],
-            filtered: false,
-        })
-    }
-}
-
-/// Text the query quotes or pastes, found as it is: BM25 candidates for
-/// each string whose chunk contains it (whitespace runs compared as one
-/// space).
-struct ExactRetriever<'r> {
-    reader: &'r Reader,
-}
-
-/// Most exact strings searched per query, and candidates checked for each.
-const MAX_EXACT_STRINGS: usize = 6;
-const EXACT_CANDIDATES: usize = 100;
-
-fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-impl Retriever for ExactRetriever<'_> {
-    fn name(&self) -> &str {
-        "exact"
-    }
-
-    fn retrieve(&self, query: &Query<'_>) -> Result<Hits> {
-        let t = Instant::now();
-        let u = understand(query.text);
-        let Some(index) = self.reader.bm25()? else {
-            return Ok(Hits::new(Vec::new()));
-        };
-        let filter = Bm25Filter {
-            language: query.language.map(str::to_owned),
-            kind: query.kind,
-        };
-        let mut best: HashMap<ChunkId, f32> = HashMap::new();
-        for (n, text) in u.exact.iter().take(MAX_EXACT_STRINGS).enumerate() {
-            let needle = squash(text);
-            let candidates = index.search(text, EXACT_CANDIDATES, &filter)?;
-            let ids: Vec<ChunkId> = candidates.iter().map(|c| c.0).collect();
-            let details = self.reader.pool().read()?.chunk_details(&ids)?;
-            for (rank, d) in details.iter().enumerate() {
-                if squash(&d.text).contains(&needle) {
-                    // Earlier strings and better BM25 ranks first.
-                    let score = 1.0 / (1.0 + n as f32) + 1.0 / (10.0 + rank as f32);
-                    let slot = best.entry(d.id).or_insert(0.0);
-                    *slot = slot.max(score);
-                }
-            }
-        }
-        let mut hits: Vec<(ChunkId, f32)> = best.into_iter().collect();
-        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        Ok(Hits {
-            hits,
-            stages: vec![("exact".into(), ms(t))],
             filtered: true,
         })
     }
