@@ -91,7 +91,7 @@ pub struct GraphFacts {
     pub bindings: Vec<BindingFact>,
     /// Chunks, as graph nodes (resolution does not read them).
     pub chunks: Vec<ChunkFact>,
-    /// Path → text for files named `go.mod`.
+    /// Path → text for files named `go.mod` or `pubspec.yaml`.
     pub configs: HashMap<String, String>,
 }
 

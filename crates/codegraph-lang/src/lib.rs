@@ -76,6 +76,17 @@ pub enum ImportStyle {
     Go,
     Java,
     Include,
+    /// Like `java`, and a file also sees the namespaces enclosing its own
+    /// (`namespace A.B.C` sees `A.B` and `A`); `using A.B;` is a wildcard.
+    Namespace,
+    /// URIs naming files: relative paths (`'src/a.dart'`, `'../b.dart'`) or
+    /// `package:<name>/<path>`, which is `<path>` under the `lib/` directory
+    /// of package `<name>`.
+    Uri,
+    /// Imports name whole modules (`import Foo`): a module is a source
+    /// directory (`Sources/<Name>/`, else the top-level directory), and the
+    /// files of one module see each other's top-level names.
+    WholeModule,
     /// A path on a load path, with or without the extension: relative to the
     /// importing file, then under an import root (`import_roots`), then the
     /// repository root. `import_separator` stands for `/` (`a.b` ->
@@ -132,6 +143,8 @@ struct Row {
     return_type: Vec<ReturnTypeShape>,
     #[serde(default = "yes")]
     capitalized_types: bool,
+    #[serde(default)]
+    super_names: Vec<String>,
     #[serde(default)]
     shebangs: Vec<String>,
     #[serde(default)]
@@ -307,6 +320,9 @@ pub struct Language {
     /// A capitalised name is a type (false for Go, whose exported
     /// functions are capitalised too).
     pub capitalized_types: bool,
+    /// Words other than `super` that name the base class as a receiver
+    /// (`base.F()`, `parent::f()`) or a call (`: base(x)`).
+    pub super_names: Vec<String>,
     /// Interpreter names a `#!` line may give for files without an
     /// extension (`ruby` in `#!/usr/bin/env ruby`).
     pub shebangs: Vec<String>,
@@ -510,6 +526,7 @@ impl Registry {
                 wrapper_types: row.wrapper_types,
                 return_type: row.return_type,
                 capitalized_types: row.capitalized_types,
+                super_names: row.super_names,
                 shebangs: row.shebangs,
                 import_roots: row.import_roots,
                 import_separator: row.import_separator.unwrap_or_else(|| "/".into()),
@@ -635,26 +652,20 @@ mod tests {
         assert!(errors.is_empty(), "query errors: {errors:#?}");
     }
 
+    /// Every language with a fixture project (`fixtures/<name>`), and tsx,
+    /// has a grammar and queries that find definitions, calls and imports.
     #[test]
-    fn required_languages_have_grammars_and_queries() {
+    fn fixture_languages_have_grammars_and_queries() {
         let registry = Registry::builtin();
-        for name in [
-            "rust",
-            "python",
-            "javascript",
-            "typescript",
-            "tsx",
-            "go",
-            "java",
-            "c",
-            "cpp",
-            "ruby",
-            "lua",
-            "elixir",
-            "haskell",
-            "bash",
-            "zig",
-        ] {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut names: Vec<String> = std::fs::read_dir(fixtures)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .chain(["tsx".to_owned()])
+            .collect();
+        names.sort();
+        assert!(names.len() >= 21, "{names:?}");
+        for name in &names {
             let lang = registry.by_name(name).unwrap_or_else(|| panic!("{name}"));
             let tags = lang.tags().unwrap().unwrap_or_else(|| panic!("{name}"));
             let has_definitions = tags.roles.iter().any(|r| matches!(r, Role::Definition(_)));
@@ -704,6 +715,11 @@ mod tests {
         );
         assert_eq!(detect("cli", "#!/usr/bin/env node\n"), Some("javascript"));
         assert_eq!(detect("sh-script", "#! /bin/sh\n"), Some("bash"));
+        assert_eq!(
+            detect("bin/console", "#!/usr/bin/env php8.2\n"),
+            Some("php")
+        );
+        assert_eq!(detect("build", "#!/usr/bin/env swift\n"), Some("swift"));
         // An extension decides; a file without `#!` stays unknown.
         assert_eq!(detect("x.py", "#!/bin/bash\n"), Some("python"));
         assert_eq!(detect("x.unknown", "#!/bin/bash\n"), None);

@@ -6,7 +6,7 @@ const MAX_DOC_CHARS: usize = 4000;
 pub(crate) fn clean(raw: &str) -> Option<String> {
     let raw = raw.trim();
     let raw = strip_string_quotes(raw).unwrap_or(raw);
-    let mut lines: Vec<&str> = raw.lines().map(clean_line).collect();
+    let mut lines: Vec<&str> = raw.lines().map(clean_line).map(strip_summary).collect();
     while lines.first().is_some_and(|l| l.is_empty()) {
         lines.remove(0);
     }
@@ -35,6 +35,12 @@ fn strip_string_quotes(s: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// XML doc comments wrap their text in `<summary>` (C#): the tags go.
+fn strip_summary(line: &str) -> &str {
+    let l = line.strip_prefix("<summary>").unwrap_or(line);
+    l.strip_suffix("</summary>").unwrap_or(l).trim()
 }
 
 fn clean_line(line: &str) -> &str {
@@ -124,6 +130,14 @@ mod tests {
         );
         assert_eq!(clean("r'''raw doc'''").as_deref(), Some("raw doc"));
         assert_eq!(clean("//"), None);
+        assert_eq!(
+            clean("/// <summary>\n/// Sends a request.\n/// </summary>").as_deref(),
+            Some("Sends a request.")
+        );
+        assert_eq!(
+            clean("/// <summary>Adds.</summary>").as_deref(),
+            Some("Adds.")
+        );
     }
 
     #[test]

@@ -92,6 +92,10 @@ struct Captures<'t> {
     receiver: Option<Node<'t>>,
     subject: Option<Node<'t>>,
     module: Option<Node<'t>>,
+    /// The last node of a module path captured as several nodes (a
+    /// quantified `@import.module`, Scala's `a.b.c`); the module is the
+    /// text from `module` to it.
+    module_end: Option<Node<'t>>,
     import_name: Option<Node<'t>>,
     alias: Option<Node<'t>>,
     wildcard: bool,
@@ -118,6 +122,7 @@ impl<'t> Captures<'t> {
                 Role::Owner => c.owner = Some(cap.node),
                 Role::Receiver => c.receiver = Some(cap.node),
                 Role::Subject => c.subject = Some(cap.node),
+                Role::ImportModule if c.module.is_some() => c.module_end = Some(cap.node),
                 Role::ImportModule => c.module = Some(cap.node),
                 Role::ImportName => c.import_name = Some(cap.node),
                 Role::ImportAlias => c.alias = Some(cap.node),
@@ -218,6 +223,7 @@ pub(crate) fn extract(
     }
     let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
     let mut raw = Raw::default();
+    let mut package = Packages::default();
     let mut cursor = QueryCursor::new();
     let mut progress = |_: &tree_sitter::QueryCursorState| stop();
     let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
@@ -235,7 +241,12 @@ pub(crate) fn extract(
                 .skips
                 .push((node.start_byte() as u32, node.end_byte() as u32)),
             Role::Import => {
-                let module_text = c.module.map(|m| unquote(node_text(m)));
+                let module_text = c.module.map(|m| match c.module_end {
+                    Some(end) => {
+                        squash(text.get(m.start_byte()..end.end_byte()).unwrap_or(""), 300)
+                    }
+                    None => unquote(node_text(m)),
+                });
                 let name_text = c.import_name.map(|n| node_text(n).to_owned());
                 let Some(module_text) = module_text.or_else(|| name_text.clone()) else {
                     continue;
@@ -260,8 +271,9 @@ pub(crate) fn extract(
                 });
             }
             Role::Binding => raw.binding(text, &c),
-            Role::Package if facts.package.is_none() => {
-                facts.package = Some(squash(node_text(c.name.unwrap_or(node)), 200));
+            Role::Package => {
+                let name = squash(node_text(c.name.unwrap_or(node)), 200);
+                package.add(name, node, c.body, &language.separator, facts);
             }
             Role::FileDoc if facts.doc.is_none() => {
                 facts.doc = doc::clean(node_text(node));
@@ -295,6 +307,40 @@ pub(crate) fn extract(
     }
     assemble(language, path, text, facts, raw);
     Some(())
+}
+
+/// The file's package from its `@package` matches. The first one names it;
+/// a later one continues it (joined by the separator) when it is nested in
+/// the body of the one before (`namespace A { namespace B {`) or when the
+/// one before has no `@body` and so covers the rest of the file (Scala's
+/// chained `package a` / `package b` clauses). A block after the end of
+/// the one before (a second `namespace C { }`) changes nothing.
+#[derive(Default)]
+struct Packages {
+    /// Where the last joined package's body ends; `None`: the end of file.
+    body_end: Option<Option<usize>>,
+}
+
+impl Packages {
+    fn add(
+        &mut self,
+        name: String,
+        node: Node,
+        body: Option<Node>,
+        separator: &str,
+        facts: &mut FileFacts,
+    ) {
+        let end = body.map(|b| b.end_byte());
+        match (&mut facts.package, self.body_end) {
+            (None, _) => facts.package = Some(name),
+            (Some(p), Some(open)) if open.is_none_or(|e| node.start_byte() < e) => {
+                p.push_str(separator);
+                p.push_str(&name);
+            }
+            _ => return,
+        }
+        self.body_end = Some(end);
+    }
 }
 
 /// The depth of the deepest node and the most children of a syntax error
@@ -411,7 +457,7 @@ impl Raw {
             if existing.call.receiver.is_none()
                 && let Some(r) = c.receiver
             {
-                existing.call.receiver = Some(squash(node_text(r), 120));
+                existing.call.receiver = Some(receiver_text(node_text(r)));
             }
             return;
         }
@@ -420,9 +466,7 @@ impl Raw {
         self.calls.push(RawCall {
             call: Call {
                 name: node_text(name_node).to_owned(),
-                receiver: c
-                    .receiver
-                    .map(|r| squash(node_text(r).trim_end_matches('.'), 120)),
+                receiver: c.receiver.map(|r| receiver_text(node_text(r))),
                 line: pos.row as u32 + 1,
                 column: pos.column as u32 + 1,
                 enclosing: None,
@@ -907,7 +951,17 @@ fn signature(text: &str, raw: &RawDef) -> String {
         }
     };
     let sig = squash(text.get(start..end).unwrap_or(""), MAX_SIGNATURE);
-    sig.trim_end_matches(['{', ' ', ',']).to_owned()
+    let sig = sig.trim_end_matches(['{', ' ', ',']);
+    // An expression body's `=` (`def f: Int = ...`, `fun f() = ...`).
+    sig.strip_suffix(" =").unwrap_or(sig).to_owned()
+}
+
+/// A receiver as one line: whitespace collapsed, none before a `.` (a call
+/// chain broken over lines, `client\n  .newBuilder()`), and no trailing `.`.
+fn receiver_text(s: &str) -> String {
+    squash(s.trim_end_matches('.'), 120)
+        .replace(" .", ".")
+        .replace(" ?.", "?.")
 }
 
 /// Collapses whitespace runs to one space and caps the length.

@@ -33,7 +33,7 @@ fn edge_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RefEdge> {
 }
 
 /// Names of project files whose text resolution reads (module roots).
-const CONFIG_FILES: &[&str] = &["go.mod"];
+const CONFIG_FILES: &[&str] = &["go.mod", "pubspec.yaml"];
 
 impl Conn {
     /// Loads the facts graph resolution reads, in canonical order.
@@ -189,7 +189,7 @@ impl Conn {
     }
 
     /// Path → text of the project files resolution reads (`go.mod`: module
-    /// roots for Go imports).
+    /// roots for Go imports; `pubspec.yaml`: Dart package names).
     pub fn graph_configs(&self) -> Result<HashMap<String, String>> {
         let mut out = HashMap::new();
         for name in CONFIG_FILES {

@@ -14,6 +14,19 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
+/// The languages whose fixture project has hand-labelled edges
+/// (`fixtures/<language>/graph.expected`), sorted.
+pub fn labelled_fixtures() -> Vec<String> {
+    let mut langs: Vec<String> = fs::read_dir(fixtures())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("graph.expected").is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    langs.sort();
+    langs
+}
+
 /// Copies the directory tree `from` into `to` (files and directories only).
 pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();

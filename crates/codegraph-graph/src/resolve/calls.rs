@@ -164,6 +164,20 @@ impl<'a> Ctx<'a> {
             .then_some(candidates)
     }
 
+    /// The members named `name` of type `t` (or its bases) a call can
+    /// mean: its callables when a property or field shares their name
+    /// (Kotlin's `var hitCount` and `fun hitCount()`), else what there is
+    /// (a property holding a function).
+    fn member_call(&self, t: DefIx, name: &str) -> Vec<DefIx> {
+        let all = self.member(t, name, 0);
+        let callable: Vec<DefIx> = all
+            .iter()
+            .copied()
+            .filter(|&d| self.is_callable_target(d))
+            .collect();
+        if callable.is_empty() { all } else { callable }
+    }
+
     pub(super) fn resolve_call(
         &self,
         f: FileIx,
@@ -186,9 +200,16 @@ impl<'a> Ctx<'a> {
             return None;
         }
         let ok = |v: Vec<DefIx>| (!v.is_empty()).then_some((v, Provenance::Resolved));
+        // `super`, or the language's own word for the base class (`base`).
+        let is_super = |w: &str| {
+            w == "super"
+                || self
+                    .lang(f)
+                    .is_some_and(|l| l.super_names.iter().any(|s| s == w))
+        };
         match receiver.map(str::trim) {
             None | Some("") => {
-                if name == "super" {
+                if is_super(name) {
                     // `super(...)` in a constructor (Java, JS/TS) calls the base
                     // class; Python's `super()` only returns a proxy, whose
                     // method call is resolved on its own.
@@ -227,22 +248,22 @@ impl<'a> Ctx<'a> {
                     // A Java class literal: a method of `Class`, outside the repository.
                     return None;
                 }
-                if matches!(r, "self" | "this" | "Self" | "cls" | "$this") {
+                if matches!(r, "self" | "this" | "Self" | "cls" | "$this" | "static") {
                     let found = self
                         .enclosing_type(caller)
-                        .and_then(|t| ok(self.member(t, name, 0)));
+                        .and_then(|t| ok(self.member_call(t, name)));
                     return found
                         .or_else(|| ok(self.owner_member(f, caller, name)))
                         .or_else(|| self.infer_method(f, name));
                 }
-                if r == "super" || r.starts_with("super(") {
+                if is_super(r) || r.starts_with("super(") {
                     let t = self.enclosing_type(caller)?;
                     let found: Vec<DefIx> = self
                         .bases
                         .get(&t)
                         .into_iter()
                         .flatten()
-                        .flat_map(|&b| self.member(b, name, 0))
+                        .flat_map(|&b| self.member_call(b, name))
                         .collect();
                     return ok(found);
                 }
@@ -261,7 +282,7 @@ impl<'a> Ctx<'a> {
                 if let Some(t) = receiver_type {
                     // The type is known: its member, or nothing of ours (a
                     // field holding a function, a method of an outside base).
-                    return ok(self.member(t, name, 0));
+                    return ok(self.member_call(t, name));
                 }
                 // A receiver declared with a type the repository does not
                 // define (`std::string`, `Map`): its methods are not ours.
@@ -271,7 +292,7 @@ impl<'a> Ctx<'a> {
                 // The receiver is a call: `repo.find(id).orElseThrow()`.
                 if let Some(callee) = call_callee(r)
                     && let Some(t) = self.resolve_type_at(f, caller, callee, depth + 1)
-                    && let Some(found) = ok(self.member(t, name, 0))
+                    && let Some(found) = ok(self.member_call(t, name))
                 {
                     return Some(found);
                 }
@@ -295,7 +316,7 @@ impl<'a> Ctx<'a> {
                 }
                 // A type: `Type::new()`, `Class.method()`, `Util.format()`.
                 if let Some(t) = self.resolve_type_at(f, caller, clean_type(r), depth + 1)
-                    && let Some(found) = ok(self.member(t, name, 0))
+                    && let Some(found) = ok(self.member_call(t, name))
                 {
                     return Some(found);
                 }

@@ -2,7 +2,7 @@
 //! lookups, built once per resolution.
 
 use super::namespaces::{load_path_key, load_path_stems, load_root_key};
-use super::{BindingRef, DefIx, FileIx};
+use super::{BindingRef, DefIx, FileIx, styles};
 use codegraph_core::{DefId, DefKind, FileId, GraphFacts};
 use codegraph_lang::{ImportStyle, Language, Registry};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -57,6 +57,8 @@ pub(super) struct Ctx<'a> {
     pub(super) by_basename: HashMap<&'a str, Vec<FileIx>>,
     /// Go module path → directory of its go.mod.
     pub(super) go_modules: Vec<(String, String)>,
+    /// Package name → root directory, from `pubspec.yaml` (`uri` imports).
+    pub(super) lib_roots: Vec<(String, String)>,
     pub(super) scopes: Vec<FileScope>,
     pub(super) bases: HashMap<DefIx, Vec<DefIx>>,
     /// The base a `super(...)` call reaches: the class it extends.
@@ -153,6 +155,7 @@ impl<'a> Ctx<'a> {
             packages: HashMap::default(),
             by_basename: HashMap::default(),
             go_modules: Vec::new(),
+            lib_roots: Vec::new(),
             scopes: Vec::new(),
             bases: HashMap::default(),
             superclass: HashMap::default(),
@@ -180,7 +183,7 @@ impl<'a> Ctx<'a> {
                 let owner_with_sep = &d.qualified_name[..owner_end];
                 if owner_with_sep.ends_with("::") {
                     2
-                } else if owner_with_sep.ends_with('.') {
+                } else if owner_with_sep.ends_with('.') || owner_with_sep.ends_with('\\') {
                     1
                 } else {
                     0
@@ -255,11 +258,21 @@ impl<'a> Ctx<'a> {
                         ctx.modules.entry(format!("js:{dir}")).or_default().push(fi);
                     }
                 }
-                ImportStyle::Java | ImportStyle::Declared => {
+                ImportStyle::Java | ImportStyle::Namespace | ImportStyle::Declared => {
                     if let Some(p) = &f.package {
                         ctx.packages.entry(p).or_default().push(fi);
                     }
                 }
+                ImportStyle::Uri => {
+                    if let Some(key) = styles::lib_key(&f.path) {
+                        ctx.modules.entry(key).or_default().push(fi);
+                    }
+                }
+                ImportStyle::WholeModule => ctx
+                    .modules
+                    .entry(format!("mod:{}", styles::module_of(&f.path)))
+                    .or_default()
+                    .push(fi),
                 ImportStyle::LoadPath => {
                     for (stem, rooted) in load_path_stems(lang, &f.path) {
                         let key = if rooted {
@@ -274,6 +287,13 @@ impl<'a> Ctx<'a> {
             }
         }
         for (path, text) in &facts.configs {
+            if path.rsplit('/').next() == Some("pubspec.yaml") {
+                if let Some(name) = styles::package_name(text) {
+                    ctx.lib_roots
+                        .push((name.to_owned(), dir_of(path).to_owned()));
+                }
+                continue;
+            }
             if let Some(module) = text.lines().find_map(|l| l.trim().strip_prefix("module ")) {
                 ctx.go_modules.push((
                     module.trim().trim_matches('"').to_owned(),

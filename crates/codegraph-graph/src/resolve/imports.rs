@@ -2,7 +2,7 @@
 //! importing file's scope.
 
 use super::ctx::{Binding, Ctx, FileScope, dir_of, python_module, rust_module};
-use super::{DefIx, FileIx};
+use super::{DefIx, FileIx, styles};
 use codegraph_core::{
     DefKind, EdgeKind, ExternalEdge, ImportFact, NodeRef, Provenance, RefEdge, normalize,
 };
@@ -75,7 +75,10 @@ impl<'a> Ctx<'a> {
                         .collect()
                 })
             }
-            ImportStyle::Java => {
+            ImportStyle::Java | ImportStyle::Namespace if self.is_file_path(f, module) => {
+                self.relative_file(f, module).map(|g| vec![g])
+            }
+            ImportStyle::Java | ImportStyle::Namespace => {
                 // `a.b.C` → the file defining top-level type a.b.C.
                 let defs = self.by_qname.get(module)?;
                 let files: Vec<FileIx> = defs
@@ -100,6 +103,8 @@ impl<'a> Ctx<'a> {
                     .collect();
                 (candidates.len() == 1).then_some(candidates)
             }
+            ImportStyle::Uri => self.uri_files(f, module),
+            ImportStyle::WholeModule => self.modules.get(&format!("mod:{module}")).cloned(),
             ImportStyle::LoadPath => self.load_path_files(f, lang, module),
             ImportStyle::Declared => self.declared_files(module),
             ImportStyle::None => None,
@@ -190,8 +195,8 @@ impl<'a> Ctx<'a> {
                 out.imports_external += 1;
                 self.bind_external(&mut scopes[f], f, imp);
                 let module = match lang.import_style {
-                    ImportStyle::Java => match &imp.name {
-                        Some(n) if !imp.wildcard => format!("{}.{n}", imp.module),
+                    ImportStyle::Java | ImportStyle::Namespace => match &imp.name {
+                        Some(n) if !imp.wildcard => format!("{}{}{n}", imp.module, lang.separator),
                         _ => imp.module.clone(),
                     },
                     _ => imp.module.clone(),
@@ -281,18 +286,31 @@ impl<'a> Ctx<'a> {
             None => (self.import_files(f, &imp.module), None),
         };
         match lang.import_style {
-            ImportStyle::Java if imp.wildcard => (
+            ImportStyle::Java | ImportStyle::Namespace if imp.wildcard => (
                 self.packages
                     .get(imp.module.as_str())
                     .cloned()
                     .or_else(|| self.import_files(f, &imp.module)),
                 None,
             ),
-            // A static import of a member falls back to the class's module.
-            ImportStyle::Java => name_as_module(match &imp.name {
-                Some(n) => format!("{}.{n}", imp.module),
-                None => imp.module.clone(),
-            }),
+            // A static import of a member falls back to the class's module;
+            // a top-level function of a package (Kotlin) to the files of the
+            // package defining it.
+            ImportStyle::Java | ImportStyle::Namespace => {
+                let full = match &imp.name {
+                    Some(n) => format!("{}{}{n}", imp.module, lang.separator),
+                    None => imp.module.clone(),
+                };
+                match name_as_module(full) {
+                    (None, _) => (
+                        imp.name
+                            .as_deref()
+                            .and_then(|n| self.package_members(&imp.module, n)),
+                        None,
+                    ),
+                    found => found,
+                }
+            }
             ImportStyle::Rust if imp.name.is_some() => {
                 let name = imp.name.as_deref().unwrap_or("");
                 name_as_module(format!("{}::{name}", imp.module))
@@ -356,7 +374,10 @@ impl<'a> Ctx<'a> {
         }
         let binding = if name_is_module {
             // The name is itself a module (file) or a top-level type (Java).
-            if lang.import_style == ImportStyle::Java {
+            if matches!(
+                lang.import_style,
+                ImportStyle::Java | ImportStyle::Namespace
+            ) {
                 let defs: Vec<DefIx> = fs
                     .iter()
                     .flat_map(|&g| {
@@ -372,7 +393,12 @@ impl<'a> Ctx<'a> {
             }
         } else if let Some(name) = &imp.name {
             let mut defs = self.exported(&fs, name, 0);
-            if defs.is_empty() && lang.import_style == ImportStyle::Java {
+            if defs.is_empty()
+                && matches!(
+                    lang.import_style,
+                    ImportStyle::Java | ImportStyle::Namespace
+                )
+            {
                 // `import static a.b.C.m`: a member of the class.
                 defs = self
                     .members
@@ -432,6 +458,31 @@ impl<'a> Ctx<'a> {
                             .cloned()
                             .unwrap_or_default()
                     }),
+                // The file's namespace and those enclosing it; a file
+                // without one sees the other files of the global namespace
+                // in its directory.
+                ImportStyle::Namespace => match facts.files[f].package.as_deref() {
+                    Some(p) => {
+                        let mut fs = self.packages.get(p).cloned().unwrap_or_default();
+                        fs.extend(self.enclosing_packages(p, &lang.separator));
+                        fs
+                    }
+                    None => self
+                        .dirs
+                        .get(dir_of(&facts.files[f].path))
+                        .map(|fs| {
+                            fs.iter()
+                                .copied()
+                                .filter(|&g| facts.files[g].package.is_none())
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                },
+                ImportStyle::WholeModule => self
+                    .modules
+                    .get(&format!("mod:{}", styles::module_of(&facts.files[f].path)))
+                    .cloned()
+                    .unwrap_or_default(),
                 _ => continue,
             };
             scope.wildcard.extend(

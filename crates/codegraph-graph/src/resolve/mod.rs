@@ -12,6 +12,7 @@ mod calls;
 mod ctx;
 mod imports;
 mod namespaces;
+mod styles;
 mod types;
 
 use codegraph_core::{

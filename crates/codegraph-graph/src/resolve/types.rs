@@ -69,7 +69,7 @@ impl<'a> Ctx<'a> {
             .or_else(|| var.rsplit_once('.'))
             .filter(|(b, f)| !b.is_empty() && !f.is_empty() && !f.contains('('))
         {
-            let base_type = if matches!(base, "self" | "this" | "Self") {
+            let base_type = if matches!(base, "self" | "this" | "Self" | "$this") {
                 self.enclosing_type(caller)
             } else {
                 self.binding_type(f, caller, base, depth + 1)
@@ -97,6 +97,7 @@ impl<'a> Ctx<'a> {
             .strip_prefix("self.")
             .or_else(|| var.strip_prefix("this."))
             .or_else(|| var.strip_prefix("this->"))
+            .or_else(|| var.strip_prefix("$this->"))
             .or_else(|| var.strip_prefix('@').filter(|v| !v.starts_with('@')));
         // Every binding of the name in one scope must agree: a variable
         // assigned a `User` in one branch and something else (or a value
@@ -241,6 +242,7 @@ impl<'a> Ctx<'a> {
             .strip_prefix("self.")
             .or_else(|| var.strip_prefix("this."))
             .or_else(|| var.strip_prefix("this->"))
+            .or_else(|| var.strip_prefix("$this->"))
             .unwrap_or(var);
         let external = |list: &[BindingRef<'a>]| {
             list.iter().any(|b| {

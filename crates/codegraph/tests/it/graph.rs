@@ -17,7 +17,7 @@ use super::*;
 use codegraph::EdgeKind;
 use std::collections::BTreeSet;
 
-pub(crate) use codegraph_testkit::{copy_dir, fixtures};
+pub(crate) use codegraph_testkit::{copy_dir, fixtures, labelled_fixtures};
 
 type EdgeSet = BTreeSet<(String, String, String)>;
 
@@ -147,30 +147,14 @@ fn score(lang: &str, kind: &str) -> Option<(Score, Vec<String>)> {
     Some((s, wrong))
 }
 
-const LANGS: &[&str] = &[
-    "python",
-    "rust",
-    "typescript",
-    "javascript",
-    "go",
-    "java",
-    "c",
-    "cpp",
-    "ruby",
-    "lua",
-    "elixir",
-    "haskell",
-    "bash",
-    "zig",
-];
-
 #[test]
 fn resolved_call_edges_are_precise_on_hand_labelled_fixtures() {
     let mut report = String::new();
     let mut failures = Vec::new();
     let mut scored = 0;
+    let langs = labelled_fixtures();
     for kind in ["calls", "imports", "inherits", "references"] {
-        for lang in LANGS {
+        for lang in &langs {
             let Some((s, wrong)) = score(lang, kind) else {
                 continue;
             };
@@ -199,7 +183,7 @@ fn resolved_call_edges_are_precise_on_hand_labelled_fixtures() {
             }
         }
     }
-    for lang in LANGS {
+    for lang in &langs {
         let Some(forbidden) = expected_lines(lang, true) else {
             continue;
         };
