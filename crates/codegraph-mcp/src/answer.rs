@@ -199,10 +199,6 @@ impl Answer {
         self.cut_hint = Some(hint.into());
     }
 
-    pub fn items_len(&self) -> usize {
-        self.items.len()
-    }
-
     /// The finished result: text (with the closing lines) and
     /// `structuredContent`.
     pub fn finish(mut self, index: &Completeness) -> CallToolResult {

@@ -1174,7 +1174,7 @@ impl CodegraphMcp {
             ans.line(&format!(
                 "{} files, {} definitions, {} chunks; graph current: {}; lexical documents: {}",
                 s.files,
-                s.definitions,
+                s.definitions.values().sum::<u64>(),
                 s.chunks,
                 status.graph_current,
                 status

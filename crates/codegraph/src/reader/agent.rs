@@ -687,7 +687,7 @@ impl Reader {
         // Search over the text.
         let t = Instant::now();
         crate::check_deadline(options.deadline, "search")?;
-        let mut notice = None;
+        let notice;
         let search = self.search(&SearchOptions {
             query: options.text.clone(),
             k: 20,
