@@ -27,6 +27,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("watch", "codegraph watch\n  codegraph watch . --json"),
     (
+        "mcp",
+        "codegraph mcp\n  codegraph mcp ~/src/flask --no-embed",
+    ),
+    (
         "serve",
         "codegraph serve\n  codegraph serve --socket /run/user/1000/codegraph.sock",
     ),

@@ -53,7 +53,7 @@ fn repo() -> Repo {
     write(
         &root,
         "tools/settings_tool.py",
-        "from src.app.config import parse_config\n\n\ndef settings_main():\n    return parse_config('settings.ini')\n",
+        "from app.config import parse_config\n\n\ndef settings_main():\n    return parse_config('settings.ini')\n",
     );
     let cache = dir.path().join("cache");
     Repo {
@@ -249,6 +249,8 @@ fn result_paths(out: &Output) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|r| r["path"].as_str().unwrap().to_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect()
 }
 

@@ -213,6 +213,8 @@ impl CodegraphMcp {
             let limit = limit_arg("limit", a.limit, 10, 50)?;
             let budget = budget(a.budget_tokens, 2000)?;
             let offset = cursor(a.cursor.as_deref())?;
+            // Search ranks at most 1,000 results.
+            check_offset(offset, 1000 - limit)?;
             let kind = a
                 .kind
                 .as_deref()
