@@ -216,7 +216,6 @@ fn raw_pipe_garbage_gets_errors_and_the_server_keeps_serving() {
         "{list}"
     );
     // Closing stdin ends the session and the process.
-    drop(send);
     drop(stdin);
     let status = wait_timeout(&mut child, Duration::from_secs(20));
     if status.is_none() {

@@ -314,7 +314,6 @@ fn run_indexer(live: std::sync::Weak<Live>, mut indexer: Indexer, options: LiveO
         indexer.watch(&watch, &feed, &stop, on_update)
     } else {
         codegraph::process::lower_thread_priority();
-        let on_update = on_update;
         indexer.index(&feed).and_then(|mut report| {
             let mut changes = std::mem::take(&mut report.changes);
             let mut embedded = 0;

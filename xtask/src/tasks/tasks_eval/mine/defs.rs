@@ -161,62 +161,62 @@ fn scan_python(lines: &[&str]) -> Vec<Def> {
         } else if let Some(r) = t2.strip_prefix("class ") {
             ("class", r)
         } else {
-            if indent_of(l) == 0 {
-                if let Some(name) = ident_prefix(t) {
-                    let after = t[name.len()..].trim_start();
-                    let is_assign = (after.starts_with('=') && !after.starts_with("=="))
-                        || (after.starts_with(':') && after.contains('=') && !after.contains("=="));
-                    if is_assign
-                        && !matches!(
-                            name.as_str(),
-                            "if" | "for"
-                                | "while"
-                                | "with"
-                                | "try"
-                                | "else"
-                                | "elif"
-                                | "except"
-                                | "finally"
-                                | "return"
-                                | "import"
-                                | "from"
-                        )
-                    {
-                        let mut depth: i32 = 0;
-                        let mut he = i;
-                        for (j, line) in lines.iter().enumerate().skip(i).take(5000) {
-                            if j > i && in_str_line[j] {
-                                he = j;
-                                if depth <= 0 && !(j + 1 < n && in_str_line[j + 1]) {
-                                    break;
-                                }
-                                continue;
-                            }
-                            for ch in strip_py_strings(line).chars() {
-                                match ch {
-                                    '(' | '[' | '{' => depth += 1,
-                                    ')' | ']' | '}' => depth -= 1,
-                                    '#' => break,
-                                    _ => {}
-                                }
-                            }
+            if indent_of(l) == 0
+                && let Some(name) = ident_prefix(t)
+            {
+                let after = t[name.len()..].trim_start();
+                let is_assign = (after.starts_with('=') && !after.starts_with("=="))
+                    || (after.starts_with(':') && after.contains('=') && !after.contains("=="));
+                if is_assign
+                    && !matches!(
+                        name.as_str(),
+                        "if" | "for"
+                            | "while"
+                            | "with"
+                            | "try"
+                            | "else"
+                            | "elif"
+                            | "except"
+                            | "finally"
+                            | "return"
+                            | "import"
+                            | "from"
+                    )
+                {
+                    let mut depth: i32 = 0;
+                    let mut he = i;
+                    for (j, line) in lines.iter().enumerate().skip(i).take(5000) {
+                        if j > i && in_str_line[j] {
                             he = j;
                             if depth <= 0 && !(j + 1 < n && in_str_line[j + 1]) {
                                 break;
                             }
+                            continue;
                         }
-                        defs.push(Def {
-                            name,
-                            qualname: String::new(),
-                            kind: "variable",
-                            start: i + 1,
-                            end: he + 1,
-                            indent: 0,
-                            container: None,
-                            addressable: true,
-                            test_region: false,
-                        });
+                        for ch in strip_py_strings(line).chars() {
+                            match ch {
+                                '(' | '[' | '{' => depth += 1,
+                                ')' | ']' | '}' => depth -= 1,
+                                '#' => break,
+                                _ => {}
+                            }
+                        }
+                        he = j;
+                        if depth <= 0 && !(j + 1 < n && in_str_line[j + 1]) {
+                            break;
+                        }
                     }
+                    defs.push(Def {
+                        name,
+                        qualname: String::new(),
+                        kind: "variable",
+                        start: i + 1,
+                        end: he + 1,
+                        indent: 0,
+                        container: None,
+                        addressable: true,
+                        test_region: false,
+                    });
                 }
             }
             continue;
@@ -376,11 +376,11 @@ fn strip_words<'a>(mut t: &'a str, words: &[&str]) -> &'a str {
     loop {
         let mut changed = false;
         for w in words {
-            if let Some(r) = t.strip_prefix(w) {
-                if r.starts_with(' ') || r.starts_with('\t') {
-                    t = r.trim_start();
-                    changed = true;
-                }
+            if let Some(r) = t.strip_prefix(w)
+                && (r.starts_with(' ') || r.starts_with('\t'))
+            {
+                t = r.trim_start();
+                changed = true;
             }
         }
         if !changed {
@@ -667,17 +667,17 @@ fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Header> {
             .map(|c| !(c.is_alphanumeric() || c == '_' || c == '$'))
             .unwrap_or(true);
         let r = raw[s + 8..].trim_start_matches('*').trim_start();
-        if before_ok && raw[s + 8..].starts_with([' ', '*']) {
-            if let Some(name) = ident_prefix(r) {
-                if r[name.len()..].trim_start().starts_with('(') {
-                    return Some(Header {
-                        name,
-                        kind: "function",
-                        container: None,
-                        col: s,
-                    });
-                }
-            }
+        if before_ok
+            && raw[s + 8..].starts_with([' ', '*'])
+            && let Some(name) = ident_prefix(r)
+            && r[name.len()..].trim_start().starts_with('(')
+        {
+            return Some(Header {
+                name,
+                kind: "function",
+                container: None,
+                col: s,
+            });
         }
     }
     if indent == 0
@@ -990,10 +990,10 @@ fn block_end(lang: Lang, lines: &[&str], i: usize, indent: usize, col: usize) ->
         return k + 1;
     }
     let agrees = |e: usize| indent_of(lines[e]) == indent && lines[e].trim_start().starts_with('}');
-    if let Some(e) = end_b {
-        if agrees(e) {
-            return e + 1;
-        }
+    if let Some(e) = end_b
+        && agrees(e)
+    {
+        return e + 1;
     }
     // formatter indentation fallback
     for (e, l) in lines.iter().enumerate().skip(k + 1) {

@@ -136,7 +136,7 @@ pub fn parse_diff(diff: &str) -> Vec<FileDiff> {
 
 /// The innermost addressable (module- or class-level) definition that
 /// satisfies `pred`; `None` inside an in-file test module.
-fn innermost<'a>(defs: &'a [Def], pred: impl Fn(&Def) -> bool) -> Option<usize> {
+fn innermost(defs: &[Def], pred: impl Fn(&Def) -> bool) -> Option<usize> {
     if defs.iter().any(|d| d.test_region && pred(d)) {
         return None;
     }

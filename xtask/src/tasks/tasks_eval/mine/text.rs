@@ -63,8 +63,8 @@ fn looks_like_version(s: &str) -> bool {
 pub fn noise_subject(subject: &str) -> Option<&'static str> {
     let s = subject.trim();
     let l = s.to_ascii_lowercase();
-    if let Some((ty, _)) = conventional(s) {
-        if matches!(
+    if let Some((ty, _)) = conventional(s)
+        && matches!(
             ty.as_str(),
             "chore"
                 | "docs"
@@ -87,9 +87,9 @@ pub fn noise_subject(subject: &str) -> Option<&'static str> {
                 | "meta"
                 | "refactor"
                 | "refactoring"
-        ) {
-            return Some("noise-conventional-type");
-        }
+        )
+    {
+        return Some("noise-conventional-type");
     }
     let first = l
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
@@ -380,10 +380,10 @@ const FIX_WORDS: &[&str] = &[
 
 pub fn indicates_fix(msg: &str) -> bool {
     let subject = msg.lines().next().unwrap_or("");
-    if let Some((ty, _)) = conventional(subject) {
-        if ty == "fix" || ty == "bugfix" || ty == "hotfix" {
-            return true;
-        }
+    if let Some((ty, _)) = conventional(subject)
+        && (ty == "fix" || ty == "bugfix" || ty == "hotfix")
+    {
+        return true;
     }
     msg.to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -407,13 +407,13 @@ pub fn strip_subject(subject: &str) -> String {
     }
     loop {
         let t = s.trim_end();
-        if t.ends_with(')') {
-            if let Some(open) = t.rfind("(#") {
-                let inner = &t[open + 2..t.len() - 1];
-                if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit()) {
-                    s = t[..open].trim_end().to_string();
-                    continue;
-                }
+        if t.ends_with(')')
+            && let Some(open) = t.rfind("(#")
+        {
+            let inner = &t[open + 2..t.len() - 1];
+            if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit()) {
+                s = t[..open].trim_end().to_string();
+                continue;
             }
         }
         break;
