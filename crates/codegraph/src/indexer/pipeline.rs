@@ -100,10 +100,12 @@ pub(crate) fn process(
     }
     let language = match registry.for_path(Path::new(&c.rel)) {
         Some(l) => l,
-        None if !name.contains('.') || name.starts_with('.') => match registry.plain_text() {
-            Some(l) => l,
-            None => return skip(c, SkipReason::UnknownType, "no language for this file"),
-        },
+        None if !name.contains('.') || name.starts_with('.') => {
+            match shebang_language(&c.abs, registry).or_else(|| registry.plain_text()) {
+                Some(l) => l,
+                None => return skip(c, SkipReason::UnknownType, "no language for this file"),
+            }
+        }
         None => return skip(c, SkipReason::UnknownType, "no language for this extension"),
     };
     let meta = match std::fs::metadata(&c.abs) {
@@ -376,4 +378,21 @@ mod tests {
         assert!(minified(b"short\nlines\n", 10).is_none());
         assert!(minified(&[b'a'; 11], 10).is_some());
     }
+}
+
+/// The language a file without an extension names in its `#!` line. Only
+/// regular files are opened (a FIFO or device never is), and only their
+/// first 256 bytes are read.
+fn shebang_language<'r>(
+    path: &Path,
+    registry: &'r Registry,
+) -> Option<&'r codegraph_lang::Language> {
+    use std::io::Read;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut head = [0u8; 256];
+    let mut file = std::fs::File::open(path).ok()?;
+    let n = file.read(&mut head).ok()?;
+    registry.for_shebang(&head[..n])
 }

@@ -18,6 +18,28 @@ fn binary_file_is_skipped_as_binary() {
 }
 
 #[test]
+fn a_script_without_an_extension_is_indexed_in_the_language_of_its_shebang() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "bin/deploy",
+        "#!/usr/bin/env bash\ndeploy_all() {\n  echo done\n}\ndeploy_all\n",
+    );
+    write(repo.path(), "NOTES", "plain words, no shebang\n");
+    let report = index(repo.path(), idx.path());
+    assert_eq!(
+        report.stats.files_by_language.get("bash"),
+        Some(&1),
+        "{report:?}"
+    );
+    let cg = open(repo.path(), idx.path());
+    let defs = cg.find_symbol("deploy_all").unwrap();
+    assert_eq!(defs.len(), 1);
+    assert_eq!(defs[0].path, "bin/deploy");
+}
+
+#[test]
 fn invalid_utf8_is_indexed_with_a_diagnostic() {
     let repo = tempfile::tempdir().unwrap();
     let idx = tempfile::tempdir().unwrap();
