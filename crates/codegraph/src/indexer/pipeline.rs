@@ -340,6 +340,23 @@ pub(crate) fn run(
     Ok(counts)
 }
 
+/// The language a file without an extension names in its `#!` line. Only
+/// regular files are opened (a FIFO or device never is), and only their
+/// first 256 bytes are read.
+fn shebang_language<'r>(
+    path: &Path,
+    registry: &'r Registry,
+) -> Option<&'r codegraph_lang::Language> {
+    use std::io::Read;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut head = [0u8; 256];
+    let mut file = std::fs::File::open(path).ok()?;
+    let n = file.read(&mut head).ok()?;
+    registry.for_shebang(&head[..n])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,21 +395,4 @@ mod tests {
         assert!(minified(b"short\nlines\n", 10).is_none());
         assert!(minified(&[b'a'; 11], 10).is_some());
     }
-}
-
-/// The language a file without an extension names in its `#!` line. Only
-/// regular files are opened (a FIFO or device never is), and only their
-/// first 256 bytes are read.
-fn shebang_language<'r>(
-    path: &Path,
-    registry: &'r Registry,
-) -> Option<&'r codegraph_lang::Language> {
-    use std::io::Read;
-    if !std::fs::metadata(path).ok()?.is_file() {
-        return None;
-    }
-    let mut head = [0u8; 256];
-    let mut file = std::fs::File::open(path).ok()?;
-    let n = file.read(&mut head).ok()?;
-    registry.for_shebang(&head[..n])
 }
