@@ -20,11 +20,13 @@ pub fn demo(path: Option<PathBuf>) -> Result<()> {
     run(Command::new(&bin).arg("status").arg(&repo))?;
     let question = if repo == workspace_root() {
         eprintln!("\n== codegraph symbol Codegraph");
-        run(Command::new(&bin).args(["symbol", "Codegraph"]).arg(&repo))?;
+        show(Command::new(&bin).args(["symbol", "Codegraph"]).arg(&repo))?;
         eprintln!("\n== codegraph callers Codegraph::index");
-        run(Command::new(&bin)
-            .args(["callers", "Codegraph::index"])
-            .arg(&repo))?;
+        show(
+            Command::new(&bin)
+                .args(["callers", "Codegraph::index"])
+                .arg(&repo),
+        )?;
         "where is an index of another format version rebuilt"
     } else {
         "main entry point"
@@ -34,8 +36,24 @@ pub fn demo(path: Option<PathBuf>) -> Result<()> {
         .args(["map", "--budget-tokens", "400"])
         .arg(&repo))?;
     eprintln!("\n== codegraph query \"{question}\"");
-    run(Command::new(&bin)
-        .args(["query", question, "--k", "5"])
-        .arg(&repo))?;
+    show(
+        Command::new(&bin)
+            .args(["query", question, "--k", "5"])
+            .arg(&repo),
+    )?;
     Ok(())
+}
+
+/// Runs a lookup: exit status 1 means "nothing matched" (as grep), which a
+/// demo shows rather than fails on.
+fn show(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status()?;
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(1) => {
+            eprintln!("(nothing matched)");
+            Ok(())
+        }
+        _ => anyhow::bail!("{cmd:?} failed with {status}"),
+    }
 }
