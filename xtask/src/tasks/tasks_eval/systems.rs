@@ -46,7 +46,21 @@ pub fn build(names: &[String]) -> Result<Vec<Box<dyn System>>> {
                 "bm25-files" => Box::new(Bm25Files::default()),
                 "map-1024" => Box::new(Map::new(1024)),
                 "map-4096" => Box::new(Map::new(4096)),
-                other => bail!("unknown system `{other}` (one of {})", ALL.join(", ")),
+                // The hybrid pipeline without one retriever, or one alone.
+                other if other.starts_with("hybrid-without-") || other.starts_with("only-") => {
+                    let (retriever, alone) = match other.strip_prefix("only-") {
+                        Some(r) => (r, true),
+                        None => (&other["hybrid-without-".len()..], false),
+                    };
+                    let mut search = Search::new("", SearchMode::Hybrid);
+                    search.label = other.to_owned();
+                    search.retriever = Some((retriever.to_owned(), alone));
+                    Box::new(search)
+                }
+                other => bail!(
+                    "unknown system `{other}` (one of {}, hybrid-without-R, only-R)",
+                    ALL.join(", ")
+                ),
             })
         })
         .collect()
@@ -64,24 +78,27 @@ const SEARCH_DEPTH: usize = 100;
 /// first result, definitions in result order.
 #[derive(Debug)]
 pub struct Search {
-    name: &'static str,
+    label: String,
     mode: SearchMode,
     warned: bool,
+    /// A retriever (by name) left out of the pipeline, or kept alone.
+    retriever: Option<(String, bool)>,
 }
 
 impl Search {
-    pub fn new(name: &'static str, mode: SearchMode) -> Search {
+    pub fn new(name: &str, mode: SearchMode) -> Search {
         Search {
-            name,
+            label: name.to_owned(),
             mode,
             warned: false,
+            retriever: None,
         }
     }
 }
 
 impl System for Search {
     fn name(&self) -> &str {
-        self.name
+        &self.label
     }
 
     fn names_functions(&self) -> bool {
@@ -89,17 +106,25 @@ impl System for Search {
     }
 
     fn rank(&mut self, reader: &Reader, task: &Task) -> Result<Ranking> {
-        let response = reader.search(&SearchOptions {
+        let options = SearchOptions {
             query: task.query.clone(),
             k: SEARCH_DEPTH,
             mode: self.mode,
             ..SearchOptions::default()
-        })?;
+        };
+        let response = match &self.retriever {
+            None => reader.search(&options)?,
+            Some((name, alone)) => {
+                let mut pipeline = reader.pipeline(&options)?;
+                pipeline.retain(|r| (r == name) == *alone);
+                reader.search_with(&options, &pipeline)?
+            }
+        };
         if response.mode != self.mode && !self.warned {
             self.warned = true;
             eprintln!(
                 "note: `{}` answered in {:?} mode: {}",
-                self.name,
+                self.label,
                 response.mode,
                 response.notice.as_deref().unwrap_or("vectors unavailable")
             );
