@@ -93,6 +93,19 @@ impl<'a> Ctx<'a> {
             }
             cur = self.def_parent[d];
         }
+        // A method of an extension (Swift `extension T { }`) or of an
+        // out-of-line definition has no type among its parents: its `self`
+        // is the type its qualified name names, whose members a bare name
+        // finds before the file's top-level names.
+        if implicit_this
+            && !types_only
+            && let Some(t) = self.enclosing_type(caller)
+        {
+            let found = keep(&self.member(t, name, 0));
+            if !found.is_empty() {
+                return found;
+            }
+        }
         if let Some(v) = self.top[f].get(name) {
             let v = keep(v);
             if !v.is_empty() {
