@@ -80,6 +80,8 @@ struct Raw {
     bindings: Vec<(u32, Binding)>,
     /// Byte ranges of `@reference.skip` nodes: no call sites inside.
     skips: Vec<(u32, u32)>,
+    /// The `@module.value` name: the value the file exports.
+    module_value: Option<String>,
 }
 
 /// The captures of one query match, by role.
@@ -139,6 +141,7 @@ impl<'t> Captures<'t> {
                 | Role::Inherits(_)
                 | Role::Package
                 | Role::FileDoc
+                | Role::ModuleValue
                 | Role::Binding => {
                     if role_node.is_none() {
                         role_node = Some((role, cap.node));
@@ -275,6 +278,7 @@ pub(crate) fn extract(
                 let name = squash(node_text(c.name.unwrap_or(node)), 200);
                 package.add(name, node, c.body, &language.separator, facts);
             }
+            Role::ModuleValue => raw.module_value = Some(node_text(node).to_owned()),
             Role::FileDoc if facts.doc.is_none() => {
                 facts.doc = doc::clean(node_text(node));
             }
@@ -539,7 +543,7 @@ fn nest(defs: &mut [RawDef]) -> Vec<Option<usize>> {
 }
 
 impl Nesting {
-    fn new(mut defs: Vec<RawDef>) -> Nesting {
+    fn new(mut defs: Vec<RawDef>, module_value: Option<&str>) -> Nesting {
         let mut container = nest(&mut defs);
         // Variables and constants inside functions are locals, not
         // definitions (patterns may match assignments anywhere).
@@ -556,6 +560,25 @@ impl Nesting {
             container = nest(&mut defs);
         }
         let n = defs.len();
+        // The value the file exports (Lua `return M`): top-level functions
+        // it owns (`function M.f()`) are the module's own, and its own
+        // definition (`local M = {}`) is the module. (Explicit methods,
+        // `function M:f()`, stay the table's.)
+        if let Some(value) = module_value {
+            for (i, d) in defs.iter_mut().enumerate() {
+                if container[i].is_some() {
+                    continue;
+                }
+                if d.owner.as_deref() == Some(value) && d.kind == Some(DefKind::Function) {
+                    d.owner = None;
+                } else if d.owner.is_none()
+                    && d.name == value
+                    && matches!(d.kind, Some(DefKind::Variable | DefKind::Constant))
+                {
+                    d.kind = Some(DefKind::Module);
+                }
+            }
+        }
         // Methods: functions whose immediate container is a type or a scope.
         for i in 0..n {
             if defs[i].kind == Some(DefKind::Function) {
@@ -637,7 +660,7 @@ fn assemble(language: &Language, path: &str, text: &str, facts: &mut FileFacts, 
     } else {
         raw.defs
     };
-    let nesting = Nesting::new(defs);
+    let nesting = Nesting::new(defs, raw.module_value.as_deref());
     let def_index = nesting.definitions(language, path, text, facts);
     let spans: Vec<(u32, u32, Option<usize>)> = nesting
         .defs
