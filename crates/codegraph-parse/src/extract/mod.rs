@@ -86,6 +86,8 @@ struct Raw {
     bindings: Vec<(u32, Binding)>,
     /// Byte ranges of `@reference.skip` nodes: no call sites inside.
     skips: Vec<(u32, u32)>,
+    /// The `@module.value` name: the value the file exports.
+    module_value: Option<String>,
 }
 
 /// The captures of one query match, by role.
@@ -145,6 +147,7 @@ impl<'t> Captures<'t> {
                 | Role::Inherits(_)
                 | Role::Package
                 | Role::FileDoc
+                | Role::ModuleValue
                 | Role::Binding => {
                     if role_node.is_none() {
                         role_node = Some((role, cap.node));
@@ -281,6 +284,7 @@ pub(crate) fn extract(
                 let name = squash(node_text(c.name.unwrap_or(node)), 200);
                 package.add(name, node, c.body, &language.separator, facts);
             }
+            Role::ModuleValue => raw.module_value = Some(node_text(node).to_owned()),
             Role::FileDoc if facts.doc.is_none() => {
                 facts.doc = doc::clean(node_text(node));
             }

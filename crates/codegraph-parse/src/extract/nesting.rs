@@ -46,7 +46,7 @@ pub(super) fn nest(defs: &mut [RawDef]) -> Vec<Option<usize>> {
 }
 
 impl Nesting {
-    fn new(mut defs: Vec<RawDef>) -> Nesting {
+    fn new(mut defs: Vec<RawDef>, module_value: Option<&str>) -> Nesting {
         let mut container = nest(&mut defs);
         // Variables and constants inside functions are locals, not
         // definitions (patterns may match assignments anywhere).
@@ -63,6 +63,25 @@ impl Nesting {
             container = nest(&mut defs);
         }
         let n = defs.len();
+        // The value the file exports (Lua `return M`): top-level functions
+        // it owns (`function M.f()`) are the module's own, and its own
+        // definition (`local M = {}`) is the module. (Explicit methods,
+        // `function M:f()`, stay the table's.)
+        if let Some(value) = module_value {
+            for (i, d) in defs.iter_mut().enumerate() {
+                if container[i].is_some() {
+                    continue;
+                }
+                if d.owner.as_deref() == Some(value) && d.kind == Some(DefKind::Function) {
+                    d.owner = None;
+                } else if d.owner.is_none()
+                    && d.name == value
+                    && matches!(d.kind, Some(DefKind::Variable | DefKind::Constant))
+                {
+                    d.kind = Some(DefKind::Module);
+                }
+            }
+        }
         // Methods: functions whose immediate container is a type or a scope.
         for i in 0..n {
             if defs[i].kind == Some(DefKind::Function) {
@@ -150,7 +169,7 @@ pub(super) fn assemble(
     } else {
         raw.defs
     };
-    let nesting = Nesting::new(defs);
+    let nesting = Nesting::new(defs, raw.module_value.as_deref());
     let def_index = nesting.definitions(language, path, text, facts);
     let spans: Vec<(u32, u32, Option<usize>)> = nesting
         .defs
