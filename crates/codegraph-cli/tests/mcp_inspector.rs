@@ -110,7 +110,12 @@ fn run(build: &Path, tmp: &Path, repo: &Path, method: &[&str]) -> (bool, String,
 
 fn json(what: &str, out: &str, err: &str) -> serde_json::Value {
     let start = out.find('{').unwrap_or_else(|| panic!("{what}: no JSON\n{out}\n{err}"));
-    serde_json::from_str(&out[start..]).unwrap_or_else(|e| panic!("{what}: {e}\n{out}\n{err}"))
+    // The first JSON value; whatever follows it is not the answer.
+    serde_json::Deserializer::from_str(&out[start..])
+        .into_iter::<serde_json::Value>()
+        .next()
+        .unwrap_or_else(|| panic!("{what}: no JSON\n{out}\n{err}"))
+        .unwrap_or_else(|e| panic!("{what}: {e}\n{out}\n{err}"))
 }
 
 #[test]
