@@ -109,7 +109,9 @@ fn run(build: &Path, tmp: &Path, repo: &Path, method: &[&str]) -> (bool, String,
 }
 
 fn json(what: &str, out: &str, err: &str) -> serde_json::Value {
-    let start = out.find('{').unwrap_or_else(|| panic!("{what}: no JSON\n{out}\n{err}"));
+    let start = out
+        .find('{')
+        .unwrap_or_else(|| panic!("{what}: no JSON\n{out}\n{err}"));
     // The first JSON value; whatever follows it is not the answer.
     serde_json::Deserializer::from_str(&out[start..])
         .into_iter::<serde_json::Value>()
@@ -174,7 +176,13 @@ fn the_inspector_cli_lists_and_calls_tools() {
         &build,
         tmp.path(),
         &repo,
-        &["tools/call", "--tool-name", "find_symbol", "--tool-arg", "name=normalise"],
+        &[
+            "tools/call",
+            "--tool-name",
+            "find_symbol",
+            "--tool-arg",
+            "name=normalise",
+        ],
     );
     assert!(ok, "find_symbol failed\n{out}\n{err}");
     let found = json("find_symbol", &out, &err);
@@ -189,7 +197,13 @@ fn the_inspector_cli_lists_and_calls_tools() {
         &build,
         tmp.path(),
         &repo,
-        &["tools/call", "--tool-name", "callers", "--tool-arg", "symbol=normalise"],
+        &[
+            "tools/call",
+            "--tool-name",
+            "callers",
+            "--tool-arg",
+            "symbol=normalise",
+        ],
     );
     assert!(ok, "callers failed\n{out}\n{err}");
     let callers = json("callers", &out, &err);
@@ -206,7 +220,13 @@ fn the_inspector_cli_lists_and_calls_tools() {
         &build,
         tmp.path(),
         &repo,
-        &["tools/call", "--tool-name", "read_code", "--tool-arg", "path=../../etc/passwd"],
+        &[
+            "tools/call",
+            "--tool-name",
+            "read_code",
+            "--tool-arg",
+            "path=../../etc/passwd",
+        ],
     );
     let refused = json("read_code outside", &out, &err);
     assert_eq!(refused["isError"], true, "{refused}");

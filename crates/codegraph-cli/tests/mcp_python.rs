@@ -24,7 +24,9 @@ const PY_REQUIREMENTS: &[&str] = &["mcp==2.3.0", "mcp-types==2.3.0"];
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(name)
 }
 
 /// Installs [`PY_REQUIREMENTS`] into `<target>/pydeps-mcp` unless a marker
@@ -281,7 +283,12 @@ fn python_sdk_over_streamable_http_with_and_without_the_token() {
     run_script(
         tmp.path(),
         "mcp_http_test.py",
-        &[url.into(), repo.clone().into(), "--token".into(), token.into()],
+        &[
+            url.into(),
+            repo.clone().into(),
+            "--token".into(),
+            token.into(),
+        ],
     );
     // gRPC on the same port lists the repository the agents registered.
     let roots = grpc_roots(&server.url(), token);
@@ -323,7 +330,8 @@ fn grpc_roots(url: &str, token: &str) -> Vec<PathBuf> {
         .unwrap();
     runtime.block_on(async {
         let mut index = IndexServiceClient::connect(url.to_owned()).await.unwrap();
-        let mut request = tonic::Request::new(codegraph_server::pb::ListRepositoriesRequest::default());
+        let mut request =
+            tonic::Request::new(codegraph_server::pb::ListRepositoriesRequest::default());
         request
             .metadata_mut()
             .insert("authorization", format!("Bearer {token}").parse().unwrap());

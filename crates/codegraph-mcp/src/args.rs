@@ -64,7 +64,11 @@ fn explain(path: &str, message: &str) -> String {
         .or_else(|| message.strip_prefix("invalid value: "))
         && let Some((got, expected)) = rest.split_once(", expected ")
     {
-        return at(format!("expected {}, got {}", expected_words(expected), got_words(got)));
+        return at(format!(
+            "expected {}, got {}",
+            expected_words(expected),
+            got_words(got)
+        ));
     }
     if let Some(name) = message
         .strip_prefix("missing field `")
@@ -97,7 +101,9 @@ fn explain(path: &str, message: &str) -> String {
 }
 
 fn expected_words(expected: &str) -> String {
-    let integer = ["u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize"];
+    let integer = [
+        "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize",
+    ];
     if integer.contains(&expected) {
         let sign = if expected.starts_with('u') {
             " of 0 or more"
@@ -364,7 +370,10 @@ mod tests {
             "{unknown}"
         );
         let mode = error::<SearchCodeArgs>(serde_json::json!({"query": "x", "mode": "fuzzy"}));
-        assert_eq!(mode, "mode: `fuzzy` is not allowed; use hybrid, lexical, vector");
+        assert_eq!(
+            mode,
+            "mode: `fuzzy` is not allowed; use hybrid, lexical, vector"
+        );
         assert!(parse::<FindSymbolArgs>(serde_json::json!({"name": "x"})).is_ok());
     }
 }

@@ -305,7 +305,10 @@ pub async fn run(
         }
     };
     let grace = options.grace.unwrap_or(DEFAULT_GRACE);
-    let served = serve_on(listener, router, graceful, &options, &registry, stopped, grace).await;
+    let served = serve_on(
+        listener, router, graceful, &options, &registry, stopped, grace,
+    )
+    .await;
     drop(generated);
     drop(signal);
     served

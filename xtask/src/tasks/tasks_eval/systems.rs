@@ -251,7 +251,12 @@ impl System for Locate {
         let mut answer = 0;
         for f in &located.files {
             ranking.files.push(f.path.clone());
-            answer += line_tokens(&format!("{} (score {:.2}): {}", f.path, f.score, f.reasons.join("; ")));
+            answer += line_tokens(&format!(
+                "{} (score {:.2}): {}",
+                f.path,
+                f.score,
+                f.reasons.join("; ")
+            ));
             for d in &f.definitions {
                 answer += line_tokens(&format!(
                     "  {}:{} {} {} — {}",
@@ -275,7 +280,11 @@ impl System for Locate {
             "answer {answer} tokens, then {} files read ({} tokens){}",
             read.files,
             read.tokens,
-            if read.complete { "" } else { "; not every changed file listed" }
+            if read.complete {
+                ""
+            } else {
+                "; not every changed file listed"
+            }
         ));
         Ok(ranking)
     }
@@ -354,7 +363,11 @@ impl System for Rg {
                 files.len(),
                 read.files,
                 read.tokens,
-                if read.complete { "" } else { "; not every changed file listed" }
+                if read.complete {
+                    ""
+                } else {
+                    "; not every changed file listed"
+                }
             )),
             files,
             functions: Vec::new(),
@@ -390,7 +403,10 @@ pub fn reading_cost(root: &std::path::Path, files: &[String], changed: &[String]
             break;
         }
         let text = std::fs::read(root.join(f)).unwrap_or_default();
-        reading.tokens += String::from_utf8_lossy(&text).lines().map(line_tokens).sum::<usize>();
+        reading.tokens += String::from_utf8_lossy(&text)
+            .lines()
+            .map(line_tokens)
+            .sum::<usize>();
         reading.files += 1;
         wanted.remove(f.as_str());
         reading.complete = wanted.is_empty();
@@ -544,7 +560,11 @@ mod tests {
     fn reading_stops_at_the_last_changed_file() {
         let dir = std::env::temp_dir().join(format!("xtask-reading-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for (name, text) in [("a.py", "x = 1\n"), ("b.py", "y = 2\nz = 3\n"), ("c.py", "w\n")] {
+        for (name, text) in [
+            ("a.py", "x = 1\n"),
+            ("b.py", "y = 2\nz = 3\n"),
+            ("c.py", "w\n"),
+        ] {
             std::fs::write(dir.join(name), text).unwrap();
         }
         let files: Vec<String> = ["a.py", "b.py", "c.py"].map(String::from).to_vec();
@@ -564,6 +584,9 @@ mod tests {
             grep_words("Crash in `parse_date` when Table.add_row gets None"),
             ["parse_date", "add_row"]
         );
-        assert_eq!(grep_words("Tables render badly when wrapping"), ["tables", "render", "badly", "wrapping"]);
+        assert_eq!(
+            grep_words("Tables render badly when wrapping"),
+            ["tables", "render", "badly", "wrapping"]
+        );
     }
 }
