@@ -44,7 +44,7 @@
 //!   java.base under concurrent gRPC load (closed loop, open loop, fixed
 //!   rate) while an editor saves files; then kill -9 and restart (see
 //!   `tasks/serve_bench/`). `--only-rate`: the fixed-rate phase alone.
-//! - `fault-matrix [--only cli|serve] [--filter TEXT]`: damage every file
+//! - `fault-matrix [--only cli|serve] [--filter TEXT] [--jobs N]`: damage every file
 //!   of an index of the fixtures (truncate to half, to 0, garble 4 KB,
 //!   delete) and check, against the CLI and against `codegraph serve`, that
 //!   the damage is said (never silent), healed by the next index run, and

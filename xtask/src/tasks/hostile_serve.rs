@@ -209,7 +209,11 @@ async fn normal_client(
     (ms, errors)
 }
 
-fn context_request(repo: &str, path: &str, buffer: Option<String>) -> pb::GetCompletionContextRequest {
+fn context_request(
+    repo: &str,
+    path: &str,
+    buffer: Option<String>,
+) -> pb::GetCompletionContextRequest {
     pb::GetCompletionContextRequest {
         repository: repo.to_owned(),
         path: path.to_owned(),
@@ -239,7 +243,12 @@ fn hostile_loop(
             let r = client
                 .get_completion_context(with_deadline(make(), deadline))
                 .await;
-            count(&tally, kind, code_of(&r), t.elapsed().as_secs_f64() * 1000.0);
+            count(
+                &tally,
+                kind,
+                code_of(&r),
+                t.elapsed().as_secs_f64() * 1000.0,
+            );
             tokio::time::sleep(pause).await;
         }
     })
@@ -261,7 +270,8 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
     let mut server = start_server(paths, &socket).await?;
     let channel = connect(&server.addr, Duration::from_secs(5)).await?;
     let repo = register(&channel, root).await?;
-    let mix = Arc::new(build_mix(&channel, &repo, root, files, pb::SearchMode::Lexical as i32).await?);
+    let mix =
+        Arc::new(build_mix(&channel, &repo, root, files, pb::SearchMode::Lexical as i32).await?);
     let idle_rss = rss_bytes(server.pid()).unwrap_or(0);
 
     // 1. idle
@@ -280,7 +290,10 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
     // A FIFO is not a repository.
     let fifo = IndexServiceClient::new(channel.clone())
         .register_repository(pb::RegisterRepositoryRequest {
-            path: root.join("hostile/pipe.java").to_string_lossy().into_owned(),
+            path: root
+                .join("hostile/pipe.java")
+                .to_string_lossy()
+                .into_owned(),
             options: None,
         })
         .await;
@@ -291,31 +304,79 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
     let bomb = Arc::new(format!("x = {}", "[".repeat(200_000)));
     let mut tasks = Vec::new();
     let r = repo.clone();
-    tasks.push(hostile_loop(&hostile_channel, &tally, &stop, "context 64 MB buffer", Duration::from_secs(10), Duration::from_millis(500), {
-        let (r, big) = (r.clone(), big.clone());
-        move || context_request(&r, "hostile/Big.java", Some(big.as_ref().clone()))
-    }));
-    tasks.push(hostile_loop(&hostile_channel, &tally, &stop, "context on 64 MB file", Duration::from_secs(5), Duration::from_millis(100), {
-        let r = r.clone();
-        move || context_request(&r, "hostile/Huge.java", None)
-    }));
-    tasks.push(hostile_loop(&hostile_channel, &tally, &stop, "context 2 MB short lines", Duration::from_secs(3), Duration::from_millis(100), {
-        let (r, short) = (r.clone(), short.clone());
-        move || context_request(&r, "hostile/Short.java", Some(short.as_ref().clone()))
-    }));
-    tasks.push(hostile_loop(&hostile_channel, &tally, &stop, "context nesting bomb", Duration::from_secs(3), Duration::from_millis(100), {
-        let (r, bomb) = (r.clone(), bomb.clone());
-        move || context_request(&r, "hostile/bomb.py", Some(bomb.as_ref().clone()))
-    }));
-    tasks.push(hostile_loop(&hostile_channel, &tally, &stop, "context on FIFO", Duration::from_secs(2), Duration::from_millis(100), {
-        let r = r.clone();
-        move || context_request(&r, "hostile/pipe.java", None)
-    }));
-    for _ in 0..6 {
-        tasks.push(hostile_loop(&hostile_channel, &tally, &stop, "abandoned after 50 ms", Duration::from_millis(50), Duration::from_millis(10), {
+    tasks.push(hostile_loop(
+        &hostile_channel,
+        &tally,
+        &stop,
+        "context 64 MB buffer",
+        Duration::from_secs(10),
+        Duration::from_millis(500),
+        {
+            let (r, big) = (r.clone(), big.clone());
+            move || context_request(&r, "hostile/Big.java", Some(big.as_ref().clone()))
+        },
+    ));
+    tasks.push(hostile_loop(
+        &hostile_channel,
+        &tally,
+        &stop,
+        "context on 64 MB file",
+        Duration::from_secs(5),
+        Duration::from_millis(100),
+        {
+            let r = r.clone();
+            move || context_request(&r, "hostile/Huge.java", None)
+        },
+    ));
+    tasks.push(hostile_loop(
+        &hostile_channel,
+        &tally,
+        &stop,
+        "context 2 MB short lines",
+        Duration::from_secs(3),
+        Duration::from_millis(100),
+        {
             let (r, short) = (r.clone(), short.clone());
             move || context_request(&r, "hostile/Short.java", Some(short.as_ref().clone()))
-        }));
+        },
+    ));
+    tasks.push(hostile_loop(
+        &hostile_channel,
+        &tally,
+        &stop,
+        "context nesting bomb",
+        Duration::from_secs(3),
+        Duration::from_millis(100),
+        {
+            let (r, bomb) = (r.clone(), bomb.clone());
+            move || context_request(&r, "hostile/bomb.py", Some(bomb.as_ref().clone()))
+        },
+    ));
+    tasks.push(hostile_loop(
+        &hostile_channel,
+        &tally,
+        &stop,
+        "context on FIFO",
+        Duration::from_secs(2),
+        Duration::from_millis(100),
+        {
+            let r = r.clone();
+            move || context_request(&r, "hostile/pipe.java", None)
+        },
+    ));
+    for _ in 0..6 {
+        tasks.push(hostile_loop(
+            &hostile_channel,
+            &tally,
+            &stop,
+            "abandoned after 50 ms",
+            Duration::from_millis(50),
+            Duration::from_millis(10),
+            {
+                let (r, short) = (r.clone(), short.clone());
+                move || context_request(&r, "hostile/Short.java", Some(short.as_ref().clone()))
+            },
+        ));
     }
     // 200 connections, each its own channel.
     let mut connected = 0;
@@ -344,14 +405,23 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
                         Duration::from_secs(10),
                     ))
                     .await;
-                count(&tally, "200 connections: lookup", code_of(&r), t.elapsed().as_secs_f64() * 1000.0);
+                count(
+                    &tally,
+                    "200 connections: lookup",
+                    code_of(&r),
+                    t.elapsed().as_secs_f64() * 1000.0,
+                );
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
         }));
     }
     println!("hostile clients started ({connected} of 200 extra connections open)");
     let normal_stop = Arc::new(AtomicBool::new(false));
-    let normal = tokio::spawn(normal_client(channel.clone(), mix.clone(), normal_stop.clone()));
+    let normal = tokio::spawn(normal_client(
+        channel.clone(),
+        mix.clone(),
+        normal_stop.clone(),
+    ));
     tokio::time::sleep(Duration::from_secs(o.seconds)).await;
     normal_stop.store(true, Ordering::Relaxed);
     let (ms, errors) = normal.await?;
@@ -366,7 +436,10 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
     }
     println!("hostile requests (sent, codes, slowest answer):");
     for (kind, o) in tally.lock().unwrap().iter() {
-        println!("  {kind:<28} {:>6}  {:?}  max {:.0} ms", o.sent, o.codes, o.max_ms);
+        println!(
+            "  {kind:<28} {:>6}  {:?}  max {:.0} ms",
+            o.sent, o.codes, o.max_ms
+        );
     }
     println!(
         "server RSS: {:.0} MB idle after indexing, peak {:.0} MB under attack (trace MB every 5 s: {:?}), peak threads {}",
@@ -377,13 +450,30 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
     );
     println!(
         "SIGTERM: {} after {term_ms:.0} ms",
-        exit.map_or("still running after 10 s (killed)".to_owned(), |s| format!("exited with {s}"))
+        exit.map_or("still running after 10 s (killed)".to_owned(), |s| format!(
+            "exited with {s}"
+        ))
     );
     let ratio = p99 / idle_p99.max(0.001);
     let checks = [
-        (format!("normal p99 {p99:.1} ms = {ratio:.2}x idle p99 {idle_p99:.1} ms (target <= 2x)"), ratio <= 2.0),
-        (format!("peak RSS {:.0} MB (bound {} MB)", seen.max as f64 / 1e6, o.rss_bound_mb), seen.max <= o.rss_bound_mb << 20),
-        (format!("SIGTERM to exit {term_ms:.0} ms (target <= 2000 ms)"), exit.is_some_and(|s| s.success()) && term_ms <= 2000.0),
+        (
+            format!(
+                "normal p99 {p99:.1} ms = {ratio:.2}x idle p99 {idle_p99:.1} ms (target <= 2x)"
+            ),
+            ratio <= 2.0,
+        ),
+        (
+            format!(
+                "peak RSS {:.0} MB (bound {} MB)",
+                seen.max as f64 / 1e6,
+                o.rss_bound_mb
+            ),
+            seen.max <= o.rss_bound_mb << 20,
+        ),
+        (
+            format!("SIGTERM to exit {term_ms:.0} ms (target <= 2000 ms)"),
+            exit.is_some_and(|s| s.success()) && term_ms <= 2000.0,
+        ),
     ];
     let mut missed = 0;
     for (text, ok) in &checks {

@@ -12,9 +12,18 @@ use std::time::{Duration, Instant};
 pub const READS: &[(&str, &[&str])] = &[
     (
         "query-lexical",
-        &["query", "normalised name user", "--mode", "lexical", "--json"],
+        &[
+            "query",
+            "normalised name user",
+            "--mode",
+            "lexical",
+            "--json",
+        ],
     ),
-    ("query-hybrid", &["query", "add a user to the repository", "--json"]),
+    (
+        "query-hybrid",
+        &["query", "add a user to the repository", "--json"],
+    ),
     ("symbol", &["symbol", "save", "--json"]),
     ("callers", &["callers", "save", "--json"]),
 ];
