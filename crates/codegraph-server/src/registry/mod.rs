@@ -13,8 +13,8 @@
 mod allowed;
 mod indexer;
 
-pub use allowed::{ALLOW_ROOTS_ENV, AllowedRoots};
 use crate::pb;
+pub use allowed::{ALLOW_ROOTS_ENV, AllowedRoots};
 use codegraph::{IndexOptions, Reader};
 use indexer::indexer;
 use serde::{Deserialize, Serialize};
@@ -236,6 +236,28 @@ fn saved_configs(dir: &Path) -> Vec<RepoConfig> {
     }
 }
 
+/// The reader a repository starts with. An index a reader cannot open
+/// because it is damaged (or of another format) does not keep the
+/// repository from being served: the writer opens it first, which rebuilds
+/// what cannot be read (replacing the index when even that fails), and the
+/// indexer thread's first run fills it again.
+fn first_reader(config: &RepoConfig) -> codegraph::Result<Reader> {
+    match Reader::open(&config.root, config.index_options()) {
+        Err(e) if e.is_damage() || matches!(e, codegraph::Error::NeedsIndex(_)) => {
+            tracing::warn!(root = %config.root.display(), error = %e, "the index cannot be read; rebuilding it");
+            match codegraph::Indexer::open(&config.root, config.index_options()) {
+                Ok(_) => {}
+                Err(e) if e.is_damage() => {
+                    codegraph::Indexer::open_replacing(&config.root, config.index_options())?;
+                }
+                Err(e) => return Err(e),
+            }
+            Reader::open(&config.root, config.index_options())
+        }
+        other => other,
+    }
+}
+
 /// The id of a repository: a digest of its canonical root.
 pub fn repo_id(root: &Path) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -384,12 +406,17 @@ impl Registry {
     }
 
     fn start(&self, config: RepoConfig) -> Result<Arc<Repo>, Status> {
-        let reader =
-            Reader::open(&config.root, config.index_options()).map_err(crate::convert::status)?;
-        let indexed = reader
-            .last_indexed()
-            .map_err(crate::convert::status)?
-            .is_some();
+        let reader = first_reader(&config).map_err(crate::convert::status)?;
+        // A read that finds damage leaves word for the indexer, whose first
+        // run then rebuilds the index: the repository is served meanwhile.
+        let indexed = match reader.last_indexed() {
+            Ok(last) => last.is_some(),
+            Err(e) if e.is_damage() => {
+                tracing::warn!(root = %config.root.display(), error = %e, "the index is damaged; the first run rebuilds it");
+                false
+            }
+            Err(e) => return Err(crate::convert::status(e)),
+        };
         let (commands_tx, commands_rx) = std::sync::mpsc::channel();
         let (state, _) = tokio::sync::watch::channel(RunState {
             watcher: if config.watch {
