@@ -305,3 +305,16 @@ fn a_database_cut_to_nothing_is_refused_by_readers_not_answered_empty() {
     assert!(err.to_string().contains("codegraph index"), "{err}");
     assert_healed(repo.path(), idx.path(), &before);
 }
+
+/// Regression (issue 16, "a deleted segment file: every query and `index`
+/// fail with `FileDoesNotExist`"): readers say the index is damaged (with
+/// the remedy) and the next index run rebuilds it.
+#[test]
+fn a_deleted_segment_file_is_said_by_readers_and_rebuilt_by_the_writer() {
+    let (repo, idx, before) = indexed();
+    std::fs::remove_file(largest_file(&idx.path().join("bm25"), ".idx")).unwrap();
+    let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    let err = reader.search(&lexical("handler_7")).unwrap_err();
+    assert!(err.to_string().contains("codegraph index"), "{err}");
+    assert_healed(repo.path(), idx.path(), &before);
+}
