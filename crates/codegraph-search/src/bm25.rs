@@ -128,6 +128,22 @@ impl Bm25Index {
             });
         }
         let index = Index::open_in_dir(dir).map_err(err(dir))?;
+        // Segment files are never written after the commit that lists
+        // them: one changed later was changed by something else. Then (and
+        // only then: it reads the whole index) the checksums decide.
+        if let Some(file) = changed_after_commit(dir) {
+            let damaged = match index.validate_checksum() {
+                Ok(damaged) if damaged.is_empty() => None,
+                Ok(damaged) => Some(format!("{} fail their checksums", damaged.len())),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(why) = damaged {
+                return Err(SearchError::Damaged {
+                    path: dir.to_owned(),
+                    message: format!("{file} changed after the last commit; {why}"),
+                });
+            }
+        }
         match Bm25Index::build(index, dir, false) {
             Err(tantivy::TantivyError::LockFailure(..)) => {
                 // A directory this process cannot write: read it as it is.
@@ -493,6 +509,19 @@ impl Bm25Index {
         }
         Ok(out)
     }
+}
+
+/// The first segment file (`<segment id>.<ext>`) of `dir` modified after
+/// the commit file (`meta.json`) was last written, if any.
+fn changed_after_commit(dir: &Path) -> Option<String> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let committed = modified(&dir.join("meta.json"))?;
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let (stem, _) = name.split_once('.')?;
+        let segment = stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit());
+        (segment && modified(&entry.path())? > committed).then_some(name)
+    })
 }
 
 /// `index` when every file of its segments is there (and, with `check`,

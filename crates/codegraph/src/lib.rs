@@ -234,6 +234,12 @@ impl IndexOptions {
             .map_err(|e| Error::InvalidRequest(format!("exclude globs: {e}")))
     }
 
+    /// Checks the `exclude_globs` (for a caller that wants to refuse a bad
+    /// one before anything runs): [`Error::InvalidRequest`] names it.
+    pub fn check_exclude_globs(&self, root: &Path) -> Result<()> {
+        self.exclusions(root).map(|_| ())
+    }
+
     /// The model configuration in use.
     pub fn model_config(&self) -> codegraph_embed::ModelConfig {
         self.model.clone().unwrap_or_else(|| {
