@@ -138,9 +138,13 @@ impl Bm25Index {
                 Err(e) => Some(e.to_string()),
             };
             if let Some(why) = damaged {
+                let message = format!("{file} changed after the last commit; {why}");
+                // Word for the writer, as a search that meets damage leaves.
+                let _ = std::fs::write(dir.join(DAMAGE_MARKER), message.as_bytes());
+                tracing::warn!(dir = %dir.display(), %message, "the lexical index is damaged");
                 return Err(SearchError::Damaged {
                     path: dir.to_owned(),
-                    message: format!("{file} changed after the last commit; {why}"),
+                    message,
                 });
             }
         }
