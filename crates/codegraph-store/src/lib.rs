@@ -324,18 +324,8 @@ impl Store {
     /// one of another format version is [`StoreError::OtherFormat`], and a
     /// damaged one is an error that leaves word for the writer.
     pub fn open_for_reading(path: &Path) -> Result<Conn> {
-        match std::fs::metadata(path) {
-            Err(_) => drop(Store::open(path)?),
-            // Every store is written with its schema at creation: an empty
-            // file lost what it held (a reader must not answer from it as
-            // from an index that has nothing).
-            Ok(m) if m.len() == 0 => {
-                return Err(StoreError::damaged(
-                    path,
-                    "the database file is empty".to_owned(),
-                ));
-            }
-            Ok(_) => {}
+        if std::fs::metadata(path).is_err() {
+            drop(Store::open(path)?);
         }
         let conn = Conn::open_reader(path, READER_CACHE_KIB)?;
         match schema::version(&conn.conn).map_err(conn.err())? {

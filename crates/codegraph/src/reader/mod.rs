@@ -256,7 +256,12 @@ impl Reader {
                 let Some(chunks) = open(self.loc.bm25_dir())? else {
                     return Ok(None);
                 };
-                let files = open(self.loc.bm25_files_dir())?;
+                // The file-level index only helps: search goes on without
+                // it (a damaged one has left word for the writer).
+                let files = open(self.loc.bm25_files_dir()).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "the file-level lexical index is unavailable");
+                    None
+                });
                 Ok(Some(Lexical { chunks, files }))
             })?
             .as_ref())

@@ -283,29 +283,6 @@ fn a_segment_file_garbled_after_its_commit_is_refused_by_readers_not_answered() 
     }
 }
 
-/// Regression (fault matrix: `index.sqlite` truncated to 0): a reader
-/// created an empty schema in the emptied file and answered from it —
-/// `symbol` found nothing, lexical search lost every symbol — without a
-/// word. An empty database file is damage: readers say so, with the
-/// remedy, and the next index run rebuilds the index.
-#[test]
-fn a_database_cut_to_nothing_is_refused_by_readers_not_answered_empty() {
-    let (repo, idx, before) = indexed();
-    let db = idx.path().join("index.sqlite");
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&db)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
-    let err = codegraph::Reader::open(repo.path(), options(idx.path()))
-        .and_then(|r| r.find_symbol("handler_7").map(|_| ()))
-        .unwrap_err();
-    assert!(err.is_damage(), "{err}");
-    assert!(err.to_string().contains("codegraph index"), "{err}");
-    assert_healed(repo.path(), idx.path(), &before);
-}
-
 /// Regression (issue 16, "a deleted segment file: every query and `index`
 /// fail with `FileDoesNotExist`"): readers say the index is damaged (with
 /// the remedy) and the next index run rebuilds it.
