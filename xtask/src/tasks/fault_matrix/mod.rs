@@ -161,6 +161,9 @@ impl Side {
     }
 }
 
+/// One case's printed row: its index, label, CLI and serve cells.
+type CaseRow = (usize, String, Vec<String>, Vec<String>);
+
 /// Replaces `to` with a copy of the index directory `from`.
 pub fn copy_index(from: &Path, to: &Path) -> Result<()> {
     if to.exists() {
@@ -288,8 +291,7 @@ pub fn fault_matrix(o: &Options) -> Result<()> {
         }
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let rows: std::sync::Mutex<Vec<(usize, String, Vec<String>, Vec<String>)>> =
-        std::sync::Mutex::default();
+    let rows: std::sync::Mutex<Vec<CaseRow>> = std::sync::Mutex::default();
     let started = std::time::Instant::now();
     std::thread::scope(|scope| -> Result<()> {
         let mut workers = Vec::new();
