@@ -100,6 +100,17 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// A reader's finding of damage: word for the writer (the marker its next
+/// open rebuilds on), a log line, and the error.
+fn report_damage(dir: &Path, message: String) -> SearchError {
+    let _ = std::fs::write(dir.join(DAMAGE_MARKER), message.as_bytes());
+    tracing::warn!(dir = %dir.display(), %message, "the lexical index is damaged");
+    SearchError::Damaged {
+        path: dir.to_owned(),
+        message,
+    }
+}
+
 fn err(dir: &Path) -> impl Fn(tantivy::TantivyError) -> SearchError + '_ {
     move |source| SearchError::Index {
         path: dir.to_owned(),
@@ -138,14 +149,10 @@ impl Bm25Index {
                 Err(e) => Some(e.to_string()),
             };
             if let Some(why) = damaged {
-                let message = format!("{file} changed after the last commit; {why}");
-                // Word for the writer, as a search that meets damage leaves.
-                let _ = std::fs::write(dir.join(DAMAGE_MARKER), message.as_bytes());
-                tracing::warn!(dir = %dir.display(), %message, "the lexical index is damaged");
-                return Err(SearchError::Damaged {
-                    path: dir.to_owned(),
-                    message,
-                });
+                return Err(report_damage(
+                    dir,
+                    format!("{file} changed after the last commit; {why}"),
+                ));
             }
         }
         match Bm25Index::build(index, dir, false) {
@@ -403,12 +410,7 @@ impl Bm25Index {
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "a panic while reading it".into());
-                let _ = std::fs::write(self.dir.join(DAMAGE_MARKER), message.as_bytes());
-                tracing::warn!(dir = %self.dir.display(), %message, "the lexical index is damaged");
-                Err(SearchError::Damaged {
-                    path: self.dir.clone(),
-                    message,
-                })
+                Err(report_damage(&self.dir, message))
             }
         }
     }
