@@ -268,9 +268,12 @@ fn ref_weight(kind: EdgeKind, provenance: Provenance) -> Option<f64> {
 #[derive(Default)]
 pub(crate) struct MapCache {
     def_graph: OnceLock<Arc<DefGraph>>,
-    /// The unfocused ranking and the (damping, iterations) it was made with.
-    rank: Mutex<Option<((u64, usize), Arc<Vec<f64>>)>>,
+    /// The unfocused ranking and the options it was made with.
+    rank: Mutex<Option<(RankKey, Arc<Vec<f64>>)>>,
 }
+
+/// The options a ranking depends on: damping (as bits) and iterations.
+type RankKey = (u64, usize);
 
 impl Clone for MapCache {
     fn clone(&self) -> Self {

@@ -27,7 +27,7 @@ use super::corpus::corpus;
 use super::serve_bench::copy_tree;
 use super::serve_bench::editor::java_files;
 use super::serve_bench::mix::{Mix, build_mix};
-use super::serve_bench::monitor::{RssSampler, rss_bytes};
+use super::serve_bench::monitor::{RssSampler, RssSeen, rss_bytes};
 use super::serve_bench::rpc::{Clients, Req, with_deadline};
 use super::serve_bench::server::{Paths, connect, start_server, terminate};
 use crate::measure::{Rng, percentile, sorted};
@@ -39,7 +39,7 @@ use pb::graph_service_client::GraphServiceClient;
 use pb::index_service_client::IndexServiceClient;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -265,6 +265,7 @@ fn report(label: &str, ms: &[f64], errors: &BTreeMap<String, u64>, secs: f64) ->
     (p50, p99)
 }
 
+/// Runs the idle, hostile and SIGTERM phases against one server and checks the targets.
 async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Result<()> {
     let socket = format!("unix:{}", paths.state.join("serve.sock").display());
     let mut server = start_server(paths, &socket).await?;
@@ -276,17 +277,50 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
 
     // 1. idle
     let idle_secs = (o.seconds / 2).max(10);
-    let stop = Arc::new(AtomicBool::new(false));
-    let normal = tokio::spawn(normal_client(channel.clone(), mix.clone(), stop.clone()));
-    tokio::time::sleep(Duration::from_secs(idle_secs)).await;
-    stop.store(true, Ordering::Relaxed);
-    let (idle_ms, idle_errors) = normal.await?;
-    let (_, idle_p99) = report("idle server", &idle_ms, &idle_errors, idle_secs as f64);
+    let idle_p99 = normal_phase(&channel, &mix, idle_secs, "idle server").await?;
 
     // 2. hostile
     let rss = RssSampler::start(server.pid());
     let stop = Arc::new(AtomicBool::new(false));
     let tally: Tally = Arc::default();
+    register_fifo(&channel, root, &tally).await;
+    let hostile_channel = connect(&server.addr, Duration::from_secs(5)).await?;
+    let mut tasks = spawn_context_attacks(&hostile_channel, &tally, &stop, &repo);
+    let connected =
+        spawn_connection_flood(&server.addr, &tally, &stop, &repo, &mix, &mut tasks).await;
+    println!("hostile clients started ({connected} of 200 extra connections open)");
+    let p99 = normal_phase(&channel, &mix, o.seconds, "under attack").await?;
+
+    // 3. SIGTERM with the hostile requests still running.
+    let (exit, term_ms) = terminate(&mut server).await?;
+    stop.store(true, Ordering::Relaxed);
+    let seen = rss.finish();
+    for t in tasks {
+        t.abort();
+    }
+    print_tally(&tally);
+    print_server_state(idle_rss, &seen, exit, term_ms);
+    let missed = check_targets(o, idle_p99, p99, &seen, exit, term_ms);
+    println!("server log: {}", paths.log.display());
+    if missed > 0 {
+        bail!("{missed} hostile-serve targets missed");
+    }
+    Ok(())
+}
+
+/// Runs the normal client for `secs` seconds, prints its latencies and returns its p99.
+async fn normal_phase(channel: &Channel, mix: &Arc<Mix>, secs: u64, label: &str) -> Result<f64> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let normal = tokio::spawn(normal_client(channel.clone(), mix.clone(), stop.clone()));
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (ms, errors) = normal.await?;
+    let (_, p99) = report(label, &ms, &errors, secs as f64);
+    Ok(p99)
+}
+
+/// Tries to register a FIFO as a repository and tallies the answer.
+async fn register_fifo(channel: &Channel, root: &Path, tally: &Tally) {
     // A FIFO is not a repository.
     let fifo = IndexServiceClient::new(channel.clone())
         .register_repository(pb::RegisterRepositoryRequest {
@@ -297,17 +331,25 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
             options: None,
         })
         .await;
-    count(&tally, "register FIFO", code_of(&fifo), 0.0);
-    let hostile_channel = connect(&server.addr, Duration::from_secs(5)).await?;
+    count(tally, "register FIFO", code_of(&fifo), 0.0);
+}
+
+/// Starts the loops that send oversized, nested, FIFO and abandoned context requests.
+fn spawn_context_attacks(
+    hostile_channel: &Channel,
+    tally: &Tally,
+    stop: &Arc<AtomicBool>,
+    repo: &str,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let big = Arc::new("x".repeat(64 << 20));
     let short = Arc::new(short_lines(2 << 20));
     let bomb = Arc::new(format!("x = {}", "[".repeat(200_000)));
     let mut tasks = Vec::new();
-    let r = repo.clone();
+    let r = repo.to_owned();
     tasks.push(hostile_loop(
-        &hostile_channel,
-        &tally,
-        &stop,
+        hostile_channel,
+        tally,
+        stop,
         "context 64 MB buffer",
         Duration::from_secs(10),
         Duration::from_millis(500),
@@ -317,9 +359,9 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
         },
     ));
     tasks.push(hostile_loop(
-        &hostile_channel,
-        &tally,
-        &stop,
+        hostile_channel,
+        tally,
+        stop,
         "context on 64 MB file",
         Duration::from_secs(5),
         Duration::from_millis(100),
@@ -329,9 +371,9 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
         },
     ));
     tasks.push(hostile_loop(
-        &hostile_channel,
-        &tally,
-        &stop,
+        hostile_channel,
+        tally,
+        stop,
         "context 2 MB short lines",
         Duration::from_secs(3),
         Duration::from_millis(100),
@@ -341,9 +383,9 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
         },
     ));
     tasks.push(hostile_loop(
-        &hostile_channel,
-        &tally,
-        &stop,
+        hostile_channel,
+        tally,
+        stop,
         "context nesting bomb",
         Duration::from_secs(3),
         Duration::from_millis(100),
@@ -353,9 +395,9 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
         },
     ));
     tasks.push(hostile_loop(
-        &hostile_channel,
-        &tally,
-        &stop,
+        hostile_channel,
+        tally,
+        stop,
         "context on FIFO",
         Duration::from_secs(2),
         Duration::from_millis(100),
@@ -366,9 +408,9 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
     ));
     for _ in 0..6 {
         tasks.push(hostile_loop(
-            &hostile_channel,
-            &tally,
-            &stop,
+            hostile_channel,
+            tally,
+            stop,
             "abandoned after 50 ms",
             Duration::from_millis(50),
             Duration::from_millis(10),
@@ -378,15 +420,27 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
             },
         ));
     }
+    tasks
+}
+
+/// Opens 200 extra connections, each doing a slow lookup loop; returns how many connected.
+async fn spawn_connection_flood(
+    addr: &str,
+    tally: &Tally,
+    stop: &Arc<AtomicBool>,
+    repo: &str,
+    mix: &Arc<Mix>,
+    tasks: &mut Vec<tokio::task::JoinHandle<()>>,
+) -> usize {
     // 200 connections, each its own channel.
     let mut connected = 0;
     for i in 0..200u64 {
-        let Ok(ch) = connect(&server.addr, Duration::from_secs(5)).await else {
-            count(&tally, "connect", "Failed".into(), 0.0);
+        let Ok(ch) = connect(addr, Duration::from_secs(5)).await else {
+            count(tally, "connect", "Failed".into(), 0.0);
             continue;
         };
         connected += 1;
-        let (tally, stop, repo, mix) = (tally.clone(), stop.clone(), repo.clone(), mix.clone());
+        let (tally, stop, repo, mix) = (tally.clone(), stop.clone(), repo.to_owned(), mix.clone());
         tasks.push(tokio::spawn(async move {
             let mut graph = GraphServiceClient::new(ch);
             tokio::time::sleep(Duration::from_millis(i * 10)).await;
@@ -415,25 +469,11 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
             }
         }));
     }
-    println!("hostile clients started ({connected} of 200 extra connections open)");
-    let normal_stop = Arc::new(AtomicBool::new(false));
-    let normal = tokio::spawn(normal_client(
-        channel.clone(),
-        mix.clone(),
-        normal_stop.clone(),
-    ));
-    tokio::time::sleep(Duration::from_secs(o.seconds)).await;
-    normal_stop.store(true, Ordering::Relaxed);
-    let (ms, errors) = normal.await?;
-    let (_, p99) = report("under attack", &ms, &errors, o.seconds as f64);
+    connected
+}
 
-    // 3. SIGTERM with the hostile requests still running.
-    let (exit, term_ms) = terminate(&mut server).await?;
-    stop.store(true, Ordering::Relaxed);
-    let seen = rss.finish();
-    for t in tasks {
-        t.abort();
-    }
+/// Prints what each kind of hostile request got back.
+fn print_tally(tally: &Tally) {
     println!("hostile requests (sent, codes, slowest answer):");
     for (kind, o) in tally.lock().unwrap().iter() {
         println!(
@@ -441,6 +481,10 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
             o.sent, o.codes, o.max_ms
         );
     }
+}
+
+/// Prints the server's memory and thread use and how it answered SIGTERM.
+fn print_server_state(idle_rss: u64, seen: &RssSeen, exit: Option<ExitStatus>, term_ms: f64) {
     println!(
         "server RSS: {:.0} MB idle after indexing, peak {:.0} MB under attack (trace MB every 5 s: {:?}), peak threads {}",
         idle_rss as f64 / 1e6,
@@ -454,6 +498,17 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
             "exited with {s}"
         ))
     );
+}
+
+/// Prints each hostile-serve target as met or missed and returns how many were missed.
+fn check_targets(
+    o: &Options,
+    idle_p99: f64,
+    p99: f64,
+    seen: &RssSeen,
+    exit: Option<ExitStatus>,
+    term_ms: f64,
+) -> usize {
     let ratio = p99 / idle_p99.max(0.001);
     let checks = [
         (
@@ -480,9 +535,5 @@ async fn attack(o: &Options, paths: &Paths, root: &Path, files: &[String]) -> Re
         println!("target {}: {text}", if *ok { "met" } else { "MISSED" });
         missed += usize::from(!ok);
     }
-    println!("server log: {}", paths.log.display());
-    if missed > 0 {
-        bail!("{missed} hostile-serve targets missed");
-    }
-    Ok(())
+    missed
 }

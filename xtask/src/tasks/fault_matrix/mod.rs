@@ -195,54 +195,13 @@ fn leave_wal(index: &Path) -> Result<()> {
 }
 
 pub fn fault_matrix(o: &Options) -> Result<()> {
-    let bin = cli_bin()?;
-    let dir = bench_dir().join("fault");
-    let repo = dir.join("repo");
-    if repo.exists() {
-        std::fs::remove_dir_all(&repo)?;
-    }
-    std::fs::create_dir_all(&dir)?;
-    copy_tree(&workspace_root().join("fixtures"), &repo)?;
-    let repo = repo.canonicalize()?;
-    let pristine = dir.join("pristine");
-    let fresh2 = dir.join("fresh2");
-    for d in [&pristine, &fresh2] {
-        if d.exists() {
-            std::fs::remove_dir_all(d)?;
-        }
-        let ran = cli::codegraph(&bin, &["index"], &repo, d)?;
-        if ran.code != Some(0) {
-            bail!("indexing the corpus failed: {}", ran.stderr);
-        }
-    }
-    let (fresh, _) = cli::answers(&bin, &repo, &pristine)?;
-    let (again, _) = cli::answers(&bin, &repo, &fresh2)?;
-    if fresh != again {
-        bail!(
-            "two fresh indexes answer differently ({:?}): the matrix cannot compare",
-            again.differences(&fresh)
-        );
-    }
-    // A second pristine copy as an unclean shutdown leaves it.
-    let with_wal = dir.join("pristine-wal");
-    copy_index(&pristine, &with_wal)?;
-    leave_wal(&with_wal)?;
-
-    let mut cases: Vec<(&Path, PathBuf)> = Vec::new();
-    for rel in files_under(&pristine)? {
-        cases.push((&pristine, rel));
-    }
-    for suffix in ["-wal", "-shm"] {
-        cases.push((&with_wal, PathBuf::from(format!("index.sqlite{suffix}"))));
-    }
-    if let Some(f) = &o.filter {
-        cases.retain(|(_, rel)| rel.to_string_lossy().contains(f.as_str()));
-    }
+    let s = Setup::prepare()?;
+    let cases = s.cases(o)?;
     let vectors = cases.iter().any(|(_, rel)| part_of(rel) == "vectors");
     println!(
         "== fault-matrix: {} files of the index of {}{}",
         cases.len(),
-        repo.display(),
+        s.repo.display(),
         if vectors {
             ""
         } else {
@@ -254,33 +213,135 @@ pub fn fault_matrix(o: &Options) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let serve_dirs = |w: usize| serve::Dirs {
-        bin: bin.clone(),
-        repo: repo.clone(),
-        cache: dir.join(format!("serve-cache-{w}")),
-        state: dir.join(format!("serve-state-{w}")),
-        logs: dir.join("serve-logs"),
+    std::fs::create_dir_all(s.dir.join("serve-logs"))?;
+    let serve_fresh = s.serve_fresh(o, &runtime)?;
+
+    let jobs = damage_jobs(&cases);
+    let run = Run {
+        o,
+        s: &s,
+        runtime: &runtime,
+        serve_fresh,
+        started: std::time::Instant::now(),
     };
-    std::fs::create_dir_all(dir.join("serve-logs"))?;
-    let serve_fresh = if o.runs("serve") {
+    let rows = run.all(&jobs)?;
+    print_results(o, rows, jobs.len(), run.started)
+}
+
+/// The fixed inputs of the matrix: the corpus, its pristine indexes and their answers.
+struct Setup {
+    bin: PathBuf,
+    dir: PathBuf,
+    repo: PathBuf,
+    pristine: PathBuf,
+    with_wal: PathBuf,
+    fresh: Answers,
+}
+
+impl Setup {
+    /// Copies the corpus, indexes it twice, checks both agree and makes the unclean copy.
+    fn prepare() -> Result<Setup> {
+        let bin = cli_bin()?;
+        let dir = bench_dir().join("fault");
+        let repo = dir.join("repo");
+        if repo.exists() {
+            std::fs::remove_dir_all(&repo)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        copy_tree(&workspace_root().join("fixtures"), &repo)?;
+        let repo = repo.canonicalize()?;
+        let pristine = dir.join("pristine");
+        let fresh2 = dir.join("fresh2");
+        for d in [&pristine, &fresh2] {
+            if d.exists() {
+                std::fs::remove_dir_all(d)?;
+            }
+            let ran = cli::codegraph(&bin, &["index"], &repo, d)?;
+            if ran.code != Some(0) {
+                bail!("indexing the corpus failed: {}", ran.stderr);
+            }
+        }
+        let (fresh, _) = cli::answers(&bin, &repo, &pristine)?;
+        let (again, _) = cli::answers(&bin, &repo, &fresh2)?;
+        if fresh != again {
+            bail!(
+                "two fresh indexes answer differently ({:?}): the matrix cannot compare",
+                again.differences(&fresh)
+            );
+        }
+        // A second pristine copy as an unclean shutdown leaves it.
+        let with_wal = dir.join("pristine-wal");
+        copy_index(&pristine, &with_wal)?;
+        leave_wal(&with_wal)?;
+        Ok(Setup {
+            bin,
+            dir,
+            repo,
+            pristine,
+            with_wal,
+            fresh,
+        })
+    }
+
+    /// Every file of the pristine index and the WAL files of the unclean copy, filtered.
+    fn cases(&self, o: &Options) -> Result<Vec<(&Path, PathBuf)>> {
+        let mut cases: Vec<(&Path, PathBuf)> = Vec::new();
+        for rel in files_under(&self.pristine)? {
+            cases.push((&self.pristine, rel));
+        }
+        for suffix in ["-wal", "-shm"] {
+            cases.push((
+                &self.with_wal,
+                PathBuf::from(format!("index.sqlite{suffix}")),
+            ));
+        }
+        if let Some(f) = &o.filter {
+            cases.retain(|(_, rel)| rel.to_string_lossy().contains(f.as_str()));
+        }
+        Ok(cases)
+    }
+
+    /// The server directories of worker `w` (0: the undamaged run).
+    fn serve_dirs(&self, w: usize) -> serve::Dirs {
+        serve::Dirs {
+            bin: self.bin.clone(),
+            repo: self.repo.clone(),
+            cache: self.dir.join(format!("serve-cache-{w}")),
+            state: self.dir.join(format!("serve-state-{w}")),
+            logs: self.dir.join("serve-logs"),
+        }
+    }
+
+    /// The undamaged index's answers through the server, when the serve side runs.
+    fn serve_fresh(
+        &self,
+        o: &Options,
+        runtime: &tokio::runtime::Runtime,
+    ) -> Result<Option<Answers>> {
+        if !o.runs("serve") {
+            return Ok(None);
+        }
         let (fresh, notes) = runtime.block_on(serve::run_server(
-            &serve_dirs(0),
-            &pristine,
+            &self.serve_dirs(0),
+            &self.pristine,
             "fresh",
             &|_| Ok(()),
         ))?;
         if fresh.0.is_empty() {
             bail!("the undamaged index through the server: {notes:?}");
         }
-        Some(fresh)
-    } else {
-        None
-    };
+        Ok(Some(fresh))
+    }
+}
 
-    // Every (file, damage); cutting or garbling an empty file (a lock
-    // file) changes nothing, so those have deletion alone.
-    let mut jobs: Vec<(&Path, &PathBuf, Damage)> = Vec::new();
-    for (source, rel) in &cases {
+/// One case to run: the index it damages, the file in it, the damage.
+type Job<'a> = (&'a Path, &'a PathBuf, Damage);
+
+/// Every (file, damage); cutting or garbling an empty file (a lock
+/// file) changes nothing, so those have deletion alone.
+fn damage_jobs<'a>(cases: &'a [(&'a Path, PathBuf)]) -> Vec<Job<'a>> {
+    let mut jobs: Vec<Job<'a>> = Vec::new();
+    for (source, rel) in cases {
         let Ok(meta) = std::fs::metadata(source.join(rel)) else {
             continue;
         };
@@ -290,79 +351,121 @@ pub fn fault_matrix(o: &Options) -> Result<()> {
             }
         }
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let rows: std::sync::Mutex<Vec<CaseRow>> = std::sync::Mutex::default();
-    let started = std::time::Instant::now();
-    std::thread::scope(|scope| -> Result<()> {
-        let mut workers = Vec::new();
-        for w in 0..o.jobs.max(1) {
-            let (jobs, next, rows, runtime) = (&jobs, &next, &rows, &runtime);
-            let (bin, repo, fresh, serve_fresh) = (&bin, &repo, &fresh, &serve_fresh);
-            let dirs = serve_dirs(w + 1);
-            let work = dir.join(format!("case-{w}"));
-            let with_wal = with_wal.as_path();
-            workers.push(scope.spawn(move || -> Result<()> {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&(source, rel, damage)) = jobs.get(i) else {
-                        return Ok(());
-                    };
-                    let name = format!("{} {}", rel.display(), damage.name());
-                    let apply = |index: &Path| damage.apply(&index.join(rel), seed(rel, damage));
-                    let slug: String = name
-                        .chars()
-                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                        .collect();
-                    let cli = if o.runs("cli") {
-                        Some(cli::case(bin, repo, source, &work, &apply, fresh)?)
-                    } else {
-                        None
-                    };
-                    let served = match serve_fresh {
-                        Some(f) => {
-                            Some(runtime.block_on(serve::case(&dirs, source, &slug, &apply, f))?)
-                        }
-                        None => None,
-                    };
-                    let shown =
-                        |s: &Option<Side>| s.as_ref().map_or(format!("{:<31}", "-"), Side::cells);
-                    let label = if source == with_wal {
-                        format!("{} (unclean)", rel.display())
-                    } else {
-                        rel.display().to_string()
-                    };
-                    let row = format!(
-                        "{:<8} {:<44} {:<10} | {} | {}",
-                        part_of(rel),
-                        label,
-                        damage.name(),
-                        shown(&cli),
-                        shown(&served)
-                    );
-                    let mut failed = Vec::new();
-                    let mut notes = Vec::new();
-                    for (side, s) in [("cli", &cli), ("serve", &served)] {
-                        let Some(s) = s else { continue };
-                        if !s.ok() {
-                            failed.push(format!("{side}: {name}"));
-                        }
-                        if !s.note.is_empty() {
-                            notes.push(format!("{side} {name}: {}", clip(&s.note, 300)));
-                        }
+    jobs
+}
+
+/// What the workers running the cases share.
+struct Run<'a> {
+    o: &'a Options,
+    s: &'a Setup,
+    runtime: &'a tokio::runtime::Runtime,
+    serve_fresh: Option<Answers>,
+    started: std::time::Instant,
+}
+
+impl Run<'_> {
+    /// Runs the jobs on `o.jobs` worker threads; their rows in job order.
+    fn all(&self, jobs: &[Job<'_>]) -> Result<Vec<CaseRow>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let rows: std::sync::Mutex<Vec<CaseRow>> = std::sync::Mutex::default();
+        std::thread::scope(|scope| -> Result<()> {
+            let mut workers = Vec::new();
+            for w in 0..self.o.jobs.max(1) {
+                let (next, rows) = (&next, &rows);
+                let dirs = self.s.serve_dirs(w + 1);
+                let work = self.s.dir.join(format!("case-{w}"));
+                workers.push(scope.spawn(move || -> Result<()> {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&job) = jobs.get(i) else {
+                            return Ok(());
+                        };
+                        let row = self.case(&dirs, &work, i, job)?;
+                        rows.lock().unwrap().push(row);
                     }
-                    eprintln!("[{:>4.0} s] {row}", started.elapsed().as_secs_f64());
-                    rows.lock().unwrap().push((i, row, failed, notes));
-                }
-            }));
+                }));
+            }
+            for w in workers {
+                w.join()
+                    .map_err(|_| anyhow::anyhow!("a worker panicked"))??;
+            }
+            Ok(())
+        })?;
+        let mut rows = rows.into_inner().unwrap();
+        rows.sort_by_key(|r| r.0);
+        Ok(rows)
+    }
+
+    /// Runs job `i` on the selected sides, prints its row as it finishes and returns it.
+    fn case(
+        &self,
+        dirs: &serve::Dirs,
+        work: &Path,
+        i: usize,
+        (source, rel, damage): Job<'_>,
+    ) -> Result<CaseRow> {
+        let name = format!("{} {}", rel.display(), damage.name());
+        let apply = |index: &Path| damage.apply(&index.join(rel), seed(rel, damage));
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let cli = if self.o.runs("cli") {
+            Some(cli::case(
+                &self.s.bin,
+                &self.s.repo,
+                source,
+                work,
+                &apply,
+                &self.s.fresh,
+            )?)
+        } else {
+            None
+        };
+        let served = match &self.serve_fresh {
+            Some(f) => Some(
+                self.runtime
+                    .block_on(serve::case(dirs, source, &slug, &apply, f))?,
+            ),
+            None => None,
+        };
+        let shown = |s: &Option<Side>| s.as_ref().map_or(format!("{:<31}", "-"), Side::cells);
+        let label = if source == self.s.with_wal.as_path() {
+            format!("{} (unclean)", rel.display())
+        } else {
+            rel.display().to_string()
+        };
+        let row = format!(
+            "{:<8} {:<44} {:<10} | {} | {}",
+            part_of(rel),
+            label,
+            damage.name(),
+            shown(&cli),
+            shown(&served)
+        );
+        let mut failed = Vec::new();
+        let mut notes = Vec::new();
+        for (side, s) in [("cli", &cli), ("serve", &served)] {
+            let Some(s) = s else { continue };
+            if !s.ok() {
+                failed.push(format!("{side}: {name}"));
+            }
+            if !s.note.is_empty() {
+                notes.push(format!("{side} {name}: {}", clip(&s.note, 300)));
+            }
         }
-        for w in workers {
-            w.join()
-                .map_err(|_| anyhow::anyhow!("a worker panicked"))??;
-        }
-        Ok(())
-    })?;
-    let mut rows = rows.into_inner().unwrap();
-    rows.sort_by_key(|r| r.0);
+        eprintln!("[{:>4.0} s] {row}", self.started.elapsed().as_secs_f64());
+        Ok((i, row, failed, notes))
+    }
+}
+
+/// Prints the table, the notes and the failed cases; fails when any case failed.
+fn print_results(
+    o: &Options,
+    rows: Vec<CaseRow>,
+    jobs: usize,
+    started: std::time::Instant,
+) -> Result<()> {
     println!(
         "{:<8} {:<44} {:<10} | {:<14} {:<6} {:<9} | {:<14} {:<6} {:<9}",
         "part",
@@ -384,7 +487,7 @@ pub fn fault_matrix(o: &Options) -> Result<()> {
     }
     println!(
         "{} cases per side in {:.0} s ({} workers)",
-        jobs.len(),
+        jobs,
         started.elapsed().as_secs_f64(),
         o.jobs
     );

@@ -107,11 +107,53 @@ struct OurPair {
     sites: Vec<(String, u32, Provenance)>,
 }
 
+/// The oracle's edges on the common key, with their call sites.
+type Truth<'a> = BTreeMap<EdgeKey, Vec<&'a super::derive::Site>>;
+/// Codegraph's edges on the common key.
+type Mine = BTreeMap<EdgeKey, OurPair>;
+/// Codegraph's edges by call site (path, line): key and callee name.
+type BySite = HashMap<(String, u32), Vec<(EdgeKey, String)>>;
+/// Disagreements counted by (section, cause).
+type Causes = BTreeMap<(&'static str, String), usize>;
+
 /// Compares; returns the figures and the disagreements text.
 pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String) {
     let mut fig = Figures::default();
     let shared: HashSet<&str> = texts.keys().map(String::as_str).collect();
+    let key_of = def_keys(oracle, ours, texts, &shared, &mut fig);
+    let truth = oracle_edges(oracle, &shared);
+    fig.oracle = truth.len();
+    let (mine, by_site) = our_edges(ours, &key_of, &mut fig);
+    count_hits(&mine, &truth, &mut fig);
 
+    // Disagreements.
+    let explain = Explain {
+        oracle,
+        ours,
+        texts,
+        by_site: &by_site,
+        type_keys: oracle
+            .defs
+            .iter()
+            .filter(|(s, _)| scip::is_type(s))
+            .filter_map(|(s, _)| oracle.def(s).cloned())
+            .collect(),
+    };
+    let mut causes = Causes::new();
+    let mut out = String::new();
+    write_false_positives(&mut out, &mut causes, &explain, &mine, &truth);
+    write_misses(&mut out, &mut causes, &explain, &mine, &truth);
+    (fig, causes_summary(causes) + &out)
+}
+
+/// Codegraph's definitions in shared files, keyed as the oracle keys them where it can.
+fn def_keys(
+    oracle: &Oracle,
+    ours: &Ours,
+    texts: &Texts,
+    shared: &HashSet<&str>,
+    fig: &mut Figures,
+) -> HashMap<DefId, DefKey> {
     // SCIP definitions by (path, line): (name, symbol).
     let mut scip_at: HashMap<DefKey, Vec<(&str, &str)>> = HashMap::new();
     for (symbol, occs) in &oracle.defs {
@@ -146,9 +188,12 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
         };
         key_of.insert(*id, key);
     }
+    key_of
+}
 
-    // The oracle's edges on the key.
-    let mut truth: BTreeMap<EdgeKey, Vec<&super::derive::Site>> = BTreeMap::new();
+/// The oracle's edges between definitions in shared files.
+fn oracle_edges<'a>(oracle: &'a Oracle, shared: &HashSet<&str>) -> Truth<'a> {
+    let mut truth: Truth<'a> = BTreeMap::new();
     for ((caller, callee), sites) in &oracle.edges {
         let (Some(a), Some(b)) = (oracle.def(caller), oracle.def(callee)) else {
             continue;
@@ -161,11 +206,13 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
             .or_default()
             .extend(sites.iter());
     }
-    fig.oracle = truth.len();
+    truth
+}
 
-    // Codegraph's edges on the key.
-    let mut mine: BTreeMap<EdgeKey, OurPair> = BTreeMap::new();
-    let mut by_site: HashMap<(String, u32), Vec<(EdgeKey, String)>> = HashMap::new();
+/// Codegraph's edges on the key, and by call site; counts the ones off the key.
+fn our_edges(ours: &Ours, key_of: &HashMap<DefId, DefKey>, fig: &mut Figures) -> (Mine, BySite) {
+    let mut mine: Mine = BTreeMap::new();
+    let mut by_site: BySite = HashMap::new();
     for e in &ours.edges {
         let (Some(a), Some(b)) = (key_of.get(&e.caller), key_of.get(&e.callee)) else {
             fig.outside += 1;
@@ -187,7 +234,12 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
         }
         pair.sites.push((e.path.clone(), e.line, e.provenance));
     }
-    for (key, pair) in &mine {
+    (mine, by_site)
+}
+
+/// Counts codegraph's edges by provenance and how many the oracle has.
+fn count_hits(mine: &Mine, truth: &Truth<'_>, fig: &mut Figures) {
+    for (key, pair) in mine {
         let hit = truth.contains_key(key);
         match pair.provenance {
             Provenance::Resolved => {
@@ -202,22 +254,17 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
         }
         fig.recall_any += hit as usize;
     }
+}
 
-    // Disagreements.
-    let explain = Explain {
-        oracle,
-        ours,
-        texts,
-        by_site: &by_site,
-        type_keys: oracle
-            .defs
-            .iter()
-            .filter(|(s, _)| scip::is_type(s))
-            .filter_map(|(s, _)| oracle.def(s).cloned())
-            .collect(),
-    };
-    let mut causes: BTreeMap<(&str, String), usize> = BTreeMap::new();
-    let mut out = String::new();
+/// Writes codegraph's edges the oracle lacks, resolved then inferred, with their causes.
+fn write_false_positives(
+    out: &mut String,
+    causes: &mut Causes,
+    explain: &Explain<'_>,
+    mine: &Mine,
+    truth: &Truth<'_>,
+) {
+    let texts = explain.texts;
     for (title, prov) in [
         ("FALSE POSITIVES, RESOLVED", Provenance::Resolved),
         ("FALSE POSITIVES, INFERRED", Provenance::Inferred),
@@ -234,7 +281,7 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
                 .unwrap_or(&pair.sites[0]);
             let cause = explain.false_edge(key, path, *line, &pair.callee_name);
             *causes.entry((title, cause.clone())).or_default() += 1;
-            write_edge(&mut out, texts, key, &cause);
+            write_edge(out, texts, key, &cause);
             let _ = writeln!(
                 out,
                 "    call   {path}:{line}  {}",
@@ -243,12 +290,23 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
             let _ = writeln!(out);
         }
     }
+}
+
+/// Writes the oracle's edges codegraph lacks, with their causes.
+fn write_misses(
+    out: &mut String,
+    causes: &mut Causes,
+    explain: &Explain<'_>,
+    mine: &Mine,
+    truth: &Truth<'_>,
+) {
+    let texts = explain.texts;
     let _ = writeln!(out, "==== MISSES (oracle edges codegraph lacks)\n");
     for (key, sites) in truth.iter().filter(|(k, _)| !mine.contains_key(*k)) {
         let site = sites[0];
         let cause = explain.miss(key, site);
         *causes.entry(("MISSES", cause.clone())).or_default() += 1;
-        write_edge(&mut out, texts, key, &cause);
+        write_edge(out, texts, key, &cause);
         let _ = writeln!(
             out,
             "    call   {}:{}  {}",
@@ -258,6 +316,10 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
         );
         let _ = writeln!(out);
     }
+}
+
+/// The causes section: counts by section, most frequent first within each.
+fn causes_summary(causes: Causes) -> String {
     let mut summary = String::from("==== CAUSES\n\n");
     let mut sorted: Vec<_> = causes.into_iter().collect();
     sorted.sort_by(|a, b| a.0.0.cmp(b.0.0).then(b.1.cmp(&a.1)));
@@ -265,7 +327,7 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
         let _ = writeln!(summary, "{section:<26} {n:>6}  {cause}");
     }
     summary.push('\n');
-    (fig, summary + &out)
+    summary
 }
 
 fn write_edge(out: &mut String, texts: &Texts, (caller, callee): &EdgeKey, cause: &str) {

@@ -63,8 +63,25 @@ fn looks_like_version(s: &str) -> bool {
 pub fn noise_subject(subject: &str) -> Option<&'static str> {
     let s = subject.trim();
     let l = s.to_ascii_lowercase();
-    if let Some((ty, _)) = conventional(s)
-        && matches!(
+    if noise_conventional_type(s) {
+        return Some("noise-conventional-type");
+    }
+    if has_noise_word(&l) || noise_first_word(&l) || refactor_wording(s) {
+        return Some("noise-subject-word");
+    }
+    if version_subject(s) {
+        return Some("version-subject");
+    }
+    if has_noise_phrase(&l) {
+        return Some("noise-subject-phrase");
+    }
+    None
+}
+
+/// A conventional-commit type that is not a code change (`chore:`, `docs:`, …).
+fn noise_conventional_type(s: &str) -> bool {
+    conventional(s).is_some_and(|(ty, _)| {
+        matches!(
             ty.as_str(),
             "chore"
                 | "docs"
@@ -88,14 +105,12 @@ pub fn noise_subject(subject: &str) -> Option<&'static str> {
                 | "refactor"
                 | "refactoring"
         )
-    {
-        return Some("noise-conventional-type");
-    }
-    let first = l
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
-        .find(|w| !w.is_empty())
-        .unwrap_or("");
-    if l.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+    })
+}
+
+/// A word anywhere in the lowercased subject that marks typo, docs or dependency work.
+fn has_noise_word(l: &str) -> bool {
+    l.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
         matches!(
             w,
             "typo"
@@ -109,10 +124,16 @@ pub fn noise_subject(subject: &str) -> Option<&'static str> {
                 | "dependabot"
                 | "changelog"
         )
-    }) {
-        return Some("noise-subject-word");
-    }
-    if matches!(
+    })
+}
+
+/// A first word of the lowercased subject that marks a release, docs or cleanup commit.
+fn noise_first_word(l: &str) -> bool {
+    let first = l
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    matches!(
         first,
         "bump"
             | "release"
@@ -140,12 +161,13 @@ pub fn noise_subject(subject: &str) -> Option<&'static str> {
             | "clean"
             | "reorganize"
             | "reorganise"
-    ) {
-        return Some("noise-subject-word");
-    }
-    // refactor-ish wording at the start of the subject (after any component prefix)
+    )
+}
+
+/// Refactor-ish wording at the start of the subject (after any component prefix).
+fn refactor_wording(s: &str) -> bool {
     let stripped = strip_subject(s).to_ascii_lowercase();
-    if stripped
+    stripped
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(2)
@@ -169,18 +191,20 @@ pub fn noise_subject(subject: &str) -> Option<&'static str> {
                     | "comments"
             )
         })
-    {
-        return Some("noise-subject-word");
-    }
-    if looks_like_version(s)
+}
+
+/// A subject that is a version number, or `name-<version>` without spaces.
+fn version_subject(s: &str) -> bool {
+    looks_like_version(s)
         || s.rsplit_once('-')
             .map(|x| looks_like_version(x.1))
             .unwrap_or(false)
             && !s.contains(' ')
-    {
-        return Some("version-subject");
-    }
-    for pat in [
+}
+
+/// A phrase in the lowercased subject that marks changelog, dependency, CI, docs or test chores.
+fn has_noise_phrase(l: &str) -> bool {
+    [
         "update changelog",
         "update changes",
         "changelog",
@@ -205,12 +229,9 @@ pub fn noise_subject(subject: &str) -> Option<&'static str> {
         "fix tests",
         "flaky test",
         "update copyright",
-    ] {
-        if l.contains(pat) {
-            return Some("noise-subject-phrase");
-        }
-    }
-    None
+    ]
+    .iter()
+    .any(|pat| l.contains(pat))
 }
 
 /// Is a commit message from inside a merged PR branch worth adding to the query?

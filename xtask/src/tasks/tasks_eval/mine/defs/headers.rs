@@ -243,44 +243,8 @@ pub(super) fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Heade
         return None;
     }
     let t = strip_words(t, &["export", "default", "declare", "abstract", "async"]);
-    if let Some(r) = t.strip_prefix("function") {
-        let r = r.trim_start_matches('*').trim_start();
-        let name = ident_prefix(r)?;
-        return Some(Header {
-            name,
-            kind: "function",
-            container: None,
-            col: 0,
-        });
-    }
-    for (kw, kind) in [
-        ("class ", "class"),
-        ("interface ", "interface"),
-        ("enum ", "enum"),
-        ("namespace ", "namespace"),
-        ("const enum ", "enum"),
-    ] {
-        if let Some(r) = t.strip_prefix(kw) {
-            let name = ident_prefix(r.trim_start())?;
-            return Some(Header {
-                name,
-                kind,
-                container: None,
-                col: 0,
-            });
-        }
-    }
-    if let Some(r) = t.strip_prefix("type ") {
-        let name = ident_prefix(r.trim_start())?;
-        if t.trim_end().ends_with('{') {
-            return Some(Header {
-                name,
-                kind: "type",
-                container: None,
-                col: 0,
-            });
-        }
-        return None;
+    if let Some(decided) = js_keyword_header(t) {
+        return decided;
     }
     // header text over a few lines for arrow detection
     let joined: String = lines[i..(i + 4).min(lines.len())].join("\n");
@@ -293,9 +257,73 @@ pub(super) fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Heade
             }
         }
     }
-    // named function expression anywhere on the line: `... function name(`,
-    // or an anonymous `export default <expr> && function/arrow`
     let raw = lines[i];
+    if let Some(h) = js_function_expression(raw) {
+        return Some(h);
+    }
+    // an anonymous `export default <expr> && function/arrow`
+    if indent == 0
+        && raw.starts_with("export default ")
+        && (raw.contains("=>") || raw.contains("function"))
+    {
+        return Some(Header {
+            name: "default".into(),
+            kind: "function",
+            container: None,
+            col: 0,
+        });
+    }
+    if indent == 0 || is_decl {
+        return None;
+    }
+    js_member_header(lines, i, t, &joined)
+}
+
+/// The answer for a line opening with `function`, `class`, `interface`,
+/// `enum`, `namespace` or `type`; `None` when it opens with none of them.
+fn js_keyword_header(t: &str) -> Option<Option<Header>> {
+    if let Some(r) = t.strip_prefix("function") {
+        let r = r.trim_start_matches('*').trim_start();
+        return Some(ident_prefix(r).map(|name| Header {
+            name,
+            kind: "function",
+            container: None,
+            col: 0,
+        }));
+    }
+    for (kw, kind) in [
+        ("class ", "class"),
+        ("interface ", "interface"),
+        ("enum ", "enum"),
+        ("namespace ", "namespace"),
+        ("const enum ", "enum"),
+    ] {
+        if let Some(r) = t.strip_prefix(kw) {
+            return Some(ident_prefix(r.trim_start()).map(|name| Header {
+                name,
+                kind,
+                container: None,
+                col: 0,
+            }));
+        }
+    }
+    if let Some(r) = t.strip_prefix("type ") {
+        let name = ident_prefix(r.trim_start());
+        return Some(
+            name.filter(|_| t.trim_end().ends_with('{'))
+                .map(|name| Header {
+                    name,
+                    kind: "type",
+                    container: None,
+                    col: 0,
+                }),
+        );
+    }
+    None
+}
+
+/// A named function expression anywhere on the line: `... function name(`.
+fn js_function_expression(raw: &str) -> Option<Header> {
     let mut from = 0;
     while let Some(p) = raw[from..].find("function") {
         let s = from + p;
@@ -319,21 +347,11 @@ pub(super) fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Heade
             });
         }
     }
-    if indent == 0
-        && raw.starts_with("export default ")
-        && (raw.contains("=>") || raw.contains("function"))
-    {
-        return Some(Header {
-            name: "default".into(),
-            kind: "function",
-            container: None,
-            col: 0,
-        });
-    }
-    if indent == 0 || is_decl {
-        return None;
-    }
-    // methods / object-literal functions / class property arrows
+    None
+}
+
+/// Methods, object-literal functions and class property arrows.
+fn js_member_header(lines: &[&str], i: usize, t: &str, joined: &str) -> Option<Header> {
     let t = strip_words(
         t,
         &[
@@ -358,72 +376,82 @@ pub(super) fn js_header(lines: &[&str], i: usize, indent: usize) -> Option<Heade
     let mut rest = t[name.len()..].trim_start();
     rest = rest.strip_prefix('?').unwrap_or(rest).trim_start();
     if rest.starts_with(':') || (rest.starts_with('=') && !rest.starts_with("==")) {
-        let rhs = rest[1..].trim_start();
-        if rhs.starts_with("function") || rhs.starts_with("async function") {
-            return Some(Header {
-                name,
-                kind: "method",
-                container: None,
-                col: 0,
-            });
-        }
-        let first_stmt = joined.split(';').next().unwrap_or("");
-        let first_line = lines[i];
-        if (rhs.starts_with('(') || rhs.starts_with("async") || ident_prefix(rhs).is_some())
-            && first_stmt.contains("=>")
-            && first_line.trim_end().ends_with('{')
-        {
-            return Some(Header {
-                name,
-                kind: "method",
-                container: None,
-                col: 0,
-            });
-        }
-        return None;
+        return js_member_value(name, rest, lines[i], joined);
     }
     if rest.starts_with('<') || rest.starts_with('(') {
-        // find the matching ')' over a few lines, then expect `{` or `: Type {`
-        let text: String = lines[i..(i + 15).min(lines.len())].join("\n");
-        let start = text.find(&name)? + name.len();
-        let mut d = 0i32;
-        let mut close = None;
-        let mut seen_open = false;
-        for (k, c) in text[start..].char_indices() {
-            match c {
-                '(' => {
-                    d += 1;
-                    seen_open = true;
-                }
-                ')' => {
-                    d -= 1;
-                    if seen_open && d == 0 {
-                        close = Some(start + k + 1);
-                        break;
-                    }
-                }
-                _ => {}
+        return js_method_signature(lines, i, name);
+    }
+    None
+}
+
+/// `name: function …`, `name = function …` or an arrow whose body opens on the line.
+fn js_member_value(name: String, rest: &str, first_line: &str, joined: &str) -> Option<Header> {
+    let rhs = rest[1..].trim_start();
+    if rhs.starts_with("function") || rhs.starts_with("async function") {
+        return Some(Header {
+            name,
+            kind: "method",
+            container: None,
+            col: 0,
+        });
+    }
+    let first_stmt = joined.split(';').next().unwrap_or("");
+    if (rhs.starts_with('(') || rhs.starts_with("async") || ident_prefix(rhs).is_some())
+        && first_stmt.contains("=>")
+        && first_line.trim_end().ends_with('{')
+    {
+        return Some(Header {
+            name,
+            kind: "method",
+            container: None,
+            col: 0,
+        });
+    }
+    None
+}
+
+/// `name(…) {` or `name(…): Type {`, the parameters over a few lines.
+fn js_method_signature(lines: &[&str], i: usize, name: String) -> Option<Header> {
+    // find the matching ')' over a few lines, then expect `{` or `: Type {`
+    let text: String = lines[i..(i + 15).min(lines.len())].join("\n");
+    let start = text.find(&name)? + name.len();
+    let mut d = 0i32;
+    let mut close = None;
+    let mut seen_open = false;
+    for (k, c) in text[start..].char_indices() {
+        match c {
+            '(' => {
+                d += 1;
+                seen_open = true;
             }
+            ')' => {
+                d -= 1;
+                if seen_open && d == 0 {
+                    close = Some(start + k + 1);
+                    break;
+                }
+            }
+            _ => {}
         }
-        let after = text[close?..].trim_start();
-        if after.starts_with('{') {
+    }
+    let after = text[close?..].trim_start();
+    if after.starts_with('{') {
+        return Some(Header {
+            name,
+            kind: "method",
+            container: None,
+            col: 0,
+        });
+    }
+    if after.starts_with(':') {
+        let first = after.lines().next().unwrap_or("");
+        if first.trim_end().ends_with('{') && !first.contains("=>") {
             return Some(Header {
                 name,
                 kind: "method",
                 container: None,
                 col: 0,
             });
-        }
-        if after.starts_with(':') {
-            let first = after.lines().next().unwrap_or("");
-            if first.trim_end().ends_with('{') && !first.contains("=>") {
-                return Some(Header {
-                    name,
-                    kind: "method",
-                    container: None,
-                    col: 0,
-                });
-            }
         }
     }
     None

@@ -3,6 +3,36 @@
 use super::{Def, ident_prefix, indent_of};
 
 pub(super) fn scan_python(lines: &[&str]) -> Vec<Def> {
+    let (sig, in_str_line) = significance(lines);
+    let mut defs = Vec::new();
+    for i in 0..lines.len() {
+        if !sig[i] {
+            continue;
+        }
+        let t = lines[i].trim_start();
+        let t2 = t
+            .strip_prefix("async ")
+            .map(|x| x.trim_start())
+            .unwrap_or(t);
+        let (kind, rest) = if let Some(r) = t2.strip_prefix("def ") {
+            ("function", r)
+        } else if let Some(r) = t2.strip_prefix("class ") {
+            ("class", r)
+        } else {
+            defs.extend(module_variable(lines, i, &in_str_line));
+            continue;
+        };
+        let Some(name) = ident_prefix(rest.trim_start()) else {
+            continue;
+        };
+        defs.push(block_def(lines, &sig, &in_str_line, i, kind, name));
+    }
+    defs
+}
+
+/// Per line: whether it is significant (code starting outside a
+/// triple-quoted string), and whether it starts inside one.
+fn significance(lines: &[&str]) -> (Vec<bool>, Vec<bool>) {
     let n = lines.len();
     // significance mask: code line starting outside a triple-quoted string
     let mut sig = vec![false; n];
@@ -14,182 +44,192 @@ pub(super) fn scan_python(lines: &[&str]) -> Vec<Def> {
         let started_in = in_str.is_some();
         in_str_line[i] = started_in;
         sig[i] = !started_in && !t.is_empty() && !t.starts_with('#');
-        let b = l.as_bytes();
-        let mut p = 0;
-        while p < b.len() {
-            match in_str {
-                Some(d) => {
-                    if b[p] == b'\\' {
-                        p += 2;
-                        continue;
-                    }
-                    if b[p..].starts_with(d.as_bytes()) {
-                        in_str = None;
-                        p += 3;
-                        continue;
-                    }
-                    p += 1;
+        in_str = triple_quote_after(l, in_str);
+    }
+    (sig, in_str_line)
+}
+
+/// The open triple-quote delimiter at the end of line `l`, given the one open at its start.
+fn triple_quote_after(l: &str, mut in_str: Option<&'static str>) -> Option<&'static str> {
+    let b = l.as_bytes();
+    let mut p = 0;
+    while p < b.len() {
+        match in_str {
+            Some(d) => {
+                if b[p] == b'\\' {
+                    p += 2;
+                    continue;
                 }
-                None => {
-                    if b[p..].starts_with(b"\"\"\"") {
-                        in_str = Some("\"\"\"");
-                        p += 3;
-                    } else if b[p..].starts_with(b"'''") {
-                        in_str = Some("'''");
-                        p += 3;
-                    } else if b[p] == b'#' {
-                        break;
-                    } else if b[p] == b'"' || b[p] == b'\'' {
-                        // skip a single-line string
-                        let q = b[p];
-                        p += 1;
-                        while p < b.len() && b[p] != q {
-                            if b[p] == b'\\' {
-                                p += 1;
-                            }
+                if b[p..].starts_with(d.as_bytes()) {
+                    in_str = None;
+                    p += 3;
+                    continue;
+                }
+                p += 1;
+            }
+            None => {
+                if b[p..].starts_with(b"\"\"\"") {
+                    in_str = Some("\"\"\"");
+                    p += 3;
+                } else if b[p..].starts_with(b"'''") {
+                    in_str = Some("'''");
+                    p += 3;
+                } else if b[p] == b'#' {
+                    break;
+                } else if b[p] == b'"' || b[p] == b'\'' {
+                    // skip a single-line string
+                    let q = b[p];
+                    p += 1;
+                    while p < b.len() && b[p] != q {
+                        if b[p] == b'\\' {
                             p += 1;
                         }
                         p += 1;
-                    } else {
-                        p += 1;
                     }
+                    p += 1;
+                } else {
+                    p += 1;
                 }
             }
         }
     }
-    let mut defs = Vec::new();
-    for i in 0..n {
-        if !sig[i] {
-            continue;
-        }
-        let l = lines[i];
-        let t = l.trim_start();
-        let t2 = t
-            .strip_prefix("async ")
-            .map(|x| x.trim_start())
-            .unwrap_or(t);
-        let (kind, rest) = if let Some(r) = t2.strip_prefix("def ") {
-            ("function", r)
-        } else if let Some(r) = t2.strip_prefix("class ") {
-            ("class", r)
-        } else {
-            if indent_of(l) == 0
-                && let Some(name) = ident_prefix(t)
-            {
-                let after = t[name.len()..].trim_start();
-                let is_assign = (after.starts_with('=') && !after.starts_with("=="))
-                    || (after.starts_with(':') && after.contains('=') && !after.contains("=="));
-                if is_assign
-                    && !matches!(
-                        name.as_str(),
-                        "if" | "for"
-                            | "while"
-                            | "with"
-                            | "try"
-                            | "else"
-                            | "elif"
-                            | "except"
-                            | "finally"
-                            | "return"
-                            | "import"
-                            | "from"
-                    )
-                {
-                    let mut depth: i32 = 0;
-                    let mut he = i;
-                    for (j, line) in lines.iter().enumerate().skip(i).take(5000) {
-                        if j > i && in_str_line[j] {
-                            he = j;
-                            if depth <= 0 && !(j + 1 < n && in_str_line[j + 1]) {
-                                break;
-                            }
-                            continue;
-                        }
-                        for ch in strip_py_strings(line).chars() {
-                            match ch {
-                                '(' | '[' | '{' => depth += 1,
-                                ')' | ']' | '}' => depth -= 1,
-                                '#' => break,
-                                _ => {}
-                            }
-                        }
-                        he = j;
-                        if depth <= 0 && !(j + 1 < n && in_str_line[j + 1]) {
-                            break;
-                        }
-                    }
-                    defs.push(Def {
-                        name,
-                        qualname: String::new(),
-                        kind: "variable",
-                        start: i + 1,
-                        end: he + 1,
-                        indent: 0,
-                        container: None,
-                        addressable: true,
-                        test_region: false,
-                    });
-                }
-            }
-            continue;
-        };
-        let Some(name) = ident_prefix(rest.trim_start()) else {
-            continue;
-        };
-        let ind = indent_of(l);
-        // header end: brackets balanced
-        let mut depth: i32 = 0;
-        let mut he = i;
-        for (j, line) in lines.iter().enumerate().skip(i).take(60) {
-            for ch in strip_py_strings(line).chars() {
-                match ch {
-                    '(' | '[' | '{' => depth += 1,
-                    ')' | ']' | '}' => depth -= 1,
-                    '#' => break,
-                    _ => {}
-                }
-            }
+    in_str
+}
+
+/// A module-level assignment `name = …` (or `name: T = …`) on line `i`, as a variable.
+fn module_variable(lines: &[&str], i: usize, in_str_line: &[bool]) -> Option<Def> {
+    let l = lines[i];
+    let t = l.trim_start();
+    if indent_of(l) != 0 {
+        return None;
+    }
+    let name = ident_prefix(t)?;
+    let after = t[name.len()..].trim_start();
+    let is_assign = (after.starts_with('=') && !after.starts_with("=="))
+        || (after.starts_with(':') && after.contains('=') && !after.contains("=="));
+    if !is_assign
+        || matches!(
+            name.as_str(),
+            "if" | "for"
+                | "while"
+                | "with"
+                | "try"
+                | "else"
+                | "elif"
+                | "except"
+                | "finally"
+                | "return"
+                | "import"
+                | "from"
+        )
+    {
+        return None;
+    }
+    let he = assignment_end(lines, i, in_str_line);
+    Some(Def {
+        name,
+        qualname: String::new(),
+        kind: "variable",
+        start: i + 1,
+        end: he + 1,
+        indent: 0,
+        container: None,
+        addressable: true,
+        test_region: false,
+    })
+}
+
+/// The last line of the assignment starting on line `i`: brackets balanced, strings closed.
+fn assignment_end(lines: &[&str], i: usize, in_str_line: &[bool]) -> usize {
+    let n = lines.len();
+    let mut depth: i32 = 0;
+    let mut he = i;
+    for (j, line) in lines.iter().enumerate().skip(i).take(5000) {
+        if j > i && in_str_line[j] {
             he = j;
-            if depth <= 0 {
+            if depth <= 0 && !(j + 1 < n && in_str_line[j + 1]) {
                 break;
             }
+            continue;
         }
-        let mut end = he;
-        let mut j = he + 1;
-        while j < n {
-            if sig[j] {
-                if indent_of(lines[j]) <= ind {
-                    break;
-                }
-                end = j;
-            } else if in_str_line[j] {
-                end = j;
-            }
-            j += 1;
-        }
-        // decorators
-        let mut start = i;
-        while start > 0 {
-            let p = lines[start - 1];
-            if p.trim_start().starts_with('@') && indent_of(p) == ind {
-                start -= 1;
-            } else {
-                break;
+        for ch in strip_py_strings(line).chars() {
+            match ch {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                '#' => break,
+                _ => {}
             }
         }
-        defs.push(Def {
-            name,
-            qualname: String::new(),
-            kind,
-            start: start + 1,
-            end: end + 1,
-            indent: ind,
-            container: None,
-            addressable: true,
-            test_region: false,
-        });
+        he = j;
+        if depth <= 0 && !(j + 1 < n && in_str_line[j + 1]) {
+            break;
+        }
     }
-    defs
+    he
+}
+
+/// The `def` or `class` whose header starts on line `i`: its indented body and decorators.
+fn block_def(
+    lines: &[&str],
+    sig: &[bool],
+    in_str_line: &[bool],
+    i: usize,
+    kind: &'static str,
+    name: String,
+) -> Def {
+    let n = lines.len();
+    let ind = indent_of(lines[i]);
+    // header end: brackets balanced
+    let mut depth: i32 = 0;
+    let mut he = i;
+    for (j, line) in lines.iter().enumerate().skip(i).take(60) {
+        for ch in strip_py_strings(line).chars() {
+            match ch {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                '#' => break,
+                _ => {}
+            }
+        }
+        he = j;
+        if depth <= 0 {
+            break;
+        }
+    }
+    let mut end = he;
+    let mut j = he + 1;
+    while j < n {
+        if sig[j] {
+            if indent_of(lines[j]) <= ind {
+                break;
+            }
+            end = j;
+        } else if in_str_line[j] {
+            end = j;
+        }
+        j += 1;
+    }
+    // decorators
+    let mut start = i;
+    while start > 0 {
+        let p = lines[start - 1];
+        if p.trim_start().starts_with('@') && indent_of(p) == ind {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    Def {
+        name,
+        qualname: String::new(),
+        kind,
+        start: start + 1,
+        end: end + 1,
+        indent: ind,
+        container: None,
+        addressable: true,
+        test_region: false,
+    }
 }
 
 /// For each line of a Python source, whether it belongs to a docstring: a
