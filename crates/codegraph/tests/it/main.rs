@@ -1,6 +1,8 @@
 //! Integration tests of the library: real files on disk, a real SQLite index.
 
 mod context;
+mod context_kinds;
+mod outlines;
 mod damage;
 mod graph;
 mod incremental;
