@@ -149,9 +149,7 @@ impl Conn {
                   AND e.src_type = 'file' AND e.dst_type = 'file'
              WHERE f.path = ?1",
             [path],
-            |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, FileId(r.get(3)?)))
-            },
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, FileId(r.get(3)?))),
         )
     }
 

@@ -14,8 +14,7 @@ const BROTLI_VERSION: &str = "1.1.0";
 const GO_SRC: &str = "/usr/share/go-1.19/src";
 
 /// Every corpus `corpus` knows.
-pub const NAMES: &str =
-    "jdk, django, tokio, rxjs, lodash, brotli, gonet, and the oracle's (httpx, attrs, marshmallow, zod)";
+pub const NAMES: &str = "jdk, django, tokio, rxjs, lodash, brotli, gonet, and the oracle's (httpx, attrs, marshmallow, zod)";
 
 /// Fetches a corpus (once) and returns its root.
 pub fn corpus(name: &str) -> Result<PathBuf> {

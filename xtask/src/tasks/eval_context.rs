@@ -16,7 +16,10 @@
 //!   declares the called method (or the method):
 //!   `receiver` (a variable, `x.`), `self` (`self.`/`this.`),
 //!   `self_member` (`self.a.`), `module_object` (a module-level object,
-//!   `current_app.`), `chain` (`a.b.`), `static` (a type, `Foo.`).
+//!   `current_app.`), `chain` (`a.b.`), `static` (a type, `Foo.`);
+//! - `call` (a bare call of a function of another file, `f(`) and
+//!   `module_member` (`http.Get(`): the cursor after the name; expected: the
+//!   function.
 //!
 //! A hit at k: the expected definition is among the first k structures.
 //!
@@ -163,10 +166,7 @@ pub fn eval_context(name: &str) -> Result<()> {
             let Some(current) = lines.get(l) else {
                 continue;
             };
-            let mut after = current
-                .get(case.column as usize..)
-                .unwrap_or("")
-                .to_owned();
+            let mut after = current.get(case.column as usize..).unwrap_or("").to_owned();
             if let Some(next) = lines.get(l + 1) {
                 after.push('\n');
                 after.push_str(next);
@@ -344,28 +344,29 @@ fn import_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
                 continue;
             }
             // The first use after the imports.
-            if let Some((l, col)) = lines
-                .iter()
-                .enumerate()
-                .skip(last_import)
-                .find_map(|(l, line)| {
-                    let t = line.trim_start();
-                    if t.starts_with("import")
-                        || t.starts_with("from ")
-                        || t.starts_with("use ")
-                        || t.starts_with("export ")
-                        || t.starts_with("//")
-                        || t.starts_with('#')
-                        || t.starts_with('*')
-                        || t.starts_with('@')
-                        || in_docstring[l]
-                    {
-                        return None;
-                    }
-                    word(line, &local)
-                        .filter(|&c| !in_quotes(line, c - local.len()))
-                        .map(|c| (l, c))
-                })
+            if let Some((l, col)) =
+                lines
+                    .iter()
+                    .enumerate()
+                    .skip(last_import)
+                    .find_map(|(l, line)| {
+                        let t = line.trim_start();
+                        if t.starts_with("import")
+                            || t.starts_with("from ")
+                            || t.starts_with("use ")
+                            || t.starts_with("export ")
+                            || t.starts_with("//")
+                            || t.starts_with('#')
+                            || t.starts_with('*')
+                            || t.starts_with('@')
+                            || in_docstring[l]
+                        {
+                            return None;
+                        }
+                        word(line, &local)
+                            .filter(|&c| !in_quotes(line, c - local.len()))
+                            .map(|c| (l, c))
+                    })
             {
                 cases.push(Case {
                     path: path.clone(),
@@ -397,6 +398,7 @@ fn reference_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
     // Module-level objects and types, by name.
     let mut module_objects: HashSet<&str> = HashSet::new();
     let mut types: HashSet<&str> = HashSet::new();
+    let mut types_qualified: HashSet<&str> = HashSet::new();
     for d in &facts.defs {
         if d.parent_id.is_none()
             && matches!(
@@ -408,6 +410,7 @@ fn reference_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
         }
         if d.kind.is_type() {
             types.insert(d.name.as_str());
+            types_qualified.insert(d.qualified_name.as_str());
         }
     }
     // Calls and decorators by (file, line, name).
@@ -464,15 +467,47 @@ fn reference_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
             }
             continue;
         }
-        let Some(receiver) = call.receiver.as_deref() else {
-            continue;
-        };
-        // The declaring type of the method.
-        let Some(owner) = callee
+        let owner = callee
             .parent_id
             .and_then(|p| defs.get(&p))
-            .filter(|p| p.kind.is_type_like())
-        else {
+            .filter(|p| p.kind.is_type_like());
+        let (Some(receiver), Some(owner)) = (call.receiver.as_deref(), owner) else {
+            // A call of a function of another file, bare (`f(`) or through
+            // its module (`http.Get(`): the cursor after the name.
+            if callee.file_id == e.file || owner.is_some() {
+                continue;
+            }
+            let kind = if call.receiver.is_some() {
+                "module_member"
+            } else {
+                "call"
+            };
+            let col = if call.receiver.is_some() {
+                member_column(line, &callee.name).map(|c| c + callee.name.len())
+            } else {
+                word(line, &callee.name)
+            };
+            let Some(col) = col else { continue };
+            let mut expected = vec![Expected::Qualified(callee.qualified_name.clone())];
+            // A method declared outside its type (`impl` blocks, Go
+            // receivers): the type its name is under counts too.
+            if let Some((owner_qn, _)) = callee
+                .qualified_name
+                .rsplit_once("::")
+                .or_else(|| callee.qualified_name.rsplit_once('.'))
+                && types_qualified.contains(owner_qn)
+            {
+                expected.push(Expected::Qualified(owner_qn.to_owned()));
+            }
+            if seen.insert((e.file, e.line, callee.name.clone())) {
+                cases.push(Case {
+                    path: path.clone(),
+                    line: e.line - 1,
+                    column: col as u32,
+                    kind,
+                    expected,
+                });
+            }
             continue;
         };
         let segments = segments(receiver);
@@ -553,7 +588,8 @@ fn member_column(line: &str, name: &str) -> Option<usize> {
         let s = from + i;
         let e = s + name.len();
         let ok_r = e == b.len() || !(b[e].is_ascii_alphanumeric() || b[e] == b'_');
-        let sep = s >= 1 && (b[s - 1] == b'.' || (s >= 2 && (&b[s - 2..s] == b"->" || &b[s - 2..s] == b"::")));
+        let sep = s >= 1
+            && (b[s - 1] == b'.' || (s >= 2 && (&b[s - 2..s] == b"->" || &b[s - 2..s] == b"::")));
         if ok_r && sep {
             return Some(s);
         }

@@ -49,7 +49,11 @@ impl<'a> Ctx<'a> {
                             .count()
                     };
                     let best = files.iter().map(shared).max().unwrap_or(0);
-                    files.iter().copied().filter(|g| shared(g) == best).collect()
+                    files
+                        .iter()
+                        .copied()
+                        .filter(|g| shared(g) == best)
+                        .collect()
                 })
             }
             ImportStyle::Rust => {

@@ -115,7 +115,11 @@ pub(super) fn identifiers_before(
                     window[q..end].to_owned()
                 })
                 .filter(|q| !q.is_empty());
+            // The name just typed at the cursor is what the completion is
+            // about: looked up as a call would be.
+            let at_cursor = i == bytes.len();
             let call = rest.starts_with('(')
+                || at_cursor
                 || constructed
                 || (start > 0 && bytes[start - 1] == b'@')
                 || qualifier.is_some() && decorated_line(window, start);

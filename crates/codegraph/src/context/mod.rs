@@ -315,7 +315,10 @@ impl Reader {
     /// `None` when no definition has that name.
     pub fn outline(&self, qualified_name: &str) -> Result<Option<String>> {
         let defs = self.pool().read()?.definitions_named(qualified_name)?;
-        let Some(def) = defs.into_iter().find(|d| d.qualified_name == qualified_name) else {
+        let Some(def) = defs
+            .into_iter()
+            .find(|d| d.qualified_name == qualified_name)
+        else {
             return Ok(None);
         };
         let target = relevance::Target {
@@ -382,8 +385,9 @@ fn pack(
             // An outline too long for what is left: keep its head.
             let room = structure_budget.saturating_sub(used);
             let language = Registry::builtin().for_path(std::path::Path::new(&s.path));
-            let (comment, close) =
-                language.map_or(("//", "}"), |l| (l.line_comment.as_str(), l.block_close.as_str()));
+            let (comment, close) = language.map_or(("//", "}"), |l| {
+                (l.line_comment.as_str(), l.block_close.as_str())
+            });
             match relevance::truncate_outline(
                 &s.text,
                 room.saturating_sub(cost(&s.path, "")),

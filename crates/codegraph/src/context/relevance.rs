@@ -207,7 +207,9 @@ impl Reader {
                 .stored_imports
                 .iter()
                 .find(|i| i.alias.as_deref().or(i.name.as_deref()) == Some(name.as_str()));
-            let wanted = imp.and_then(|i| i.name.clone()).unwrap_or_else(|| name.clone());
+            let wanted = imp
+                .and_then(|i| i.name.clone())
+                .unwrap_or_else(|| name.clone());
             let found = follow_reexports(corpus, &conn, files.clone(), &wanted)?;
             for f in found {
                 if !files.contains(&f) {
@@ -547,9 +549,27 @@ impl Names<'_> {
             // `r = client.get(...)`: the binding names a call on a receiver;
             // its type is that member's return type.
             let cleaned = clean_type(written);
-            let parts: Vec<&str> = cleaned.split('.').filter(|p| !p.is_empty()).collect();
+            let parts: Vec<&str> = cleaned
+                .split(['.', ':'])
+                .filter(|p| !p.is_empty())
+                .collect();
             let mut found = None;
-            if parts.len() > 1 && depth < 2 && parts[0] != head.name {
+            // `http.ResponseWriter`: a type of the imported module `http`.
+            if parts.len() > 1
+                && let Some(files) = self.import_files.get(parts[0]).cloned()
+            {
+                let last = parts[parts.len() - 1];
+                let files = follow_reexports(self.corpus, self.conn, files, last)?;
+                let id = self.corpus.symbols.get(last).and_then(|all| {
+                    all.iter()
+                        .find(|s| s.is_type() && files.contains(&s.file))
+                        .map(|s| s.id)
+                });
+                if let Some(id) = id {
+                    found = self.conn.definition(id)?;
+                }
+            }
+            if found.is_none() && parts.len() > 1 && depth < 2 && parts[0] != head.name {
                 let sub: Vec<Segment> = parts
                     .iter()
                     .enumerate()
@@ -575,9 +595,15 @@ impl Names<'_> {
                 None => {
                     let mut found = None;
                     for b in self.conn.bases_of(t.id)?.into_iter().take(3) {
-                        if let Some(base) = self.conn.definition(b)?
-                            && let Some(f) = self.member_type(&base, &seg.name, seg.call)?
-                        {
+                        let Some(base) = self.conn.definition(b)? else {
+                            continue;
+                        };
+                        // An embedded field is named by its type.
+                        if base.name == seg.name && !seg.call {
+                            found = Some(base);
+                            break;
+                        }
+                        if let Some(f) = self.member_type(&base, &seg.name, seg.call)? {
                             found = Some(f);
                             break;
                         }
@@ -641,11 +667,16 @@ impl Names<'_> {
     /// A module-level variable's type: as declared, or as constructed (a
     /// constructor, or a function through its return type), or that of
     /// the variable it was assigned from.
-    fn variable_type(&mut self, def: &DefinitionRow, depth: usize) -> Result<Option<DefinitionRow>> {
+    fn variable_type(
+        &mut self,
+        def: &DefinitionRow,
+        depth: usize,
+    ) -> Result<Option<DefinitionRow>> {
         let file = self.corpus.by_path.get(&def.path).copied();
         for (ty, value) in self.conn.module_bindings(&def.path, &def.name)? {
             if let Some(t) = ty
-                && let Some(found) = self.type_or_return(last_segment(clean_type(&t)), file, depth)?
+                && let Some(found) =
+                    self.type_or_return(last_segment(clean_type(&t)), file, depth)?
             {
                 return Ok(Some(found));
             }
@@ -739,22 +770,26 @@ impl Names<'_> {
         let language = Registry::builtin().for_path(std::path::Path::new(&ty.path));
         if !call {
             let bindings = self.conn.member_bindings(ty.id)?;
-            let named = |n: &str| n == name || n.rsplit_once('.').is_some_and(|(_, last)| last == name);
+            let named =
+                |n: &str| n == name || n.rsplit_once('.').is_some_and(|(_, last)| last == name);
             for (n, t, v) in &bindings {
                 if !named(n) {
                     continue;
                 }
                 if let Some(t) = t {
-                    let t = language.map_or_else(|| last_segment(clean_type(t)), |l| unwrap_type(t, l));
+                    let t =
+                        language.map_or_else(|| last_segment(clean_type(t)), |l| unwrap_type(t, l));
                     if let Some(found) = self.type_or_return(t, file, 0)? {
                         return Ok(Some(found));
                     }
                 }
                 // `self.repo = repo`: the type of the parameter `repo`.
                 if let Some(v) = v
-                    && let Some((_, Some(t), _)) = bindings.iter().find(|(n2, t2, _)| n2 == v && t2.is_some())
+                    && let Some((_, Some(t), _)) =
+                        bindings.iter().find(|(n2, t2, _)| n2 == v && t2.is_some())
                 {
-                    let t = language.map_or_else(|| last_segment(clean_type(t)), |l| unwrap_type(t, l));
+                    let t =
+                        language.map_or_else(|| last_segment(clean_type(t)), |l| unwrap_type(t, l));
                     if let Some(found) = self.type_or_return(t, file, 0)? {
                         return Ok(Some(found));
                     }
@@ -763,7 +798,10 @@ impl Names<'_> {
         }
         let mut members = self.conn.members_of(ty.id)?;
         if let Some(l) = language {
-            members.extend(self.conn.members_outside(&ty.qualified_name, &l.separator)?);
+            members.extend(
+                self.conn
+                    .members_outside(&ty.qualified_name, &l.separator)?,
+            );
         }
         for m in members.iter().filter(|m| m.name == name) {
             if m.kind.is_type() {

@@ -142,13 +142,21 @@ fn a_module_level_object_brings_its_constructed_type() {
     assert_eq!(first.symbol, "app.ctx.AppContext", "{:?}", symbols(&r));
     assert_eq!(first.reason.to_string(), "receiver current_app");
     // The outline is Python: no braces, no `//` comments, docstrings kept.
-    assert!(first.text.starts_with("class AppContext:\n"), "{}", first.text);
+    assert!(
+        first.text.starts_with("class AppContext:\n"),
+        "{}",
+        first.text
+    );
     assert!(first.text.contains("\"\"\"The application context.\"\"\""));
     assert!(first.text.contains("    def push(self):"), "{}", first.text);
     assert!(first.text.contains("    def pop(self, exc=None):"));
     assert!(!first.text.contains('{') && !first.text.contains("//"));
     // The object itself follows.
-    assert!(symbols(&r).contains(&"app.globals.current_app"), "{:?}", symbols(&r));
+    assert!(
+        symbols(&r).contains(&"app.globals.current_app"),
+        "{:?}",
+        symbols(&r)
+    );
 }
 
 #[test]
@@ -156,15 +164,39 @@ fn attribute_chains_follow_field_types() {
     let (repo, idx) = python_repo();
     let cg = open(repo.path(), idx.path());
     // self.ctx is an AppContext; its config a Config.
-    let r = typed(&cg, "src/app/views.py", VIEWS, 11, "        self.ctx.config.");
-    assert_eq!(symbols(&r).first(), Some(&"app.ctx.Config"), "{:?}", symbols(&r));
-    assert_eq!(r.structures[0].reason.to_string(), "receiver self.ctx.config");
+    let r = typed(
+        &cg,
+        "src/app/views.py",
+        VIEWS,
+        11,
+        "        self.ctx.config.",
+    );
+    assert_eq!(
+        symbols(&r).first(),
+        Some(&"app.ctx.Config"),
+        "{:?}",
+        symbols(&r)
+    );
+    assert_eq!(
+        r.structures[0].reason.to_string(),
+        "receiver self.ctx.config"
+    );
     let r = typed(&cg, "src/app/views.py", VIEWS, 11, "        self.ctx.");
-    assert_eq!(symbols(&r).first(), Some(&"app.ctx.AppContext"), "{:?}", symbols(&r));
+    assert_eq!(
+        symbols(&r).first(),
+        Some(&"app.ctx.AppContext"),
+        "{:?}",
+        symbols(&r)
+    );
     // A call in the chain: its return type is unknown here, so nothing
     // is guessed for it.
     let r = typed(&cg, "src/app/views.py", VIEWS, 11, "        self.");
-    assert_eq!(symbols(&r).first(), Some(&"app.views.View"), "{:?}", symbols(&r));
+    assert_eq!(
+        symbols(&r).first(),
+        Some(&"app.views.View"),
+        "{:?}",
+        symbols(&r)
+    );
 }
 
 #[test]
@@ -172,9 +204,18 @@ fn re_exported_names_reach_their_definition() {
     let (repo, idx) = python_repo();
     let cg = open(repo.path(), idx.path());
     // `from app import AppContext`: app/__init__.py only re-exports it.
-    let r = typed(&cg, "src/app/views.py", VIEWS, 11, "        x = AppContext(");
+    let r = typed(
+        &cg,
+        "src/app/views.py",
+        VIEWS,
+        11,
+        "        x = AppContext(",
+    );
     let s = symbols(&r);
-    assert!(s.iter().take(2).any(|s| *s == "app.ctx.AppContext"), "{s:?}");
+    assert!(
+        s.iter().take(2).any(|s| *s == "app.ctx.AppContext"),
+        "{s:?}"
+    );
 }
 
 #[test]
@@ -199,7 +240,10 @@ fn a_nested_project_imports_its_own_modules() {
     );
     // Only that one: the import decided.
     assert_eq!(
-        r.structures.iter().filter(|s| s.symbol.ends_with("get_db")).count(),
+        r.structures
+            .iter()
+            .filter(|s| s.symbol.ends_with("get_db"))
+            .count(),
         1,
         "{:?}",
         symbols(&r)
@@ -227,7 +271,8 @@ fn a_go_struct_shows_its_fields_and_its_methods_from_every_file() {
         "file.go",
         "package srv\n\ntype File struct{}\n\nfunc (f *File) Close() error { return nil }\n",
     );
-    let main = "package main\n\nimport \"example.com/srv\"\n\nfunc run(s *srv.Server) {\n\treturn\n}\n";
+    let main =
+        "package main\n\nimport \"example.com/srv\"\n\nfunc run(s *srv.Server) {\n\treturn\n}\n";
     write(r, "cmd/main.go", main);
     index(r, idx.path());
     let cg = open(r, idx.path());
@@ -235,10 +280,19 @@ fn a_go_struct_shows_its_fields_and_its_methods_from_every_file() {
     let first = &resp.structures[0];
     assert_eq!(first.symbol, "srv.Server", "{:?}", symbols(&resp));
     let text = &first.text;
-    assert!(text.starts_with("// Server serves.\ntype Server struct {\n"), "{text}");
+    assert!(
+        text.starts_with("// Server serves.\ntype Server struct {\n"),
+        "{text}"
+    );
     assert!(text.contains("\tAddr    string\n"), "{text}");
-    assert!(text.contains("func (s *Server) Close() error { ... }"), "{text}");
-    assert!(text.contains("func (s *Server) ListenAndServe() error { ... }"), "{text}");
+    assert!(
+        text.contains("func (s *Server) Close() error { ... }"),
+        "{text}"
+    );
+    assert!(
+        text.contains("func (s *Server) ListenAndServe() error { ... }"),
+        "{text}"
+    );
     // No other type's `Close`, and capitalised functions are not types.
     assert!(!text.contains("*File"), "{text}");
     assert!(

@@ -2,10 +2,10 @@
 
 mod context;
 mod context_kinds;
-mod outlines;
 mod damage;
 mod graph;
 mod incremental;
+mod outlines;
 mod robustness;
 mod search;
 mod vectors;

@@ -44,7 +44,12 @@ fn render(dir: &Path, idx: &Path) -> BTreeMap<String, String> {
         let ty = defs
             .iter()
             .filter(|d| d.kind.is_type_like())
-            .max_by_key(|d| (members(d), std::cmp::Reverse((d.path.clone(), d.start_line))));
+            .max_by_key(|d| {
+                (
+                    members(d),
+                    std::cmp::Reverse((d.path.clone(), d.start_line)),
+                )
+            });
         let function = defs
             .iter()
             .filter(|d| matches!(d.kind, DefKind::Function | DefKind::Method))
@@ -52,7 +57,10 @@ fn render(dir: &Path, idx: &Path) -> BTreeMap<String, String> {
         let mut text = String::new();
         for d in ty.into_iter().chain(function) {
             let shown = cg.outline(&d.qualified_name).unwrap().unwrap();
-            text.push_str(&format!("== {} {} ({})\n{shown}\n", d.kind, d.qualified_name, d.path));
+            text.push_str(&format!(
+                "== {} {} ({})\n{shown}\n",
+                d.kind, d.qualified_name, d.path
+            ));
         }
         out.insert(language, text);
     }
@@ -107,5 +115,8 @@ fn outlines_are_written_in_each_languages_own_syntax() {
     );
     // Whatever the snapshots say: Python outlines are Python.
     let python = &rendered["python"];
-    assert!(python.contains("class ") && !python.contains("//"), "{python}");
+    assert!(
+        python.contains("class ") && !python.contains("//"),
+        "{python}"
+    );
 }
