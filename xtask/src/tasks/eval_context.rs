@@ -40,6 +40,21 @@ use std::path::Path;
 const SELF_NAMES: &[&str] = &["self", "this", "cls", "$this"];
 const PER_KIND: usize = 300;
 
+/// The corpora measured by default: seven languages, none of SWE-bench's
+/// repositories.
+pub const DEFAULT: &[&str] = &[
+    "httpx",
+    "attrs",
+    "marshmallow",
+    "rxjs",
+    "zod",
+    "lodash",
+    "gonet",
+    "jdk",
+    "tokio",
+    "brotli",
+];
+
 /// A cursor: path, 0-based line, byte column, the kind, and what a hit is:
 /// (files, last part of the symbol) pairs.
 #[derive(Debug, Clone)]

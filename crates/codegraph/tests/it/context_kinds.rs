@@ -188,8 +188,7 @@ fn attribute_chains_follow_field_types() {
         "{:?}",
         symbols(&r)
     );
-    // A call in the chain: its return type is unknown here, so nothing
-    // is guessed for it.
+    // `self.` alone: the enclosing class.
     let r = typed(&cg, "src/app/views.py", VIEWS, 11, "        self.");
     assert_eq!(
         symbols(&r).first(),
