@@ -198,25 +198,6 @@ impl Reader {
                 }
             }
         }
-        // Re-exports: a name imported from a file that does not define it
-        // (`from .sub import X` in a package's `__init__`, `export * from`)
-        // is followed through that file's own imports, two steps at most.
-        let conn = self.pool().read()?;
-        for (name, files) in out.iter_mut() {
-            let imp = cursor
-                .stored_imports
-                .iter()
-                .find(|i| i.alias.as_deref().or(i.name.as_deref()) == Some(name.as_str()));
-            let wanted = imp
-                .and_then(|i| i.name.clone())
-                .unwrap_or_else(|| name.clone());
-            let found = follow_reexports(corpus, &conn, files.clone(), &wanted)?;
-            for f in found {
-                if !files.contains(&f) {
-                    files.push(f);
-                }
-            }
-        }
         Ok(out)
     }
 
@@ -495,6 +476,26 @@ impl Names<'_> {
     /// call: a function, or a method only where the name is in scope), Any
     /// — and records what it found; whether it found anything.
     fn resolve(&mut self, name: &str, want: Want, reason: ContextReason) -> Result<bool> {
+        // Re-exports, followed only for the names looked up: a name
+        // imported from a file that does not define it (`from .sub import
+        // X` in a package's `__init__`, `export * from`) is looked for
+        // through that file's own imports.
+        if let Some(files) = self.import_files.get(name).cloned() {
+            let original = self
+                .aliases
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.to_owned());
+            let found = follow_reexports(self.corpus, self.conn, files.clone(), &original)?;
+            if found != files {
+                let entry = self.import_files.entry(name.to_owned()).or_default();
+                for f in found {
+                    if !entry.contains(&f) {
+                        entry.push(f);
+                    }
+                }
+            }
+        }
         let pick = self.pick(name, want);
         let mut found = false;
         for d in pick.into_iter().take(2) {
