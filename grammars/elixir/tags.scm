@@ -76,6 +76,10 @@
   (#any-of? @_attr "callback" "macrocallback"))
 
 ; Module attributes set at module level are its constants: `@max_items 10`.
+; ExUnit's `@tag`, `@moduletag` and `@describetag` are test metadata, set
+; again before each test: as constants they were merged into one (a
+; function's clauses are merged, `multi_clause`) whose span swallowed the
+; tests between them, which then looked like callers of `tag`.
 (do_block
   (unary_operator
     operator: "@"
@@ -86,7 +90,8 @@
     "doc" "moduledoc" "typedoc" "shortdoc" "spec" "callback" "macrocallback" "impl"
     "behaviour" "type" "typep" "opaque" "derive" "enforce_keys" "dialyzer" "compile"
     "deprecated" "since" "external_resource" "on_load" "before_compile" "after_compile"
-    "after_verify" "optional_callbacks" "vsn" "on_definition" "file"))
+    "after_verify" "optional_callbacks" "vsn" "on_definition" "file" "tag" "moduletag"
+    "describetag"))
 
 ; --- docs -----------------------------------------------------------------
 

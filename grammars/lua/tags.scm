@@ -4,61 +4,41 @@
 ; (`telescope.actions.f`); functions stored in any other table (`function
 ; Picker:find()`, `function Picker.new()`) are methods owned by that table
 ; (`telescope.pickers.Picker.find`). Lua allows `return` only as the last
-; statement of the chunk, so the patterns below compare the table with the
-; chunk's final `return`.
+; statement of the chunk; the extractor compares the owner of each top-level
+; definition with the name that `return` gives (`@module.value`).
 
 ; --- definitions ----------------------------------------------------------
-; A node matched by several patterns with different kinds takes the kind of
-; the earlier pattern: the returned table's patterns come first.
 
-; `function M.f()` where the chunk ends with `return M`: the module's own.
+; The table the chunk returns is the module (`@module.value`): the top-level
+; functions stored in it (`function M.f()`, `M.f = function() end`) are the
+; module's own, not methods of a table `M`, and its `local M = {}` is the
+; module. (Patterns on `chunk` relating each statement to the final
+; `return` made tree-sitter keep one in-progress state per top-level
+; statement and compare them pairwise at every node: quadratic, 1.2 s for
+; telescope's actions/init.lua.)
 (chunk
-  (function_declaration
-    name: (dot_index_expression
-      table: (identifier) @_table
-      field: (identifier) @name)
-    body: (block)? @body) @definition.function
-  (return_statement (expression_list . (identifier) @_returned .))
-  (#eq? @_table @_returned))
-
-; `M.f = function() end`, likewise.
-(chunk
-  (assignment_statement
-    (variable_list . name: (dot_index_expression
-      table: (identifier) @_table
-      field: (identifier) @name) .)
-    (expression_list . value: (function_definition body: (block)? @body) .)) @definition.function
-  (return_statement (expression_list . (identifier) @_returned .))
-  (#eq? @_table @_returned))
-
-; The module table itself: `local M = {}` returned at the end.
-(chunk
-  (variable_declaration
-    (assignment_statement
-      (variable_list . name: (identifier) @name .)
-      (expression_list . value: (_) @_value .))) @definition.module
-  (return_statement (expression_list . (identifier) @_returned .))
-  (#eq? @name @_returned)
-  (#not-match? @_value "^function"))
+  (return_statement (expression_list . (identifier) @module.value .)) .)
 
 ; `function f()`, `local function f()`, nested functions.
 (function_declaration
   name: (identifier) @name
   body: (block)? @body) @definition.function
 
-; `function Picker:find()`, `function Picker.new()`, `function a.b.c()`:
-; methods of the table, wherever they are.
+; `function Picker:find()`: a method of the table, wherever it is.
 (function_declaration
   name: (method_index_expression
     table: (_) @owner
     method: (identifier) @name)
   body: (block)? @body) @definition.method
 
+; `function Picker.new()`, `function a.b.c()`: a function with an owner is a
+; method of that table, unless the table is the returned one (then it is the
+; module's own function).
 (function_declaration
   name: (dot_index_expression
     table: (_) @owner
     field: (identifier) @name)
-  body: (block)? @body) @definition.method
+  body: (block)? @body) @definition.function
 
 ; `local f = function() end`, `f = function() end` (the doc comment is
 ; before the `local` wrapper).
@@ -66,12 +46,12 @@
   (variable_list . name: (identifier) @name .)
   (expression_list . value: (function_definition body: (block)? @body) .)) @definition.function
 
-; `Picker.new = function() end`
+; `Picker.new = function() end`: likewise.
 (assignment_statement
   (variable_list . name: (dot_index_expression
     table: (_) @owner
     field: (identifier) @name) .)
-  (expression_list . value: (function_definition body: (block)? @body) .)) @definition.method
+  (expression_list . value: (function_definition body: (block)? @body) .)) @definition.function
 
 ; Module-level state: `local MAX_ITEMS = 10`, `DEFAULT_NAME = "main"`
 ; (ALL_CAPS names are constants), `local Picker = {}`, `local cache = {}`.

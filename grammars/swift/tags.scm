@@ -56,6 +56,15 @@
   name: (user_type (type_identifier) @name .)
   body: (class_body) @body) @scope
 
+; `extension [Element]`, `extension [Key: Value]`, `extension Wrapped?`:
+; sugared types are scopes named by their text (`[ServerTrustEvaluating]
+; .evaluate`). Without a scope their members were top-level functions, and
+; a bare call in another type's method found them before its own methods.
+(class_declaration
+  declaration_kind: "extension"
+  name: [(array_type) (dictionary_type) (optional_type)] @name
+  body: (class_body) @body) @scope
+
 (protocol_declaration
   name: (type_identifier) @name
   body: (protocol_body) @body) @definition.interface

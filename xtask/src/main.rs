@@ -63,6 +63,11 @@
 //!   function Recall@10, map coverage and tokens, per repository, language
 //!   and overall; per-task rows in `.bench/eval-tasks-<date>.jsonl`.
 //!
+//! - `eval-paste [NAME|DIR...] [--queries N]`: pasted text. A body line
+//!   and a string literal copied from sampled functions (each found once in
+//!   the corpus) as queries; how often the containing definition's chunk is
+//!   the first result (and in the first 5), lexical and hybrid.
+//!
 //! Layout: this file parses the arguments into a [`Task`] and runs it;
 //! `tasks/` holds one module per task (or close group of tasks), `util.rs`
 //! the workspace paths and command helpers, `measure.rs` the statistics and
@@ -108,6 +113,7 @@ enum Task {
     Oracle(Vec<String>),
     MineTasks(tasks_eval::mine::Options),
     EvalTasks(tasks_eval::eval::Options),
+    EvalPaste { names: Vec<String>, queries: usize },
 }
 
 impl Task {
@@ -142,6 +148,10 @@ impl Task {
             "oracle" => Task::Oracle(names_or(rest, tasks::oracle::DEFAULT)),
             "mine-tasks" => Task::MineTasks(tasks_eval::mine::Options::parse(rest)?),
             "eval-tasks" => Task::EvalTasks(tasks_eval::eval::Options::parse(rest)?),
+            "eval-paste" => {
+                let (names, queries) = corpora_and(rest, "--queries", 200, &["tokio"])?;
+                Task::EvalPaste { names, queries }
+            }
             other => bail!("unknown task `{other}`"),
         })
     }
@@ -187,6 +197,7 @@ impl Task {
             Task::Oracle(names) => tasks::oracle::oracle(&names),
             Task::MineTasks(options) => tasks_eval::mine::mine_tasks(&options),
             Task::EvalTasks(options) => tasks_eval::eval::eval_tasks(&options),
+            Task::EvalPaste { names, queries } => tasks::eval_paste::eval_paste(&names, queries),
         }
     }
 }

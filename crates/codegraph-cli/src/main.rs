@@ -212,6 +212,11 @@ struct ServeArgs {
     /// (default: <cache dir>/server)
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Also serve the Model Context Protocol (Streamable HTTP) at /mcp on
+    /// the same address or socket, under the same token rules; agents name
+    /// the repository with ?repo=PATH (registered on first use)
+    #[arg(long)]
+    mcp: bool,
 }
 
 #[derive(clap::Args)]

@@ -8,7 +8,8 @@
 //! `serve_python.rs` does. A missing `python3` or a failed pip install
 //! fails the test: it never silently passes.
 
-use codegraph_testkit::{copy_dir, fixtures, read_lossy, wait_timeout};
+use codegraph_testkit::{ServeArgs, ServeProcess, copy_dir, fixtures, read_lossy, wait_timeout};
+use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -22,8 +23,10 @@ const PY_REQUIREMENTS: &[&str] = &["mcp==2.3.0", "mcp-types==2.3.0"];
 /// How long one run of the Python client may take.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(300);
 
-fn client_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/mcp_client_test.py")
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(name)
 }
 
 /// Installs [`PY_REQUIREMENTS`] into `<target>/pydeps-mcp` unless a marker
@@ -92,14 +95,20 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn run_client(tmp: &Path, repo: &Path, extra: &[&str]) {
+    let mut args = vec![env!("CARGO_BIN_EXE_codegraph").into(), repo.into()];
+    args.extend(extra.iter().map(OsString::from));
+    run_script(tmp, "mcp_client_test.py", &args);
+}
+
+/// Runs `tests/python/NAME` with `args` and the pinned SDK; requires exit
+/// status 0 and shows its output (and the server's logs on stderr).
+fn run_script(tmp: &Path, name: &str, args: &[OsString]) {
     let deps = python_deps();
     let stdout = tmp.join("client.stdout");
     let stderr = tmp.join("client.stderr");
     let mut child = Command::new("python3")
-        .arg(client_script())
-        .arg(env!("CARGO_BIN_EXE_codegraph"))
-        .arg(repo)
-        .args(extra)
+        .arg(script(name))
+        .args(args)
         .env("PYTHONPATH", &deps)
         .env("PYTHONNOUSERSITE", "1")
         .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -123,9 +132,9 @@ fn run_client(tmp: &Path, repo: &Path, extra: &[&str]) {
         read_lossy(&stderr)
     );
     match status {
-        Some(s) if s.success() => eprintln!("mcp_client_test.py passed\n{output}"),
-        Some(s) => panic!("mcp_client_test.py {extra:?} failed ({s})\n{output}"),
-        None => panic!("mcp_client_test.py still running after {CLIENT_TIMEOUT:?}\n{output}"),
+        Some(s) if s.success() => eprintln!("{name} passed\n{output}"),
+        Some(s) => panic!("{name} {args:?} failed ({s})\n{output}"),
+        None => panic!("{name} still running after {CLIENT_TIMEOUT:?}\n{output}"),
     }
 }
 
@@ -227,4 +236,109 @@ fn raw_pipe_garbage_gets_errors_and_the_server_keeps_serving() {
         status.is_some_and(|s| s.success()),
         "exit on EOF: {status:?}\n{logs}"
     );
+}
+
+/// `codegraph serve --mcp` with its arguments after `serve`, in `tmp`
+/// (its state, cache, runtime and data directories; the allowed root).
+fn serve_mcp(tmp: &Path, extra: &[&str]) -> ServeProcess {
+    let mut args = vec![
+        "--mcp".to_owned(),
+        "--allow-root".to_owned(),
+        tmp.to_string_lossy().into_owned(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    ServeProcess::start(&ServeArgs {
+        binary: Path::new(env!("CARGO_BIN_EXE_codegraph")),
+        home: &tmp.join("home"),
+        args,
+        env: vec![(
+            "CODEGRAPH_DATA_DIR".into(),
+            tmp.join("data").to_string_lossy().into_owned(),
+        )],
+    })
+}
+
+/// Streamable HTTP on serve's TCP address: refused without the bearer
+/// token or with a wrong one; with it, two agents share the repository
+/// they name in the URL (registered on first use), and gRPC still answers
+/// on the same port.
+#[test]
+fn python_sdk_over_streamable_http_with_and_without_the_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let (tmp, repo) = setup();
+    let token = "mcp-http-token-0123456789";
+    let token_file = tmp.path().join("token");
+    fs::write(&token_file, format!("{token}\n")).unwrap();
+    fs::set_permissions(&token_file, fs::Permissions::from_mode(0o600)).unwrap();
+    let server = serve_mcp(
+        tmp.path(),
+        &[
+            "--addr",
+            "127.0.0.1:0",
+            "--token-file",
+            token_file.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{}/mcp", server.addr);
+    run_script(
+        tmp.path(),
+        "mcp_http_test.py",
+        &[
+            url.into(),
+            repo.clone().into(),
+            "--token".into(),
+            token.into(),
+        ],
+    );
+    // gRPC on the same port lists the repository the agents registered.
+    let roots = grpc_roots(&server.url(), token);
+    assert_eq!(
+        roots,
+        vec![repo.canonicalize().unwrap()],
+        "{}",
+        server.logs()
+    );
+    server.stop(Duration::from_secs(20));
+}
+
+/// Streamable HTTP over serve's Unix socket (no token: the socket is its
+/// owner's alone), beside gRPC on the same socket.
+#[test]
+fn python_sdk_over_streamable_http_on_the_socket() {
+    let (tmp, repo) = setup();
+    let server = serve_mcp(tmp.path(), &[]);
+    let socket = server.socket().expect("a socket");
+    run_script(
+        tmp.path(),
+        "mcp_http_test.py",
+        &[
+            "http://localhost/mcp".into(),
+            repo.into(),
+            "--uds".into(),
+            socket.into(),
+        ],
+    );
+    server.stop(Duration::from_secs(20));
+}
+
+/// The roots of the repositories the server lists over gRPC.
+fn grpc_roots(url: &str, token: &str) -> Vec<PathBuf> {
+    use codegraph_server::pb::index_service_client::IndexServiceClient;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut index = IndexServiceClient::connect(url.to_owned()).await.unwrap();
+        let mut request =
+            tonic::Request::new(codegraph_server::pb::ListRepositoriesRequest::default());
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let list = index.list_repositories(request).await.unwrap().into_inner();
+        list.repositories
+            .into_iter()
+            .map(|r| PathBuf::from(r.root))
+            .collect()
+    })
 }

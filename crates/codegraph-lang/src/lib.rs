@@ -230,6 +230,10 @@ pub enum Role {
     Package,
     /// `@file.doc`: the file's leading docstring.
     FileDoc,
+    /// `@module.value`: the name of the value the file exports (Lua's
+    /// `return M`): the top-level definitions owned by it are the module's
+    /// own, and its own definition is the module.
+    ModuleValue,
     /// `@binding`: a variable, parameter or field whose type can be known
     /// cheaply; with `@binding.name` and `@binding.type` (a type name) or
     /// `@binding.value` (another variable whose type is looked up).
@@ -269,6 +273,7 @@ impl Role {
             "subject" => Role::Subject,
             "package" => Role::Package,
             "file.doc" => Role::FileDoc,
+            "module.value" => Role::ModuleValue,
             "binding" => Role::Binding,
             "binding.name" => Role::BindingName,
             "binding.type" => Role::BindingType,

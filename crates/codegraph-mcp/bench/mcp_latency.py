@@ -1,6 +1,7 @@
 """p50/p99 per tool of `codegraph mcp` through the stdio transport.
 
 usage: python mcp_latency.py BINARY REPO [--runs N] [--symbol NAME] [--file PATH] [--query TEXT]
+                             [--task-file FILE]
 
 Needs the official SDK (`pip install mcp==2.3.0`). Waits until the index is
 ready (warm), then calls each tool N times (default 50) with the same
@@ -34,7 +35,12 @@ async def main(a):
             if d["state"] in ("ready", "following") and (d["indexed_now"] or d["indexed_before"]):
                 break
             await asyncio.sleep(0.5)
-        task = (a.query + " ") * max(1, 5000 // (len(a.query) + 1))
+        if a.task_file:
+            with open(a.task_file, encoding="utf-8") as f:
+                task = f.read()
+        else:
+            task = (a.query + " ") * max(1, 5000 // (len(a.query) + 1))
+        print(f"locate text: {len(task[:5000])} characters")
         calls = [
             ("search_code", {"query": a.query}),
             ("find_symbol", {"name": a.symbol}),
@@ -75,4 +81,5 @@ if __name__ == "__main__":
     p.add_argument("--symbol", default="normalise")
     p.add_argument("--file", default="shop/service.py")
     p.add_argument("--query", default="normalise the user name")
+    p.add_argument("--task-file", help="the locate text (its first 5,000 characters)")
     asyncio.run(main(p.parse_args()))

@@ -17,7 +17,7 @@ mod live;
 mod server;
 
 pub use answer::{MAX_BUDGET, MIN_BUDGET, tokens};
-pub use live::{Completeness, IndexState, Live, LiveOptions};
+pub use live::{Completeness, IndexState, Live, LiveOptions, Source};
 pub use server::CodegraphMcp;
 
 use rmcp::ServiceExt;

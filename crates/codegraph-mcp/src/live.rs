@@ -108,6 +108,32 @@ impl Completeness {
     }
 }
 
+/// Where a server's answers come from: the reader to use now and how
+/// complete its index is. [`Live`] is one (its own indexer); a program
+/// that keeps the index current itself (`codegraph serve`, whose registry
+/// holds one warm reader per repository) provides another, so that every
+/// agent it serves shares that one index.
+pub trait Source: Send + Sync + std::fmt::Debug + 'static {
+    /// The repository's root (canonical).
+    fn root(&self) -> &Path;
+    /// The reader calls use now.
+    fn reader(&self) -> Arc<Reader>;
+    /// How complete the index behind [`Source::reader`] is.
+    fn completeness(&self) -> Completeness;
+}
+
+impl Source for Live {
+    fn root(&self) -> &Path {
+        Live::root(self)
+    }
+    fn reader(&self) -> Arc<Reader> {
+        Live::reader(self)
+    }
+    fn completeness(&self) -> Completeness {
+        Live::completeness(self)
+    }
+}
+
 /// The shared reader and the indexer thread of one repository.
 #[derive(Debug)]
 pub struct Live {

@@ -3,10 +3,9 @@
 
 use crate::answer::{self, Answer, budget, check_offset, cursor, text_arg};
 use crate::args::*;
-use crate::live::{Completeness, Live};
+use crate::live::{Completeness, Live, Source};
 use codegraph::{DefKind, DocKind, Provenance, Reader, Related};
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
     CallToolResult, Implementation, ListResourcesResult, PaginatedRequestParams,
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
@@ -45,7 +44,7 @@ the rest (cursor). No tool writes anything.";
 /// The MCP server of one repository.
 #[derive(Clone)]
 pub struct CodegraphMcp {
-    live: Arc<Live>,
+    live: Arc<dyn Source>,
     tool_router: ToolRouter<CodegraphMcp>,
 }
 
@@ -168,9 +167,15 @@ fn filter_provenance(items: Vec<Related>, p: ProvenanceFilter) -> Vec<Related> {
 
 #[tool_router]
 impl CodegraphMcp {
+    /// The server of a repository this process keeps live.
     pub fn new(live: Arc<Live>) -> CodegraphMcp {
+        CodegraphMcp::over(live)
+    }
+
+    /// The server of any [`Source`] (a reader someone else keeps current).
+    pub fn over(source: Arc<dyn Source>) -> CodegraphMcp {
         CodegraphMcp {
-            live,
+            live: source,
             tool_router: Self::tool_router(),
         }
     }

@@ -15,7 +15,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Bump when the schema or the analyzer changes: the index is rebuilt.
-pub const BM25_FORMAT_VERSION: u32 = 1;
+pub const BM25_FORMAT_VERSION: u32 = 2;
 const VERSION_FILE: &str = "codegraph-bm25-version";
 const TOKENIZER: &str = "code";
 /// A file a reader leaves in the index directory when it finds the index
@@ -45,6 +45,8 @@ pub const MAX_QUERY_TERMS: usize = 48;
 pub struct Bm25Filter {
     pub language: Option<String>,
     pub kind: Option<DocKind>,
+    /// Only documents of these files (any file when empty).
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -76,7 +78,7 @@ impl std::fmt::Debug for Bm25Index {
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let chunk_id = b.add_i64_field("chunk_id", INDEXED | FAST);
-    let file = b.add_text_field("file", STRING);
+    let file = b.add_text_field("file", STRING | FAST);
     let language = b.add_text_field("language", STRING);
     let kind = b.add_text_field("kind", STRING);
     let text_options = TextOptions::default().set_indexing_options(
@@ -355,7 +357,24 @@ impl Bm25Index {
         k: usize,
         filter: &Bm25Filter,
     ) -> Result<Vec<(ChunkId, f32)>> {
-        let run = std::panic::AssertUnwindSafe(|| self.search_unguarded(query, k, filter));
+        Ok(self
+            .search_paths(query, k, filter, false)?
+            .into_iter()
+            .map(|(id, score, _)| (id, score))
+            .collect())
+    }
+
+    /// [`Bm25Index::search`] with each hit's file path (empty unless
+    /// `with_paths`).
+    pub fn search_paths(
+        &self,
+        query: &str,
+        k: usize,
+        filter: &Bm25Filter,
+        with_paths: bool,
+    ) -> Result<Vec<(ChunkId, f32, String)>> {
+        let run =
+            std::panic::AssertUnwindSafe(|| self.search_unguarded(query, k, filter, with_paths));
         match std::panic::catch_unwind(run) {
             Ok(result) => result,
             Err(panic) => {
@@ -379,7 +398,8 @@ impl Bm25Index {
         query: &str,
         k: usize,
         filter: &Bm25Filter,
-    ) -> Result<Vec<(ChunkId, f32)>> {
+        with_paths: bool,
+    ) -> Result<Vec<(ChunkId, f32, String)>> {
         let terms = self.terms(query);
         if terms.is_empty() || k == 0 {
             return Ok(Vec::new());
@@ -423,6 +443,22 @@ impl Bm25Index {
                 )),
             ));
         }
+        if !filter.paths.is_empty() {
+            let files: Vec<(Occur, Box<dyn Query>)> = filter
+                .paths
+                .iter()
+                .map(|p| -> (Occur, Box<dyn Query>) {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(self.fields.file, p),
+                            IndexRecordOption::Basic,
+                        )),
+                    )
+                })
+                .collect();
+            must.push((Occur::Must, Box::new(BooleanQuery::new(files))));
+        }
         let query = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
         let top = searcher
@@ -439,7 +475,20 @@ impl Bm25Index {
             if let Some(id) = ids.first(addr.doc_id)
                 && seen.insert(id)
             {
-                out.push((ChunkId(id), score));
+                let mut path = String::new();
+                if with_paths
+                    && let Some(files) =
+                        segment.fast_fields().str("file").map_err(err(&self.dir))?
+                    && let Some(ord) = files.term_ords(addr.doc_id).next()
+                {
+                    files
+                        .ord_to_str(ord, &mut path)
+                        .map_err(|e| SearchError::Index {
+                            path: self.dir.clone(),
+                            message: e.to_string(),
+                        })?;
+                }
+                out.push((ChunkId(id), score, path));
             }
         }
         Ok(out)
@@ -568,7 +617,7 @@ mod tests {
         );
         let filter = Bm25Filter {
             language: Some("java".into()),
-            kind: None,
+            ..Bm25Filter::default()
         };
         assert_eq!(
             idx.search("save", 10, &filter)

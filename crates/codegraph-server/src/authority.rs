@@ -19,7 +19,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::transport::server::Connected;
 
 /// The client connection preface (RFC 9113 §3.4).
-const PREFACE_LEN: usize = 24;
+const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+const PREFACE_LEN: usize = PREFACE.len();
 /// HEADERS and CONTINUATION frame types.
 const HEADERS: u8 = 0x1;
 const CONTINUATION: u8 = 0x9;
@@ -40,6 +41,9 @@ enum State {
     /// A frame's payload: `remaining` bytes; `rewrite`: buffered whole and
     /// rewritten (a header frame), else passed through as it comes.
     Payload { remaining: usize, rewrite: bool },
+    /// Not HTTP/2 (an HTTP/1.1 client, such as an MCP client of `/mcp`):
+    /// every byte passes through.
+    Passthrough,
 }
 
 /// What the client sends, with a C-core socket `:authority` made valid (see
@@ -76,10 +80,19 @@ impl<S> FixAuthority<S> {
     fn process(&mut self) {
         loop {
             match self.state {
+                State::Passthrough => {
+                    self.out.append(&mut self.raw);
+                    return;
+                }
                 State::Preface(n) => {
                     let take = n.min(self.raw.len());
                     if take == 0 {
                         return;
+                    }
+                    let at = PREFACE_LEN - n;
+                    if self.raw[..take] != PREFACE[at..at + take] {
+                        self.state = State::Passthrough;
+                        continue;
                     }
                     self.out.extend(self.raw.drain(..take));
                     self.state = if take == n {
@@ -326,6 +339,32 @@ mod tests {
             fixed.read_to_end(&mut got).await.unwrap();
             writer.await.unwrap();
             assert_eq!(got, expected, "reads of {chunk} bytes");
+        }
+    }
+
+    /// An HTTP/1.1 request (an MCP client of `/mcp`) passes untouched,
+    /// even bytes that would look like an HTTP/2 header frame.
+    #[tokio::test]
+    async fn http1_passes_untouched() {
+        let mut sent = b"POST /mcp HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec();
+        sent.extend(b"\x00\x00\x10\x01\x04\x00\x00\x00\x01\x0a:authority\x1atmp%2Fx");
+        for chunk in [1, 3, sent.len()] {
+            let (client, server) = tokio::io::duplex(64);
+            let to_send = sent.clone();
+            let writer = tokio::spawn(async move {
+                let mut client = client;
+                for part in to_send.chunks(chunk) {
+                    client.write_all(part).await.unwrap();
+                }
+                client.shutdown().await.unwrap();
+            });
+            let mut got = Vec::new();
+            FixAuthority::new(server)
+                .read_to_end(&mut got)
+                .await
+                .unwrap();
+            writer.await.unwrap();
+            assert_eq!(got, sent, "reads of {chunk} bytes");
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod codec;
 pub mod convert;
 pub mod limits;
 pub mod local;
+pub mod mcp;
 pub mod registry;
 pub mod serve;
 pub mod services;

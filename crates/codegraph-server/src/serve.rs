@@ -47,6 +47,9 @@ pub struct ServeOptions {
     /// (default [`DEFAULT_GRACE`]); indexers are stopped meanwhile, and
     /// whatever still runs then is abandoned (every write is a transaction).
     pub grace: Option<Duration>,
+    /// Serve the Model Context Protocol (Streamable HTTP) at `/mcp` on the
+    /// same listener, under the same token rules (see [`crate::mcp`]).
+    pub mcp: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +93,7 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
 }
 
 /// Constant-time comparison of the presented token with the expected one.
-fn token_matches(presented: &[u8], expected: &[u8]) -> bool {
+pub(crate) fn token_matches(presented: &[u8], expected: &[u8]) -> bool {
     if presented.len() != expected.len() {
         return false;
     }
@@ -154,10 +157,10 @@ fn oversized_is_resource_exhausted(mut response: Response) -> Response {
 }
 
 /// The gRPC services, health and reflection, behind the token check.
-async fn router(
+async fn grpc_routes(
     services: Services,
     token: Option<Arc<str>>,
-) -> Result<tonic::transport::server::Router<Layers>, ServeError> {
+) -> Result<tonic::service::Routes, ServeError> {
     let auth = check_token(token);
     let max = crate::limits::MAX_MESSAGE_BYTES;
     let (health_reporter, health) = tonic_health::server::health_reporter();
@@ -172,55 +175,82 @@ async fn router(
             .set_service_status(name, tonic_health::ServingStatus::Serving)
             .await;
     }
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
+    let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .map_err(|e| ServeError::Io {
-            what: "reflection".into(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()
-        .map_err(|e| ServeError::Io {
-            what: "reflection".into(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+    let reflection_error = |e: tonic_reflection::server::Error| ServeError::Io {
+        what: "reflection".into(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let reflection_v1 = reflection.clone().build_v1().map_err(reflection_error)?;
+    let reflection_v1alpha = reflection.build_v1alpha().map_err(reflection_error)?;
+    let guarded = |svc| tonic::service::interceptor::InterceptedService::new(svc, auth.clone());
+    let mut routes = tonic::service::Routes::builder();
+    routes
+        .add_service(health)
+        .add_service(guarded(reflection_v1))
+        .add_service(guarded(reflection_v1alpha))
+        .add_service(guarded(
+            pb::index_service_server::IndexServiceServer::new(services.clone())
+                .max_decoding_message_size(max),
+        ))
+        .add_service(guarded(
+            pb::search_service_server::SearchServiceServer::new(services.clone())
+                .max_decoding_message_size(max),
+        ))
+        .add_service(guarded(
+            pb::context_service_server::ContextServiceServer::new(services.clone())
+                .max_decoding_message_size(max),
+        ))
+        .add_service(guarded(
+            pb::graph_service_server::GraphServiceServer::new(services)
+                .max_decoding_message_size(max),
+        ));
+    Ok(routes.routes())
+}
+
+/// The server: gRPC, and with `mcp` the Model Context Protocol at `/mcp`
+/// on the same listener (HTTP/1.1 accepted beside HTTP/2 then, as MCP
+/// clients speak it); other paths are 404 to HTTP clients.
+async fn router(
+    registry: &Arc<Registry>,
+    token: Option<Arc<str>>,
+    mcp: Option<McpOptions>,
+) -> Result<tonic::transport::server::Router<Layers>, ServeError> {
+    let grpc = grpc_routes(
+        Services {
+            registry: registry.clone(),
+        },
+        token.clone(),
+    )
+    .await?;
+    let routes = match &mcp {
+        None => grpc,
+        Some(m) => tonic::service::Routes::from(
+            grpc.into_axum_router()
+                .merge(crate::mcp::router(
+                    registry.clone(),
+                    token,
+                    m.cancel.clone(),
+                    m.remote,
+                ))
+                .fallback(crate::mcp::grpc_or_404),
+        ),
+    };
     Ok(Server::builder()
+        .accept_http1(mcp.is_some())
         .layer(tower::util::MapResponseLayer::new(
             oversized_is_resource_exhausted as fn(Response) -> Response,
         ))
-        .add_service(health)
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            reflection_v1,
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            reflection_v1alpha,
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            pb::index_service_server::IndexServiceServer::new(services.clone())
-                .max_decoding_message_size(max),
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            pb::search_service_server::SearchServiceServer::new(services.clone())
-                .max_decoding_message_size(max),
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            pb::context_service_server::ContextServiceServer::new(services.clone())
-                .max_decoding_message_size(max),
-            auth.clone(),
-        ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
-            pb::graph_service_server::GraphServiceServer::new(services)
-                .max_decoding_message_size(max),
-            auth,
-        )))
+        .add_routes(routes))
+}
+
+/// How MCP is served beside gRPC.
+struct McpOptions {
+    /// Cancelled when shutdown begins: ends MCP's open streams.
+    cancel: tokio_util::sync::CancellationToken,
+    /// Host headers beyond loopback names are accepted.
+    remote: bool,
 }
 
 /// Where the server listens.
@@ -241,15 +271,51 @@ pub async fn run(
 ) -> Result<(), ServeError> {
     // The shutdown signal, watched from the start: a signal during startup
     // stops it too.
-    let (stop_tx, mut stopped) = tokio::sync::watch::channel(None::<Instant>);
+    let (stop_tx, stopped) = tokio::sync::watch::channel(None::<Instant>);
     let signal = AbortOnDrop(tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(Some(Instant::now()));
         // Keep the sender alive: receivers must not see it closed.
         std::future::pending::<()>().await;
     }));
+    check_addresses(&options)?;
+    let (allowed, cache) = roots_and_cache(&options)?;
+    // Over TCP, a token always: the caller's, or a generated one.
+    let (token, generated) = token(&options)?;
+    // The listener first: a second server on the same socket is refused
+    // before it opens (and starts indexing) any repository.
+    let listener = bind(&options).await?;
+    let Some(registry) = open_registry(&options, cache, allowed, stopped.clone()).await? else {
+        tracing::info!("stopped while starting");
+        return Ok(());
+    };
+    let mcp = options.mcp.then(|| McpOptions {
+        cancel: tokio_util::sync::CancellationToken::new(),
+        remote: options.allow_remote,
+    });
+    let mcp_cancel = mcp.as_ref().map(|m| m.cancel.clone());
+    let router = router(&registry, token.as_deref().map(Arc::from), mcp).await?;
+    let graceful = {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(Option::is_some).await.map(|at| *at);
+            if let Some(c) = mcp_cancel {
+                c.cancel();
+            }
+        }
+    };
     let grace = options.grace.unwrap_or(DEFAULT_GRACE);
+    let served = serve_on(
+        listener, router, graceful, &options, &registry, stopped, grace,
+    )
+    .await;
+    drop(generated);
+    drop(signal);
+    served
+}
 
+/// The addresses asked for are consistent and local (or allowed remote).
+fn check_addresses(options: &ServeOptions) -> Result<(), ServeError> {
     if options.addr.is_some() && options.socket.is_some() {
         return Err(ServeError::AddrAndSocket);
     }
@@ -259,6 +325,11 @@ pub async fn run(
     {
         return Err(ServeError::NotLoopback(addr));
     }
+    Ok(())
+}
+
+/// Where repositories may be registered, and where indexes go.
+fn roots_and_cache(options: &ServeOptions) -> Result<(AllowedRoots, PathBuf), ServeError> {
     let allowed = if options.allowed_roots.is_empty() {
         AllowedRoots::from_env_or_home()
     } else {
@@ -278,27 +349,29 @@ pub async fn run(
             source: std::io::Error::other(e.to_string()),
         })?,
     };
+    Ok((allowed, cache))
+}
 
-    // Over TCP, a token always: the caller's, or a generated one.
-    let mut generated: Option<GeneratedToken> = None;
-    let token = match (&options.addr, &options.token) {
-        (_, Some(t)) => Some(t.clone()),
+/// The token calls must carry: the caller's; over TCP without one, a
+/// generated one (its file removed when the guard drops).
+fn token(options: &ServeOptions) -> Result<(Option<String>, Option<GeneratedToken>), ServeError> {
+    Ok(match (&options.addr, &options.token) {
+        (_, Some(t)) => (Some(t.clone()), None),
         (Some(_), None) => {
             let g = GeneratedToken::create(&local::runtime_dir())?;
             eprintln!(
                 "codegraph serve: the bearer token is in {} (send `authorization: Bearer <token>`)",
                 g.file.display()
             );
-            let t = g.token.clone();
-            generated = Some(g);
-            Some(t)
+            (Some(g.token.clone()), Some(g))
         }
-        (None, None) => None,
-    };
+        (None, None) => (None, None),
+    })
+}
 
-    // The listener first: a second server on the same socket is refused
-    // before it opens (and starts indexing) any repository.
-    let listener = match options.addr {
+/// Binds the TCP address or the Unix socket.
+async fn bind(options: &ServeOptions) -> Result<Listener, ServeError> {
+    Ok(match options.addr {
         Some(addr) => Listener::Tcp(
             tokio::net::TcpListener::bind(addr)
                 .await
@@ -315,8 +388,17 @@ pub async fn run(
             };
             Listener::Unix(local::bind_socket(&path)?)
         }
-    };
+    })
+}
 
+/// Opens the registry (its repositories start catching up); `None` when
+/// the shutdown signal comes first.
+async fn open_registry(
+    options: &ServeOptions,
+    cache: PathBuf,
+    allowed: AllowedRoots,
+    mut stopped: tokio::sync::watch::Receiver<Option<Instant>>,
+) -> Result<Option<Arc<Registry>>, ServeError> {
     // Queries use rayon's global pool. Built here, at this thread's
     // priority, before any indexer (which runs at the lowest priority, and
     // whose threads inherit it) could be the first to touch it.
@@ -331,42 +413,40 @@ pub async fn run(
         let dir = options.state_dir.clone();
         move || Registry::open(dir.as_deref(), cache, allowed)
     });
-    let registry = tokio::select! {
-        opened = opening => opened
+    tokio::select! {
+        opened = opening => Ok(Some(opened
             .map_err(|e| ServeError::Io {
                 what: "opening the registry".into(),
                 source: std::io::Error::other(e.to_string()),
             })?
-            .map_err(io("the state directory"))?,
-        _ = async { stopped.wait_for(Option::is_some).await.map(|at| *at) } => {
-            tracing::info!("stopped while starting");
-            return Ok(());
-        }
-    };
-    let router = router(
-        Services {
-            registry: registry.clone(),
-        },
-        token.as_deref().map(Arc::from),
-    )
-    .await?;
+            .map_err(io("the state directory"))?)),
+        _ = async { stopped.wait_for(Option::is_some).await.map(|at| *at) } => Ok(None),
+    }
+}
 
-    let ready = |address: String| -> Result<(), ServeError> {
+/// Announces the address (stderr, the ready file), then serves on
+/// `listener` until shutdown and the grace period ([`bounded`]).
+async fn serve_on(
+    listener: Listener,
+    router: tonic::transport::server::Router<Layers>,
+    graceful: impl std::future::Future<Output = ()> + Send + 'static,
+    options: &ServeOptions,
+    registry: &Arc<Registry>,
+    stopped: tokio::sync::watch::Receiver<Option<Instant>>,
+    grace: Duration,
+) -> Result<(), ServeError> {
+    let ready = |address: String, mcp_url: String| -> Result<(), ServeError> {
         tracing::info!(%address, "listening");
         eprintln!("codegraph serve: listening on {address}");
+        if options.mcp {
+            eprintln!("codegraph serve: MCP (Streamable HTTP) at {mcp_url}");
+        }
         if let Some(f) = &options.ready_file {
             write_ready_file(f, &address)?;
         }
         Ok(())
     };
-    let graceful = {
-        let mut stopped = stopped.clone();
-        async move {
-            let _ = stopped.wait_for(Option::is_some).await.map(|at| *at);
-        }
-    };
-    let mut socket_guard = None;
-    let served = match listener {
+    match listener {
         Listener::Unix(mut owned) => {
             let std_listener = owned.listener.take().expect("a bound listener");
             std_listener
@@ -374,40 +454,49 @@ pub async fn run(
                 .map_err(io("the socket"))?;
             let listener =
                 tokio::net::UnixListener::from_std(std_listener).map_err(io("the socket"))?;
-            ready(format!("unix:{}", owned.path.display()))?;
-            socket_guard = Some(owned);
+            ready(
+                format!("unix:{}", owned.path.display()),
+                format!(
+                    "http://localhost{} over the socket {}",
+                    crate::mcp::MCP_PATH,
+                    owned.path.display()
+                ),
+            )?;
             let incoming = tokio_stream::StreamExt::filter_map(
                 tokio_stream::wrappers::UnixListenerStream::new(listener),
                 same_user,
             );
-            bounded(
+            let served = bounded(
                 router.serve_with_incoming_shutdown(incoming, graceful),
-                &registry,
+                registry,
                 stopped,
                 grace,
             )
-            .await
+            .await;
+            // The socket is removed once nothing is served on it.
+            drop(owned);
+            served.map_err(ServeError::from)
         }
         Listener::Tcp(listener) => {
             let bound = listener.local_addr().map_err(io("the bound address"))?;
-            ready(bound.to_string())?;
+            ready(
+                bound.to_string(),
+                format!("http://{bound}{}", crate::mcp::MCP_PATH),
+            )?;
             // No Nagle: a reply's last small frames (data, then trailers)
             // must not wait for the client's delayed ACK (up to 40 ms).
             let incoming =
                 tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
             bounded(
                 router.serve_with_incoming_shutdown(incoming, graceful),
-                &registry,
+                registry,
                 stopped,
                 grace,
             )
             .await
+            .map_err(ServeError::from)
         }
-    };
-    drop(socket_guard);
-    drop(generated);
-    drop(signal);
-    served.map_err(ServeError::from)
+    }
 }
 
 /// Aborts a task when dropped.

@@ -3,7 +3,7 @@
 
 use crate::files::parse_kind;
 use crate::{Conn, Result, Store};
-use codegraph_core::{ChunkId, DefId, DocKind, SearchDoc};
+use codegraph_core::{ChunkId, ChunkKind, DefId, DocKind, SearchDoc};
 use serde::Serialize;
 
 /// A chunk with what a search result shows.
@@ -58,6 +58,60 @@ impl Conn {
                 Ok(out)
             }
         }
+    }
+
+    /// One search document per file, for ranking whole files: the file's
+    /// chunks' text in line order as the body, its path, its name without
+    /// the extension as the name, and its first chunk as the document's id
+    /// (the chunk a file-level hit stands for). Every file, or those of
+    /// `paths`; files without chunks have none.
+    pub fn file_search_docs(&self, paths: Option<&[String]>) -> Result<Vec<SearchDoc>> {
+        const SQL: &str = "SELECT c.id, f.path, f.language, c.text
+            FROM chunks c JOIN files f ON f.id = c.file_id";
+        const ORDER: &str = "ORDER BY f.path, c.start_line, c.part";
+        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, String, String, String)> {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        };
+        let rows = match paths {
+            None => self.rows(&format!("{SQL} {ORDER}"), [], row)?,
+            Some(paths) => {
+                let mut out = Vec::new();
+                for p in paths {
+                    out.extend(self.rows(&format!("{SQL} WHERE f.path = ?1 {ORDER}"), [p], row)?);
+                }
+                out
+            }
+        };
+        let mut docs: Vec<SearchDoc> = Vec::new();
+        for (id, path, language, text) in rows {
+            match docs.last_mut() {
+                Some(d) if d.path == path => {
+                    d.body.push('\n');
+                    d.body.push_str(&text);
+                }
+                _ => {
+                    let file_name = path.rsplit('/').next().unwrap_or(&path);
+                    let stem = file_name.split('.').next().unwrap_or(file_name);
+                    docs.push(SearchDoc {
+                        chunk_id: ChunkId(id),
+                        name: stem.to_owned(),
+                        qualified_name: String::new(),
+                        signature: String::new(),
+                        doc: String::new(),
+                        kind: DocKind::Chunk(ChunkKind::Code),
+                        body: text,
+                        language,
+                        path,
+                    });
+                }
+            }
+        }
+        Ok(docs)
+    }
+
+    /// Files that have chunks (the documents of the file-level index).
+    pub fn files_with_chunks(&self) -> Result<u64> {
+        self.count("SELECT COUNT(DISTINCT file_id) FROM chunks")
     }
 
     /// Paths whose search documents are out of date.

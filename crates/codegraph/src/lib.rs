@@ -69,9 +69,9 @@ pub use indexer::walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
 pub use indexer::watch::{WatchOptions, WatchUpdate, WatcherState};
 pub use indexer::{GraphReport, IndexReport, Indexer, LockHolder, write_lock_holder};
 pub use reader::agent::{
-    Impact, ImpactItem, ImpactVia, LocateOptions, Located, LocatedDefinition, LocatedFile,
-    MAX_SCAN_BYTES, Reference, Scan, ScanHit, SourceLines,
+    Impact, ImpactItem, ImpactVia, MAX_SCAN_BYTES, Reference, Scan, ScanHit, SourceLines,
 };
+pub use reader::locate::{LocateOptions, Located, LocatedDefinition, LocatedFile};
 pub use reader::search::{
     DEFAULT_PAGERANK_WEIGHT, Hits, MAX_QUERY_BYTES, NO_LEXICAL_INDEX, Query, Ranker, Ranks,
     Retriever, RrfRanker, SearchMode, SearchOptions, SearchPipeline, SearchResponse, SearchResult,
@@ -325,6 +325,11 @@ impl Location {
 
     pub(crate) fn bm25_dir(&self) -> PathBuf {
         self.index_dir.join("bm25")
+    }
+
+    /// The file-level lexical index: one document per file.
+    pub(crate) fn bm25_files_dir(&self) -> PathBuf {
+        self.index_dir.join("bm25-files")
     }
 
     /// A path as a caller gives it — absolute, or relative to the root —

@@ -9,6 +9,7 @@ pub mod bench_search;
 pub mod corpus;
 pub mod demo;
 pub mod eval_context;
+pub mod eval_paste;
 pub mod eval_search;
 pub mod live_eq;
 pub mod oracle;

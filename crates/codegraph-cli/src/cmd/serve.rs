@@ -27,6 +27,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         cache_dir: None,
         allowed_roots: args.allow_roots.into_iter().map(absolute).collect(),
         grace: None,
+        mcp: args.mcp,
     };
     // Library calls run on the blocking pool; a few threads per core keep
     // memory and contention bounded (requests queue, and those whose

@@ -152,7 +152,7 @@ async def run(binary, repo, mode, scan_first):
         await expect_tool_error(c, "search_code", {"query": "user", "cursor": "@5000"}, "past the end", "cursor past the end")
         await expect_tool_error(c, "search_code", {"query": "user", "limit": 0}, "1 to 50", "limit 0")
         await expect_tool_error(c, "search_code", {"query": "user", "budget_tokens": 5}, "128", "budget too small")
-        await expect_tool_error(c, "search_code", {"query": 42}, "expected a string", "query of the wrong type")
+        await expect_tool_error(c, "search_code", {"query": 42}, "query: expected a string, got an integer", "query of the wrong type names it")
         await expect_tool_error(c, "search_code", {"query": "user", "bogus": 1}, "bogus", "unknown argument")
         await expect_tool_error(c, "search_code", {"query": "user", "kind": "gizmo"}, "kind", "unknown kind")
         await expect_tool_error(c, "search_code", {}, "query", "missing query")
@@ -203,7 +203,7 @@ async def run(binary, repo, mode, scan_first):
               "callers with provenance=resolved")
         await expect_tool_error(c, "callers", {"symbol": "normalise", "depth": 9}, "1 to 5", "depth 9")
         await expect_tool_error(c, "callers", {"symbol": "normalise", "provenance": "maybe"}, "resolved", "bad provenance")
-        await expect_tool_error(c, "callers", {"symbol": "normalise", "depth": "two"}, "invalid type", "depth of the wrong type")
+        await expect_tool_error(c, "callers", {"symbol": "normalise", "depth": "two"}, "depth: expected an integer", "depth of the wrong type names it")
         r = await call(c, "references", {"symbol": "shop.models.User"})
         edges = {(i["edge"], i["symbol"]) for i in r.structured_content["items"]}
         check(("inherits", "shop.models.Admin") in edges, f"references to User include Admin inheriting: {sorted(edges)}")

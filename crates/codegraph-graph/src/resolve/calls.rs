@@ -35,6 +35,21 @@ impl<'a> Ctx<'a> {
         self.lookup_where(f, caller, name, types_only, &wanted)
     }
 
+    /// Whether `d`'s enclosing module (if it has one) encloses `caller`.
+    fn module_around(&self, d: DefIx, caller: Option<DefIx>) -> bool {
+        let Some(m) = self.def_parent[d].filter(|&p| self.def_kind[p] == DefKind::Module) else {
+            return true;
+        };
+        let mut cur = caller;
+        while let Some(c) = cur {
+            if c == m {
+                return true;
+            }
+            cur = self.def_parent[c];
+        }
+        false
+    }
+
     /// What a base type's name designates: a type, or a module (Ruby
     /// mixins, Elixir behaviours).
     pub(super) fn lookup_base(&self, f: FileIx, caller: Option<DefIx>, name: &str) -> Vec<DefIx> {
@@ -93,8 +108,31 @@ impl<'a> Ctx<'a> {
             }
             cur = self.def_parent[d];
         }
+        // A method of an extension (Swift `extension T { }`) or of an
+        // out-of-line definition has no type among its parents: its `self`
+        // is the type its qualified name names, whose members a bare name
+        // finds before the file's top-level names.
+        if implicit_this
+            && !types_only
+            && let Some(t) = self.enclosing_type(caller)
+        {
+            let found = keep(&self.member(t, name, 0));
+            if !found.is_empty() {
+                return found;
+            }
+        }
         if let Some(v) = self.top[f].get(name) {
-            let v = keep(v);
+            // A declared module's functions (Elixir `defmodule`) are in the
+            // file's top-level names for wildcard imports; a bare call sees
+            // only those of a module around it (or imported), not those of
+            // another module of the file (a helper module defined in a test).
+            let declared = self
+                .lang(f)
+                .is_some_and(|l| l.import_style == ImportStyle::Declared);
+            let v: Vec<DefIx> = keep(v)
+                .into_iter()
+                .filter(|&d| !declared || self.module_around(d, caller))
+                .collect();
             if !v.is_empty() {
                 return v;
             }

@@ -59,6 +59,7 @@ pub struct Indexer {
     store: Store,
     /// The lexical index's writer side, opened on first use.
     bm25: Option<Bm25Index>,
+    bm25_files: Option<Bm25Index>,
     /// The embedding model (`Some(None)`: looked for, not installed).
     embedder: Option<Option<Arc<codegraph_embed::Embedder>>>,
     /// The vector index as this indexer last wrote it.
@@ -105,6 +106,7 @@ impl Indexer {
             options,
             store,
             bm25: None,
+            bm25_files: None,
             embedder: None,
             vectors: None,
             facts: None,
@@ -120,12 +122,14 @@ impl Indexer {
     fn reset(&mut self, why: &str) -> Result<()> {
         self.drop_caches();
         self.store.reset(why)?;
-        let bm25 = self.loc.bm25_dir();
-        match std::fs::remove_dir_all(&bm25) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(Error::Io { path: bm25, source }),
+        for dir in [self.loc.bm25_dir(), self.loc.bm25_files_dir()] {
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(Error::Io { path: dir, source }),
+            }
         }
+        Ok(())
     }
 
     /// Runs `f` holding the index's writer lock (taken now unless already
@@ -330,7 +334,9 @@ impl Indexer {
     /// lexical index damaged since the last check: the next
     /// [`Indexer::index`] rebuilds what is.
     pub fn damage_reported(&self) -> bool {
-        self.store.damage_reported() || Bm25Index::damage_reported(&self.loc.bm25_dir())
+        self.store.damage_reported()
+            || Bm25Index::damage_reported(&self.loc.bm25_dir())
+            || Bm25Index::damage_reported(&self.loc.bm25_files_dir())
     }
 
     /// Drops what this indexer keeps in memory (graph facts, the search
@@ -338,6 +344,7 @@ impl Indexer {
     pub fn drop_caches(&mut self) {
         self.facts = None;
         self.bm25 = None;
+        self.bm25_files = None;
         self.embedder = None;
         self.vectors = None;
     }

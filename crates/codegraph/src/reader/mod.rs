@@ -5,6 +5,7 @@
 
 pub(crate) mod agent;
 mod graph;
+pub(crate) mod locate;
 mod retrievers;
 pub(crate) mod search;
 mod status;
@@ -25,7 +26,7 @@ use codegraph_store::{
     ChunkRow, DefinitionRow, Diagnostic, FileRow, MetaKey, ReadPool, Skipped, Store,
 };
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -40,7 +41,8 @@ pub struct Reader {
     options: IndexOptions,
     pool: Arc<ReadPool>,
     graph: Lazy<Arc<Graph>>,
-    bm25: Lazy<Option<Bm25Index>>,
+    /// The lexical indexes: chunks, and whole files.
+    bm25: Lazy<Option<Lexical>>,
     /// `None` inside: no model installed.
     embedder: Lazy<Option<Arc<Embedder>>>,
     /// `None` inside: no model, or nothing embedded yet.
@@ -48,6 +50,13 @@ pub struct Reader {
     /// (chunks with a vector, chunks) for the configured model.
     coverage: Lazy<(u64, u64)>,
     corpus: Lazy<Arc<Corpus>>,
+}
+
+/// The lexical indexes of a reader.
+#[derive(Debug)]
+struct Lexical {
+    chunks: Bm25Index,
+    files: Option<Bm25Index>,
 }
 
 impl Reader {
@@ -222,17 +231,33 @@ impl Reader {
     /// `None` while it does not exist (the first index run has not
     /// reached it); a damaged one is an error.
     pub(crate) fn bm25(&self) -> Result<Option<&Bm25Index>> {
+        Ok(self.lexical()?.map(|l| &l.chunks))
+    }
+
+    /// The file-level lexical index (one document per file), opened with
+    /// the chunk-level one; `None` while either does not exist.
+    pub(crate) fn bm25_files(&self) -> Result<Option<&Bm25Index>> {
+        Ok(self.lexical()?.and_then(|l| l.files.as_ref()))
+    }
+
+    fn lexical(&self) -> Result<Option<&Lexical>> {
+        let open = |dir: PathBuf| -> Result<Option<Bm25Index>> {
+            if !Bm25Index::exists(&dir) {
+                return Ok(None);
+            }
+            Bm25Index::open_read(&dir).map(Some).map_err(|e| match e {
+                e if e.is_damage() => Error::Search(e),
+                e => Error::NeedsIndex(format!("the lexical index: {e}")),
+            })
+        };
         Ok(self
             .bm25
-            .get_or_try_load(|| {
-                let dir = self.loc.bm25_dir();
-                if !Bm25Index::exists(&dir) {
+            .get_or_try_load(|| -> Result<Option<Lexical>> {
+                let Some(chunks) = open(self.loc.bm25_dir())? else {
                     return Ok(None);
-                }
-                Bm25Index::open_read(&dir).map(Some).map_err(|e| match e {
-                    e if e.is_damage() => Error::Search(e),
-                    e => Error::NeedsIndex(format!("the lexical index: {e}")),
-                })
+                };
+                let files = open(self.loc.bm25_files_dir())?;
+                Ok(Some(Lexical { chunks, files }))
             })?
             .as_ref())
     }

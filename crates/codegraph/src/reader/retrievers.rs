@@ -127,6 +127,7 @@ impl Retriever for ExactRetriever<'_> {
         let filter = Bm25Filter {
             language: query.language.map(str::to_owned),
             kind: query.kind,
+            ..Bm25Filter::default()
         };
         let mut best: HashMap<ChunkId, f32> = HashMap::new();
         for (n, text) in u.exact.iter().take(MAX_EXACT_STRINGS).enumerate() {
@@ -148,6 +149,56 @@ impl Retriever for ExactRetriever<'_> {
         Ok(Hits {
             hits,
             stages: vec![("exact".into(), ms(t))],
+            filtered: true,
+        })
+    }
+}
+
+/// Whole files ranked by BM25 over their text (a second lexical index with
+/// one document per file), each file standing in the list for its best
+/// matching chunk. A chunk-level BM25 favours files with one dense chunk; an
+/// issue's words are often spread over the file that must change.
+pub(super) struct FileRetriever<'r> {
+    pub(super) reader: &'r Reader,
+}
+
+/// Files ranked by the file-level index.
+const FILE_DEPTH: usize = 50;
+/// Chunks searched for the best chunk of each ranked file.
+const FILE_CHUNK_DEPTH: usize = 500;
+
+impl Retriever for FileRetriever<'_> {
+    fn name(&self) -> &str {
+        "files"
+    }
+
+    fn retrieve(&self, query: &Query<'_>) -> Result<Hits> {
+        let t = Instant::now();
+        let (Some(files), Some(chunks)) = (self.reader.bm25_files()?, self.reader.bm25()?) else {
+            return Ok(Hits::new(Vec::new()));
+        };
+        let filter = Bm25Filter {
+            language: query.language.map(str::to_owned),
+            ..Bm25Filter::default()
+        };
+        let ranked = files.search_paths(query.text, FILE_DEPTH.min(query.depth), &filter, true)?;
+        // The best chunk of each ranked file, by chunk-level BM25 among
+        // those files' chunks only.
+        let within = Bm25Filter {
+            paths: ranked.iter().map(|h| h.2.clone()).collect(),
+            ..filter
+        };
+        let mut best: HashMap<String, ChunkId> = HashMap::new();
+        for (id, _, path) in chunks.search_paths(query.text, FILE_CHUNK_DEPTH, &within, true)? {
+            best.entry(path).or_insert(id);
+        }
+        let hits = ranked
+            .into_iter()
+            .map(|(first, score, path)| (best.get(&path).copied().unwrap_or(first), score))
+            .collect();
+        Ok(Hits {
+            hits,
+            stages: vec![("files".into(), ms(t))],
             filtered: true,
         })
     }

@@ -3,7 +3,7 @@
 //! (reciprocal rank fusion by default), then priors, de-duplication and
 //! grouping.
 
-use super::retrievers::{ExactRetriever, SymbolRetriever};
+use super::retrievers::{ExactRetriever, FileRetriever, SymbolRetriever};
 use super::understand::{Understood, understand};
 use crate::{Error, Reader, Result};
 use codegraph_core::{ChunkId, DocKind, PathRole};
@@ -131,6 +131,10 @@ pub struct SearchResponse {
 /// eval-search`; see the README's figures).
 pub const DEFAULT_PAGERANK_WEIGHT: f64 = 0.0;
 
+/// Weight of the whole-file BM25 list in the fusion (chosen on `cargo
+/// xtask eval-tasks` over rich, axios and caddy).
+pub const FILE_WEIGHT: f64 = 1.0;
+
 /// The notice of a search while the lexical index does not exist.
 pub const NO_LEXICAL_INDEX: &str = "the lexical index is not built yet (the first index run has not finished): run `codegraph index`";
 
@@ -237,9 +241,8 @@ pub struct SearchPipeline<'r> {
 
 impl std::fmt::Debug for SearchPipeline<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = self.retrievers.iter().map(|r| r.0.name()).collect();
         f.debug_struct("SearchPipeline")
-            .field("retrievers", &names)
+            .field("retrievers", &self.names())
             .field("mode", &self.mode)
             .finish()
     }
@@ -254,6 +257,17 @@ impl<'r> SearchPipeline<'r> {
     /// Replaces the ranker.
     pub fn set_ranker(&mut self, ranker: Box<dyn Ranker + 'r>) {
         self.ranker = ranker;
+    }
+
+    /// The retrievers' names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.retrievers.iter().map(|r| r.0.name()).collect()
+    }
+
+    /// Keeps the retrievers whose name `keep` accepts (to replace one, or
+    /// to measure each alone).
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.retrievers.retain(|r| keep(r.0.name()));
     }
 }
 
@@ -272,6 +286,7 @@ impl Retriever for LexicalRetriever<'_> {
         let filter = Bm25Filter {
             language: query.language.map(str::to_owned),
             kind: query.kind,
+            ..Bm25Filter::default()
         };
         let hits = match self.reader.bm25()? {
             Some(index) => index.search(query.text, query.depth, &filter)?,
@@ -412,6 +427,10 @@ impl Reader {
         };
         if mode != SearchMode::Vector {
             pipeline.add(Box::new(LexicalRetriever { reader: self }), 1.0);
+            // Whole files: not when results must be of one kind.
+            if options.kind.is_none() {
+                pipeline.add(Box::new(FileRetriever { reader: self }), FILE_WEIGHT);
+            }
             // What the query names and quotes: only when it names or quotes
             // something.
             let u = understand(&options.query);

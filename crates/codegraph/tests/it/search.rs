@@ -349,3 +349,48 @@ fn pasted_code_quoted_messages_frames_and_names_find_their_definitions() {
         "{tests:?}"
     );
 }
+
+#[test]
+fn a_file_whose_functions_share_an_issues_words_outranks_one_dense_chunk() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    // The issue's words are spread over the functions of one file...
+    write(
+        repo.path(),
+        "billing/invoice.py",
+        "def total(lines):\n    return sum(l.amount for l in lines)\n\n\ndef apply_discount(invoice, coupon):\n    invoice.amount -= coupon.value\n\n\ndef round_currency(amount):\n    return round(amount, 2)\n\n\ndef render_pdf(invoice):\n    return pdf(invoice)\n",
+    );
+    // ...while another file has one function that repeats one of them.
+    write(
+        repo.path(),
+        "util/coupons.py",
+        "def coupon_codes(coupon):\n    coupon = coupon.strip()\n    coupon = coupon.upper()\n    return [coupon, coupon.lower(), coupon.title()]\n",
+    );
+    index(repo.path(), idx.path());
+    let cg = open(repo.path(), idx.path());
+    assert!(
+        idx.path().join("bm25-files").is_dir(),
+        "the file-level index is built"
+    );
+    let query = "the invoice total is wrong after a coupon discount: amount not rounded to currency when the pdf is rendered";
+    let response = cg.search(&lexical(query)).unwrap();
+    assert_eq!(
+        response.results[0].path, "billing/invoice.py",
+        "{response:#?}"
+    );
+    let files_rank = &response.results[0].ranks.other;
+    assert!(files_rank.contains_key("files"), "{files_rank:?}");
+    // A kind filter leaves whole files out.
+    let response = cg
+        .search(&SearchOptions {
+            kind: Some("function".parse().unwrap()),
+            ..lexical(query)
+        })
+        .unwrap();
+    assert!(
+        response
+            .results
+            .iter()
+            .all(|r| !r.ranks.other.contains_key("files"))
+    );
+}

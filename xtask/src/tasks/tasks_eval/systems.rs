@@ -6,7 +6,7 @@ use super::bm25::FileCorpus;
 use super::score::{FunctionHit, Ranking, simple_name};
 use super::task::Task;
 use anyhow::{Result, bail};
-use codegraph::{MapOptions, Reader, SearchMode, SearchOptions};
+use codegraph::{LocateOptions, MapOptions, Reader, SearchMode, SearchOptions};
 use std::collections::HashSet;
 
 /// A retrieval system under evaluation.
@@ -28,7 +28,15 @@ pub trait System {
 }
 
 /// Every system, in table order.
-pub const ALL: &[&str] = &["hybrid", "lexical", "bm25-files", "map-1024", "map-4096"];
+pub const ALL: &[&str] = &[
+    "hybrid",
+    "lexical",
+    "bm25-files",
+    "map-1024",
+    "map-4096",
+    "locate",
+    "rg",
+];
 
 /// The systems named (all of them when `names` is empty).
 pub fn build(names: &[String]) -> Result<Vec<Box<dyn System>>> {
@@ -46,7 +54,23 @@ pub fn build(names: &[String]) -> Result<Vec<Box<dyn System>>> {
                 "bm25-files" => Box::new(Bm25Files::default()),
                 "map-1024" => Box::new(Map::new(1024)),
                 "map-4096" => Box::new(Map::new(4096)),
-                other => bail!("unknown system `{other}` (one of {})", ALL.join(", ")),
+                "locate" => Box::new(Locate),
+                "rg" => Box::new(Rg),
+                // The hybrid pipeline without one retriever, or one alone.
+                other if other.starts_with("hybrid-without-") || other.starts_with("only-") => {
+                    let (retriever, alone) = match other.strip_prefix("only-") {
+                        Some(r) => (r, true),
+                        None => (&other["hybrid-without-".len()..], false),
+                    };
+                    let mut search = Search::new("", SearchMode::Hybrid);
+                    search.label = other.to_owned();
+                    search.retriever = Some((retriever.to_owned(), alone));
+                    Box::new(search)
+                }
+                other => bail!(
+                    "unknown system `{other}` (one of {}, hybrid-without-R, only-R)",
+                    ALL.join(", ")
+                ),
             })
         })
         .collect()
@@ -64,24 +88,27 @@ const SEARCH_DEPTH: usize = 100;
 /// first result, definitions in result order.
 #[derive(Debug)]
 pub struct Search {
-    name: &'static str,
+    label: String,
     mode: SearchMode,
     warned: bool,
+    /// A retriever (by name) left out of the pipeline, or kept alone.
+    retriever: Option<(String, bool)>,
 }
 
 impl Search {
-    pub fn new(name: &'static str, mode: SearchMode) -> Search {
+    pub fn new(name: &str, mode: SearchMode) -> Search {
         Search {
-            name,
+            label: name.to_owned(),
             mode,
             warned: false,
+            retriever: None,
         }
     }
 }
 
 impl System for Search {
     fn name(&self) -> &str {
-        self.name
+        &self.label
     }
 
     fn names_functions(&self) -> bool {
@@ -89,17 +116,25 @@ impl System for Search {
     }
 
     fn rank(&mut self, reader: &Reader, task: &Task) -> Result<Ranking> {
-        let response = reader.search(&SearchOptions {
+        let options = SearchOptions {
             query: task.query.clone(),
             k: SEARCH_DEPTH,
             mode: self.mode,
             ..SearchOptions::default()
-        })?;
+        };
+        let response = match &self.retriever {
+            None => reader.search(&options)?,
+            Some((name, alone)) => {
+                let mut pipeline = reader.pipeline(&options)?;
+                pipeline.retain(|r| (r == name) == *alone);
+                reader.search_with(&options, &pipeline)?
+            }
+        };
         if response.mode != self.mode && !self.warned {
             self.warned = true;
             eprintln!(
                 "note: `{}` answered in {:?} mode: {}",
-                self.name,
+                self.label,
                 response.mode,
                 response.notice.as_deref().unwrap_or("vectors unavailable")
             );
@@ -209,6 +244,199 @@ impl System for Map {
             note: Some(note),
         })
     }
+}
+
+/// Files `locate` is asked for (the MCP tool's default).
+const LOCATE_FILES: usize = 10;
+
+/// codegraph's `locate` (the MCP tool an agent starts a task with) on the
+/// task's text. Its tokens: the answer as the MCP tool renders it (a line
+/// per file with its reasons, two per definition), then the files an agent
+/// opens in the answer's order until it has read every changed file
+/// ([`reading_cost`]).
+#[derive(Debug)]
+pub struct Locate;
+
+impl System for Locate {
+    fn name(&self) -> &str {
+        "locate"
+    }
+
+    fn names_functions(&self) -> bool {
+        true
+    }
+
+    fn rank(&mut self, reader: &Reader, task: &Task) -> Result<Ranking> {
+        let located = reader.locate(&LocateOptions {
+            text: task.query.clone(),
+            k: LOCATE_FILES,
+            deadline: None,
+        })?;
+        let mut ranking = Ranking::default();
+        let mut answer = 0;
+        for f in &located.files {
+            ranking.files.push(f.path.clone());
+            answer += line_tokens(&format!(
+                "{} (score {:.2}): {}",
+                f.path,
+                f.score,
+                f.reasons.join("; ")
+            ));
+            for d in &f.definitions {
+                answer += line_tokens(&format!(
+                    "  {}:{} {} {} — {}",
+                    f.path,
+                    d.line,
+                    d.kind,
+                    d.qualified_name,
+                    d.reasons.join("; ")
+                )) + line_tokens(d.signature.lines().next().unwrap_or(""));
+                ranking.functions.push(FunctionHit {
+                    path: f.path.clone(),
+                    name: simple_name(&d.qualified_name).to_owned(),
+                    start_line: d.line,
+                    end_line: d.end_line,
+                });
+            }
+        }
+        let read = reading_cost(reader.root(), &ranking.files, &task.files);
+        ranking.tokens_read = answer + read.tokens;
+        ranking.note = Some(format!(
+            "answer {answer} tokens, then {} files read ({} tokens){}",
+            read.files,
+            read.tokens,
+            if read.complete {
+                ""
+            } else {
+                "; not every changed file listed"
+            }
+        ));
+        Ok(ranking)
+    }
+}
+
+/// What a plain agent does without codegraph: `rg -l` for the task's
+/// words (its code-like identifiers when it has any, else its longer
+/// words), then reads the files in rg's order (`--sort path`) until it has
+/// read every changed file. Tokens: rg's list, then that reading
+/// ([`reading_cost`]).
+#[derive(Debug)]
+pub struct Rg;
+
+/// Words too common in task texts to grep for.
+const STOPWORDS: &[&str] = &[
+    "about", "after", "again", "allow", "also", "because", "before", "being", "between", "cannot",
+    "could", "does", "doesn", "error", "every", "example", "expected", "first", "from", "have",
+    "instead", "issue", "like", "make", "more", "most", "need", "only", "other", "should", "since",
+    "some", "still", "support", "than", "that", "their", "them", "then", "there", "these", "they",
+    "this", "those", "when", "where", "which", "while", "will", "with", "without", "would",
+];
+
+/// The words an agent would grep for in `text`.
+pub fn grep_words(text: &str) -> Vec<String> {
+    let idents = code_identifiers(text);
+    let mut words: Vec<String> = if idents.is_empty() {
+        text.split(|c: char| !c.is_alphanumeric() && c != '_')
+            .filter(|w| w.chars().count() >= 5)
+            .map(str::to_ascii_lowercase)
+            .filter(|w| !STOPWORDS.contains(&w.as_str()))
+            .collect()
+    } else {
+        // The last part of a qualified name is what occurs in code.
+        idents.iter().map(|i| simple_name(i).to_owned()).collect()
+    };
+    let mut seen = HashSet::new();
+    words.retain(|w| seen.insert(w.clone()));
+    words.truncate(12);
+    words
+}
+
+impl System for Rg {
+    fn name(&self) -> &str {
+        "rg"
+    }
+
+    fn rank(&mut self, reader: &Reader, task: &Task) -> Result<Ranking> {
+        let words = grep_words(&task.query);
+        if words.is_empty() {
+            return Ok(Ranking {
+                note: Some("no words to grep for".into()),
+                ..Ranking::default()
+            });
+        }
+        let mut cmd = std::process::Command::new("rg");
+        cmd.args(["-l", "--sort", "path", "-i", "-F"]);
+        for w in &words {
+            cmd.arg("-e").arg(w);
+        }
+        let out = cmd
+            .current_dir(reader.root())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .map_err(|e| anyhow::anyhow!("cannot run `rg` ({e}): install ripgrep"))?;
+        let listing = String::from_utf8_lossy(&out.stdout);
+        let files: Vec<String> = listing
+            .lines()
+            .map(|l| l.trim_start_matches("./").to_owned())
+            .collect();
+        let read = reading_cost(reader.root(), &files, &task.files);
+        Ok(Ranking {
+            tokens_read: listing.lines().map(line_tokens).sum::<usize>() + read.tokens,
+            note: Some(format!(
+                "rg {} -> {} files; {} read ({} tokens){}",
+                words.join(" "),
+                files.len(),
+                read.files,
+                read.tokens,
+                if read.complete {
+                    ""
+                } else {
+                    "; not every changed file listed"
+                }
+            )),
+            files,
+            functions: Vec::new(),
+        })
+    }
+}
+
+/// The cost of reading files in order until every changed file is read.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub files: usize,
+    pub tokens: usize,
+    /// Every changed file was in the list (else all of it was read).
+    pub complete: bool,
+}
+
+/// Reads `files` (paths under `root`) in order until every one of
+/// `changed` that still exists has been read; tokens as the map counts
+/// them, per line.
+pub fn reading_cost(root: &std::path::Path, files: &[String], changed: &[String]) -> Reading {
+    let mut wanted: HashSet<&str> = changed
+        .iter()
+        .map(String::as_str)
+        .filter(|p| root.join(p).is_file())
+        .collect();
+    let mut reading = Reading {
+        files: 0,
+        tokens: 0,
+        complete: wanted.is_empty(),
+    };
+    for f in files {
+        if wanted.is_empty() {
+            break;
+        }
+        let text = std::fs::read(root.join(f)).unwrap_or_default();
+        reading.tokens += String::from_utf8_lossy(&text)
+            .lines()
+            .map(line_tokens)
+            .sum::<usize>();
+        reading.files += 1;
+        wanted.remove(f.as_str());
+        reading.complete = wanted.is_empty();
+    }
+    reading
 }
 
 /// A definition name matching more files than this says too little to
@@ -351,5 +579,39 @@ mod tests {
         assert_eq!(all[3].budget(), Some(1024));
         assert!(all[0].names_functions() && !all[2].names_functions());
         assert!(build(&["nope".into()]).is_err());
+    }
+
+    #[test]
+    fn reading_stops_at_the_last_changed_file() {
+        let dir = std::env::temp_dir().join(format!("xtask-reading-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in [
+            ("a.py", "x = 1\n"),
+            ("b.py", "y = 2\nz = 3\n"),
+            ("c.py", "w\n"),
+        ] {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let files: Vec<String> = ["a.py", "b.py", "c.py"].map(String::from).to_vec();
+        let read = reading_cost(&dir, &files, &["b.py".to_owned()]);
+        assert_eq!(
+            read,
+            Reading {
+                files: 2,
+                tokens: 3 + 6,
+                complete: true
+            }
+        );
+        let missed = reading_cost(&dir, &files[..1], &["c.py".to_owned()]);
+        assert!(!missed.complete && missed.files == 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            grep_words("Crash in `parse_date` when Table.add_row gets None"),
+            ["parse_date", "add_row"]
+        );
+        assert_eq!(
+            grep_words("Tables render badly when wrapping"),
+            ["tables", "render", "badly", "wrapping"]
+        );
     }
 }
