@@ -45,6 +45,16 @@
 //!   java.base under concurrent gRPC load (closed loop, open loop, fixed
 //!   rate) while an editor saves files; then kill -9 and restart (see
 //!   `tasks/serve_bench/`). `--only-rate`: the fixed-rate phase alone.
+//! - `fault-matrix [--only cli|serve] [--filter TEXT] [--jobs N]`: damage every file
+//!   of an index of the fixtures (truncate to half, to 0, garble 4 KB,
+//!   delete) and check, against the CLI and against `codegraph serve`, that
+//!   the damage is said (never silent), healed by the next index run, and
+//!   that answers then equal a fresh index's (see `tasks/fault_matrix/`).
+//! - `hostile-serve [--seconds N]`: `codegraph serve` under hostile
+//!   requests (huge buffers, nesting bombs, a FIFO, abandoned requests, 200
+//!   connections) beside a normal client: its p50/p99 against the idle
+//!   server's, the server's peak RSS, SIGTERM to exit (see
+//!   `tasks/hostile_serve.rs`).
 //! - `oracle [NAME...]`: call edges against a compiler-grade oracle. Builds
 //!   SCIP indexes with scip-python / scip-typescript (installed from npm
 //!   into `.bench/npm/`, pinned) of pinned corpora (httpx, attrs,
@@ -110,6 +120,8 @@ enum Task {
     BenchContext(String),
     EvalContext(Vec<String>),
     BenchServe(serve_bench::Options),
+    FaultMatrix(tasks::fault_matrix::Options),
+    HostileServe(tasks::hostile_serve::Options),
     Oracle(Vec<String>),
     MineTasks(tasks_eval::mine::Options),
     EvalTasks(tasks_eval::eval::Options),
@@ -145,6 +157,8 @@ impl Task {
             "bench-context" => Task::BenchContext(name_or("jdk")),
             "eval-context" => Task::EvalContext(names_or(rest, tasks::eval_context::DEFAULT)),
             "bench-serve" => Task::BenchServe(serve_bench::Options::parse(rest)?),
+            "fault-matrix" => Task::FaultMatrix(tasks::fault_matrix::Options::parse(rest)?),
+            "hostile-serve" => Task::HostileServe(tasks::hostile_serve::Options::parse(rest)?),
             "oracle" => Task::Oracle(names_or(rest, tasks::oracle::DEFAULT)),
             "mine-tasks" => Task::MineTasks(tasks_eval::mine::Options::parse(rest)?),
             "eval-tasks" => Task::EvalTasks(tasks_eval::eval::Options::parse(rest)?),
@@ -194,6 +208,8 @@ impl Task {
                 Ok(())
             }
             Task::BenchServe(options) => serve_bench::bench_serve(&options),
+            Task::FaultMatrix(options) => tasks::fault_matrix::fault_matrix(&options),
+            Task::HostileServe(options) => tasks::hostile_serve::hostile_serve(&options),
             Task::Oracle(names) => tasks::oracle::oracle(&names),
             Task::MineTasks(options) => tasks_eval::mine::mine_tasks(&options),
             Task::EvalTasks(options) => tasks_eval::eval::eval_tasks(&options),
@@ -262,6 +278,10 @@ mod tests {
             "live-equivalence",
             "bench-serve",
             "bench-serve --only-rate",
+            "fault-matrix",
+            "fault-matrix --only cli --filter bm25",
+            "hostile-serve",
+            "hostile-serve --seconds 10",
             "bench-serve --only-rate --no-edits",
             "bench-serve --seconds 5 --clients 4 --think-ms 10 --think-seconds 5 --restarts 1 --cold-seconds 5 --rate 8.5 --rate-seconds 5",
             "bench-context jdk",

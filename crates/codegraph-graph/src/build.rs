@@ -34,6 +34,7 @@ impl Graph {
             by_path: HashMap::new(),
             by_name: HashMap::new(),
             by_qname: HashMap::new(),
+            map_cache: Default::default(),
         };
         for f in &facts.files {
             graph.add_file(f);
@@ -156,6 +157,7 @@ impl Graph {
         edges: &[RefEdge],
         externals: &HashMap<ExternalId, String>,
     ) {
+        self.map_cache = Default::default();
         let (kept, externals_touched) = self.detach(changed, replaced);
         let present = self.update_files(facts, changed);
         let paths: HashMap<FileId, &str> = present

@@ -134,6 +134,8 @@ pub struct Graph {
     by_path: HashMap<String, NodeIndex>,
     by_name: HashMap<String, Vec<NodeIndex>>,
     by_qname: HashMap<String, Vec<NodeIndex>>,
+    /// What the map derives from the graph; emptied by every change.
+    map_cache: map::MapCache,
 }
 
 fn provenance(e: &Edge) -> Provenance {

@@ -17,6 +17,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Options of [`Graph::map`].
 #[derive(Debug, Clone)]
@@ -261,6 +262,30 @@ fn ref_weight(kind: EdgeKind, provenance: Provenance) -> Option<f64> {
     })
 }
 
+/// What the map derives from a graph, computed on first use: the
+/// definition graph and the unfocused ranking (the map an agent asks for
+/// first and most often). A clone or a patched graph starts empty.
+#[derive(Default)]
+pub(crate) struct MapCache {
+    def_graph: OnceLock<Arc<DefGraph>>,
+    /// The unfocused ranking and the (damping, iterations) it was made with.
+    rank: Mutex<Option<((u64, usize), Arc<Vec<f64>>)>>,
+}
+
+impl Clone for MapCache {
+    fn clone(&self) -> Self {
+        MapCache::default()
+    }
+}
+
+impl std::fmt::Debug for MapCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MapCache")
+            .field("def_graph", &self.def_graph.get().is_some())
+            .finish()
+    }
+}
+
 /// The definition-level graph the map ranks: files and definitions.
 struct DefGraph {
     /// Node of each position: files and definitions, in `place` order.
@@ -461,16 +486,49 @@ impl Graph {
         })
     }
 
+    /// The personalised PageRank of every definition; the unfocused one is
+    /// computed once per graph and options.
+    fn ranking(&self, dg: &DefGraph, options: &MapOptions) -> Result<Arc<Vec<f64>>, UnknownFocus> {
+        let rank = |personal: &[f64]| {
+            Arc::new(pagerank_personal(
+                &dg.links,
+                personal,
+                options.damping,
+                options.iterations,
+            ))
+        };
+        if !options.focus.is_empty() || !options.focus_symbols.is_empty() {
+            return Ok(rank(&self.personalisation(dg, options)?));
+        }
+        let key = (options.damping.to_bits(), options.iterations);
+        // Held while ranking: concurrent first callers wait for one result.
+        let mut slot = self
+            .map_cache
+            .rank
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some((k, r)) = slot.as_ref()
+            && *k == key
+        {
+            return Ok(r.clone());
+        }
+        let r = rank(&self.personalisation(dg, options)?);
+        *slot = Some((key, r.clone()));
+        Ok(r)
+    }
+
     /// The repository map packed into `options.budget_tokens`. Every focus
     /// entry must name an indexed file or directory (`focus`) or a
     /// definition (`focus_symbols`).
     pub fn map(&self, options: &MapOptions) -> Result<RepoMap, UnknownFocus> {
         let g = self.inner();
-        let dg = self.def_graph();
+        let dg = self
+            .map_cache
+            .def_graph
+            .get_or_init(|| Arc::new(self.def_graph()))
+            .clone();
         let n = dg.nodes.len();
-
-        let personal = self.personalisation(&dg, options)?;
-        let rank = pagerank_personal(&dg.links, &personal, options.damping, options.iterations);
+        let rank = self.ranking(&dg, options)?;
 
         // Definitions by score.
         let mut order: Vec<(usize, f64)> = (0..n)

@@ -15,6 +15,7 @@ mod answer;
 mod args;
 mod live;
 mod server;
+mod tools;
 
 pub use answer::{MAX_BUDGET, MIN_BUDGET, tokens};
 pub use live::{Completeness, IndexState, Live, LiveOptions, Source};

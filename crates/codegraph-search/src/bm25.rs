@@ -100,6 +100,17 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// A reader's finding of damage: word for the writer (the marker its next
+/// open rebuilds on), a log line, and the error.
+fn report_damage(dir: &Path, message: String) -> SearchError {
+    let _ = std::fs::write(dir.join(DAMAGE_MARKER), message.as_bytes());
+    tracing::warn!(dir = %dir.display(), %message, "the lexical index is damaged");
+    SearchError::Damaged {
+        path: dir.to_owned(),
+        message,
+    }
+}
+
 fn err(dir: &Path) -> impl Fn(tantivy::TantivyError) -> SearchError + '_ {
     move |source| SearchError::Index {
         path: dir.to_owned(),
@@ -128,6 +139,22 @@ impl Bm25Index {
             });
         }
         let index = Index::open_in_dir(dir).map_err(err(dir))?;
+        // Segment files are never written after the commit that lists
+        // them: one changed later was changed by something else. Then (and
+        // only then: it reads the whole index) the checksums decide.
+        if let Some(file) = changed_after_commit(dir) {
+            let damaged = match index.validate_checksum() {
+                Ok(damaged) if damaged.is_empty() => None,
+                Ok(damaged) => Some(format!("{} fail their checksums", damaged.len())),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(why) = damaged {
+                return Err(report_damage(
+                    dir,
+                    format!("{file} changed after the last commit; {why}"),
+                ));
+            }
+        }
         match Bm25Index::build(index, dir, false) {
             Err(tantivy::TantivyError::LockFailure(..)) => {
                 // A directory this process cannot write: read it as it is.
@@ -383,12 +410,7 @@ impl Bm25Index {
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "a panic while reading it".into());
-                let _ = std::fs::write(self.dir.join(DAMAGE_MARKER), message.as_bytes());
-                tracing::warn!(dir = %self.dir.display(), %message, "the lexical index is damaged");
-                Err(SearchError::Damaged {
-                    path: self.dir.clone(),
-                    message,
-                })
+                Err(report_damage(&self.dir, message))
             }
         }
     }
@@ -493,6 +515,19 @@ impl Bm25Index {
         }
         Ok(out)
     }
+}
+
+/// The first segment file (`<segment id>.<ext>`) of `dir` modified after
+/// the commit file (`meta.json`) was last written, if any.
+fn changed_after_commit(dir: &Path) -> Option<String> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let committed = modified(&dir.join("meta.json"))?;
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let (stem, _) = name.split_once('.')?;
+        let segment = stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit());
+        (segment && modified(&entry.path())? > committed).then_some(name)
+    })
 }
 
 /// `index` when every file of its segments is there (and, with `check`,

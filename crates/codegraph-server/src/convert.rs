@@ -551,9 +551,9 @@ pub fn repository(
         index_dir: c.index_dir.to_string_lossy().into_owned(),
         options: Some(pb::RepositoryOptions {
             exclude_dir_names: c.exclude_dir_names.clone(),
-            exclude_globs: Vec::new(),
+            exclude_globs: c.exclude_globs.clone(),
             max_file_size_bytes: c.max_file_size,
-            follow_symlinks: false,
+            follow_symlinks: c.follow_symlinks,
             index_dir: c.index_dir.to_string_lossy().into_owned(),
             embed: Some(c.embed),
             watch: Some(c.watch),

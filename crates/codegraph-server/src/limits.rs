@@ -8,6 +8,9 @@ pub const DEFAULT_K: u32 = 10;
 pub const MAX_K: u32 = 1000;
 pub const MAX_GLOBS: usize = 32;
 pub const MAX_GLOB_BYTES: usize = 1024;
+/// `RepositoryOptions.exclude_globs`: patterns, and bytes of one.
+pub const MAX_EXCLUDE_GLOBS: usize = 256;
+pub const MAX_EXCLUDE_GLOB_BYTES: usize = 1024;
 pub const MAX_FILTER_BYTES: usize = 64;
 pub const MAX_FOCUS_FILES: usize = 64;
 pub const MAX_PAGERANK_WEIGHT: f64 = 10.0;

@@ -216,6 +216,8 @@ fn pick(registry: &Registry, wanted: Option<&str>) -> Result<Arc<Repo>, Refusal>
         quiet_ms: limits::DEFAULT_QUIET_MS,
         max_wait_ms: limits::DEFAULT_MAX_WAIT_MS,
         exclude_dir_names: Vec::new(),
+        exclude_globs: Vec::new(),
+        follow_symlinks: false,
         max_file_size: 0,
         registered_at: crate::registry::now_secs(),
     };

@@ -175,34 +175,39 @@ async fn grpc_routes(
             .set_service_status(name, tonic_health::ServingStatus::Serving)
             .await;
     }
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
     let reflection_error = |e: tonic_reflection::server::Error| ServeError::Io {
         what: "reflection".into(),
         source: std::io::Error::other(e.to_string()),
     };
-    let reflection_v1 = reflection.clone().build_v1().map_err(reflection_error)?;
-    let reflection_v1alpha = reflection.build_v1alpha().map_err(reflection_error)?;
-    let guarded = |svc| tonic::service::interceptor::InterceptedService::new(svc, auth.clone());
+    let reflection_v1 = reflection().build_v1().map_err(reflection_error)?;
+    let reflection_v1alpha = reflection().build_v1alpha().map_err(reflection_error)?;
     let mut routes = tonic::service::Routes::builder();
     routes
         .add_service(health)
-        .add_service(guarded(reflection_v1))
-        .add_service(guarded(reflection_v1alpha))
+        .add_service(guarded(&auth, reflection_v1))
+        .add_service(guarded(&auth, reflection_v1alpha))
         .add_service(guarded(
+            &auth,
             pb::index_service_server::IndexServiceServer::new(services.clone())
                 .max_decoding_message_size(max),
         ))
         .add_service(guarded(
+            &auth,
             pb::search_service_server::SearchServiceServer::new(services.clone())
                 .max_decoding_message_size(max),
         ))
         .add_service(guarded(
+            &auth,
             pb::context_service_server::ContextServiceServer::new(services.clone())
                 .max_decoding_message_size(max),
         ))
         .add_service(guarded(
+            &auth,
             pb::graph_service_server::GraphServiceServer::new(services)
                 .max_decoding_message_size(max),
         ));
@@ -625,6 +630,11 @@ fn write_ready_file(file: &std::path::Path, address: &str) -> Result<(), ServeEr
         let _ = std::fs::remove_file(&tmp);
     }
     written.map_err(io(file.display().to_string()))
+}
+
+/// A service behind the token check.
+fn guarded<S, F: Clone>(auth: &F, svc: S) -> tonic::service::interceptor::InterceptedService<S, F> {
+    tonic::service::interceptor::InterceptedService::new(svc, auth.clone())
 }
 
 #[cfg(test)]

@@ -743,3 +743,185 @@ async fn relative_and_non_canonical_repository_paths_are_refused() {
     }
     server.stop().await;
 }
+
+/// Regression: `exclude_globs` and `follow_symlinks` were documented in
+/// RepositoryOptions but refused. Now a glob keeps its paths out (a bad
+/// one is INVALID_ARGUMENT), links inside the root are followed and links
+/// out of it never, and the listing gives both options back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exclude_globs_and_follow_symlinks_apply_through_registration() {
+    let allowed = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let repo = allowed.path().join("repo");
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    std::fs::create_dir_all(repo.join("generated")).unwrap();
+    std::fs::write(repo.join("src/a.py"), "def kept_marker():\n    return 1\n").unwrap();
+    std::fs::write(
+        repo.join("generated/g.py"),
+        "def generated_marker():\n    return 2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        outside.path().join("secret.py"),
+        "def secret_marker():\n    return 3\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(repo.join("src"), repo.join("src_again")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.join("elsewhere")).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let options = on_socket(state.path(), cache.path(), &[allowed.path()]);
+    let server = start(options, vec![state, cache]).await;
+    let mut index = IndexServiceClient::connect(server.addr.clone())
+        .await
+        .unwrap();
+    let register = |globs: &[&str]| pb::RegisterRepositoryRequest {
+        path: repo.to_string_lossy().into_owned(),
+        options: Some(pb::RepositoryOptions {
+            exclude_globs: globs.iter().map(|g| (*g).to_owned()).collect(),
+            follow_symlinks: true,
+            embed: Some(false),
+            watch: Some(false),
+            ..Default::default()
+        }),
+    };
+    for bad in [&["src/[a"][..], &[""][..]] {
+        let e = index.register_repository(register(bad)).await.unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{bad:?}: {e:?}");
+    }
+    let registered = index
+        .register_repository(register(&["generated/**"]))
+        .await
+        .unwrap()
+        .into_inner()
+        .repository
+        .unwrap();
+    let echoed = registered.options.clone().unwrap();
+    assert_eq!(echoed.exclude_globs, ["generated/**"]);
+    assert!(echoed.follow_symlinks);
+    wait_ready(&mut index, &registered.id).await;
+    let graph = GraphServiceClient::connect(server.addr.clone())
+        .await
+        .unwrap();
+    let found = |name: &str| {
+        let request = pb::LookupSymbolRequest {
+            repository: registered.id.clone(),
+            name: name.into(),
+            ..Default::default()
+        };
+        let mut graph = graph.clone();
+        async move {
+            let mut paths: Vec<String> = graph
+                .lookup_symbol(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .symbols
+                .into_iter()
+                .map(|s| s.path)
+                .collect();
+            paths.sort();
+            paths
+        }
+    };
+    assert_eq!(found("kept_marker").await, ["src/a.py", "src_again/a.py"]);
+    assert!(found("generated_marker").await.is_empty());
+    assert!(found("secret_marker").await.is_empty());
+    server.stop().await;
+}
+
+/// Regression (fault matrix, `index.sqlite` truncated to 0 / to half /
+/// garbled): a server that found the database of a persisted repository
+/// unreadable at start dropped the repository ("not reopened"), and
+/// registering it again failed the same way. Now the repository is served,
+/// its first run rebuilds the index, and it answers as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_database_is_rebuilt_under_the_server_not_dropped() {
+    let allowed = tempfile::tempdir().unwrap();
+    let repo = allowed.path().join("repo");
+    copy_dir(&fixtures().join("python"), &repo);
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let options = |n: u32| codegraph_server::ServeOptions {
+        ready_file: Some(state.path().join(format!("ready-{n}"))),
+        ..on_socket(state.path(), cache.path(), &[allowed.path()])
+    };
+    let server = start(options(0), Vec::new()).await;
+    let mut index = IndexServiceClient::connect(server.addr.clone())
+        .await
+        .unwrap();
+    let registered = index
+        .register_repository(pb::RegisterRepositoryRequest {
+            path: repo.to_string_lossy().into_owned(),
+            options: Some(pb::RepositoryOptions {
+                embed: Some(false),
+                watch: Some(false),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .repository
+        .unwrap();
+    wait_ready(&mut index, &registered.id).await;
+    let lookup = |addr: String, id: String| async move {
+        let mut graph = GraphServiceClient::connect(addr).await.unwrap();
+        let mut paths: Vec<String> = graph
+            .lookup_symbol(pb::LookupSymbolRequest {
+                repository: id,
+                name: "save".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .symbols
+            .into_iter()
+            .map(|s| s.path)
+            .collect();
+        paths.sort();
+        paths
+    };
+    let before = lookup(server.addr.clone(), registered.id.clone()).await;
+    assert!(!before.is_empty());
+    server.stop().await;
+
+    let db = Path::new(&registered.index_dir).join("index.sqlite");
+    for (n, damage) in ["truncate/0", "truncate/2", "garble"]
+        .into_iter()
+        .enumerate()
+    {
+        let bytes = std::fs::read(&db).unwrap();
+        match damage {
+            "truncate/0" => std::fs::write(&db, b"").unwrap(),
+            "truncate/2" => std::fs::write(&db, &bytes[..bytes.len() / 2]).unwrap(),
+            _ => {
+                let mut garbled = bytes.clone();
+                let mid = garbled.len() / 2;
+                for (i, b) in garbled[mid - 2048..mid + 2048].iter_mut().enumerate() {
+                    *b = (i as u8).wrapping_mul(151).wrapping_add(7);
+                }
+                std::fs::write(&db, garbled).unwrap();
+            }
+        }
+        let server = start(options(n as u32 + 1), Vec::new()).await;
+        let mut index = IndexServiceClient::connect(server.addr.clone())
+            .await
+            .unwrap();
+        let listed = index
+            .list_repositories(pb::ListRepositoriesRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(listed.repositories.len(), 1, "{damage}: not reopened");
+        // Its first run after the start rebuilds the index.
+        wait_ready(&mut index, &registered.id).await;
+        assert_eq!(
+            lookup(server.addr.clone(), registered.id.clone()).await,
+            before,
+            "{damage}"
+        );
+        server.stop().await;
+    }
+}

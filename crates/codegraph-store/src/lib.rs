@@ -324,7 +324,7 @@ impl Store {
     /// one of another format version is [`StoreError::OtherFormat`], and a
     /// damaged one is an error that leaves word for the writer.
     pub fn open_for_reading(path: &Path) -> Result<Conn> {
-        if !path.exists() {
+        if std::fs::metadata(path).is_err() {
             drop(Store::open(path)?);
         }
         let conn = Conn::open_reader(path, READER_CACHE_KIB)?;

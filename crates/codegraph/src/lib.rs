@@ -225,6 +225,16 @@ impl IndexOptions {
     pub(crate) fn exclusions(&self, root: &Path) -> Result<ignore::gitignore::Gitignore> {
         let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
         for glob in &self.exclude_globs {
+            // The gitignore builder lets some broken patterns through
+            // (`src/[a`); the glob syntax itself decides.
+            let pattern = glob.trim_start_matches('!').trim_start_matches('/');
+            if pattern.trim().is_empty() {
+                return Err(Error::InvalidRequest(format!(
+                    "exclude glob `{glob}`: an empty pattern"
+                )));
+            }
+            globset::Glob::new(pattern)
+                .map_err(|e| Error::InvalidRequest(format!("exclude glob `{glob}`: {e}")))?;
             builder
                 .add_line(None, glob)
                 .map_err(|e| Error::InvalidRequest(format!("exclude glob `{glob}`: {e}")))?;
@@ -232,6 +242,12 @@ impl IndexOptions {
         builder
             .build()
             .map_err(|e| Error::InvalidRequest(format!("exclude globs: {e}")))
+    }
+
+    /// Checks the `exclude_globs` (for a caller that wants to refuse a bad
+    /// one before anything runs): [`Error::InvalidRequest`] names it.
+    pub fn check_exclude_globs(&self, root: &Path) -> Result<()> {
+        self.exclusions(root).map(|_| ())
     }
 
     /// The model configuration in use.

@@ -11,6 +11,8 @@ pub mod demo;
 pub mod eval_context;
 pub mod eval_paste;
 pub mod eval_search;
+pub mod fault_matrix;
+pub mod hostile_serve;
 pub mod live_eq;
 pub mod oracle;
 pub mod serve_bench;

@@ -33,14 +33,21 @@ impl pb::index_service_server::IndexService for Services {
                 "index_dir: the server keeps indexes in its own cache directory",
             ));
         }
-        if !o.exclude_globs.is_empty() {
+        if o.exclude_globs.len() > lim::MAX_EXCLUDE_GLOBS
+            || o.exclude_globs
+                .iter()
+                .any(|g| g.is_empty() || g.len() > lim::MAX_EXCLUDE_GLOB_BYTES || g.contains('\n'))
+        {
             return Err(invalid(
-                "exclude_globs is not supported yet: use exclude_dir_names or a .codegraphignore file",
+                "exclude_globs: at most 256 patterns of 1..1024 bytes, one line each",
             ));
         }
-        if o.follow_symlinks {
-            return Err(invalid("follow_symlinks is not supported over the API"));
+        codegraph::IndexOptions {
+            exclude_globs: o.exclude_globs.clone(),
+            ..codegraph::IndexOptions::default()
         }
+        .check_exclude_globs(&root)
+        .map_err(|e| invalid(e.to_string()))?;
         if o.exclude_dir_names.len() > lim::MAX_EXCLUDES
             || o.exclude_dir_names
                 .iter()
@@ -72,6 +79,8 @@ impl pb::index_service_server::IndexService for Services {
                 lim::MAX_MAX_WAIT_MS,
             )?,
             exclude_dir_names: o.exclude_dir_names,
+            exclude_globs: o.exclude_globs,
+            follow_symlinks: o.follow_symlinks,
             max_file_size: o.max_file_size_bytes,
             registered_at: now_secs(),
         };

@@ -49,6 +49,8 @@ pub struct Reader {
     vectors: Lazy<Option<VectorIndex>>,
     /// (chunks with a vector, chunks) for the configured model.
     coverage: Lazy<(u64, u64)>,
+    /// The store's counts (whole-table scans: read once per reader).
+    stats: Lazy<codegraph_store::Stats>,
     corpus: Lazy<Arc<Corpus>>,
 }
 
@@ -89,6 +91,7 @@ impl Reader {
             embedder: Lazy::from_option(embedder),
             vectors: Lazy::from_option(vectors.map(Some)),
             coverage: Lazy::default(),
+            stats: Lazy::default(),
             corpus: Lazy::default(),
         })
     }
@@ -120,6 +123,7 @@ impl Reader {
             embedder: Lazy::from_option(self.embedder.get().cloned()),
             vectors: Lazy::default(),
             coverage: Lazy::default(),
+            stats: Lazy::default(),
             corpus: Lazy::default(),
         })
     }
@@ -167,6 +171,7 @@ impl Reader {
             embedder: Lazy::from_option(self.embedder.get().cloned()),
             vectors,
             coverage: Lazy::default(),
+            stats: Lazy::default(),
             corpus,
         };
         if self.bm25.get().is_some() {
@@ -256,7 +261,12 @@ impl Reader {
                 let Some(chunks) = open(self.loc.bm25_dir())? else {
                     return Ok(None);
                 };
-                let files = open(self.loc.bm25_files_dir())?;
+                // The file-level index only helps: search goes on without
+                // it (a damaged one has left word for the writer).
+                let files = open(self.loc.bm25_files_dir()).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "the file-level lexical index is unavailable");
+                    None
+                });
                 Ok(Some(Lexical { chunks, files }))
             })?
             .as_ref())
@@ -319,6 +329,14 @@ impl Reader {
 
     /// (chunks with a vector, chunks) for the current model; counted once
     /// per reader.
+    /// The store's counts as this reader first read them.
+    pub(crate) fn stats(&self) -> Result<codegraph_store::Stats> {
+        Ok(self
+            .stats
+            .get_or_try_load(|| self.pool.read()?.stats())?
+            .clone())
+    }
+
     pub fn vector_coverage(&self) -> Result<(u64, u64)> {
         // The tag comes from the configuration: counting needs no model.
         let tag = self.options.model_config().cache_tag();

@@ -109,6 +109,13 @@ pub(super) struct ExactRetriever<'r> {
 const MAX_EXACT_STRINGS: usize = 6;
 const EXACT_CANDIDATES: usize = 100;
 
+/// The query when it is one line of 8 to 200 bytes: text a user may have
+/// pasted.
+pub(super) fn one_line(text: &str) -> Option<&str> {
+    let t = text.trim();
+    (!t.contains('\n') && (8..=200).contains(&t.len())).then_some(t)
+}
+
 fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -130,7 +137,15 @@ impl Retriever for ExactRetriever<'_> {
             ..Bm25Filter::default()
         };
         let mut best: HashMap<ChunkId, f32> = HashMap::new();
-        for (n, text) in u.exact.iter().take(MAX_EXACT_STRINGS).enumerate() {
+        // A one-line query is searched as it is too (a pasted message or
+        // line, even when it reads like prose).
+        let mut needles = u.exact.clone();
+        if let Some(line) = one_line(query.text)
+            && !needles.iter().any(|n| n == line)
+        {
+            needles.insert(0, line.to_owned());
+        }
+        for (n, text) in needles.iter().take(MAX_EXACT_STRINGS).enumerate() {
             let needle = squash(text);
             let candidates = index.search(text, EXACT_CANDIDATES, &filter)?;
             let ids: Vec<ChunkId> = candidates.iter().map(|c| c.0).collect();
@@ -201,5 +216,21 @@ impl Retriever for FileRetriever<'_> {
             stages: vec![("files".into(), ms(t))],
             filtered: true,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn one_line_queries_are_pasted_text() {
+        assert_eq!(
+            one_line("  http: Server closed \n"),
+            Some("http: Server closed")
+        );
+        assert_eq!(one_line("two\nlines of text"), None);
+        assert_eq!(one_line("short"), None);
+        assert_eq!(one_line(&"x".repeat(201)), None);
     }
 }

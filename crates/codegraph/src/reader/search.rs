@@ -3,7 +3,7 @@
 //! (reciprocal rank fusion by default), then priors, de-duplication and
 //! grouping.
 
-use super::retrievers::{ExactRetriever, FileRetriever, SymbolRetriever};
+use super::retrievers::{ExactRetriever, FileRetriever, SymbolRetriever, one_line};
 use super::understand::{Understood, understand};
 use crate::{Error, Reader, Result};
 use codegraph_core::{ChunkId, DocKind, PathRole};
@@ -437,7 +437,7 @@ impl Reader {
             if !u.identifiers.is_empty() || u.frames.iter().any(|f| f.function.is_some()) {
                 pipeline.add(Box::new(SymbolRetriever { reader: self }), 1.0);
             }
-            if !u.exact.is_empty() {
+            if !u.exact.is_empty() || one_line(&options.query).is_some() {
                 pipeline.add(Box::new(ExactRetriever { reader: self }), 1.5);
             }
         }
@@ -592,7 +592,13 @@ impl Reader {
             } else {
                 1.0
             };
-            let role = if understood.wants_tests {
+            // Text found verbatim (pasted): grep's certainty, whatever
+            // the file is for.
+            let verbatim = names
+                .iter()
+                .zip(&f.ranks)
+                .any(|(n, r)| *n == "exact" && r.is_some());
+            let role = if understood.wants_tests || verbatim {
                 1.0
             } else {
                 match PathRole::of(&d.path) {
@@ -601,7 +607,9 @@ impl Reader {
                     PathRole::Example | PathRole::Vendored | PathRole::Generated => 0.7,
                 }
             };
-            let prior = near * named * role * (1.0 + options.pagerank_weight * d.importance);
+            let exact = if verbatim { 2.0 } else { 1.0 };
+            let prior =
+                near * named * role * exact * (1.0 + options.pagerank_weight * d.importance);
             results.push(SearchResult {
                 path: d.path.clone(),
                 start_line: d.start_line,

@@ -71,7 +71,7 @@ impl Reader {
         let current = crate::git::read(self.root()).and_then(|g| g.head_commit);
         let config = self.model_config();
         let (done, total) = self.vector_coverage()?;
-        let stats = conn.stats()?;
+        let stats = self.stats()?;
         let mut problems = Vec::new();
         let lexical_documents = match self.bm25() {
             Ok(Some(index)) => Some(index.len()),

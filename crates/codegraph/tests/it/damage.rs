@@ -252,3 +252,46 @@ fn a_watcher_heals_damage_a_reader_reports() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     watcher.join().unwrap().unwrap();
 }
+
+/// Regression (fault matrix: `bm25/<segment>.fast` and `.fieldnorm`,
+/// 4 KB garbled in the middle): a reader answered lexical queries from the
+/// garbled segment, differently and without a word (readers did not look
+/// at checksums). A segment file changed after the commit that lists it is
+/// now checked, and a failed checksum is a damage error naming the remedy;
+/// the next index run rebuilds the index.
+#[test]
+fn a_segment_file_garbled_after_its_commit_is_refused_by_readers_not_answered() {
+    for ext in [".fast", ".fieldnorm", ".term", ".pos"] {
+        let (repo, idx, before) = indexed();
+        let file = largest_file(&idx.path().join("bm25"), ext);
+        let len = std::fs::metadata(&file).unwrap().len();
+        // After the commit, as a disk or another program would.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        garble(
+            &file,
+            (len / 2).saturating_sub(2048),
+            len.min(4096) as usize,
+        );
+        let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+        let err = reader.search(&lexical("handler_7")).unwrap_err();
+        assert!(
+            err.is_damage() || matches!(err, Error::NeedsIndex(_)),
+            "{ext}: {err}"
+        );
+        assert!(err.to_string().contains("codegraph index"), "{ext}: {err}");
+        assert_healed(repo.path(), idx.path(), &before);
+    }
+}
+
+/// Regression (issue 16, "a deleted segment file: every query and `index`
+/// fail with `FileDoesNotExist`"): readers say the index is damaged (with
+/// the remedy) and the next index run rebuilds it.
+#[test]
+fn a_deleted_segment_file_is_said_by_readers_and_rebuilt_by_the_writer() {
+    let (repo, idx, before) = indexed();
+    std::fs::remove_file(largest_file(&idx.path().join("bm25"), ".idx")).unwrap();
+    let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    let err = reader.search(&lexical("handler_7")).unwrap_err();
+    assert!(err.to_string().contains("codegraph index"), "{err}");
+    assert_healed(repo.path(), idx.path(), &before);
+}

@@ -335,6 +335,15 @@ fn assert_patched_graph_is_fresh(lang: &str, cg: &codegraph::Codegraph, repo: &P
         "{lang}: patched graph differs: missing {missing:?}\nextra {extra:?}"
     );
     assert_eq!(patched, fresh, "{lang}");
+    // The map (ranked once per graph and kept) follows the patch too.
+    let map = |cg: &codegraph::Codegraph| {
+        let m = cg.map(&codegraph::MapOptions::default()).unwrap();
+        (
+            m.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
+            m.tokens,
+        )
+    };
+    assert_eq!(map(cg), map(&open(repo, idx)), "{lang}: map");
 }
 
 /// Incremental graph updates equal a fresh resolution, in every fixture
@@ -355,8 +364,9 @@ fn incremental_graph_updates_equal_a_fresh_index_in_every_language() {
         // One instance throughout: the update patches its cached facts.
         let mut cg = open(repo.path(), idx.path());
         cg.index(&NoProgress).unwrap();
-        // The graph in memory, patched by each update.
+        // The graph in memory, patched by each update, and its map.
         cg.graph_canonical().unwrap();
+        cg.map(&codegraph::MapOptions::default()).unwrap();
         let mut code: Vec<(String, Vec<codegraph::DefinitionRow>)> = cg
             .files()
             .unwrap()

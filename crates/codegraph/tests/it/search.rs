@@ -394,3 +394,29 @@ fn a_file_whose_functions_share_an_issues_words_outranks_one_dense_chunk() {
             .all(|r| !r.ranks.other.contains_key("files"))
     );
 }
+
+#[test]
+fn a_pasted_message_without_quotes_is_found_verbatim_even_in_a_test() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "net/server.py",
+        "def serve(listener):\n    \"\"\"Serve until the listener is shut down.\"\"\"\n    while listener.open:\n        listener.accept()\n\n\ndef shutdown(listener):\n    listener.open = False\n    log(\"listener shut down\")\n",
+    );
+    write(
+        repo.path(),
+        "tests/test_server.py",
+        "def test_shutdown_message():\n    err = run_closed()\n    assert str(err) == \"the listener was shut down before serving\"\n",
+    );
+    index(repo.path(), idx.path());
+    let cg = open(repo.path(), idx.path());
+    let response = cg
+        .search(&lexical("the listener was shut down before serving"))
+        .unwrap();
+    assert_eq!(
+        response.results[0].path, "tests/test_server.py",
+        "{response:#?}"
+    );
+    assert!(response.results[0].ranks.other.contains_key("exact"));
+}

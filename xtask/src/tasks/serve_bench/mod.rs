@@ -45,22 +45,22 @@
 //! loop, fixed rate; one load phase), `stats` and `report` (the figures),
 //! `fault` (kill -9 rounds, cold restart), `run` (the whole sequence).
 
-mod editor;
+pub(crate) mod editor;
 mod fault;
 mod load;
-mod mix;
-mod monitor;
+pub(crate) mod mix;
+pub(crate) mod monitor;
 mod options;
 mod report;
-mod rpc;
+pub(crate) mod rpc;
 mod run;
-mod server;
-mod stats;
+pub(crate) mod server;
+pub(crate) mod stats;
 
 pub use options::Options;
 
 use super::corpus::corpus;
-use crate::util::{bench_dir, build_cli, run as run_command, workspace_root};
+use crate::util::{bench_dir, build_cli, run as run_command};
 use anyhow::{Context, Result, bail};
 use editor::java_files;
 use load::Phase;
@@ -122,7 +122,7 @@ pub fn bench_serve(o: &Options) -> Result<()> {
     let bin = match build_cli() {
         Ok(bin) => bin,
         Err(e) => {
-            let bin = workspace_root().join("target/release/codegraph");
+            let bin = crate::util::release_cli();
             if !bin.exists() {
                 return Err(e);
             }
@@ -196,7 +196,7 @@ pub fn bench_serve(o: &Options) -> Result<()> {
 }
 
 /// Copies a directory tree (`cp -r`).
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent)?;
     }
