@@ -28,10 +28,11 @@
 //! - `bench-context [NAME]`: the full completion-context request at 300
 //!   cursors (after `receiver.`) of a corpus, index warm: p50/p99, stage
 //!   medians, candidates scanned, CPU time per request.
-//! - `eval-context [NAME...]`: relevance hit rate. At each use of a name
-//!   imported from another file of the repository, the cursor goes just
-//!   after the name; a hit at k when the name's definition is among the
-//!   first k structures. hit@1/3/5 per corpus.
+//! - `eval-context [NAME...]`: relevance hit rate per corpus and kind of
+//!   reference (imported name, re-export, decorator, call, module member,
+//!   receiver, `self`, `self` member, module object, attribute chain, type):
+//!   a hit at k when the definition is among the first k structures;
+//!   hit@1/3/5, and a next-line check (see `tasks/eval_context.rs`).
 //! - `bench-graph [NAME...]`: resolution cost and coverage by provenance,
 //!   `callers` and `map` latency inside the library, and 50 random resolved
 //!   call edges with their source lines for a spot check
@@ -154,9 +155,7 @@ impl Task {
             "bench-live" => Task::BenchLive,
             "live-equivalence" => Task::LiveEquivalence(names_or(rest, &["django", "tokio"])),
             "bench-context" => Task::BenchContext(name_or("jdk")),
-            "eval-context" => {
-                Task::EvalContext(names_or(rest, &["django", "jdk", "rxjs", "tokio"]))
-            }
+            "eval-context" => Task::EvalContext(names_or(rest, tasks::eval_context::DEFAULT)),
             "bench-serve" => Task::BenchServe(serve_bench::Options::parse(rest)?),
             "fault-matrix" => Task::FaultMatrix(tasks::fault_matrix::Options::parse(rest)?),
             "hostile-serve" => Task::HostileServe(tasks::hostile_serve::Options::parse(rest)?),
@@ -286,7 +285,7 @@ mod tests {
             "bench-serve --only-rate --no-edits",
             "bench-serve --seconds 5 --clients 4 --think-ms 10 --think-seconds 5 --restarts 1 --cold-seconds 5 --rate 8.5 --rate-seconds 5",
             "bench-context jdk",
-            "eval-context django jdk rxjs tokio",
+            "eval-context httpx jdk rxjs tokio",
             "eval-context",
             "bench-embed 1000",
             "bench-embed",
@@ -312,7 +311,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match parse("eval-context").unwrap() {
-            Task::EvalContext(names) => assert_eq!(names, ["django", "jdk", "rxjs", "tokio"]),
+            Task::EvalContext(names) => assert_eq!(names, tasks::eval_context::DEFAULT),
             other => panic!("{other:?}"),
         }
         match parse("live-equivalence").unwrap() {

@@ -156,6 +156,15 @@ struct Row {
     #[serde(default)]
     multi_clause: bool,
     script_default: Option<String>,
+    block_open: Option<String>,
+    block_close: Option<String>,
+    line_comment: Option<String>,
+    #[serde(default)]
+    docstrings: bool,
+    members_open: Option<String>,
+    members_close: Option<String>,
+    #[serde(default)]
+    project_files: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -349,6 +358,26 @@ pub struct Language {
     /// For `script_blocks` chunking: the language of a `<script>` without
     /// a `lang` attribute.
     pub script_default: Option<String>,
+    /// How an outline opens a type's body after its signature (` {`; `` for
+    /// Python, whose signature ends with `:`).
+    pub block_open: String,
+    /// The line that closes a body in an outline (`}`; `end`; `` when
+    /// indentation closes it).
+    pub block_close: String,
+    /// What starts a line comment (`//`, `#`, `--`).
+    pub line_comment: String,
+    /// Docs are string literals inside the body (`"""docstrings"""`), not
+    /// comments before the definition.
+    pub docstrings: bool,
+    /// How members declared outside their type (Go methods, Rust `impl`
+    /// blocks) are grouped in the type's outline: a line opening the group
+    /// (`{name}` is the type's name) and one closing it; absent: listed
+    /// after the type, one per line.
+    pub members_open: Option<String>,
+    pub members_close: Option<String>,
+    /// File names that mark a project root anywhere in the repository
+    /// (`pyproject.toml`): module names are also taken relative to it.
+    pub project_files: Vec<String>,
     grammar: Option<tree_sitter::Language>,
     query_source: Option<String>,
     tags: OnceLock<Result<Tags, String>>,
@@ -539,6 +568,13 @@ impl Registry {
                 open_namespaces: row.open_namespaces,
                 multi_clause: row.multi_clause,
                 script_default: row.script_default,
+                block_open: row.block_open.unwrap_or_else(|| " {".into()),
+                block_close: row.block_close.unwrap_or_else(|| "}".into()),
+                line_comment: row.line_comment.unwrap_or_else(|| "//".into()),
+                docstrings: row.docstrings,
+                members_open: row.members_open,
+                members_close: row.members_close,
+                project_files: row.project_files,
                 grammar,
                 query_source,
                 tags,

@@ -135,6 +135,24 @@ impl Conn {
         )
     }
 
+    /// The imports of `path` with the files each resolved to: (wildcard,
+    /// local name (alias, else name), module as written, target file).
+    #[allow(clippy::type_complexity)]
+    pub fn import_links_of(
+        &self,
+        path: &str,
+    ) -> Result<Vec<(bool, Option<String>, String, FileId)>> {
+        self.rows(
+            "SELECT i.wildcard, COALESCE(i.alias, i.name), i.module, e.dst_id
+             FROM imports i JOIN files f ON f.id = i.file_id
+             JOIN edges e ON e.file_id = i.file_id AND e.line = i.line AND e.kind = 'imports'
+                  AND e.src_type = 'file' AND e.dst_type = 'file'
+             WHERE f.path = ?1",
+            [path],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, FileId(r.get(3)?))),
+        )
+    }
+
     /// The stored facts of one file (definitions, imports, inheritance and
     /// bindings; no calls or chunks), with its id and content hash.
     pub fn file_facts(&self, path: &str) -> Result<Option<(FileId, Vec<u8>, FileFacts)>> {

@@ -250,6 +250,88 @@ impl Conn {
         )
     }
 
+    /// Functions and methods named under `qualified` (`pkg.Server.Close`
+    /// for `pkg.Server` and separator `.`) but declared outside it: Go
+    /// methods, Rust `impl` blocks, in any file.
+    pub fn members_outside(&self, qualified: &str, separator: &str) -> Result<Vec<DefinitionRow>> {
+        let low = format!("{qualified}{separator}");
+        let high = format!("{qualified}{separator}\u{10FFFF}");
+        let mut rows = self.rows(
+            &format!(
+                "{DEFINITION_SQL} WHERE d.qualified_name > ?1 AND d.qualified_name < ?2
+                 AND d.parent_id IS NULL AND d.kind IN ('method', 'function') {DEFINITION_ORDER}"
+            ),
+            [&low, &high],
+            definition_row,
+        )?;
+        rows.retain(|r| !r.qualified_name[low.len()..].contains(separator));
+        Ok(rows)
+    }
+
+    /// The definitions `def` inherits from or implements, as resolved.
+    pub fn bases_of(&self, def: DefId) -> Result<Vec<DefId>> {
+        self.rows(
+            "SELECT dst_id FROM edges WHERE src_type = 'def' AND src_id = ?1
+               AND kind = 'inherits' AND dst_type = 'def'",
+            [def.0],
+            |r| Ok(DefId(r.get(0)?)),
+        )
+    }
+
+    /// The stored outline of a type (its text with members' bodies elided),
+    /// its parts joined; `None` when it has no outline chunk.
+    pub fn outline_text(&self, def: DefId) -> Result<Option<String>> {
+        let parts: Vec<String> = self.rows(
+            "SELECT text FROM chunks
+             WHERE file_id = (SELECT file_id FROM definitions WHERE id = ?1)
+               AND def_id = ?1 AND kind = 'outline' ORDER BY part",
+            [def.0],
+            |r| r.get(0),
+        )?;
+        let mut out = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            if i == 0 {
+                out.push_str(p);
+            } else {
+                // Later parts repeat the signature on their first line.
+                out.push('\n');
+                out.push_str(p.split_once('\n').map_or("", |(_, rest)| rest));
+            }
+        }
+        Ok((!parts.is_empty()).then_some(out))
+    }
+
+    /// Bindings of `file` at module level (no enclosing definition) named
+    /// `name`: (type as written, variable assigned from), latest first.
+    pub fn module_bindings(
+        &self,
+        path: &str,
+        name: &str,
+    ) -> Result<Vec<(Option<String>, Option<String>)>> {
+        self.rows(
+            "SELECT b.type_name, b.value FROM bindings b JOIN files f ON f.id = b.file_id
+             WHERE f.path = ?1 AND b.scope_id IS NULL AND b.name = ?2 ORDER BY b.line DESC",
+            [path, name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    /// Bindings inside type `def` or its members (fields: `x: T`,
+    /// `self.x = T()`): (name as written, type as written, value).
+    pub fn member_bindings(
+        &self,
+        def: DefId,
+    ) -> Result<Vec<(String, Option<String>, Option<String>)>> {
+        self.rows(
+            "SELECT b.name, b.type_name, b.value FROM bindings b
+             WHERE b.file_id = (SELECT file_id FROM definitions WHERE id = ?1)
+               AND (b.scope_id = ?1 OR b.scope_id IN (SELECT id FROM definitions WHERE parent_id = ?1))
+             ORDER BY b.line",
+            [def.0],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    }
+
     /// One definition by id.
     pub fn definition(&self, def: DefId) -> Result<Option<DefinitionRow>> {
         Ok(self

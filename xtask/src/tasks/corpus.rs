@@ -9,6 +9,12 @@ use std::process::{Command, Stdio};
 const DJANGO_VERSION: &str = "6.1.3";
 const TOKIO_VERSION: &str = "1.54.1";
 const RXJS_VERSION: &str = "7.8.2";
+const LODASH_VERSION: &str = "4.17.21";
+const BROTLI_VERSION: &str = "1.1.0";
+const GO_SRC: &str = "/usr/share/go-1.19/src";
+
+/// Every corpus `corpus` knows.
+pub const NAMES: &str = "jdk, django, tokio, rxjs, lodash, brotli, gonet, and the oracle's (httpx, attrs, marshmallow, zod)";
 
 /// Fetches a corpus (once) and returns its root.
 pub fn corpus(name: &str) -> Result<PathBuf> {
@@ -107,8 +113,63 @@ pub fn corpus(name: &str) -> Result<PathBuf> {
                 .arg(&dir))?;
             Ok(root)
         }
-        other => bail!("unknown corpus `{other}` (jdk, django, tokio, rxjs)"),
+        "lodash" => {
+            // JavaScript: lodash-es, one ES module per function, from npm.
+            let root = dir.join("package");
+            if root.is_dir() {
+                return Ok(root);
+            }
+            std::fs::create_dir_all(&dir)?;
+            run(Command::new("npm")
+                .current_dir(&dir)
+                .args(["pack", "--silent", &format!("lodash-es@{LODASH_VERSION}")])
+                .stdout(Stdio::null()))?;
+            untar(&dir, ".tgz")?;
+            Ok(root)
+        }
+        "brotli" => {
+            // A C library: the Brotli sdist on PyPI carries its C sources (c/).
+            let root = dir.join(format!("Brotli-{BROTLI_VERSION}/c"));
+            if root.is_dir() {
+                return Ok(root);
+            }
+            std::fs::create_dir_all(&dir)?;
+            run(Command::new("python3")
+                .args(["-m", "pip", "download", "--quiet", "--no-deps"])
+                .args(["--no-binary", ":all:", "--ignore-requires-python"])
+                .arg(format!("Brotli=={BROTLI_VERSION}"))
+                .arg("-d")
+                .arg(&dir))?;
+            untar(&dir, ".tar.gz")?;
+            Ok(root)
+        }
+        "gonet" => {
+            // Go: the standard library's net tree (net, net/http, net/url,
+            // ...) from Debian's golang-1.19-src, indexed in place.
+            let root = Path::new(GO_SRC).join("net");
+            if !root.is_dir() {
+                eprintln!("installing Debian's golang-1.19-src");
+                apt_install(&["golang-1.19-src"])?;
+            }
+            Ok(root)
+        }
+        other => match super::oracle::setup::corpus(other) {
+            Ok(c) => super::oracle::setup::fetch(&c),
+            Err(_) => bail!("unknown corpus `{other}` ({NAMES})"),
+        },
     }
+}
+
+fn untar(dir: &Path, suffix: &str) -> Result<()> {
+    let tarball = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with(suffix))
+        .with_context(|| format!("no {suffix} was downloaded into {}", dir.display()))?;
+    run(Command::new("tar")
+        .arg("xzf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(dir))
 }
 
 fn find_src_zip() -> Result<PathBuf> {

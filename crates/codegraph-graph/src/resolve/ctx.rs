@@ -229,17 +229,48 @@ impl<'a> Ctx<'a> {
     fn index_files(&mut self) {
         let ctx = self;
         let facts = ctx.facts;
+        // Project roots below the top (an example application, a nested
+        // package): directories holding a project file of a Python-style
+        // language.
+        let project_files: Vec<&str> = ctx
+            .registry
+            .languages()
+            .iter()
+            .filter(|l| l.import_style == ImportStyle::Python)
+            .flat_map(|l| l.project_files.iter().map(String::as_str))
+            .collect();
+        let py_roots: Vec<String> = facts
+            .files
+            .iter()
+            .filter(|f| {
+                let base = f.path.rsplit('/').next().unwrap_or(&f.path);
+                f.path.contains('/') && project_files.contains(&base)
+            })
+            .map(|f| format!("{}/", dir_of(&f.path)))
+            .collect();
         for (fi, f) in facts.files.iter().enumerate() {
             ctx.dirs.entry(dir_of(&f.path)).or_default().push(fi);
             let base = f.path.rsplit('/').next().unwrap_or(&f.path);
             ctx.by_basename.entry(base).or_default().push(fi);
             let Some(lang) = ctx.langs[fi] else { continue };
             match lang.import_style {
-                ImportStyle::Python => ctx
-                    .modules
-                    .entry(format!("py:{}", python_module(&f.path)))
-                    .or_default()
-                    .push(fi),
+                ImportStyle::Python => {
+                    ctx.modules
+                        .entry(format!("py:{}", python_module(&f.path)))
+                        .or_default()
+                        .push(fi);
+                    for root in &py_roots {
+                        if let Some(inner) = f.path.strip_prefix(root.as_str()) {
+                            let entry = ctx
+                                .modules
+                                .entry(format!("py:{}", python_module(inner)))
+                                .or_default();
+                            if !entry.contains(&fi) {
+                                entry.push(fi);
+                            }
+                        }
+                    }
+                }
                 ImportStyle::Rust => {
                     if let Some((root, module)) = rust_module(&f.path) {
                         ctx.modules

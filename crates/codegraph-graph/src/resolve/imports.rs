@@ -38,7 +38,23 @@ impl<'a> Ctx<'a> {
                 } else {
                     rest.to_owned()
                 };
-                self.modules.get(&format!("py:{full}")).cloned()
+                self.modules.get(&format!("py:{full}")).map(|files| {
+                    // One module name in several projects of the repository:
+                    // the importer's own project's.
+                    let shared = |g: &FileIx| {
+                        let other = &self.facts.files[*g].path;
+                        path.split('/')
+                            .zip(other.split('/'))
+                            .take_while(|(a, b)| a == b)
+                            .count()
+                    };
+                    let best = files.iter().map(shared).max().unwrap_or(0);
+                    files
+                        .iter()
+                        .copied()
+                        .filter(|g| shared(g) == best)
+                        .collect()
+                })
             }
             ImportStyle::Rust => {
                 let (root, current) = rust_module(path)?;

@@ -68,6 +68,8 @@ pub(super) struct Use {
     pub(super) call: bool,
     /// Preceded by `new`.
     pub(super) constructed: bool,
+    /// The name before the `.` before it (`attr` in `attr.s`).
+    pub(super) qualifier: Option<String>,
 }
 
 /// Identifiers of `window` (text before the cursor), nearest first, each
@@ -97,13 +99,37 @@ pub(super) fn identifiers_before(
                 || rest.starts_with("->")
                 || rest.starts_with("::");
             let constructed = prev_word == "new";
-            let call = rest.starts_with('(') || constructed;
-            if word.len() > 1 && !is_keyword(word) {
+            // A decorator or annotation (`@setupmethod`, `@attr.s`) names
+            // a callable as a call would.
+            let qualifier = (start >= 2 && bytes[start - 1] == b'.' && bytes[start - 2] != b'.')
+                .then(|| {
+                    let end = start - 1;
+                    let mut q = end;
+                    while q > 0
+                        && (bytes[q - 1].is_ascii_alphanumeric()
+                            || bytes[q - 1] == b'_'
+                            || bytes[q - 1] == b'$')
+                    {
+                        q -= 1;
+                    }
+                    window[q..end].to_owned()
+                })
+                .filter(|q| !q.is_empty());
+            // The name just typed at the cursor is what the completion is
+            // about: looked up as a call would be.
+            let at_cursor = i == bytes.len();
+            let call = rest.starts_with('(')
+                || at_cursor
+                || constructed
+                || (start > 0 && bytes[start - 1] == b'@')
+                || qualifier.is_some() && decorated_line(window, start);
+            if (word.len() > 1 || qualifier.is_some()) && !is_keyword(word) {
                 found.push(Use {
                     name: word.to_owned(),
                     receiver,
                     call,
                     constructed,
+                    qualifier,
                 });
             }
             prev_word = word;
@@ -135,6 +161,93 @@ pub(super) fn identifiers_before(
             }
         }
     }
+    out
+}
+
+/// Whether the word at `start` is part of a decorator (`@a.b.name`).
+fn decorated_line(window: &str, start: usize) -> bool {
+    let line_start = window[..start].rfind('\n').map_or(0, |i| i + 1);
+    let head = window[line_start..start].trim_start();
+    head.starts_with('@')
+        && head[1..]
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+}
+
+/// One member of the receiver chain before the cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub(crate) name: String,
+    /// Called (`get_db().`, `a.b().`): its value is what the call returns.
+    pub(crate) call: bool,
+}
+
+/// The receiver chain the cursor completes a member of: `a.b().c.` (or
+/// `a.b.c.par` while the member is being typed) gives `a`, `b()`, `c`;
+/// `->` and `::` separate members too. Empty when the cursor is not
+/// after a member access.
+pub(crate) fn chain_before(before: &str) -> Vec<Segment> {
+    let b = before.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+    let mut i = b.len();
+    // The member being typed.
+    while i > 0 && ident(b[i - 1]) {
+        i -= 1;
+    }
+    let mut out = Vec::new();
+    loop {
+        // A separator.
+        let sep = if i >= 1 && b[i - 1] == b'.' && !(i >= 2 && b[i - 2] == b'.') {
+            1
+        } else if i >= 2 && (&b[i - 2..i] == b"->" || &b[i - 2..i] == b"::") {
+            2
+        } else {
+            break;
+        };
+        i -= sep;
+        // A call's or index's arguments, balanced, on this line.
+        let mut call = false;
+        while i > 0 && matches!(b[i - 1], b')' | b']') {
+            let (open, close) = if b[i - 1] == b')' {
+                (b'(', b')')
+            } else {
+                (b'[', b']')
+            };
+            call |= close == b')';
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                if j == 0 || b[j - 1] == b'\n' {
+                    return Vec::new();
+                }
+                j -= 1;
+                if b[j] == close {
+                    depth += 1;
+                } else if b[j] == open {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+            }
+            i = j;
+        }
+        let end = i;
+        while i > 0 && ident(b[i - 1]) {
+            i -= 1;
+        }
+        if i == end || b[i].is_ascii_digit() {
+            return Vec::new();
+        }
+        out.push(Segment {
+            name: before[i..end].to_owned(),
+            call,
+        });
+        if out.len() == 8 {
+            break;
+        }
+    }
+    out.reverse();
     out
 }
 
@@ -177,7 +290,8 @@ impl Reader {
                 facts: facts.clone(),
             }));
         }
-        let Some(language) = Registry::builtin().for_path(std::path::Path::new(rel)) else {
+        let head = &text.as_bytes()[..text.len().min(256)];
+        let Some(language) = Registry::builtin().detect(std::path::Path::new(rel), head) else {
             return Ok(None);
         };
         // Parsed at request time: stopped at the request's deadline.

@@ -240,13 +240,22 @@ impl Reader {
         };
 
         let t = Instant::now();
-        let language = Registry::builtin().for_path(std::path::Path::new(&rel));
-        let uses = cursor::identifiers_before(&text[window_start..cursor], 24, language);
+        let language = match &facts {
+            Some(cf) => Registry::builtin().by_name(&cf.facts.language),
+            None => Registry::builtin().detect(
+                std::path::Path::new(&rel),
+                &text.as_bytes()[..text.len().min(256)],
+            ),
+        };
+        let before = &text[window_start..cursor];
+        let uses = cursor::identifiers_before(before, 24, language);
+        let chain = cursor::chain_before(before);
         stats.identifiers = uses.len();
         let structures = match &facts {
             Some(cf) => {
-                let targets = self.resolve_uses(corpus, &rel, cf, request.line + 1, &uses)?;
-                self.structures(targets, &rel, &window.shown)?
+                let targets =
+                    self.resolve_uses(corpus, &rel, cf, request.line + 1, &uses, &chain)?;
+                self.structures(targets, &rel, &window.shown, language)?
             }
             None => Vec::new(),
         };
@@ -300,6 +309,25 @@ impl Reader {
         })
     }
 
+    /// The structure completion context shows for the definition of this
+    /// qualified name (the first, when several share it): a type's outline
+    /// or a function's signature and doc, in its language's own syntax.
+    /// `None` when no definition has that name.
+    pub fn outline(&self, qualified_name: &str) -> Result<Option<String>> {
+        let defs = self.pool().read()?.definitions_named(qualified_name)?;
+        let Some(def) = defs
+            .into_iter()
+            .find(|d| d.qualified_name == qualified_name)
+        else {
+            return Ok(None);
+        };
+        let target = relevance::Target {
+            reason: ContextReason::new(codegraph_core::ReasonKind::Type, &def.name),
+            def,
+        };
+        Ok(Some(self.structure(&target, None)?.text))
+    }
+
     /// Each target's structure, once, leaving out functions the editor
     /// already shows.
     fn structures(
@@ -307,6 +335,7 @@ impl Reader {
         targets: Vec<relevance::Target>,
         rel: &str,
         shown: &std::ops::RangeInclusive<u32>,
+        language: Option<&codegraph_lang::Language>,
     ) -> Result<Vec<Structure>> {
         let mut structures = Vec::new();
         let mut seen_defs = HashSet::new();
@@ -321,7 +350,7 @@ impl Reader {
             {
                 continue; // the editor shows it already
             }
-            structures.push(self.structure(&target)?);
+            structures.push(self.structure(&target, language)?);
         }
         Ok(structures)
     }
@@ -355,7 +384,16 @@ fn pack(
         if used + c > structure_budget {
             // An outline too long for what is left: keep its head.
             let room = structure_budget.saturating_sub(used);
-            match relevance::truncate_outline(&s.text, room.saturating_sub(cost(&s.path, ""))) {
+            let language = Registry::builtin().for_path(std::path::Path::new(&s.path));
+            let (comment, close) = language.map_or(("//", "}"), |l| {
+                (l.line_comment.as_str(), l.block_close.as_str())
+            });
+            match relevance::truncate_outline(
+                &s.text,
+                room.saturating_sub(cost(&s.path, "")),
+                comment,
+                close,
+            ) {
                 Some(t) => {
                     s.text = t;
                     c = cost(&s.path, &s.text);

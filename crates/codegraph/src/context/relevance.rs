@@ -4,13 +4,19 @@
 
 use super::Structure;
 use super::corpus::{Corpus, Symbol};
-use super::cursor::{CursorFacts, Use};
+use super::cursor::{CursorFacts, Segment, Use};
 use crate::{Reader, Result};
 use codegraph_core::types::{clean_type, last_segment};
-use codegraph_core::{ContextReason, ReasonKind, dir_of};
-use codegraph_lang::Registry;
+use codegraph_core::{ContextReason, DefKind, ReasonKind, dir_of};
+use codegraph_lang::{Language, Registry};
 use codegraph_store::DefinitionRow;
 use std::collections::HashMap;
+
+/// Words that name the object a method runs on.
+const SELF_NAMES: &[&str] = &["self", "this", "Self", "cls", "$this", "static"];
+
+/// Outlines longer than this are listed member by member instead.
+const OUTLINE_LINES: usize = 80;
 
 /// What a name must resolve to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +45,7 @@ impl Reader {
         cursor: &CursorFacts,
         line: u32,
         uses: &[Use],
+        chain: &[Segment],
     ) -> Result<Vec<Target>> {
         let facts = &cursor.facts;
         let conn = self.pool().read()?;
@@ -48,11 +55,64 @@ impl Reader {
             current: corpus.by_path.get(rel).copied(),
             dir: dir_of(rel),
             conn: &conn,
+            aliases: facts
+                .imports
+                .iter()
+                .filter_map(|i| Some((i.alias.clone()?, i.name.clone()?)))
+                .collect(),
             out: Vec::new(),
         };
         let language = Registry::builtin().by_name(&facts.language);
         let capitalized_types = language.is_none_or(|l| l.capitalized_types);
+        // What the cursor completes comes first: the type the receiver
+        // chain before it (`a.b.c.`, `self.x.`, `current_app.`) ends in.
+        if !chain.is_empty()
+            && let Some(ty) = names.chain_type(facts, line, chain, language)?
+        {
+            let text: Vec<&str> = chain.iter().map(|s| s.name.as_str()).collect();
+            let bases = conn.bases_of(ty.id)?;
+            names.out.push(Target {
+                def: ty,
+                reason: ContextReason::new(ReasonKind::Receiver, text.join(".")),
+            });
+            // Inherited members are members too: the bases' outlines next,
+            // nearest first, three at most.
+            let mut queue: std::collections::VecDeque<_> = bases.into_iter().collect();
+            let mut seen = std::collections::HashSet::new();
+            while let Some(b) = queue.pop_front() {
+                if seen.len() == 3 {
+                    break;
+                }
+                if !seen.insert(b) {
+                    continue;
+                }
+                if let Some(def) = conn.definition(b)? {
+                    queue.extend(conn.bases_of(def.id)?);
+                    let reason = ContextReason::new(ReasonKind::Base, &def.name);
+                    names.out.push(Target { def, reason });
+                }
+            }
+        }
         for u in uses {
+            // A member of an imported module (`attr.s`, `models.User`):
+            // the module's own definition of it.
+            if let Some(q) = &u.qualifier
+                && let Some(files) = names.import_files.get(q).cloned()
+            {
+                let files = follow_reexports(corpus, &conn, files, &u.name)?;
+                let kind = if u.call {
+                    ReasonKind::Call
+                } else {
+                    ReasonKind::Imported
+                };
+                let reason = ContextReason::new(kind, format!("{q}.{}", u.name));
+                if names.resolve_in(&u.name, &files, reason)? {
+                    continue;
+                }
+            }
+            if u.qualifier.is_some() && u.name.len() < 2 {
+                continue;
+            }
             // A variable: its declared type.
             if let Some(ty) = declared_type(facts, &u.name, line) {
                 let kind = if u.receiver {
@@ -141,39 +201,25 @@ impl Reader {
         Ok(out)
     }
 
-    /// A structure's text: a type's signature and its members' signatures;
-    /// a function's doc (first paragraph) and signature.
-    pub(super) fn structure(&self, target: &Target) -> Result<Structure> {
+    /// A structure's text, in the language's own syntax (the language
+    /// table's block, comment and doc styles): a type's outline (its text
+    /// with member bodies elided, plus members declared outside it), or a
+    /// function's doc and signature.
+    pub(super) fn structure(
+        &self,
+        target: &Target,
+        fallback: Option<&Language>,
+    ) -> Result<Structure> {
         let d = &target.def;
-        let mut text = String::new();
-        if d.kind.is_type_like() {
-            text.push_str(&d.signature);
-            text.push_str(" {\n");
-            // Public surface first: private members only when room is left.
-            let mut members = self.pool().read()?.members_of(d.id)?;
-            members.sort_by_key(|m| m.signature.starts_with("private"));
-            let total = members.len();
-            for m in members.iter().take(OUTLINE_MEMBERS) {
-                text.push_str("    ");
-                text.push_str(&m.signature);
-                text.push('\n');
-            }
-            if total > OUTLINE_MEMBERS {
-                text.push_str(&format!("    // ... {} more\n", total - OUTLINE_MEMBERS));
-            }
-            text.push('}');
+        let language = Registry::builtin()
+            .for_path(std::path::Path::new(&d.path))
+            .or(fallback);
+        let conn = self.pool().read()?;
+        let text = if d.kind.is_type_like() {
+            render_type(&conn, d, language)?
         } else {
-            if let Some(doc) = &d.doc
-                && let Some(first) = doc.split("\n\n").next()
-            {
-                for l in first.lines().take(6) {
-                    text.push_str("// ");
-                    text.push_str(l.trim());
-                    text.push('\n');
-                }
-            }
-            text.push_str(&d.signature);
-        }
+            render_signature(d, language)
+        };
         Ok(Structure {
             path: d.path.clone(),
             start_line: d.start_line,
@@ -186,10 +232,211 @@ impl Reader {
     }
 }
 
+/// The table's styles, or the brace-and-`//` defaults without a language.
+struct Style<'l> {
+    open: &'l str,
+    close: &'l str,
+    comment: &'l str,
+    elided: &'l str,
+    separator: &'l str,
+}
+
+fn style(language: Option<&Language>) -> Style<'_> {
+    match language {
+        Some(l) => Style {
+            open: &l.block_open,
+            close: &l.block_close,
+            comment: &l.line_comment,
+            elided: &l.elided_body,
+            separator: &l.separator,
+        },
+        None => Style {
+            open: " {",
+            close: "}",
+            comment: "//",
+            elided: "{ ... }",
+            separator: ".",
+        },
+    }
+}
+
+/// Private members sort after the public surface.
+fn is_private(m: &DefinitionRow) -> bool {
+    m.signature.starts_with("private") || (m.name.starts_with('_') && !m.name.ends_with("__"))
+}
+
+/// A member as one line: its signature and the elided body.
+fn member_line(m: &DefinitionRow, st: &Style<'_>) -> String {
+    let sig = m.signature.trim_end();
+    if m.kind.is_callable() {
+        format!("{sig} {}", st.elided)
+    } else {
+        sig.to_owned()
+    }
+}
+
+fn render_type(
+    conn: &codegraph_store::Conn,
+    d: &DefinitionRow,
+    language: Option<&Language>,
+) -> Result<String> {
+    let st = style(language);
+    let mut text = match conn.outline_text(d.id)? {
+        Some(t) if t.lines().count() <= OUTLINE_LINES => t.trim_end().to_owned(),
+        _ => {
+            // Too long (or none): the signature and the members' signatures,
+            // public surface first.
+            let mut text = d.signature.trim_end().to_owned();
+            text.push_str(st.open);
+            text.push('\n');
+            let mut members = conn.members_of(d.id)?;
+            members.sort_by_key(is_private);
+            let total = members.len();
+            for m in members.iter().take(OUTLINE_MEMBERS) {
+                text.push_str("    ");
+                text.push_str(&member_line(m, &st));
+                text.push('\n');
+            }
+            if total > OUTLINE_MEMBERS {
+                text.push_str(&format!(
+                    "    {} ... {} more\n",
+                    st.comment,
+                    total - OUTLINE_MEMBERS
+                ));
+            }
+            text.push_str(st.close);
+            text.trim_end().to_owned()
+        }
+    };
+    // Members declared outside the type: Go methods, Rust impl blocks.
+    let mut outside = conn.members_outside(&d.qualified_name, st.separator)?;
+    if !outside.is_empty() {
+        outside.sort_by_key(is_private);
+        let total = outside.len();
+        let (open, close, indent) = match language.and_then(|l| {
+            l.members_open
+                .as_deref()
+                .map(|o| (o, l.members_close.as_deref().unwrap_or("")))
+        }) {
+            Some((o, c)) => (Some(o.replace("{name}", &d.name)), c, "    "),
+            None => (None, "", ""),
+        };
+        text.push_str("\n\n");
+        if let Some(o) = &open {
+            text.push_str(o);
+            text.push('\n');
+        }
+        for m in outside.iter().take(OUTLINE_MEMBERS) {
+            text.push_str(indent);
+            text.push_str(&member_line(m, &st));
+            text.push('\n');
+        }
+        if total > OUTLINE_MEMBERS {
+            text.push_str(&format!(
+                "{indent}{} ... {} more\n",
+                st.comment,
+                total - OUTLINE_MEMBERS
+            ));
+        }
+        if open.is_some() {
+            text.push_str(close);
+        }
+        text = text.trim_end().to_owned();
+    }
+    Ok(text)
+}
+
+/// A function's (or variable's) signature with the first paragraph of its
+/// doc: a comment before it, or a docstring inside it.
+fn render_signature(d: &DefinitionRow, language: Option<&Language>) -> String {
+    let st = style(language);
+    let doc: Vec<&str> = d
+        .doc
+        .as_deref()
+        .and_then(|doc| doc.split("\n\n").next())
+        .map(|first| first.lines().map(str::trim).take(6).collect())
+        .unwrap_or_default();
+    let sig = d.signature.trim_end();
+    let mut text = String::new();
+    if language.is_some_and(|l| l.docstrings) {
+        text.push_str(sig);
+        if !doc.is_empty() && d.kind.is_callable() {
+            text.push_str("\n    \"\"\"");
+            text.push_str(&doc.join("\n    "));
+            text.push_str("\"\"\"\n    ");
+            text.push_str(st.elided);
+        }
+        return text;
+    }
+    let prefix = language
+        .and_then(|l| l.doc_comment_prefixes.first())
+        .filter(|p| !p.starts_with("/*"))
+        .map_or(st.comment, String::as_str);
+    for l in &doc {
+        text.push_str(prefix);
+        text.push(' ');
+        text.push_str(l);
+        text.push('\n');
+    }
+    text.push_str(sig);
+    text
+}
+
+/// The files defining `wanted` among `files`, or reached from them by
+/// their imports of it (re-exports, wildcard re-exports), two steps at
+/// most; `files` itself when none does.
+fn follow_reexports(
+    corpus: &Corpus,
+    conn: &codegraph_store::Conn,
+    files: Vec<usize>,
+    wanted: &str,
+) -> Result<Vec<usize>> {
+    let defines = |fs: &[usize]| {
+        corpus
+            .symbols
+            .get(wanted)
+            .is_some_and(|all| all.iter().any(|s| fs.contains(&s.file)))
+    };
+    let mut frontier = files.clone();
+    for _ in 0..2 {
+        if defines(&frontier) {
+            return Ok(frontier);
+        }
+        let mut next = Vec::new();
+        for &f in &frontier {
+            for (wildcard, local, _, dst) in conn.import_links_of(&corpus.paths[f])? {
+                if (wildcard || local.as_deref() == Some(wanted))
+                    && let Some(&g) = corpus.by_id.get(&dst)
+                    && !next.contains(&g)
+                {
+                    next.push(g);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    Ok(if defines(&frontier) { frontier } else { files })
+}
+
 /// The declared type of variable `name` in scope at `line`: the latest
 /// binding before it, in the file or a scope enclosing the line (or on a
 /// type: fields).
 fn declared_type<'f>(
+    facts: &'f codegraph_core::FileFacts,
+    name: &str,
+    line: u32,
+) -> Option<&'f str> {
+    declared_type_as_written(facts, name, line)
+        .map(|t| last_segment(clean_type(t)))
+        .filter(|t| !t.is_empty())
+}
+
+/// The type of variable `name` as its binding writes it (`User`,
+/// `client.get` for `r = client.get(...)`).
+fn declared_type_as_written<'f>(
     facts: &'f codegraph_core::FileFacts,
     name: &str,
     line: u32,
@@ -208,8 +455,7 @@ fn declared_type<'f>(
         })
         .filter(|b| b.line <= line)
         .max_by_key(|b| b.line)
-        .and_then(|b| b.type_name.as_deref().map(|t| last_segment(clean_type(t))))
-        .filter(|t| !t.is_empty())
+        .and_then(|b| b.type_name.as_deref())
 }
 
 /// Names resolved against the corpus's symbol table; only the chosen
@@ -220,6 +466,8 @@ struct Names<'a> {
     current: Option<usize>,
     dir: &'a str,
     conn: &'a codegraph_store::Conn,
+    /// Local name → the name it imports (`from m import x as y`: y → x).
+    aliases: HashMap<String, String>,
     out: Vec<Target>,
 }
 
@@ -228,9 +476,362 @@ impl Names<'_> {
     /// call: a function, or a method only where the name is in scope), Any
     /// — and records what it found; whether it found anything.
     fn resolve(&mut self, name: &str, want: Want, reason: ContextReason) -> Result<bool> {
+        // Re-exports, followed only for the names looked up: a name
+        // imported from a file that does not define it (`from .sub import
+        // X` in a package's `__init__`, `export * from`) is looked for
+        // through that file's own imports.
+        if let Some(files) = self.import_files.get(name).cloned() {
+            let original = self
+                .aliases
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.to_owned());
+            let found = follow_reexports(self.corpus, self.conn, files.clone(), &original)?;
+            if found != files {
+                let entry = self.import_files.entry(name.to_owned()).or_default();
+                for f in found {
+                    if !entry.contains(&f) {
+                        entry.push(f);
+                    }
+                }
+            }
+        }
         let pick = self.pick(name, want);
         let mut found = false;
         for d in pick.into_iter().take(2) {
+            if let Some(def) = self.conn.definition(d.id)? {
+                found = true;
+                self.out.push(Target {
+                    def,
+                    reason: reason.clone(),
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// The type a receiver chain ends in: its head (`self`, a variable of
+    /// a declared type, a type, a module-level object through its declared
+    /// or constructed type, a call through its return type), then each
+    /// member through its field type or return type.
+    fn chain_type(
+        &mut self,
+        facts: &codegraph_core::FileFacts,
+        line: u32,
+        chain: &[Segment],
+        language: Option<&Language>,
+    ) -> Result<Option<DefinitionRow>> {
+        self.chain_type_at(facts, line, chain, language, 0)
+    }
+
+    fn chain_type_at(
+        &mut self,
+        facts: &codegraph_core::FileFacts,
+        line: u32,
+        chain: &[Segment],
+        language: Option<&Language>,
+        depth: usize,
+    ) -> Result<Option<DefinitionRow>> {
+        let head = &chain[0];
+        let is_super = head.name == "super"
+            || language.is_some_and(|l| l.super_names.iter().any(|n| *n == head.name));
+        let mut ty = if is_super {
+            // The enclosing type's first base.
+            match self.enclosing(facts, line)? {
+                Some(t) => match self.conn.bases_of(t.id)?.first() {
+                    Some(&b) => self.conn.definition(b)?,
+                    None => None,
+                },
+                None => None,
+            }
+        } else if SELF_NAMES.contains(&head.name.as_str()) {
+            self.enclosing(facts, line)?
+        } else if let Some(written) = declared_type_as_written(facts, &head.name, line) {
+            // `r = client.get(...)`: the binding names a call on a receiver;
+            // its type is that member's return type.
+            let cleaned = clean_type(written);
+            let parts: Vec<&str> = cleaned
+                .split(['.', ':'])
+                .filter(|p| !p.is_empty())
+                .collect();
+            let mut found = None;
+            // `http.ResponseWriter`: a type of the imported module `http`.
+            if parts.len() > 1
+                && let Some(files) = self.import_files.get(parts[0]).cloned()
+            {
+                let last = parts[parts.len() - 1];
+                let files = follow_reexports(self.corpus, self.conn, files, last)?;
+                let id = self.corpus.symbols.get(last).and_then(|all| {
+                    all.iter()
+                        .find(|s| s.is_type() && files.contains(&s.file))
+                        .map(|s| s.id)
+                });
+                if let Some(id) = id {
+                    found = self.conn.definition(id)?;
+                }
+            }
+            if found.is_none() && parts.len() > 1 && depth < 2 && parts[0] != head.name {
+                let sub: Vec<Segment> = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| Segment {
+                        name: (*p).to_owned(),
+                        call: i + 1 == parts.len(),
+                    })
+                    .collect();
+                found = self.chain_type_at(facts, line, &sub, language, depth + 1)?;
+            }
+            match found {
+                Some(f) => Some(f),
+                None => self.type_or_return(last_segment(cleaned), self.current, 0)?,
+            }
+        } else {
+            self.value_type(&head.name, head.call)?
+        };
+        for seg in &chain[1..] {
+            let Some(t) = ty else { return Ok(None) };
+            ty = match self.member_type(&t, &seg.name, seg.call)? {
+                Some(found) => Some(found),
+                // Inherited: a member of a base.
+                None => {
+                    let mut found = None;
+                    for b in self.conn.bases_of(t.id)?.into_iter().take(3) {
+                        let Some(base) = self.conn.definition(b)? else {
+                            continue;
+                        };
+                        // An embedded field is named by its type.
+                        if base.name == seg.name && !seg.call {
+                            found = Some(base);
+                            break;
+                        }
+                        if let Some(f) = self.member_type(&base, &seg.name, seg.call)? {
+                            found = Some(f);
+                            break;
+                        }
+                    }
+                    found
+                }
+            };
+        }
+        Ok(ty.filter(|t| t.kind.is_type()))
+    }
+
+    /// The innermost type of the cursor's file enclosing `line`.
+    fn enclosing(
+        &self,
+        facts: &codegraph_core::FileFacts,
+        line: u32,
+    ) -> Result<Option<DefinitionRow>> {
+        let Some(d) = facts
+            .definitions
+            .iter()
+            .filter(|d| d.kind.is_type_like())
+            .filter(|d| d.span.start_line <= line && line <= d.span.end_line)
+            .max_by_key(|d| d.span.start_line)
+        else {
+            return Ok(None);
+        };
+        let Some(current) = self.current else {
+            return Ok(None);
+        };
+        let found = self.corpus.symbols.get(&d.name).and_then(|all| {
+            all.iter()
+                .filter(|s| s.file == current && s.is_type())
+                .map(|s| s.id)
+                .next()
+        });
+        match found {
+            Some(id) => Ok(self.conn.definition(id)?),
+            None => Ok(None),
+        }
+    }
+
+    /// What a bare name at the head of a chain holds: a type (its static
+    /// members), a module-level object (its type), a call (its return
+    /// type).
+    fn value_type(&mut self, name: &str, call: bool) -> Result<Option<DefinitionRow>> {
+        let picked = self.pick(name, Want::Any);
+        let Some(s) = picked.first() else {
+            return Ok(None);
+        };
+        let Some(def) = self.conn.definition(s.id)? else {
+            return Ok(None);
+        };
+        Ok(match def.kind {
+            k if k.is_type() => Some(def),
+            DefKind::Variable | DefKind::Constant => self.variable_type(&def, 0)?,
+            k if k.is_callable() && call => self.return_type(&def)?,
+            _ => None,
+        })
+    }
+
+    /// A module-level variable's type: as declared, or as constructed (a
+    /// constructor, or a function through its return type), or that of
+    /// the variable it was assigned from.
+    fn variable_type(
+        &mut self,
+        def: &DefinitionRow,
+        depth: usize,
+    ) -> Result<Option<DefinitionRow>> {
+        let file = self.corpus.by_path.get(&def.path).copied();
+        for (ty, value) in self.conn.module_bindings(&def.path, &def.name)? {
+            if let Some(t) = ty
+                && let Some(found) =
+                    self.type_or_return(last_segment(clean_type(&t)), file, depth)?
+            {
+                return Ok(Some(found));
+            }
+            if let Some(v) = value
+                && depth < 2
+                && let Some(f) = file
+            {
+                let same: Vec<_> = self
+                    .corpus
+                    .symbols
+                    .get(v.as_str())
+                    .map(|all| all.iter().filter(|s| s.file == f).map(|s| s.id).collect())
+                    .unwrap_or_default();
+                for id in same {
+                    if let Some(d) = self.conn.definition(id)?
+                        && matches!(d.kind, DefKind::Variable | DefKind::Constant)
+                    {
+                        return self.variable_type(&d, depth + 1);
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The type `name` names (preferring `file`'s own), or the return type
+    /// of the function it names.
+    fn type_or_return(
+        &mut self,
+        name: &str,
+        file: Option<usize>,
+        depth: usize,
+    ) -> Result<Option<DefinitionRow>> {
+        if name.is_empty() {
+            return Ok(None);
+        }
+        let mut picked = self.pick(name, Want::Type);
+        if let Some(f) = file
+            && picked.iter().any(|s| s.file == f)
+        {
+            picked.retain(|s| s.file == f);
+        }
+        if let Some(s) = picked.first() {
+            return Ok(self.conn.definition(s.id)?);
+        }
+        if depth > 2 {
+            return Ok(None);
+        }
+        let calls = self.pick(name, Want::Call);
+        if let Some(s) = calls.first()
+            && let Some(d) = self.conn.definition(s.id)?
+            && d.kind.is_callable()
+        {
+            return self.return_type(&d);
+        }
+        Ok(None)
+    }
+
+    /// The type a function's signature says it returns.
+    fn return_type(&mut self, def: &DefinitionRow) -> Result<Option<DefinitionRow>> {
+        let Some(language) = Registry::builtin().for_path(std::path::Path::new(&def.path)) else {
+            return Ok(None);
+        };
+        let Some(ret) = language.return_type(&def.signature, &def.name) else {
+            return Ok(None);
+        };
+        let ret = unwrap_type(ret, language);
+        if SELF_NAMES.contains(&ret) {
+            // `-> Self`: the type the method is a member of.
+            return match def.parent.as_deref() {
+                Some(p) => {
+                    let name = p.rsplit(['.', ':', '/']).next().unwrap_or(p).to_owned();
+                    self.type_or_return(&name, None, 3)
+                }
+                None => Ok(None),
+            };
+        }
+        let file = self.corpus.by_path.get(&def.path).copied();
+        self.type_or_return(ret, file, 3)
+    }
+
+    /// Member `name` of type `ty`: a field through its type, a method
+    /// through its return type, a nested type.
+    fn member_type(
+        &mut self,
+        ty: &DefinitionRow,
+        name: &str,
+        call: bool,
+    ) -> Result<Option<DefinitionRow>> {
+        let file = self.corpus.by_path.get(&ty.path).copied();
+        let language = Registry::builtin().for_path(std::path::Path::new(&ty.path));
+        if !call {
+            let bindings = self.conn.member_bindings(ty.id)?;
+            let named =
+                |n: &str| n == name || n.rsplit_once('.').is_some_and(|(_, last)| last == name);
+            for (n, t, v) in &bindings {
+                if !named(n) {
+                    continue;
+                }
+                if let Some(t) = t {
+                    let t =
+                        language.map_or_else(|| last_segment(clean_type(t)), |l| unwrap_type(t, l));
+                    if let Some(found) = self.type_or_return(t, file, 0)? {
+                        return Ok(Some(found));
+                    }
+                }
+                // `self.repo = repo`: the type of the parameter `repo`.
+                if let Some(v) = v
+                    && let Some((_, Some(t), _)) =
+                        bindings.iter().find(|(n2, t2, _)| n2 == v && t2.is_some())
+                {
+                    let t =
+                        language.map_or_else(|| last_segment(clean_type(t)), |l| unwrap_type(t, l));
+                    if let Some(found) = self.type_or_return(t, file, 0)? {
+                        return Ok(Some(found));
+                    }
+                }
+            }
+        }
+        let mut members = self.conn.members_of(ty.id)?;
+        if let Some(l) = language {
+            members.extend(
+                self.conn
+                    .members_outside(&ty.qualified_name, &l.separator)?,
+            );
+        }
+        for m in members.iter().filter(|m| m.name == name) {
+            if m.kind.is_type() {
+                return Ok(Some(m.clone()));
+            }
+            if m.kind.is_callable()
+                && let found @ Some(_) = self.return_type(m)?
+            {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Resolves `name` among the definitions of `files` only.
+    fn resolve_in(&mut self, name: &str, files: &[usize], reason: ContextReason) -> Result<bool> {
+        let Some(all) = self.corpus.symbols.get(name) else {
+            return Ok(false);
+        };
+        let mut picked: Vec<Symbol> = all
+            .iter()
+            .filter(|s| files.contains(&s.file) && !s.is_method())
+            .copied()
+            .collect();
+        if picked.iter().any(Symbol::is_type) {
+            picked.retain(Symbol::is_type);
+        }
+        let mut found = false;
+        for d in picked.into_iter().take(2) {
             if let Some(def) = self.conn.definition(d.id)? {
                 found = true;
                 self.out.push(Target {
@@ -246,7 +847,9 @@ impl Names<'_> {
     /// names, else in this file, else a method only when unambiguous, else
     /// in this directory, else one or two, else a unique type.
     fn pick(&self, name: &str, want: Want) -> Vec<Symbol> {
-        let Some(all) = self.corpus.symbols.get(name) else {
+        // `import x as y`: `y` is `x` of the module it names.
+        let original = self.aliases.get(name).map_or(name, String::as_str);
+        let Some(all) = self.corpus.symbols.get(original) else {
             return Vec::new();
         };
         let mut defs: Vec<Symbol> = all
@@ -300,11 +903,18 @@ impl Names<'_> {
 }
 
 /// The first lines of an outline that fit in `tokens`, closed with a note
-/// of what was cut; `None` when not even three lines fit.
-pub(super) fn truncate_outline(text: &str, tokens: usize) -> Option<String> {
+/// (a `comment`) of what was cut and the block's `close` line; `None` when
+/// not even three lines fit.
+pub(super) fn truncate_outline(
+    text: &str,
+    tokens: usize,
+    comment: &str,
+    close: &str,
+) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
-    let mut used = 2 * codegraph_graph::line_tokens("    // ... 999 more");
+    let note = format!("    {comment} ... 999 more");
+    let mut used = codegraph_graph::line_tokens(&note) + codegraph_graph::line_tokens(close);
     for l in &lines {
         let c = codegraph_graph::line_tokens(l);
         if used + c > tokens {
@@ -318,6 +928,31 @@ pub(super) fn truncate_outline(text: &str, tokens: usize) -> Option<String> {
     }
     let cut = lines.len() - out.len() - 1;
     let mut t = out.join("\n");
-    t.push_str(&format!("\n    // ... {cut} more\n}}"));
+    t.push_str(&format!("\n    {comment} ... {cut} more"));
+    if !close.is_empty() {
+        t.push('\n');
+        t.push_str(close);
+    }
     Some(t)
+}
+
+/// A type as written, cleaned to the name to look up: wrappers the
+/// language table lists (`Optional[T]`, `Box<T>`) give their argument.
+fn unwrap_type<'t>(written: &'t str, language: &Language) -> &'t str {
+    let mut t = written.trim();
+    for _ in 0..3 {
+        let outer = last_segment(clean_type(t));
+        if !language.wrapper_types.iter().any(|w| w == outer) {
+            return outer;
+        }
+        match t.find(['<', '[', '(']) {
+            Some(i) => {
+                let inner = &t[i + 1..];
+                let end = inner.find([',', '>', ']', ')']).unwrap_or(inner.len());
+                t = inner[..end].trim();
+            }
+            None => return outer,
+        }
+    }
+    last_segment(clean_type(t))
 }

@@ -1,9 +1,11 @@
 //! Integration tests of the library: real files on disk, a real SQLite index.
 
 mod context;
+mod context_kinds;
 mod damage;
 mod graph;
 mod incremental;
+mod outlines;
 mod robustness;
 mod search;
 mod vectors;

@@ -21,7 +21,7 @@ mod compare;
 mod derive;
 mod ours;
 mod scip;
-mod setup;
+pub(crate) mod setup;
 
 use crate::util::bench_dir;
 use anyhow::Result;
