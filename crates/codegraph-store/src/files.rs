@@ -321,7 +321,7 @@ impl Conn {
     pub fn member_bindings(
         &self,
         def: DefId,
-    ) -> Result<Vec<(String, Option<String>, Option<String>)>> {
+    ) -> Result<Vec<MemberBinding>> {
         self.rows(
             "SELECT b.name, b.type_name, b.value FROM bindings b
              WHERE b.file_id = (SELECT file_id FROM definitions WHERE id = ?1)
@@ -776,3 +776,7 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 }
+
+/// A binding inside a type or its members: (name as written, type as
+/// written, value).
+pub type MemberBinding = (String, Option<String>, Option<String>);

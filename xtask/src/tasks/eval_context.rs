@@ -32,7 +32,7 @@ use super::corpus::open_corpus_index;
 use crate::measure::{Rng, percentile};
 use anyhow::Result;
 use codegraph::Codegraph;
-use codegraph::core::{DefId, FileId, NodeRef};
+use codegraph::core::{CallFact, DefFact, DefId, FileId, GraphFacts, NodeRef};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -403,36 +403,104 @@ fn import_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
     Ok(cases)
 }
 
+/// What `reference_cases` looks facts up in.
+struct FactIndex<'f> {
+    paths: HashMap<FileId, String>,
+    defs: HashMap<DefId, &'f DefFact>,
+    /// Module-level objects and types, by name.
+    module_objects: HashSet<&'f str>,
+    types: HashSet<&'f str>,
+    types_qualified: HashSet<&'f str>,
+    /// Calls and decorators by (file, line, name).
+    calls: HashMap<(FileId, u32, &'f str), &'f CallFact>,
+}
+
+impl<'f> FactIndex<'f> {
+    fn new(facts: &'f GraphFacts) -> FactIndex<'f> {
+        let mut ix = FactIndex {
+            paths: facts.files.iter().map(|f| (f.id, f.path.clone())).collect(),
+            defs: facts.defs.iter().map(|d| (d.id, d)).collect(),
+            module_objects: HashSet::new(),
+            types: HashSet::new(),
+            types_qualified: HashSet::new(),
+            calls: HashMap::new(),
+        };
+        for d in &facts.defs {
+            if d.parent_id.is_none()
+                && matches!(
+                    d.kind,
+                    codegraph::DefKind::Variable | codegraph::DefKind::Constant
+                )
+            {
+                ix.module_objects.insert(d.name.as_str());
+            }
+            if d.kind.is_type() {
+                ix.types.insert(d.name.as_str());
+                ix.types_qualified.insert(d.qualified_name.as_str());
+            }
+        }
+        for c in &facts.calls {
+            ix.calls.insert((c.file_id, c.line, c.name.as_str()), c);
+        }
+        ix
+    }
+
+    /// A call of a function of another file, bare (`f(`) or through its
+    /// module (`http.Get(`): its kind, the cursor's column (after the
+    /// name) and what counts as a hit.
+    fn call_case(
+        &self,
+        call: &CallFact,
+        callee: &DefFact,
+        line: &str,
+    ) -> Option<(&'static str, usize, Vec<Expected>)> {
+        let (kind, col) = if call.receiver.is_some() {
+            (
+                "module_member",
+                member_column(line, &callee.name).map(|c| c + callee.name.len())?,
+            )
+        } else {
+            ("call", word(line, &callee.name)?)
+        };
+        let mut expected = vec![Expected::Qualified(callee.qualified_name.clone())];
+        // A method declared outside its type (`impl` blocks, Go
+        // receivers): the type its name is under counts too.
+        if let Some((owner_qn, _)) = callee
+            .qualified_name
+            .rsplit_once("::")
+            .or_else(|| callee.qualified_name.rsplit_once('.'))
+            && self.types_qualified.contains(owner_qn)
+        {
+            expected.push(Expected::Qualified(owner_qn.to_owned()));
+        }
+        Some((kind, col, expected))
+    }
+
+    /// The kind of a member access by its receiver's parts.
+    fn member_kind(&self, segments: &[String]) -> Option<&'static str> {
+        let head = segments.first()?;
+        Some(if SELF_NAMES.contains(&head.as_str()) {
+            if segments.len() == 1 {
+                "self"
+            } else {
+                "self_member"
+            }
+        } else if segments.len() > 1 {
+            "chain"
+        } else if self.module_objects.contains(head.as_str()) {
+            "module_object"
+        } else if self.types.contains(head.as_str()) {
+            "static"
+        } else {
+            "receiver"
+        })
+    }
+}
+
 /// Decorators and member accesses whose reference the resolver proved.
 fn reference_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
     let facts = cg.graph_facts()?;
-    let paths: HashMap<FileId, String> =
-        facts.files.iter().map(|f| (f.id, f.path.clone())).collect();
-    let defs: HashMap<DefId, &codegraph::core::DefFact> =
-        facts.defs.iter().map(|d| (d.id, d)).collect();
-    // Module-level objects and types, by name.
-    let mut module_objects: HashSet<&str> = HashSet::new();
-    let mut types: HashSet<&str> = HashSet::new();
-    let mut types_qualified: HashSet<&str> = HashSet::new();
-    for d in &facts.defs {
-        if d.parent_id.is_none()
-            && matches!(
-                d.kind,
-                codegraph::DefKind::Variable | codegraph::DefKind::Constant
-            )
-        {
-            module_objects.insert(d.name.as_str());
-        }
-        if d.kind.is_type() {
-            types.insert(d.name.as_str());
-            types_qualified.insert(d.qualified_name.as_str());
-        }
-    }
-    // Calls and decorators by (file, line, name).
-    let mut calls: HashMap<(FileId, u32, &str), &codegraph::core::CallFact> = HashMap::new();
-    for c in &facts.calls {
-        calls.insert((c.file_id, c.line, c.name.as_str()), c);
-    }
+    let ix = FactIndex::new(&facts);
     let mut texts: HashMap<FileId, Vec<String>> = HashMap::new();
     let mut seen: HashSet<(FileId, u32, String)> = HashSet::new();
     let mut cases = Vec::new();
@@ -446,13 +514,13 @@ fn reference_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
             continue;
         }
         let NodeRef::Def(dst) = e.dst else { continue };
-        let Some(callee) = defs.get(&dst) else {
+        let Some(callee) = ix.defs.get(&dst) else {
             continue;
         };
-        let Some(call) = calls.get(&(e.file, e.line, callee.name.as_str())) else {
+        let Some(call) = ix.calls.get(&(e.file, e.line, callee.name.as_str())) else {
             continue;
         };
-        let Some(path) = paths.get(&e.file) else {
+        let Some(path) = ix.paths.get(&e.file) else {
             continue;
         };
         let lines = texts.entry(e.file).or_insert_with(|| {
@@ -465,6 +533,13 @@ fn reference_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
         let Some(line) = lines.get(e.line.saturating_sub(1) as usize) else {
             continue;
         };
+        let case = |kind, col: usize, expected| Case {
+            path: path.clone(),
+            line: e.line - 1,
+            column: col as u32,
+            kind,
+            expected,
+        };
         if call.kind == codegraph::core::RefKind::Decorator {
             // After `@name` (or `@a.name`).
             let Some(at) = line.find('@') else { continue };
@@ -472,77 +547,29 @@ fn reference_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
                 continue;
             };
             if seen.insert((e.file, e.line, callee.name.clone())) {
-                cases.push(Case {
-                    path: path.clone(),
-                    line: e.line - 1,
-                    column: col as u32,
-                    kind: "decorator",
-                    expected: vec![Expected::Qualified(callee.qualified_name.clone())],
-                });
+                let expected = vec![Expected::Qualified(callee.qualified_name.clone())];
+                cases.push(case("decorator", col, expected));
             }
             continue;
         }
         let owner = callee
             .parent_id
-            .and_then(|p| defs.get(&p))
+            .and_then(|p| ix.defs.get(&p))
             .filter(|p| p.kind.is_type_like());
         let (Some(receiver), Some(owner)) = (call.receiver.as_deref(), owner) else {
-            // A call of a function of another file, bare (`f(`) or through
-            // its module (`http.Get(`): the cursor after the name.
             if callee.file_id == e.file || owner.is_some() {
                 continue;
             }
-            let kind = if call.receiver.is_some() {
-                "module_member"
-            } else {
-                "call"
+            let Some((kind, col, expected)) = ix.call_case(call, callee, line) else {
+                continue;
             };
-            let col = if call.receiver.is_some() {
-                member_column(line, &callee.name).map(|c| c + callee.name.len())
-            } else {
-                word(line, &callee.name)
-            };
-            let Some(col) = col else { continue };
-            let mut expected = vec![Expected::Qualified(callee.qualified_name.clone())];
-            // A method declared outside its type (`impl` blocks, Go
-            // receivers): the type its name is under counts too.
-            if let Some((owner_qn, _)) = callee
-                .qualified_name
-                .rsplit_once("::")
-                .or_else(|| callee.qualified_name.rsplit_once('.'))
-                && types_qualified.contains(owner_qn)
-            {
-                expected.push(Expected::Qualified(owner_qn.to_owned()));
-            }
             if seen.insert((e.file, e.line, callee.name.clone())) {
-                cases.push(Case {
-                    path: path.clone(),
-                    line: e.line - 1,
-                    column: col as u32,
-                    kind,
-                    expected,
-                });
+                cases.push(case(kind, col, expected));
             }
             continue;
         };
-        let segments = segments(receiver);
-        let Some(head) = segments.first() else {
+        let Some(kind) = ix.member_kind(&segments(receiver)) else {
             continue;
-        };
-        let kind = if SELF_NAMES.contains(&head.as_str()) {
-            if segments.len() == 1 {
-                "self"
-            } else {
-                "self_member"
-            }
-        } else if segments.len() > 1 {
-            "chain"
-        } else if module_objects.contains(head.as_str()) {
-            "module_object"
-        } else if types.contains(head.as_str()) {
-            "static"
-        } else {
-            "receiver"
         };
         // The cursor: just after the separator before the callee's name.
         let Some(col) = member_column(line, &callee.name) else {
@@ -551,16 +578,11 @@ fn reference_cases(cg: &Codegraph, root: &Path) -> Result<Vec<Case>> {
         if !seen.insert((e.file, e.line, callee.name.clone())) {
             continue;
         }
-        cases.push(Case {
-            path: path.clone(),
-            line: e.line - 1,
-            column: col as u32,
-            kind,
-            expected: vec![
-                Expected::Qualified(owner.qualified_name.clone()),
-                Expected::Qualified(callee.qualified_name.clone()),
-            ],
-        });
+        let expected = vec![
+            Expected::Qualified(owner.qualified_name.clone()),
+            Expected::Qualified(callee.qualified_name.clone()),
+        ];
+        cases.push(case(kind, col, expected));
     }
     Ok(cases)
 }
