@@ -220,3 +220,7 @@
   (#not-match? @definition.variable "^[^=(]*\\bstatic\\b[^=(]*\\bfinal\\b|^[^=(]*\\bfinal\\b[^=(]*\\bstatic\\b"))
 (constant_declaration
   declarator: (variable_declarator name: (identifier) @name)) @definition.constant
+
+; Enum constants: `enum Color { RED, GREEN }` (members of their enum).
+(enum_constant
+  name: (identifier) @name) @definition.constant

@@ -138,6 +138,8 @@ struct Row {
     #[serde(default)]
     builtin_methods: Vec<String>,
     #[serde(default)]
+    directory_packages: Vec<String>,
+    #[serde(default)]
     wrapper_types: Vec<String>,
     #[serde(default)]
     return_type: Vec<ReturnTypeShape>,
@@ -325,6 +327,10 @@ pub struct Language {
     /// `list.append`, `str.join`): a call of one on a receiver of unknown
     /// type is never inferred to a repository method of the same name.
     pub builtin_methods: Vec<String>,
+    /// Package names that do not name one package (Go's `main`: every
+    /// program has one): qualified by the file's directory instead
+    /// (`cmd/vet/main.run`), so two programs' definitions stay apart.
+    pub directory_packages: Vec<String>,
     /// Generic types that hold a value of their first type argument
     /// (`Box`, `Option`, `std::shared_ptr`, `Optional`): a variable of one
     /// has the methods of what it holds.
@@ -557,6 +563,7 @@ impl Registry {
                 keywords: row.keywords,
                 builtins: row.builtins,
                 builtin_methods: row.builtin_methods,
+                directory_packages: row.directory_packages,
                 wrapper_types: row.wrapper_types,
                 return_type: row.return_type,
                 capitalized_types: row.capitalized_types,

@@ -6,6 +6,11 @@ use codegraph_lang::{Language, ModuleStyle};
 /// `/`-separated), given the package the file declares, if any.
 pub fn module_prefix(language: &Language, path: &str, package: Option<&str>) -> Option<String> {
     if let Some(package) = package.filter(|p| !p.is_empty()) {
+        if language.directory_packages.iter().any(|d| d == package)
+            && let Some((dir, _)) = path.rsplit_once('/')
+        {
+            return Some(format!("{dir}/{package}"));
+        }
         return Some(package.to_owned());
     }
     let stem = path.rsplit_once('.').map_or(path, |(stem, _)| stem);
@@ -87,6 +92,19 @@ mod tests {
 
     fn prefix(lang: &str, path: &str) -> Option<String> {
         module_prefix(Registry::builtin().by_name(lang).unwrap(), path, None)
+    }
+
+    #[test]
+    fn programs_in_several_directories_keep_apart() {
+        let go = Registry::builtin().by_name("go").unwrap();
+        let at = |path| module_prefix(go, path, Some("main"));
+        assert_eq!(at("cmd/vet/main.go").as_deref(), Some("cmd/vet/main"));
+        assert_eq!(at("cmd/fmt/run.go").as_deref(), Some("cmd/fmt/main"));
+        assert_eq!(at("main.go").as_deref(), Some("main"));
+        assert_eq!(
+            module_prefix(go, "net/http/server.go", Some("http")).as_deref(),
+            Some("http")
+        );
     }
 
     #[test]
