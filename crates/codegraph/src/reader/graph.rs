@@ -22,12 +22,15 @@ impl Reader {
             .collect();
         match found.len() {
             0 => Err(Error::SymbolNotFound(name.to_owned())),
-            // Overloads share a qualified name: one symbol.
+            // Overloads share a qualified name: one symbol. So do a field
+            // and a method of one name (Java's `errno` and `errno()`): the
+            // callable one, the one graph questions are about.
             _ if symbols
                 .iter()
                 .all(|s| s.qualified_name == symbols[0].qualified_name) =>
             {
-                Ok(found[0])
+                let callable = symbols.iter().position(|s| s.kind.is_callable());
+                Ok(found[callable.unwrap_or(0)])
             }
             _ => Err(Error::Ambiguous {
                 name: name.to_owned(),

@@ -551,3 +551,22 @@ fn the_map_ranks_definitions_across_files_within_its_budget() {
         "{text}"
     );
 }
+
+/// Regression (bench-live on java.base, `sun.nio.fs.UnixException`): a
+/// field and a method of one name share a qualified name; `callers` of it
+/// answered for the field (nobody calls a field) instead of the method.
+#[test]
+fn callers_of_a_name_shared_by_a_field_and_a_method_are_the_method_callers() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "p/Failure.java",
+        "package p;\n\nclass Failure {\n    private int errno;\n\n    int errno() {\n        return errno;\n    }\n\n    boolean missing() {\n        return errno() == 2;\n    }\n}\n",
+    );
+    let idx = tempfile::tempdir().unwrap();
+    let mut cg = open(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    let callers = cg.callers("p.Failure.errno", 1, false).unwrap();
+    assert_eq!(callers.len(), 1, "{callers:?}");
+    assert!(callers[0].symbol.ends_with("missing"), "{callers:?}");
+}
