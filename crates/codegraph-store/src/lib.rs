@@ -643,6 +643,22 @@ pub fn damage_reported(db: &Path) -> bool {
     damage_marker(db).exists()
 }
 
+/// Refuses an emptied database: an empty file in an index that has other
+/// parts (`other_parts`: its lexical index, written only after the schema)
+/// lost what it held, and answering from it would answer "nothing" without
+/// a word. Leaves word for the writer. A kill at creation leaves an empty
+/// file before any other part exists: that is a new index, not damage.
+pub fn refuse_emptied(db: &Path, other_parts: bool) -> Result<()> {
+    if other_parts && std::fs::metadata(db).is_ok_and(|m| m.len() == 0) {
+        report_damage(db);
+        return Err(StoreError::damaged(
+            db,
+            "the database file is empty; the next `codegraph index` rebuilds it".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// Leaves word for the writer that a read found the database damaged
 /// (readers may not rebuild it; the next index run checks and heals).
 fn report_damage(db: &Path) {

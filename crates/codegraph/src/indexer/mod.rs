@@ -100,6 +100,25 @@ impl Indexer {
         Ok(indexer)
     }
 
+    /// Opens an index that was copied or moved, with its repository, from
+    /// another root: the paths it holds are relative to the root, so it
+    /// stays valid; `root` becomes its owner. (Files whose size or mtime
+    /// the move changed are re-read by the next run, and re-parsed only
+    /// when their contents differ.) For an index seeded from a copy.
+    pub fn open_moved(root: &Path, options: IndexOptions) -> Result<Indexer> {
+        let loc = Location::new(root, &options)?;
+        let store = Store::open(&loc.database())?;
+        let mut indexer = Indexer::with_store(loc, options, store);
+        indexer.locked("adopt", |ix| {
+            let root = ix.loc.root.to_string_lossy().into_owned();
+            let mut writer = ix.store.writer()?;
+            writer.set_meta(MetaKey::Root, &root)?;
+            writer.commit()?;
+            Ok(())
+        })?;
+        Ok(indexer)
+    }
+
     fn with_store(loc: Location, options: IndexOptions, store: Store) -> Indexer {
         Indexer {
             loc,

@@ -66,6 +66,7 @@ impl Reader {
     /// writing first, so it exists in the current format).
     pub fn open(root: &Path, options: IndexOptions) -> Result<Reader> {
         let loc = Location::new(root, &options)?;
+        codegraph_store::refuse_emptied(&loc.database(), loc.bm25_dir().exists())?;
         let conn = Store::open_for_reading(&loc.database()).map_err(|e| match e {
             codegraph_store::StoreError::OtherFormat { .. } => Error::NeedsIndex(e.to_string()),
             e => Error::Store(e),

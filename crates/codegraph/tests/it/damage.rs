@@ -283,6 +283,43 @@ fn a_segment_file_garbled_after_its_commit_is_refused_by_readers_not_answered() 
     }
 }
 
+/// Regression (fault matrix: `index.sqlite` truncated to 0): a reader
+/// created an empty schema in the emptied file and answered from it —
+/// `symbol` found nothing, lexical search lost every symbol — without a
+/// word. An emptied database beside a lexical index is damage: readers say
+/// so, with the remedy, and the next index run rebuilds the index.
+#[test]
+fn a_database_cut_to_nothing_is_refused_by_readers_not_answered_empty() {
+    let (repo, idx, before) = indexed();
+    let db = idx.path().join("index.sqlite");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let err = codegraph::Reader::open(repo.path(), options(idx.path()))
+        .and_then(|r| r.find_symbol("handler_7").map(|_| ()))
+        .unwrap_err();
+    assert!(err.is_damage(), "{err}");
+    assert!(err.to_string().contains("codegraph index"), "{err}");
+    assert_healed(repo.path(), idx.path(), &before);
+}
+
+/// An empty database file with nothing beside it is what a kill during
+/// creation leaves: a new index, opened and answered ("nothing yet"), not
+/// damage.
+#[test]
+fn an_empty_database_file_alone_is_a_new_index() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join("a.py"), "def handler_7():\n    pass\n").unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    std::fs::write(idx.path().join("index.sqlite"), b"").unwrap();
+    let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    // Opened as a new index: it answers, with nothing indexed yet.
+    assert!(reader.find_symbol("handler_7").unwrap().is_empty());
+}
+
 /// Regression (issue 16, "a deleted segment file: every query and `index`
 /// fail with `FileDoesNotExist`"): readers say the index is damaged (with
 /// the remedy) and the next index run rebuilds it.
@@ -294,4 +331,30 @@ fn a_deleted_segment_file_is_said_by_readers_and_rebuilt_by_the_writer() {
     let err = reader.search(&lexical("handler_7")).unwrap_err();
     assert!(err.to_string().contains("codegraph index"), "{err}");
     assert_healed(repo.path(), idx.path(), &before);
+}
+
+/// An index copied with its repository to another path is refused as
+/// another repository's, until `Indexer::open_moved` adopts it: then it
+/// answers at once and the next run re-parses nothing.
+#[test]
+fn an_index_moved_with_its_repository_is_adopted_not_rebuilt() {
+    let (repo, idx, before) = indexed();
+    let moved = tempfile::tempdir().unwrap();
+    let moved_idx = tempfile::tempdir().unwrap();
+    codegraph_testkit::copy_dir(repo.path(), moved.path());
+    codegraph_testkit::copy_dir(idx.path(), moved_idx.path());
+    let err = codegraph::Indexer::open(moved.path(), options(moved_idx.path())).unwrap_err();
+    assert!(matches!(err, Error::ForeignIndex { .. }), "{err}");
+    drop(codegraph::Indexer::open_moved(moved.path(), options(moved_idx.path())).unwrap());
+    let reader = codegraph::Reader::open(moved.path(), options(moved_idx.path())).unwrap();
+    assert_eq!(
+        reader.search(&lexical("handler_7")).unwrap().results[0].path,
+        "pkg/m7.py"
+    );
+    let report = open(moved.path(), moved_idx.path())
+        .index(&NoProgress)
+        .unwrap();
+    assert_eq!(report.stats.files, before.stats.files);
+    assert_eq!(report.run.parsed, 0, "{report:?}");
+    assert!(report.rebuilt.is_none(), "{report:?}");
 }

@@ -164,6 +164,15 @@ pub fn bench_serve(o: &Options) -> Result<()> {
             target.display()
         );
         copy_tree(&seeded, &target)?;
+        // The seed is the index of the corpus at another path.
+        codegraph::Indexer::open_moved(
+            &root,
+            codegraph::IndexOptions {
+                index_dir: Some(target.clone()),
+                ..codegraph::IndexOptions::default()
+            },
+        )
+        .context("adopting the seeded index")?;
         format!("seeded from {}", seeded.display())
     } else {
         eprintln!(
