@@ -47,6 +47,10 @@ pub struct Bm25Filter {
     pub kind: Option<DocKind>,
     /// Only documents of these files (any file when empty).
     pub paths: Vec<String>,
+    /// Only documents holding every term of the query (in any field): the
+    /// candidates of an exact-text search, which a text containing the
+    /// query always is.
+    pub all_terms: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -434,15 +438,27 @@ impl Bm25Index {
             } else {
                 1.0
             };
-            for (field, (_, boost)) in self.fields.text.iter().zip(BOOSTS) {
-                let q = TermQuery::new(
-                    Term::from_field_text(*field, t),
-                    IndexRecordOption::WithFreqs,
-                );
+            let in_fields = self
+                .fields
+                .text
+                .iter()
+                .zip(BOOSTS)
+                .map(|(field, (_, boost))| {
+                    let q = TermQuery::new(
+                        Term::from_field_text(*field, t),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(q), *boost * whole));
+                    (Occur::Should, q)
+                });
+            if filter.all_terms {
+                // The term in some field: required.
                 should.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), *boost * whole)),
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(in_fields.collect())),
                 ));
+            } else {
+                should.extend(in_fields);
             }
         }
         let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
@@ -662,6 +678,41 @@ mod tests {
                 .collect::<Vec<_>>(),
             [7]
         );
+    }
+
+    /// Exact-text candidates: with `all_terms`, only documents holding
+    /// every term, however many documents score higher on some of them.
+    #[test]
+    fn all_terms_keeps_only_documents_with_every_term() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut idx = Bm25Index::open(dir.path()).unwrap();
+        let mut docs: Vec<_> = (1..=30)
+            .map(|i| {
+                doc(
+                    i,
+                    &format!("f{i}.go"),
+                    "serve",
+                    "server server closed closed",
+                )
+            })
+            .collect();
+        docs.push(doc(
+            99,
+            "http.go",
+            "errClosed",
+            "var e = errors.New(\"http: Server closed\")",
+        ));
+        idx.update(&[], &docs, true).unwrap();
+        let any = idx
+            .search("http: Server closed", 5, &Bm25Filter::default())
+            .unwrap();
+        assert_eq!(any.len(), 5, "without it, every document with a term");
+        let all = Bm25Filter {
+            all_terms: true,
+            ..Bm25Filter::default()
+        };
+        let hits = idx.search("http: Server closed", 5, &all).unwrap();
+        assert_eq!(hits.iter().map(|h| h.0.0).collect::<Vec<_>>(), [99]);
     }
 
     /// Regression: a deleted segment file made every query and every

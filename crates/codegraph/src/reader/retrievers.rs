@@ -136,6 +136,10 @@ impl Retriever for ExactRetriever<'_> {
             kind: query.kind,
             ..Bm25Filter::default()
         };
+        let all_terms = Bm25Filter {
+            all_terms: true,
+            ..filter.clone()
+        };
         let mut best: HashMap<ChunkId, f32> = HashMap::new();
         // A one-line query is searched as it is too (a pasted message or
         // line, even when it reads like prose).
@@ -147,7 +151,13 @@ impl Retriever for ExactRetriever<'_> {
         }
         for (n, text) in needles.iter().take(MAX_EXACT_STRINGS).enumerate() {
             let needle = squash(text);
-            let candidates = index.search(text, EXACT_CANDIDATES, &filter)?;
+            // Chunks holding every term of the text first (a chunk that
+            // contains the text always does); the best-scored ones when
+            // none does (terms the index splits differently).
+            let mut candidates = index.search(text, EXACT_CANDIDATES, &all_terms)?;
+            if candidates.is_empty() {
+                candidates = index.search(text, EXACT_CANDIDATES, &filter)?;
+            }
             let ids: Vec<ChunkId> = candidates.iter().map(|c| c.0).collect();
             let details = self.reader.pool().read()?.chunk_details(&ids)?;
             for (rank, d) in details.iter().enumerate() {
