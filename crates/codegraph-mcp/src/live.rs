@@ -3,7 +3,8 @@
 //! missing, follows edits, and swaps in the reader that sees each update.
 //! When another process already watches the index (`codegraph watch` or
 //! `codegraph serve`), this process only reads: it reopens its reader
-//! when that process commits an update.
+//! when that process commits an update, and takes the index over when that
+//! process goes away (its watcher stopped, or dead: its lock released).
 
 use codegraph::{IndexOptions, Indexer, Phase, Progress, Reader, WatchOptions, WatchUpdate};
 use serde::Serialize;
@@ -181,15 +182,7 @@ impl Live {
         let weak = Arc::downgrade(&live);
         let handle = std::thread::Builder::new()
             .name("codegraph-mcp-indexer".into())
-            .spawn(move || match indexer {
-                Some(indexer) => run_indexer(weak, indexer, options),
-                None => {
-                    let stop = weak.upgrade().map(|l| l.stop.clone());
-                    if let Some(stop) = stop {
-                        follow(&weak, &stop);
-                    }
-                }
-            })
+            .spawn(move || keep_live(weak, indexer, options))
             .map_err(|e| codegraph::Error::Other(format!("cannot start the indexer: {e}")))?;
         *live.thread.lock().expect("thread lock") = Some(handle);
         Ok(live)
@@ -306,8 +299,54 @@ impl Progress for Feed {
     }
 }
 
-fn run_indexer(live: std::sync::Weak<Live>, mut indexer: Indexer, options: LiveOptions) {
-    let Some(first) = live.upgrade() else { return };
+/// The indexer thread: indexes and follows edits; while another process
+/// keeps the index current (its watcher runs, or it holds the write lock),
+/// reads what that process writes; when that process goes away, takes the
+/// index over and keeps it current itself.
+fn keep_live(live: std::sync::Weak<Live>, mut indexer: Option<Indexer>, options: LiveOptions) {
+    let Some(stop) = live.upgrade().map(|l| l.stop.clone()) else {
+        return;
+    };
+    loop {
+        if let Some(ix) = indexer.take()
+            && !run_indexer(live.clone(), ix, &options)
+        {
+            return;
+        }
+        if !follow(&live, &stop) {
+            return;
+        }
+        let Some(root) = live.upgrade().map(|l| l.root.clone()) else {
+            return;
+        };
+        match Indexer::open(&root, options.index.clone()) {
+            Ok(ix) => {
+                tracing::info!("the process that kept this index current is gone; taking it over");
+                indexer = Some(ix);
+            }
+            // Busy again (a one-shot `codegraph index`, or another
+            // follower was quicker): follow on.
+            Err(codegraph::Error::IndexBusy { .. }) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot take the index over");
+                if let Some(l) = live.upgrade() {
+                    l.update(|c| {
+                        c.state = IndexState::Failed;
+                        c.error = Some(e.to_string());
+                    });
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Runs the indexer until stopped; `true` when another process turned out
+/// to keep the index (this one should follow it).
+fn run_indexer(live: std::sync::Weak<Live>, mut indexer: Indexer, options: &LiveOptions) -> bool {
+    let Some(first) = live.upgrade() else {
+        return false;
+    };
     let stop = first.stop.clone();
     drop(first);
     let feed = Feed {
@@ -366,11 +405,10 @@ fn run_indexer(live: std::sync::Weak<Live>, mut indexer: Indexer, options: LiveO
         })
     };
     match result {
-        Ok(()) => {}
+        Ok(()) => false,
         Err(e) if is_watched_elsewhere(&indexer, &e) => {
             tracing::info!(error = %e, "another process keeps this index current; following it");
-            drop(indexer);
-            follow(&live, &stop);
+            true
         }
         Err(e) => {
             tracing::warn!(error = %e, "indexing failed");
@@ -380,6 +418,7 @@ fn run_indexer(live: std::sync::Weak<Live>, mut indexer: Indexer, options: LiveO
                     c.error = Some(e.to_string());
                 });
             }
+            false
         }
     }
 }
@@ -394,12 +433,26 @@ fn is_watched_elsewhere(indexer: &Indexer, e: &codegraph::Error) -> bool {
         })
 }
 
+/// Whether another live process keeps the index in `index_dir` current:
+/// a watcher (`codegraph watch`, `serve`, another `mcp`) that is neither
+/// stopped nor dead (its lock is held while it lives).
+fn kept_elsewhere(index_dir: &Path) -> bool {
+    codegraph::WatcherState::read(index_dir).is_some_and(|s| {
+        s.pid != std::process::id()
+            && s.state != codegraph::WatcherStatus::Dead
+            && s.state != codegraph::WatcherStatus::Stopped
+    })
+}
+
 /// Reads an index another process keeps current: a fresh reader whenever
-/// that process completes a run.
-fn follow(live: &std::sync::Weak<Live>, stop: &AtomicBool) {
+/// that process completes a run. `true` when that process is gone (time to
+/// take over); `false` when stopping.
+fn follow(live: &std::sync::Weak<Live>, stop: &AtomicBool) -> bool {
     let mut seen = None;
     while !stop.load(Ordering::Relaxed) {
-        let Some(l) = live.upgrade() else { return };
+        let Some(l) = live.upgrade() else {
+            return false;
+        };
         let root = l.root.clone();
         let current = l.reader().last_indexed().ok().flatten();
         let options = l.reader().index_dir().to_owned();
@@ -425,7 +478,12 @@ fn follow(live: &std::sync::Weak<Live>, stop: &AtomicBool) {
                 Err(e) => tracing::warn!(error = %e, "cannot reopen the index"),
             }
         }
+        let index_dir = l.reader().index_dir().to_owned();
         drop(l);
+        if !kept_elsewhere(&index_dir) {
+            return true;
+        }
         std::thread::sleep(Duration::from_millis(500));
     }
+    false
 }
