@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 
 /// An [`Indexer`] and the [`Reader`] that sees its last update. Read
 /// methods are the reader's (through `Deref`); each update moves the reader
-/// on with [`Reader::next`].
+/// on with [`Reader::advance`].
 #[derive(Debug)]
 pub struct Codegraph {
     indexer: Indexer,
@@ -51,7 +51,7 @@ impl Codegraph {
 
     fn follow(&mut self, changes: &ChangeSet) -> Result<()> {
         if !changes.is_empty() {
-            self.reader = self.reader.next(changes)?;
+            self.reader.advance(changes)?;
         }
         Ok(())
     }
@@ -90,9 +90,8 @@ impl Codegraph {
     ) -> Result<()> {
         let reader = &mut self.reader;
         self.indexer.watch(options, progress, stop, |_, update| {
-            match reader.next(&update.changes) {
-                Ok(next) => *reader = next,
-                Err(e) => tracing::warn!(error = %e, "cannot follow the update"),
+            if let Err(e) = reader.advance(&update.changes) {
+                tracing::warn!(error = %e, "cannot follow the update");
             }
             on_update(reader, update);
         })

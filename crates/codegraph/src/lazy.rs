@@ -34,6 +34,11 @@ impl<T> Lazy<T> {
         value.map_or_else(Lazy::default, Lazy::with)
     }
 
+    /// The value, if loaded, taken out.
+    pub(crate) fn into_inner(self) -> Option<T> {
+        self.value.into_inner()
+    }
+
     /// The value, if loaded.
     pub(crate) fn get(&self) -> Option<&T> {
         self.value.get()

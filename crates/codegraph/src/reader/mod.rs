@@ -142,12 +142,30 @@ impl Reader {
     /// this reader has loaded are patched or reloaded now, so the next
     /// reader is as warm as this one; the rest load on first use.
     pub fn next(&self, changes: &ChangeSet) -> Result<Reader> {
+        self.next_with(changes, self.graph.get().cloned())
+    }
+
+    /// Moves this reader on to `changes`: [`Reader::next`], without
+    /// copying what no other reader shares (the graph is patched in place:
+    /// copying the graph of a large repository costs about 100 ms). On an
+    /// error this reader stays usable; its graph reloads on first use.
+    pub fn advance(&mut self, changes: &ChangeSet) -> Result<()> {
+        let graph = std::mem::take(&mut self.graph).into_inner();
+        *self = self.next_with(changes, graph)?;
+        Ok(())
+    }
+
+    /// The next reader, given this one's graph (if loaded).
+    fn next_with(&self, changes: &ChangeSet, graph: Option<Arc<Graph>>) -> Result<Reader> {
         let started = Instant::now();
-        let graph = match (self.graph.get(), &changes.graph) {
+        let graph = match (graph, &changes.graph) {
             (None, _) => Lazy::default(),
-            (Some(g), GraphChange::Unchanged) => Lazy::with(g.clone()),
+            (Some(g), GraphChange::Unchanged) => Lazy::with(g),
             (Some(g), GraphChange::Patched { changed, replaced }) => {
-                Lazy::with(Arc::new(self.patched_graph(g, changed, replaced)?))
+                // A copy only when another reader still holds it.
+                let mut g = Arc::try_unwrap(g).unwrap_or_else(|shared| shared.as_ref().clone());
+                self.patch_graph(&mut g, changed, replaced)?;
+                Lazy::with(Arc::new(g))
             }
             (Some(_), GraphChange::Rebuilt) => Lazy::with(Arc::new(self.load_graph()?)),
         };
@@ -188,23 +206,22 @@ impl Reader {
         Ok(next)
     }
 
-    /// The graph after an incremental update: this one's, patched with the
-    /// facts of `changed` files and the edges of `replaced` ones.
-    fn patched_graph(
+    /// Brings `graph` up to date after an incremental update: the facts of
+    /// `changed` files and the edges of `replaced` ones.
+    fn patch_graph(
         &self,
-        graph: &Arc<Graph>,
+        graph: &mut Graph,
         changed: &HashSet<FileId>,
         replaced: &HashSet<FileId>,
-    ) -> Result<Graph> {
+    ) -> Result<()> {
         let snapshot = self.pool.snapshot()?;
         let changed_ids: Vec<FileId> = changed.iter().copied().collect();
         let replaced_ids: Vec<FileId> = replaced.iter().copied().collect();
         let facts = snapshot.graph_facts_of(&changed_ids)?;
         let (edges, externals) = snapshot.edges_of_files(&replaced_ids)?;
         drop(snapshot);
-        let mut graph = graph.as_ref().clone();
         graph.patch(&facts, changed, replaced, &edges, &externals);
-        Ok(graph)
+        Ok(())
     }
 
     /// Builds the graph from the store (facts and edges of one state).
