@@ -258,8 +258,11 @@ impl Conn {
         let high = format!("{qualified}{separator}\u{10FFFF}");
         let mut rows = self.rows(
             &format!(
+                // `+` keeps SQLite on the qualified-name range: by the
+                // parent index it scanned every top-level definition (27 ms
+                // per completion request on java.base).
                 "{DEFINITION_SQL} WHERE d.qualified_name > ?1 AND d.qualified_name < ?2
-                 AND d.parent_id IS NULL AND d.kind IN ('method', 'function') {DEFINITION_ORDER}"
+                 AND +d.parent_id IS NULL AND d.kind IN ('method', 'function') {DEFINITION_ORDER}"
             ),
             [&low, &high],
             definition_row,
