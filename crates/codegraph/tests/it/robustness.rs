@@ -490,6 +490,30 @@ fn non_utf8_file_names_are_skipped_never_merged() {
     assert_eq!(names, [r"d\xfa", r"x\xfe.py", r"x\xff.py"]);
 }
 
+/// Regression (issue 16: "a repository root with such a name cannot be
+/// addressed and is dropped on restart"): a root whose name is not UTF-8
+/// is refused at once, with an error that says why, and nothing is
+/// written (its index could never be addressed again).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_non_utf8_repository_root_is_refused_with_a_clear_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let parent = tempfile::tempdir().unwrap();
+    let root = parent.path().join(std::ffi::OsStr::from_bytes(b"repo-\xff"));
+    std::fs::create_dir(&root).unwrap();
+    write(&root, "a.py", PY);
+    let idx = tempfile::tempdir().unwrap();
+    let options = IndexOptions {
+        index_dir: Some(idx.path().to_owned()),
+        ..IndexOptions::default()
+    };
+    let err = codegraph::Indexer::open(&root, options.clone()).unwrap_err();
+    assert!(matches!(err, codegraph::Error::NonUtf8Path(_)), "{err}");
+    assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+    assert!(codegraph::Reader::open(&root, options).is_err());
+    assert_eq!(std::fs::read_dir(idx.path()).unwrap().count(), 0);
+}
+
 /// `exclude_globs` keep paths out like `.codegraphignore` lines; a bad glob
 /// is refused when the index is opened.
 #[test]
