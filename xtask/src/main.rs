@@ -28,7 +28,7 @@
 //! - `bench-context [NAME]`: the full completion-context request at 300
 //!   cursors (after `receiver.`) of a corpus, index warm: p50/p99, stage
 //!   medians, candidates scanned, CPU time per request.
-//! - `eval-context [NAME...]`: relevance hit rate per corpus and kind of
+//! - `eval-context [NAME|DIR...]`: relevance hit rate per corpus and kind of
 //!   reference (imported name, re-export, decorator, call, module member,
 //!   receiver, `self`, `self` member, module object, attribute chain, type):
 //!   a hit at k when the definition is among the first k structures;

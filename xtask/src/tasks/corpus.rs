@@ -191,14 +191,28 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
         .stdout(Stdio::null()))
 }
 
-/// A corpus and its index (`.bench/index-NAME`), brought up to date.
+/// A corpus's name in file names: the name, or a directory's last part.
+pub fn corpus_label(name: &str) -> String {
+    Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(name)
+        .to_owned()
+}
+
+/// A corpus and its index (`.bench/index-LABEL`), brought up to date: a
+/// pinned corpus by name (fetched if needed), or a directory.
 pub fn open_corpus_index(name: &str) -> Result<(PathBuf, codegraph::Codegraph)> {
     use codegraph::{Codegraph, IndexOptions, NoProgress};
-    let root = corpus(name)?;
+    let root = if Path::new(name).is_dir() {
+        Path::new(name).canonicalize()?
+    } else {
+        corpus(name)?
+    };
     let mut cg = Codegraph::open(
         &root,
         IndexOptions {
-            index_dir: Some(bench_dir().join(format!("index-{name}"))),
+            index_dir: Some(bench_dir().join(format!("index-{}", corpus_label(name)))),
             ..IndexOptions::default()
         },
     )?;

@@ -237,7 +237,10 @@ pub fn eval_context(name: &str) -> Result<()> {
         next_ctx as f64 / n,
         next_near as f64 / n
     );
-    let out = crate::util::bench_dir().join(format!("eval-context-misses-{name}.txt"));
+    let out = crate::util::bench_dir().join(format!(
+        "eval-context-misses-{}.txt",
+        super::corpus::corpus_label(name)
+    ));
     std::fs::write(&out, misses.join("\n"))?;
     eprintln!("misses: {}", out.display());
     Ok(())
