@@ -205,6 +205,10 @@ pub(crate) fn chain_before(before: &str) -> Vec<Segment> {
             break;
         };
         i -= sep;
+        // A chain continued on the next line (`Builder()\n    .body(`).
+        while i > 0 && b[i - 1].is_ascii_whitespace() {
+            i -= 1;
+        }
         // A call's or index's arguments, balanced, on this line.
         let mut call = false;
         while i > 0 && matches!(b[i - 1], b')' | b']') {
@@ -335,5 +339,39 @@ impl Reader {
         })?;
         String::from_utf8(bytes)
             .map_err(|_| Error::InvalidRequest(format!("{rel}: not UTF-8 text")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(before: &str) -> Vec<(String, bool)> {
+        chain_before(before)
+            .into_iter()
+            .map(|s| (s.name, s.call))
+            .collect()
+    }
+
+    #[test]
+    fn chains_on_one_line_and_across_lines() {
+        assert_eq!(
+            names("x = self.app.get_db()."),
+            [
+                ("self".to_owned(), false),
+                ("app".to_owned(), false),
+                ("get_db".to_owned(), true)
+            ]
+        );
+        // Builder style: each call on its own line, the dot first.
+        assert_eq!(
+            names("      MockResponse\n        .Builder()\n        .bo"),
+            [
+                ("MockResponse".to_owned(), false),
+                ("Builder".to_owned(), true)
+            ]
+        );
+        assert!(names("x = 1 + ").is_empty());
+        assert!(names("for i in 0..").is_empty());
     }
 }
