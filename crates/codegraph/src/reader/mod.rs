@@ -59,7 +59,13 @@ pub struct Reader {
 struct Lexical {
     chunks: Bm25Index,
     files: Option<Bm25Index>,
+    /// Why `files` is missing, when it is.
+    files_problem: Option<String>,
 }
+
+/// What search and status say while the file-level lexical index is
+/// missing or damaged.
+pub(crate) const NO_FILE_INDEX: &str = "the file-level lexical index is missing or damaged, so files rank without it: run `codegraph index` to rebuild it";
 
 impl Reader {
     /// A reader of the index of the repository at `root` (opened for
@@ -263,6 +269,15 @@ impl Reader {
         Ok(self.lexical()?.and_then(|l| l.files.as_ref()))
     }
 
+    /// Why the file-level lexical index is not there to answer, when the
+    /// chunk-level one is.
+    pub(crate) fn file_index_problem(&self) -> Option<String> {
+        self.lexical()
+            .ok()
+            .flatten()
+            .and_then(|l| l.files_problem.clone())
+    }
+
     fn lexical(&self) -> Result<Option<&Lexical>> {
         let open = |dir: PathBuf| -> Result<Option<Bm25Index>> {
             if !Bm25Index::exists(&dir) {
@@ -280,12 +295,21 @@ impl Reader {
                     return Ok(None);
                 };
                 // The file-level index only helps: search goes on without
-                // it (a damaged one has left word for the writer).
-                let files = open(self.loc.bm25_files_dir()).unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "the file-level lexical index is unavailable");
-                    None
-                });
-                Ok(Some(Lexical { chunks, files }))
+                // it (a damaged one has left word for the writer), and says
+                // so, since answers rank differently without it.
+                let (files, files_problem) = match open(self.loc.bm25_files_dir()) {
+                    Ok(Some(files)) => (Some(files), None),
+                    Ok(None) => (None, Some(NO_FILE_INDEX.to_owned())),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the file-level lexical index is unavailable");
+                        (None, Some(format!("{NO_FILE_INDEX} ({e})")))
+                    }
+                };
+                Ok(Some(Lexical {
+                    chunks,
+                    files,
+                    files_problem,
+                }))
             })?
             .as_ref())
     }

@@ -413,6 +413,14 @@ impl Reader {
                 Some(n) => format!("{missing}; {n}"),
                 None => missing,
             });
+        } else if options.mode != SearchMode::Vector
+            && options.kind.is_none()
+            && let Some(problem) = self.file_index_problem()
+        {
+            notice = Some(match notice {
+                Some(n) => format!("{problem}; {n}"),
+                None => problem,
+            });
         }
         let mode = if vectors.is_none() {
             SearchMode::Lexical

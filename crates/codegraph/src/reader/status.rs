@@ -84,6 +84,9 @@ impl Reader {
                 None
             }
         };
+        if let Some(problem) = self.file_index_problem() {
+            problems.push(problem);
+        }
         let search_pending = conn.search_pending()?.len() as u64;
         if lexical_documents.is_some_and(|n| n != stats.chunks)
             && meta.graph_current

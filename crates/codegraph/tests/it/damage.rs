@@ -358,3 +358,27 @@ fn an_index_moved_with_its_repository_is_adopted_not_rebuilt() {
     assert_eq!(report.run.parsed, 0, "{report:?}");
     assert!(report.rebuilt.is_none(), "{report:?}");
 }
+
+/// Regression (fault matrix: `bm25-files/codegraph-bm25-version` deleted):
+/// readers went on without the file-level index and ranked files
+/// differently without a word. They still answer, and now say why the
+/// ranking may differ; the next index run rebuilds the file-level index.
+#[test]
+fn a_missing_file_level_index_is_said_and_rebuilt() {
+    let (repo, idx, before) = indexed();
+    std::fs::remove_file(idx.path().join("bm25-files/codegraph-bm25-version")).unwrap();
+    let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    let answer = reader.search(&lexical("handler_7")).unwrap();
+    assert_eq!(answer.results[0].path, "pkg/m7.py");
+    let notice = answer.notice.clone().unwrap_or_default();
+    assert!(notice.contains("file-level lexical index"), "{notice:?}");
+    assert!(notice.contains("codegraph index"), "{notice:?}");
+    let problems = reader.status().unwrap().problems;
+    assert!(
+        problems.iter().any(|p| p.contains("file-level")),
+        "{problems:?}"
+    );
+    assert_healed(repo.path(), idx.path(), &before);
+    let reader = codegraph::Reader::open(repo.path(), options(idx.path())).unwrap();
+    assert_eq!(reader.search(&lexical("handler_7")).unwrap().notice, None);
+}

@@ -499,7 +499,9 @@ fn non_utf8_file_names_are_skipped_never_merged() {
 fn a_non_utf8_repository_root_is_refused_with_a_clear_error() {
     use std::os::unix::ffi::OsStrExt;
     let parent = tempfile::tempdir().unwrap();
-    let root = parent.path().join(std::ffi::OsStr::from_bytes(b"repo-\xff"));
+    let root = parent
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"repo-\xff"));
     std::fs::create_dir(&root).unwrap();
     write(&root, "a.py", PY);
     let idx = tempfile::tempdir().unwrap();

@@ -160,8 +160,8 @@ impl Names<'_> {
         depth: usize,
     ) -> Result<Option<DefinitionRow>> {
         let head = &chain[0];
-        let is_super = head.name == "super"
-            || language.is_some_and(|l| l.super_names.contains(&head.name));
+        let is_super =
+            head.name == "super" || language.is_some_and(|l| l.super_names.contains(&head.name));
         let mut ty = if is_super {
             // The enclosing type's first base.
             match self.enclosing(facts, line)? {
