@@ -321,10 +321,7 @@ impl Conn {
 
     /// Bindings inside type `def` or its members (fields: `x: T`,
     /// `self.x = T()`): (name as written, type as written, value).
-    pub fn member_bindings(
-        &self,
-        def: DefId,
-    ) -> Result<Vec<MemberBinding>> {
+    pub fn member_bindings(&self, def: DefId) -> Result<Vec<MemberBinding>> {
         self.rows(
             "SELECT b.name, b.type_name, b.value FROM bindings b
              WHERE b.file_id = (SELECT file_id FROM definitions WHERE id = ?1)
