@@ -146,7 +146,9 @@ impl Remote {
                 Some(answer)
             }
             Err(why) => {
-                tracing::debug!("{what}: the server did not answer ({why}); answering from the index");
+                tracing::debug!(
+                    "{what}: the server did not answer ({why}); answering from the index"
+                );
                 None
             }
         }
@@ -312,7 +314,12 @@ impl Remote {
         }
         let budget = match u32::try_from(o.budget_tokens) {
             Ok(b) if b > 0 => b,
-            _ => return Err(format!("budget {} is outside the API's range", o.budget_tokens)),
+            _ => {
+                return Err(format!(
+                    "budget {} is outside the API's range",
+                    o.budget_tokens
+                ));
+            }
         };
         let mut client = pb::graph_service_client::GraphServiceClient::new(self.channel.clone());
         let r = self
@@ -730,7 +737,9 @@ mod tests {
             budget_tokens: 1024,
             omitted_files: 1,
             omitted_definitions: 4,
-            text: "shop/service.py:\n  class UserService:\n    def add_user(self, user_id, name):\n".into(),
+            text:
+                "shop/service.py:\n  class UserService:\n    def add_user(self, user_id, name):\n"
+                    .into(),
         };
         let back = repo_map(convert::repo_map(map.clone(), enc())).unwrap();
         assert_eq!(format!("{back:?}"), format!("{map:?}"));

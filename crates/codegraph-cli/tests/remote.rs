@@ -126,9 +126,15 @@ fn same_both_ways(s: &Served, args: &[&str], normalise: fn(&str) -> String) -> S
         t_err.contains(ANSWERED),
         "codegraph {args:?} was not answered by the server:\n{t_err}"
     );
-    assert!(!l_err.contains(ANSWERED), "--no-server asked the server:\n{l_err}");
+    assert!(
+        !l_err.contains(ANSWERED),
+        "--no-server asked the server:\n{l_err}"
+    );
     let (t_out, l_out) = (text(&through.stdout), text(&local.stdout));
-    assert!(!l_out.trim().is_empty(), "codegraph {args:?} printed nothing");
+    assert!(
+        !l_out.trim().is_empty(),
+        "codegraph {args:?} printed nothing"
+    );
     assert_eq!(
         normalise(&t_out),
         normalise(&l_out),
@@ -161,7 +167,9 @@ fn commands_print_the_same_through_a_running_server() {
     same_both_ways(&s, &["query", "normalise"], as_is);
     same_both_ways(
         &s,
-        &["query", "user", "--path", "shop", "--kind", "method", "-n", "3"],
+        &[
+            "query", "user", "--path", "shop", "--kind", "method", "-n", "3",
+        ],
         as_is,
     );
     same_both_ways(&s, &["query", "repository", "--group-by", "file"], as_is);
@@ -172,7 +180,12 @@ fn commands_print_the_same_through_a_running_server() {
     same_both_ways(&s, &["callees", "UserService.add_user"], as_is);
     same_both_ways(
         &s,
-        &["callees", "UserService.add_user", "--resolved-only", "--json"],
+        &[
+            "callees",
+            "UserService.add_user",
+            "--resolved-only",
+            "--json",
+        ],
         as_is,
     );
     let out = same_both_ways(&s, &["map", "--budget-tokens", "300"], as_is);

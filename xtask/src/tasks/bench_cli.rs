@@ -31,9 +31,9 @@
 use super::corpus::corpus;
 use super::serve_bench::server::{Server, connect, log_tail, terminate};
 use crate::measure::median;
-use codegraph::MAX_STORED_DEPTH;
 use crate::util::{bench_dir, cli_bin, run};
 use anyhow::{Context, Result, bail};
+use codegraph::MAX_STORED_DEPTH;
 use codegraph_server::pb;
 use codegraph_server::pb::index_service_client::IndexServiceClient;
 use std::path::{Path, PathBuf};
@@ -192,7 +192,11 @@ pub fn bench_cli(name: &str) -> Result<()> {
             query(None),
             Some(50.0),
         ),
-        ("query, lexical, through serve", query(Some("lexical")), None),
+        (
+            "query, lexical, through serve",
+            query(Some("lexical")),
+            None,
+        ),
         ("callers --depth 1, through serve", callers(1), None),
     ];
     let rt = tokio::runtime::Runtime::new()?;
@@ -287,7 +291,11 @@ fn row(
         let args = args(i);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut cmd = Command::new("/usr/bin/time");
-        cmd.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(&env.bin);
+        cmd.arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&rss_file)
+            .arg(&env.bin);
         env.prepare(&mut cmd, &args);
         let started = Instant::now();
         let out: Output = cmd
@@ -324,10 +332,7 @@ fn row(
         wall_target,
         rss_target,
     };
-    eprintln!(
-        "  {label}: {:.1} ms, {:.0} MB",
-        row.wall_ms, row.rss_mb
-    );
+    eprintln!("  {label}: {:.1} ms, {:.0} MB", row.wall_ms, row.rss_mb);
     Ok(row)
 }
 
@@ -445,7 +450,8 @@ fn print_table(rows: &[Row]) {
         "call (median of 20 processes)", "wall", "target", "RSS", "target"
     );
     for r in rows {
-        let target = |t: Option<f64>, unit: &str| t.map_or("-".to_owned(), |t| format!("≤ {t:.0} {unit}"));
+        let target =
+            |t: Option<f64>, unit: &str| t.map_or("-".to_owned(), |t| format!("≤ {t:.0} {unit}"));
         let missed = r.wall_target.is_some_and(|t| r.wall_ms > t)
             || r.rss_target.is_some_and(|t| r.rss_mb > t);
         println!(

@@ -37,13 +37,7 @@ impl Reader {
     ) -> Result<Vec<Related>> {
         let conn = self.pool().snapshot()?;
         let start = designated(&conn, symbol)?;
-        walk(
-            &conn,
-            NodeRef::Def(start.id),
-            true,
-            depth,
-            resolved_only,
-        )
+        walk(&conn, NodeRef::Def(start.id), true, depth, resolved_only)
     }
 
     /// [`Reader::callees`] from the stored edges, whatever is loaded.
@@ -55,13 +49,7 @@ impl Reader {
     ) -> Result<Vec<Related>> {
         let conn = self.pool().snapshot()?;
         let start = designated(&conn, symbol)?;
-        walk(
-            &conn,
-            NodeRef::Def(start.id),
-            false,
-            depth,
-            resolved_only,
-        )
+        walk(&conn, NodeRef::Def(start.id), false, depth, resolved_only)
     }
 }
 
@@ -121,9 +109,7 @@ fn found(conn: &Conn, name: &str) -> Result<Vec<StoredSymbol>> {
         out = conn
             .symbols_with_name(last)?
             .into_iter()
-            .filter(|s| {
-                s.qualified_name.ends_with(&dotted) || s.qualified_name.ends_with(&coloned)
-            })
+            .filter(|s| s.qualified_name.ends_with(&dotted) || s.qualified_name.ends_with(&coloned))
             .collect();
     }
     out.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));

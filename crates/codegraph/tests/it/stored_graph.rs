@@ -86,7 +86,11 @@ fn stored_walks_equal_the_graph_for_every_fixture_definition() {
             assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "imports {path}");
             let ours = stored.importers(path);
             let theirs = graph.importers(path);
-            assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "importers {path}");
+            assert_eq!(
+                format!("{ours:?}"),
+                format!("{theirs:?}"),
+                "importers {path}"
+            );
             answered += usize::from(ours.is_ok_and(|r| !r.is_empty()));
         }
         // Every answer above came from the store: the graph never loaded.
@@ -94,7 +98,10 @@ fn stored_walks_equal_the_graph_for_every_fixture_definition() {
         projects += 1;
     }
     assert!(projects >= 10, "only {projects} fixture projects");
-    assert!(answered > 100, "only {answered} non-empty answers of {compared}");
+    assert!(
+        answered > 100,
+        "only {answered} non-empty answers of {compared}"
+    );
 }
 
 #[test]
