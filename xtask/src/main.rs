@@ -21,6 +21,12 @@
 //!   `rg -l` for the same words; then embeds the whole corpus (timed), and
 //!   reports hybrid latency (query embedding included) in the library, a
 //!   5,000-character query, both modes through the CLI, index size and RSS.
+//! - `bench-cli [NAME]`: the command line as a person meets it, one cold
+//!   process per call on java.base (indexed with `--no-embed`): medians of
+//!   20 processes' wall time and peak RSS for `query` (lexical, default
+//!   mode) and `callers --depth 1` without a server, and `query` through a
+//!   running `codegraph serve`, beside the targets (see
+//!   `tasks/bench_cli.rs`).
 //! - `bench-live`: on a copy of java.base, 20 edits (a new method calling
 //!   an existing one), each followed by the incremental update, a lexical
 //!   query that must find the new method and a `callers` query that must
@@ -114,6 +120,7 @@ enum Task {
     EvalSearch { names: Vec<String>, queries: usize },
     BenchEmbed(usize),
     BenchSearch(String),
+    BenchCli(String),
     BenchGraph(Vec<String>),
     BenchLive,
     LiveEquivalence(Vec<String>),
@@ -151,6 +158,7 @@ impl Task {
                 Task::BenchEmbed(args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000))
             }
             "bench-search" => Task::BenchSearch(name_or("jdk")),
+            "bench-cli" => Task::BenchCli(name_or("jdk")),
             "bench-graph" => Task::BenchGraph(names_or(rest, &["jdk"])),
             "bench-live" => Task::BenchLive,
             "live-equivalence" => Task::LiveEquivalence(names_or(rest, &["django", "tokio"])),
@@ -192,6 +200,7 @@ impl Task {
             }
             Task::BenchEmbed(n) => tasks::bench_embed::bench_embed(n),
             Task::BenchSearch(name) => tasks::bench_search::bench_search(&name),
+            Task::BenchCli(name) => tasks::bench_cli::bench_cli(&name),
             Task::BenchGraph(names) => {
                 for name in names {
                     tasks::bench_graph::bench_graph(&name)?;
@@ -273,6 +282,8 @@ mod tests {
             "eval-search --queries 10",
             "bench-search jdk",
             "bench-search",
+            "bench-cli",
+            "bench-cli jdk",
             "bench-live",
             "live-equivalence django tokio",
             "live-equivalence",

@@ -10,6 +10,7 @@ mod help;
 mod human;
 mod output;
 mod progress;
+mod remote;
 mod term;
 
 use anyhow::Result;
@@ -293,6 +294,10 @@ struct CallersArgs {
     /// Drop edges inferred from a unique name only
     #[arg(long)]
     resolved_only: bool,
+    /// Answer from the index even when a running `codegraph serve` holds
+    /// the repository (by default it answers: the same output, sooner)
+    #[arg(long)]
+    no_server: bool,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
@@ -312,6 +317,10 @@ struct CalleesArgs {
     /// Drop edges inferred from a unique name only
     #[arg(long)]
     resolved_only: bool,
+    /// Answer from the index even when a running `codegraph serve` holds
+    /// the repository (by default it answers: the same output, sooner)
+    #[arg(long)]
+    no_server: bool,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
@@ -357,6 +366,10 @@ struct MapArgs {
     /// nothing indexed is an error
     #[arg(long, num_args = 1..)]
     focus: Vec<String>,
+    /// Answer from the index even when a running `codegraph serve` holds
+    /// the repository (by default it answers: the same output, sooner)
+    #[arg(long)]
+    no_server: bool,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
@@ -396,6 +409,10 @@ struct QueryArgs {
     /// The k of reciprocal rank fusion
     #[arg(long, default_value_t = 60.0)]
     rrf_k: f64,
+    /// Answer from the index even when a running `codegraph serve` holds
+    /// the repository (by default it answers: the same output, sooner)
+    #[arg(long)]
+    no_server: bool,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
@@ -447,6 +464,10 @@ struct ContextArgs {
     /// Files edited recently, most recent first
     #[arg(long, num_args = 1..)]
     recent: Vec<String>,
+    /// Answer from the index even when a running `codegraph serve` holds
+    /// the repository (by default it answers: the same output, sooner)
+    #[arg(long)]
+    no_server: bool,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,

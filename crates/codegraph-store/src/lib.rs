@@ -20,6 +20,7 @@ mod context;
 mod embeddings;
 mod files;
 mod graph;
+mod graph_reads;
 mod meta;
 mod schema;
 mod search;
@@ -29,6 +30,7 @@ pub use embeddings::{ChunkVector, EmbedJob};
 pub use files::{
     ChunkRow, DefinitionRow, Diagnostic, FileRecord, FileRow, FileState, Skipped, Stats, Writer,
 };
+pub use graph_reads::{EdgeEnd, StoredEdge, StoredSymbol};
 pub use meta::{Meta, MetaKey};
 pub use schema::FORMAT_VERSION;
 pub use search::ChunkDetail;

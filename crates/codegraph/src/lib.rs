@@ -76,7 +76,7 @@ pub use reader::search::{
     DEFAULT_PAGERANK_WEIGHT, Hits, MAX_QUERY_BYTES, NO_LEXICAL_INDEX, Query, Ranker, Ranks,
     Retriever, RrfRanker, SearchMode, SearchOptions, SearchPipeline, SearchResponse, SearchResult,
 };
-pub use reader::{EmbeddingStatus, Reader, RepositoryInfo, Status};
+pub use reader::{EmbeddingStatus, MAX_STORED_DEPTH, Reader, RepositoryInfo, Status};
 
 use codegraph_lang::Registry;
 use serde::Serialize;

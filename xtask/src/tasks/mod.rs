@@ -1,5 +1,6 @@
 //! One module per task (or close group of tasks); `main.rs` dispatches.
 
+pub mod bench_cli;
 pub mod bench_context;
 pub mod bench_embed;
 pub mod bench_graph;

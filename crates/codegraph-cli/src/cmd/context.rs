@@ -1,6 +1,6 @@
 //! `context`: completion context at a cursor.
 
-use super::{all_from_cwd, from_cwd, open_reader};
+use super::{all_from_cwd, from_cwd, open_reader, server};
 use crate::{ContextArgs, Outcome, human, output};
 use anyhow::{Context, Result};
 use codegraph::IndexOptions;
@@ -17,8 +17,7 @@ pub fn context(args: ContextArgs) -> Result<Outcome> {
         ),
         None => None,
     };
-    let cg = open_reader(&args.repo, IndexOptions::default())?;
-    let response = cg.context(&codegraph::ContextRequest {
+    let request = codegraph::ContextRequest {
         path: from_cwd(&args.file),
         line: args.line - 1,
         column: args.column - 1,
@@ -34,7 +33,13 @@ pub fn context(args: ContextArgs) -> Result<Outcome> {
         similarity: args.similarity,
         recent_files: all_from_cwd(&args.recent),
         deadline: None,
-    })?;
+    };
+    // A running server that holds the repository answers when there is one.
+    let remote = server(&args.repo, args.no_server)?;
+    let response = match remote.and_then(|r| r.context(&request)) {
+        Some(response) => response,
+        None => open_reader(&args.repo, IndexOptions::default())?.context(&request)?,
+    };
     if args.json {
         return output::print(&output::ContextJson::from(response));
     }

@@ -1,7 +1,7 @@
 //! The code graph: definitions by name, callers and callees, imports and
 //! importers, the neighbourhood of a node, the ranked map, the tree.
 
-use super::{all_from_cwd, from_cwd, open_reader};
+use super::{all_from_cwd, from_cwd, open_reader, server};
 use crate::output::{self, DefinitionJson, FileLineJson, RelatedJson, RepoMapJson, SubgraphJson};
 use crate::term::out;
 use crate::{
@@ -28,15 +28,26 @@ pub fn symbol(args: SymbolArgs) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// Who calls a symbol, to `--depth` levels.
+/// Who calls a symbol, to `--depth` levels (a running server that holds
+/// the repository answers when there is one).
 pub fn callers(args: CallersArgs) -> Result<Outcome> {
+    if let Some(remote) = server(&args.repo, args.no_server)?
+        && let Some(related) = remote.calls(&args.symbol, args.depth, args.resolved_only, true)
+    {
+        return emit_related(related, args.json);
+    }
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     let related = cg.callers(&args.symbol, args.depth, args.resolved_only)?;
     emit_related(related, args.json)
 }
 
-/// What a symbol calls, to `--depth` levels.
+/// What a symbol calls, to `--depth` levels (as [`callers`]).
 pub fn callees(args: CalleesArgs) -> Result<Outcome> {
+    if let Some(remote) = server(&args.repo, args.no_server)?
+        && let Some(related) = remote.calls(&args.symbol, args.depth, args.resolved_only, false)
+    {
+        return emit_related(related, args.json);
+    }
     let cg = open_reader(&args.repo, IndexOptions::default())?;
     let related = cg.callees(&args.symbol, args.depth, args.resolved_only)?;
     emit_related(related, args.json)
@@ -96,9 +107,9 @@ pub fn neighbors(args: NeighborsArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// The ranked map of the repository within a token budget.
+/// The ranked map of the repository within a token budget (a running
+/// server that holds the repository answers when there is one).
 pub fn map(args: MapArgs) -> Result<Outcome> {
-    let cg = open_reader(&args.repo, IndexOptions::default())?;
     // A focus that exists on disk is a file or directory; anything else
     // names a definition.
     let (paths, symbols): (Vec<String>, Vec<String>) = args
@@ -106,12 +117,17 @@ pub fn map(args: MapArgs) -> Result<Outcome> {
         .iter()
         .cloned()
         .partition(|f| std::path::Path::new(f).exists());
-    let map = cg.map(&codegraph::MapOptions {
+    let options = codegraph::MapOptions {
         budget_tokens: args.budget_tokens,
         focus: all_from_cwd(&paths),
         focus_symbols: symbols,
         ..codegraph::MapOptions::default()
-    })?;
+    };
+    let remote = server(&args.repo, args.no_server)?;
+    let map = match remote.and_then(|r| r.map(&options)) {
+        Some(map) => map,
+        None => open_reader(&args.repo, IndexOptions::default())?.map(&options)?,
+    };
     if args.json {
         return output::print(&RepoMapJson::from(map));
     }

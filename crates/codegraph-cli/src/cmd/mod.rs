@@ -12,6 +12,7 @@ pub mod serve;
 pub mod symbols;
 
 use crate::RepoArgs;
+use crate::remote::Remote;
 use anyhow::{Context, Result};
 use codegraph::{Codegraph, IndexOptions, Reader};
 use std::path::{Path, PathBuf};
@@ -86,6 +87,16 @@ fn has_index(root: &Path, index_dir: Option<&Path>) -> bool {
         },
     };
     dir.join(DATABASE).is_file()
+}
+
+/// The running `codegraph serve` that holds the repository `repo` names
+/// (see [`crate::remote`]); none with `--no-server`.
+fn server(repo: &RepoArgs, no_server: bool) -> Result<Option<Remote>> {
+    if no_server {
+        return Ok(None);
+    }
+    let root = root(repo)?;
+    Ok(Remote::find(&root, repo.index_dir.as_deref()))
 }
 
 /// Opens (creating if needed) the index of the repository `repo` names.

@@ -74,8 +74,13 @@ impl Reader {
         }))
     }
 
-    /// Who calls `symbol`, up to `depth` hops.
+    /// Who calls `symbol`, up to `depth` hops. Without the graph in
+    /// memory, a short walk reads the stored edges instead of loading it
+    /// (the same answer: [`Reader::callers_stored`]).
     pub fn callers(&self, symbol: &str, depth: usize, resolved_only: bool) -> Result<Vec<Related>> {
+        if self.walks_from_store(depth) {
+            return self.callers_stored(symbol, depth, resolved_only);
+        }
         let n = self.symbol_node(symbol)?;
         Ok(self.graph()?.callers(n, depth, resolved_only))
     }
@@ -100,8 +105,12 @@ impl Reader {
         Ok((graph.node_count(), graph.edge_count()))
     }
 
-    /// What `symbol` calls, up to `depth` hops.
+    /// What `symbol` calls, up to `depth` hops; from the stored edges as
+    /// [`Reader::callers`] says.
     pub fn callees(&self, symbol: &str, depth: usize, resolved_only: bool) -> Result<Vec<Related>> {
+        if self.walks_from_store(depth) {
+            return self.callees_stored(symbol, depth, resolved_only);
+        }
         let n = self.symbol_node(symbol)?;
         Ok(self.graph()?.callees(n, depth, resolved_only))
     }
@@ -112,14 +121,21 @@ impl Reader {
     }
 
     /// Files and external modules (`external:NAME`) `file` imports, with
-    /// the line of the import.
+    /// the line of the import (from the stored edges when the graph is not
+    /// loaded: the same answer, [`Reader::imports_stored`]).
     pub fn imports(&self, file: &str) -> Result<Vec<(String, u32)>> {
+        if !self.graph_loaded() {
+            return self.imports_stored(file);
+        }
         let n = self.file_node(file)?;
         Ok(self.graph()?.imports(n))
     }
 
     /// Files importing `file`.
     pub fn importers(&self, file: &str) -> Result<Vec<(String, u32)>> {
+        if !self.graph_loaded() {
+            return self.importers_stored(file);
+        }
         let n = self.file_node(file)?;
         Ok(self.graph()?.importers(n))
     }

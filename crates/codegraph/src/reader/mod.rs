@@ -9,9 +9,11 @@ pub(crate) mod locate;
 mod retrievers;
 pub(crate) mod search;
 mod status;
+mod stored;
 pub mod understand;
 
 pub use status::{EmbeddingStatus, RepositoryInfo, Status};
+pub use stored::MAX_STORED_DEPTH;
 
 use crate::changes::{ChangeSet, Files, GraphChange};
 use crate::context::Corpus;
