@@ -117,7 +117,8 @@ fn found(conn: &Conn, name: &str) -> Result<Vec<StoredSymbol>> {
 }
 
 /// The one definition `name` designates (overloads share a qualified
-/// name: the first); several are [`Error::Ambiguous`], as the graph says.
+/// name: the first; a field and a method sharing one: the method); several
+/// are [`Error::Ambiguous`], as the graph says.
 fn designated(conn: &Conn, name: &str) -> Result<StoredSymbol> {
     let mut symbols = found(conn, name)?;
     if symbols.is_empty() {
@@ -127,7 +128,8 @@ fn designated(conn: &Conn, name: &str) -> Result<StoredSymbol> {
         .iter()
         .all(|s| s.qualified_name == symbols[0].qualified_name)
     {
-        return Ok(symbols.swap_remove(0));
+        let callable = symbols.iter().position(|s| s.kind.is_callable());
+        return Ok(symbols.swap_remove(callable.unwrap_or(0)));
     }
     Err(Error::Ambiguous {
         name: name.to_owned(),
