@@ -222,10 +222,17 @@ fn pick(registry: &Registry, wanted: Option<&str>) -> Result<Arc<Repo>, Refusal>
         registered_at: crate::registry::now_secs(),
     };
     tracing::info!(root = %config.root.display(), "registered for MCP");
-    registry
-        .register(config)
-        .map(|(repo, _)| repo)
-        .map_err(|s| (StatusCode::BAD_REQUEST, s.message().to_owned()))
+    let id = config.id.clone();
+    match registry.register(config) {
+        Ok((repo, _)) => Ok(repo),
+        // Two first requests for one repository (two agents starting
+        // together): the one that lost the race serves what the other
+        // registered.
+        Err(s) if s.code() == tonic::Code::AlreadyExists => registry
+            .get(&id)
+            .map_err(|s| (StatusCode::BAD_REQUEST, s.message().to_owned())),
+        Err(s) => Err((StatusCode::BAD_REQUEST, s.message().to_owned())),
+    }
 }
 
 /// `Authorization: Bearer <token>`, or 401 with `WWW-Authenticate`.
