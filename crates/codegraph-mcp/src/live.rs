@@ -379,30 +379,9 @@ fn run_indexer(live: std::sync::Weak<Live>, mut indexer: Indexer, options: &Live
         indexer.watch(&watch, &feed, &stop, on_update)
     } else {
         codegraph::process::lower_thread_priority();
-        indexer.index(&feed).and_then(|mut report| {
-            let mut changes = std::mem::take(&mut report.changes);
-            let mut embedded = 0;
-            if options.embed
-                && let Some(r) = indexer.embed_pending(&feed)?
-            {
-                embedded = r.embedded;
-                changes.merge(r.changes);
-            }
-            on_update(
-                &indexer,
-                &WatchUpdate {
-                    cause: codegraph::UpdateCause::Startup,
-                    events: 0,
-                    paths: Vec::new(),
-                    report,
-                    embedded,
-                    latency_ms: 0,
-                    rss_bytes: None,
-                    changes,
-                },
-            );
-            Ok(())
-        })
+        indexer
+            .update_once(&feed, options.embed)
+            .map(|update| on_update(&indexer, &update))
     };
     match result {
         Ok(()) => false,

@@ -241,29 +241,8 @@ fn run(
         indexer.watch(&options, feed, stop, on_update)
     } else {
         codegraph::process::lower_thread_priority();
-        let started = Instant::now();
-        let mut report = indexer.index(feed)?;
-        let mut changes = std::mem::take(&mut report.changes);
-        let mut embedded = 0;
-        if config.embed
-            && let Some(r) = indexer.embed_pending(feed)?
-        {
-            embedded = r.embedded;
-            changes.merge(r.changes);
-        }
-        on_update(
-            &indexer,
-            &WatchUpdate {
-                cause: codegraph::UpdateCause::Startup,
-                events: 0,
-                paths: Vec::new(),
-                report,
-                embedded,
-                latency_ms: started.elapsed().as_millis() as u64,
-                rss_bytes: codegraph::process::resident_memory(),
-                changes,
-            },
-        );
+        let update = indexer.update_once(feed, config.embed)?;
+        on_update(&indexer, &update);
         Ok(())
     }
 }

@@ -145,6 +145,30 @@ pub struct WatchUpdate {
 }
 
 impl Indexer {
+    /// One update without watching: index, then embed new chunk contents
+    /// when `embed`, reported as a watcher's startup update (for programs
+    /// that keep a reader current, with watching off).
+    pub fn update_once(&mut self, progress: &dyn Progress, embed: bool) -> Result<WatchUpdate> {
+        let started = Instant::now();
+        let mut report = self.index(progress)?;
+        let mut changes = std::mem::take(&mut report.changes);
+        let mut embedded = 0;
+        if embed && let Some(r) = self.embed_pending(progress)? {
+            embedded = r.embedded;
+            changes.merge(r.changes);
+        }
+        Ok(WatchUpdate {
+            cause: UpdateCause::Startup,
+            events: 0,
+            paths: Vec::new(),
+            report,
+            embedded,
+            latency_ms: started.elapsed().as_millis() as u64,
+            rss_bytes: resident_memory(),
+            changes,
+        })
+    }
+
     /// Watches the repository until `stop` is set, applying changes in
     /// batches; `on_update` sees this indexer and each applied batch (build
     /// the next reader there: [`crate::Reader::next`]). Returns when
