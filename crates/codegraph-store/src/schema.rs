@@ -17,10 +17,14 @@
 //!   depends on the model and the content hash only.
 //! - 6: the statistics of the last whole resolution are one JSON record
 //!   (meta `resolution`) instead of one row each.
+//! - 7: fields and module-level constants are definitions.
+//! - 8: definitions are indexed by kind: an update's statistics count them
+//!   by kind from the index (8 ms on java.base) instead of scanning the
+//!   table (55 ms).
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 
 const TABLES: &[&str] = &[
     "meta",
@@ -73,6 +77,7 @@ CREATE INDEX definitions_file ON definitions (file_id);
 CREATE INDEX definitions_name ON definitions (name);
 CREATE INDEX definitions_qualified ON definitions (qualified_name);
 CREATE INDEX definitions_parent ON definitions (parent_id);
+CREATE INDEX definitions_kind ON definitions (kind);
 CREATE TABLE imports (
     file_id INTEGER NOT NULL,
     module TEXT NOT NULL,

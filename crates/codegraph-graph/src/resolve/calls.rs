@@ -83,7 +83,7 @@ impl<'a> Ctx<'a> {
                     self.members
                         .get(q)
                         .and_then(|m| m.get(name))
-                        .cloned()
+                        .map(|v| v.to_vec())
                         .unwrap_or_default()
                 };
                 let found = keep(&found);
@@ -342,7 +342,7 @@ impl<'a> Ctx<'a> {
                 // Rust paths and fully qualified names: `crate::a::f`, `a::b::Type::new`.
                 let sep = self.sep(f);
                 if let Some(found) = self.by_qname.get(format!("{r}{sep}{name}").as_str())
-                    && let Some(found) = ok(found.clone())
+                    && let Some(found) = ok(found.to_vec())
                 {
                     return Some(found);
                 }

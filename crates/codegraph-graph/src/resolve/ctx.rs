@@ -6,6 +6,12 @@ use super::{BindingRef, DefIx, FileIx, styles};
 use codegraph_core::{DefId, DefKind, FileId, GraphFacts};
 use codegraph_lang::{ImportStyle, Language, Registry};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use smallvec::SmallVec;
+
+/// Definitions under one key: most keys name one or two, kept inline (an
+/// update builds these maps over every definition; one allocation per key
+/// made building and dropping them a third of an update's resolution).
+pub(super) type Ixs = SmallVec<[DefIx; 2]>;
 
 #[derive(Debug, Clone)]
 pub(super) enum Binding {
@@ -41,12 +47,12 @@ pub(super) struct Ctx<'a> {
     pub(super) parents: HashSet<DefIx>,
     pub(super) def_kind: Vec<DefKind>,
     pub(super) def_file: Vec<FileIx>,
-    pub(super) by_name: HashMap<&'a str, Vec<DefIx>>,
-    pub(super) by_qname: HashMap<&'a str, Vec<DefIx>>,
+    pub(super) by_name: HashMap<&'a str, Ixs>,
+    pub(super) by_qname: HashMap<&'a str, Ixs>,
     /// Owner qualified name → member name → definitions.
-    pub(super) members: HashMap<&'a str, HashMap<&'a str, Vec<DefIx>>>,
+    pub(super) members: HashMap<&'a str, HashMap<&'a str, Ixs>>,
     /// File → top-level name → definitions.
-    pub(super) top: Vec<HashMap<&'a str, Vec<DefIx>>>,
+    pub(super) top: Vec<HashMap<&'a str, Ixs>>,
     /// Python dotted module / Rust module path / JS path → file.
     pub(super) modules: HashMap<String, Vec<FileIx>>,
     /// Directory → files (Go packages, Java packages by directory).
@@ -71,6 +77,34 @@ pub(super) struct Ctx<'a> {
     pub(super) bindings: HashMap<Option<DefIx>, Vec<BindingRef<'a>>>,
     /// File-level bindings (scope: none), per file.
     pub(super) file_bindings: HashMap<FileIx, Vec<BindingRef<'a>>>,
+}
+
+/// What [`Ctx::index_definitions`] builds.
+struct DefIndex<'a> {
+    by_name: HashMap<&'a str, Ixs>,
+    by_qname: HashMap<&'a str, Ixs>,
+    members: HashMap<&'a str, HashMap<&'a str, Ixs>>,
+    top: Vec<HashMap<&'a str, Ixs>>,
+}
+
+/// What [`Ctx::index_files`] builds.
+#[derive(Default)]
+struct FileIndex<'a> {
+    modules: HashMap<String, Vec<FileIx>>,
+    dirs: HashMap<&'a str, Vec<FileIx>>,
+    packages: HashMap<&'a str, Vec<FileIx>>,
+    by_basename: HashMap<&'a str, Vec<FileIx>>,
+    go_modules: Vec<(String, String)>,
+    lib_roots: Vec<(String, String)>,
+    imports_of: HashMap<FileId, Vec<usize>>,
+}
+
+/// What [`Ctx::index_bindings`] builds.
+#[derive(Default)]
+struct BindingIndex<'a> {
+    bindings: HashMap<Option<DefIx>, Vec<BindingRef<'a>>>,
+    file_bindings: HashMap<FileIx, Vec<BindingRef<'a>>>,
+    type_bindings: HashMap<DefIx, Vec<(DefIx, BindingRef<'a>)>>,
 }
 
 pub(super) fn dir_of(path: &str) -> &str {
@@ -149,7 +183,7 @@ impl<'a> Ctx<'a> {
             by_name: HashMap::default(),
             by_qname: HashMap::default(),
             members: HashMap::default(),
-            top: vec![HashMap::default(); facts.files.len()],
+            top: Vec::new(),
             modules: HashMap::default(),
             dirs: HashMap::default(),
             packages: HashMap::default(),
@@ -165,19 +199,61 @@ impl<'a> Ctx<'a> {
             file_bindings: HashMap::default(),
         };
         ctx.parents = ctx.def_parent.iter().flatten().copied().collect();
-        ctx.index_definitions();
-        ctx.index_files();
-        ctx.index_bindings();
+        // Three independent indexes over the facts, built side by side.
+        let (defs, (files, bindings)) = rayon::join(
+            || ctx.index_definitions(),
+            || rayon::join(|| ctx.index_files(), || ctx.index_bindings()),
+        );
+        ctx.by_name = defs.by_name;
+        ctx.by_qname = defs.by_qname;
+        ctx.members = defs.members;
+        ctx.top = defs.top;
+        ctx.dirs = files.dirs;
+        ctx.by_basename = files.by_basename;
+        ctx.modules = files.modules;
+        ctx.packages = files.packages;
+        ctx.go_modules = files.go_modules;
+        ctx.lib_roots = files.lib_roots;
+        ctx.imports_of = files.imports_of;
+        ctx.bindings = bindings.bindings;
+        ctx.file_bindings = bindings.file_bindings;
+        ctx.type_bindings = bindings.type_bindings;
         ctx
     }
 
+    /// Drops the context, its large maps side by side: freeing them one
+    /// by one took as long as building them.
+    pub(super) fn dispose(self) {
+        let Ctx {
+            by_name,
+            by_qname,
+            members,
+            top,
+            bindings,
+            type_bindings,
+            def_ix,
+            ..
+        } = self;
+        rayon::join(
+            || drop((by_name, members)),
+            || drop((by_qname, top, bindings, type_bindings, def_ix)),
+        );
+    }
+
     /// Names, qualified names, members of types and top-level names.
-    fn index_definitions(&mut self) {
+    fn index_definitions(&self) -> DefIndex<'a> {
         let ctx = self;
         let facts = ctx.facts;
+        let n = facts.defs.len();
+        let mut out = DefIndex {
+            by_name: HashMap::with_capacity_and_hasher(n / 2, Default::default()),
+            by_qname: HashMap::with_capacity_and_hasher(n, Default::default()),
+            members: HashMap::default(),
+            top: vec![HashMap::default(); facts.files.len()],
+        };
         for (i, d) in facts.defs.iter().enumerate() {
-            ctx.by_name.entry(&d.name).or_default().push(i);
-            ctx.by_qname.entry(&d.qualified_name).or_default().push(i);
+            out.by_name.entry(&d.name).or_default().push(i);
+            out.by_qname.entry(&d.qualified_name).or_default().push(i);
             let sep_len = if d.qualified_name.len() > d.name.len() {
                 let owner_end = d.qualified_name.len() - d.name.len();
                 let owner_with_sep = &d.qualified_name[..owner_end];
@@ -195,7 +271,7 @@ impl<'a> Ctx<'a> {
             let nested_in_type = ctx.def_parent[i].is_some_and(|p| ctx.def_kind[p].is_type_like());
             if (is_method || nested_in_type) && sep_len > 0 {
                 let owner = &d.qualified_name[..d.qualified_name.len() - d.name.len() - sep_len];
-                ctx.members
+                out.members
                     .entry(owner)
                     .or_default()
                     .entry(&d.name)
@@ -220,15 +296,17 @@ impl<'a> Ctx<'a> {
                 Some(_) => false,
             };
             if visible {
-                ctx.top[f].entry(&d.name).or_default().push(i);
+                out.top[f].entry(&d.name).or_default().push(i);
             }
         }
+        out
     }
 
     /// Directories, file names, modules, packages and module roots.
-    fn index_files(&mut self) {
+    fn index_files(&self) -> FileIndex<'a> {
         let ctx = self;
         let facts = ctx.facts;
+        let mut out = FileIndex::default();
         // Project roots below the top (an example application, a nested
         // package): directories holding a project file of a Python-style
         // language.
@@ -249,19 +327,19 @@ impl<'a> Ctx<'a> {
             .map(|f| format!("{}/", dir_of(&f.path)))
             .collect();
         for (fi, f) in facts.files.iter().enumerate() {
-            ctx.dirs.entry(dir_of(&f.path)).or_default().push(fi);
+            out.dirs.entry(dir_of(&f.path)).or_default().push(fi);
             let base = f.path.rsplit('/').next().unwrap_or(&f.path);
-            ctx.by_basename.entry(base).or_default().push(fi);
+            out.by_basename.entry(base).or_default().push(fi);
             let Some(lang) = ctx.langs[fi] else { continue };
             match lang.import_style {
                 ImportStyle::Python => {
-                    ctx.modules
+                    out.modules
                         .entry(format!("py:{}", python_module(&f.path)))
                         .or_default()
                         .push(fi);
                     for root in &py_roots {
                         if let Some(inner) = f.path.strip_prefix(root.as_str()) {
-                            let entry = ctx
+                            let entry = out
                                 .modules
                                 .entry(format!("py:{}", python_module(inner)))
                                 .or_default();
@@ -273,7 +351,7 @@ impl<'a> Ctx<'a> {
                 }
                 ImportStyle::Rust => {
                     if let Some((root, module)) = rust_module(&f.path) {
-                        ctx.modules
+                        out.modules
                             .entry(format!("rs:{root}:{module}"))
                             .or_default()
                             .push(fi);
@@ -281,25 +359,25 @@ impl<'a> Ctx<'a> {
                 }
                 ImportStyle::Path => {
                     let stem = stem_path(&f.path);
-                    ctx.modules
+                    out.modules
                         .entry(format!("js:{stem}"))
                         .or_default()
                         .push(fi);
                     if let Some(dir) = stem.strip_suffix("/index") {
-                        ctx.modules.entry(format!("js:{dir}")).or_default().push(fi);
+                        out.modules.entry(format!("js:{dir}")).or_default().push(fi);
                     }
                 }
                 ImportStyle::Java | ImportStyle::Namespace | ImportStyle::Declared => {
                     if let Some(p) = &f.package {
-                        ctx.packages.entry(p).or_default().push(fi);
+                        out.packages.entry(p).or_default().push(fi);
                     }
                 }
                 ImportStyle::Uri => {
                     if let Some(key) = styles::lib_key(&f.path) {
-                        ctx.modules.entry(key).or_default().push(fi);
+                        out.modules.entry(key).or_default().push(fi);
                     }
                 }
-                ImportStyle::WholeModule => ctx
+                ImportStyle::WholeModule => out
                     .modules
                     .entry(format!("mod:{}", styles::module_of(&f.path)))
                     .or_default()
@@ -311,7 +389,7 @@ impl<'a> Ctx<'a> {
                         } else {
                             load_path_key(&lang.name, &stem)
                         };
-                        ctx.modules.entry(key).or_default().push(fi);
+                        out.modules.entry(key).or_default().push(fi);
                     }
                 }
                 _ => {}
@@ -320,40 +398,42 @@ impl<'a> Ctx<'a> {
         for (path, text) in &facts.configs {
             if path.rsplit('/').next() == Some("pubspec.yaml") {
                 if let Some(name) = styles::package_name(text) {
-                    ctx.lib_roots
+                    out.lib_roots
                         .push((name.to_owned(), dir_of(path).to_owned()));
                 }
                 continue;
             }
             if let Some(module) = text.lines().find_map(|l| l.trim().strip_prefix("module ")) {
-                ctx.go_modules.push((
+                out.go_modules.push((
                     module.trim().trim_matches('"').to_owned(),
                     dir_of(path).to_owned(),
                 ));
             }
         }
         for (i, imp) in facts.imports.iter().enumerate() {
-            ctx.imports_of.entry(imp.file_id).or_default().push(i);
+            out.imports_of.entry(imp.file_id).or_default().push(i);
         }
+        out
     }
 
     /// Bindings by scope, by file, and by the type whose methods make them.
-    fn index_bindings(&mut self) {
+    fn index_bindings(&self) -> BindingIndex<'a> {
         let ctx = self;
         let facts = ctx.facts;
+        let mut out = BindingIndex::default();
         for b in &facts.bindings {
             let entry = (b.name.as_str(), b.type_name.as_deref(), b.value.as_deref());
             match b.scope_id.and_then(|s| ctx.def_ix.get(&s).copied()) {
-                Some(scope) => ctx.bindings.entry(Some(scope)).or_default().push(entry),
+                Some(scope) => out.bindings.entry(Some(scope)).or_default().push(entry),
                 None => {
                     if let Some(&f) = ctx.file_ix.get(&b.file_id) {
-                        ctx.file_bindings.entry(f).or_default().push(entry);
+                        out.file_bindings.entry(f).or_default().push(entry);
                     }
                 }
             }
         }
         let mut type_bindings: HashMap<DefIx, Vec<(DefIx, BindingRef<'a>)>> = HashMap::default();
-        for (scope, list) in &ctx.bindings {
+        for (scope, list) in &out.bindings {
             let Some(s) = *scope else { continue };
             let Some(t) = ctx.enclosing_type(Some(s)) else {
                 continue;
@@ -364,7 +444,8 @@ impl<'a> Ctx<'a> {
                 type_bindings.entry(t).or_default().push((s, b));
             }
         }
-        ctx.type_bindings = type_bindings;
+        out.type_bindings = type_bindings;
+        out
     }
 
     pub(super) fn lang(&self, f: FileIx) -> Option<&'a Language> {

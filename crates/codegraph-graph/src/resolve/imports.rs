@@ -420,7 +420,7 @@ impl<'a> Ctx<'a> {
                     .members
                     .get(imp.module.as_str())
                     .and_then(|m| m.get(name.as_str()))
-                    .cloned()
+                    .map(|v| v.to_vec())
                     .unwrap_or_default();
             }
             Binding::Symbols(defs)

@@ -82,6 +82,7 @@ fn resolve_in(
     resolve_inheritance(&mut ctx, &wanted, &mut edges, &mut stats);
     let inheritance_ms = started.elapsed().as_millis() as u64;
     resolve_calls(&ctx, &wanted, &mut edges, &mut stats);
+    ctx.dispose();
     edges.sort_by(|a, b| (a.kind.as_str(), a.src, a.dst).cmp(&(b.kind.as_str(), b.src, b.dst)));
     tracing::debug!(
         ctx_ms,

@@ -216,7 +216,7 @@ impl Ctx<'_> {
         if !found.is_empty() {
             return found;
         }
-        for &d in self.top[f].get(r).map(Vec::as_slice).unwrap_or(&[]) {
+        for &d in self.top[f].get(r).map(|v| v.as_slice()).unwrap_or(&[]) {
             let q = &self.facts.defs[d].qualified_name;
             let found: Vec<DefIx> = self
                 .by_qname

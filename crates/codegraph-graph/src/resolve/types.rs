@@ -11,7 +11,7 @@ impl<'a> Ctx<'a> {
     pub(super) fn member(&self, t: DefIx, name: &str, depth: usize) -> Vec<DefIx> {
         let q = self.facts.defs[t].qualified_name.as_str();
         if let Some(found) = self.members.get(q).and_then(|m| m.get(name)) {
-            return found.clone();
+            return found.to_vec();
         }
         if depth > 6 {
             return Vec::new();

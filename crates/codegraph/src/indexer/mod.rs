@@ -264,6 +264,7 @@ impl Indexer {
             dirs,
         } = walk::walk(&self.loc.root, &self.options, &self.loc.index_dir);
         self.walked_dirs = Some(dirs);
+        let walked_ms = started.elapsed().as_millis() as u64;
         let graph_was_current = self.store.read().graph_current()?;
         let run = pipeline::run(
             &mut self.store,
@@ -272,6 +273,7 @@ impl Indexer {
             &self.options,
             progress,
         )?;
+        let parsed_ms = started.elapsed().as_millis() as u64;
         progress.phase(Phase::ResolvingGraph);
         let mut changes = ChangeSet::default();
         let graph = if self.store.read().graph_current()? {
@@ -289,10 +291,19 @@ impl Indexer {
             changes.graph = GraphChange::Rebuilt;
             Some(self.rebuild_graph()?)
         };
+        let graph_ms = started.elapsed().as_millis() as u64;
         progress.phase(Phase::LexicalIndex);
         let search_docs = self.sync_search()?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         self.write_run_meta(elapsed_ms)?;
+        tracing::debug!(
+            walked_ms,
+            parsed_ms,
+            graph_ms,
+            searched_ms = elapsed_ms,
+            meta_ms = started.elapsed().as_millis() as u64,
+            "index run stages"
+        );
         changes.files = if rebuilt.is_some() || run.changes.len() > INCREMENTAL_MAX_CHANGED {
             Files::All
         } else if run.changes.is_empty() {

@@ -2,10 +2,37 @@
 
 use super::Indexer;
 use crate::Result;
+use codegraph_core::SearchDoc;
 use codegraph_search::Bm25Index;
 
 /// Deleted share of the BM25 index above which an update merges segments.
 const COMPACT_DELETED_RATIO: f64 = 0.2;
+
+/// The documents one lexical index must take: all of them (`whole`), or
+/// those of the pending files.
+struct Plan {
+    whole: bool,
+    docs: Vec<SearchDoc>,
+}
+
+/// Writes `plan` to `index` (nothing without a plan).
+fn apply(index: &mut Bm25Index, plan: Option<Plan>, pending: &[String]) -> Result<()> {
+    let Some(Plan { whole, docs }) = plan else {
+        return Ok(());
+    };
+    if whole {
+        index.update(&[], &docs, true)?;
+        index.created = false;
+    } else {
+        index.update(pending, &docs, false)?;
+        // Deleted documents still weigh in BM25's statistics until
+        // their segments merge; past a fifth of the index, merge now.
+        if index.deleted_ratio() > COMPACT_DELETED_RATIO {
+            index.compact()?;
+        }
+    }
+    Ok(())
+}
 
 /// Which lexical index: chunks, or whole files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,20 +68,37 @@ impl Indexer {
     /// pending files. Returns chunk documents written.
     pub(super) fn sync_search(&mut self) -> Result<u64> {
         let pending = self.store.read().search_pending()?;
-        let written = self.sync_level(Level::Chunks, &pending)?;
-        self.sync_level(Level::Files, &pending)?;
+        let chunks = self.plan_level(Level::Chunks, &pending)?;
+        let files = self.plan_level(Level::Files, &pending)?;
+        let written = chunks.as_ref().map_or(0, |p| p.docs.len() as u64);
+        self.lexical_writer(Level::Files)?;
+        let (Some(chunk_index), Some(file_index)) = (&mut self.bm25, &mut self.bm25_files) else {
+            unreachable!("both lexical writers were opened above");
+        };
+        // The two indexes are independent: each commit runs on its own
+        // core (a thread of its own: commits block, and rayon's pool serves
+        // requests).
+        let pending_ref = &pending;
+        let (a, b) = std::thread::scope(|s| {
+            let files = s.spawn(move || apply(file_index, files, pending_ref));
+            let a = apply(chunk_index, chunks, pending_ref);
+            let b = files
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (a, b)
+        });
+        a?;
+        b?;
         self.store.clear_search_pending(&pending)?;
         Ok(written)
     }
 
-    fn sync_level(&mut self, level: Level, pending: &[String]) -> Result<u64> {
+    /// What one level needs written, opening its writer: `None` when it
+    /// is up to date.
+    fn plan_level(&mut self, level: Level, pending: &[String]) -> Result<Option<Plan>> {
         let expected = match level {
             Level::Chunks => self.store.read().chunk_count()?,
             Level::Files => self.store.read().files_with_chunks()?,
-        };
-        let docs = |ix: &Indexer, paths: Option<&[String]>| match level {
-            Level::Chunks => ix.store.read().search_docs(paths),
-            Level::Files => ix.store.read().file_search_docs(paths),
         };
         let whole = {
             let index = self.lexical_writer(level)?;
@@ -72,26 +116,16 @@ impl Indexer {
             }
             whole
         };
-        let written = if whole {
-            let docs = docs(self, None)?;
-            let index = self.lexical_writer(level)?;
-            index.update(&[], &docs, true)?;
-            index.created = false;
-            docs.len()
-        } else if !pending.is_empty() {
-            let docs = docs(self, Some(pending))?;
-            let index = self.lexical_writer(level)?;
-            index.update(pending, &docs, false)?;
-            // Deleted documents still weigh in BM25's statistics until
-            // their segments merge; past a fifth of the index, merge now.
-            if index.deleted_ratio() > COMPACT_DELETED_RATIO {
-                index.compact()?;
-            }
-            docs.len()
-        } else {
-            0
+        if !whole && pending.is_empty() {
+            return Ok(None);
+        }
+        let paths = (!whole).then_some(pending);
+        let conn = self.store.read();
+        let docs = match level {
+            Level::Chunks => conn.search_docs(paths)?,
+            Level::Files => conn.file_search_docs(paths)?,
         };
-        Ok(written as u64)
+        Ok(Some(Plan { whole, docs }))
     }
 
     /// Merges the search indexes' segments, purging deleted documents:
