@@ -15,6 +15,11 @@ struct Plan {
     docs: Vec<SearchDoc>,
 }
 
+/// Whether a plan is small enough to write beside the other index's.
+fn small(plan: &Option<Plan>) -> bool {
+    plan.as_ref().is_none_or(|p| p.docs.len() < SIDE_BY_SIDE_DOCS)
+}
+
 /// Writes `plan` to `index` (nothing without a plan).
 fn apply(index: &mut Bm25Index, plan: Option<Plan>, pending: &[String]) -> Result<()> {
     let Some(Plan { whole, docs }) = plan else {
@@ -33,6 +38,10 @@ fn apply(index: &mut Bm25Index, plan: Option<Plan>, pending: &[String]) -> Resul
     }
     Ok(())
 }
+
+/// Up to this many documents per index, an update writes both lexical
+/// indexes side by side.
+const SIDE_BY_SIDE_DOCS: usize = 5_000;
 
 /// Which lexical index: chunks, or whole files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,27 +78,34 @@ impl Indexer {
     pub(super) fn sync_search(&mut self) -> Result<u64> {
         let pending = self.store.read().search_pending()?;
         let chunks = self.plan_level(Level::Chunks, &pending)?;
-        let files = self.plan_level(Level::Files, &pending)?;
         let written = chunks.as_ref().map_or(0, |p| p.docs.len() as u64);
+        let files = if small(&chunks) {
+            self.plan_level(Level::Files, &pending)?
+        } else {
+            // A rebuild: one index's documents in memory at a time.
+            apply(self.lexical_writer(Level::Chunks)?, chunks, &pending)?;
+            let files = self.plan_level(Level::Files, &pending)?;
+            apply(self.lexical_writer(Level::Files)?, files, &pending)?;
+            self.store.clear_search_pending(&pending)?;
+            return Ok(written);
+        };
+        self.lexical_writer(Level::Chunks)?;
         self.lexical_writer(Level::Files)?;
         let (Some(chunk_index), Some(file_index)) = (&mut self.bm25, &mut self.bm25_files) else {
             unreachable!("both lexical writers were opened above");
         };
-        // The two indexes are independent: each commit runs on its own
-        // core (a thread of its own: commits block, and rayon's pool serves
-        // requests).
-        let pending_ref = &pending;
-        let (a, b) = std::thread::scope(|s| {
-            let files = s.spawn(move || apply(file_index, files, pending_ref));
-            let a = apply(chunk_index, chunks, pending_ref);
-            let b = files
+        // An update's two small commits run side by side, the files' on a
+        // thread of its own (commits block; rayon's pool serves requests).
+        let pending = &pending;
+        std::thread::scope(|s| {
+            let other = s.spawn(move || apply(file_index, files, pending));
+            let first = apply(chunk_index, chunks, pending);
+            let second = other
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (a, b)
-        });
-        a?;
-        b?;
-        self.store.clear_search_pending(&pending)?;
+            first.and(second)
+        })?;
+        self.store.clear_search_pending(pending)?;
         Ok(written)
     }
 
