@@ -22,6 +22,8 @@ mod files;
 mod graph;
 mod graph_reads;
 mod meta;
+#[cfg(test)]
+mod query_plans;
 mod schema;
 mod search;
 

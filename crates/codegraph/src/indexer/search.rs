@@ -17,7 +17,8 @@ struct Plan {
 
 /// Whether a plan is small enough to write beside the other index's.
 fn small(plan: &Option<Plan>) -> bool {
-    plan.as_ref().is_none_or(|p| p.docs.len() < SIDE_BY_SIDE_DOCS)
+    plan.as_ref()
+        .is_none_or(|p| p.docs.len() < SIDE_BY_SIDE_DOCS)
 }
 
 /// Writes `plan` to `index` (nothing without a plan).
