@@ -17,8 +17,9 @@
 //! - `bench-embed [N]`: embedding throughput on N chunks of java.base, the
 //!   default settings beside the naive ones (batches of 32 padded to 256
 //!   tokens, fp32 activations).
-//! - `bench-search [NAME]`: lexical query latency inside the library beside
-//!   `rg -l` for the same words; then embeds the whole corpus (timed), and
+//! - `bench-search [NAME] [--lexical-only]`: lexical query latency inside
+//!   the library (with each stage's) beside `rg -l` for the same words;
+//!   then (unless `--lexical-only`) embeds the whole corpus (timed), and
 //!   reports hybrid latency (query embedding included) in the library, a
 //!   5,000-character query, both modes through the CLI, index size and RSS.
 //! - `bench-cli [NAME]`: the command line as a person meets it, one cold
@@ -119,7 +120,7 @@ enum Task {
     BenchIndex { names: Vec<String>, runs: usize },
     EvalSearch { names: Vec<String>, queries: usize },
     BenchEmbed(usize),
-    BenchSearch(String),
+    BenchSearch { name: String, lexical_only: bool },
     BenchCli(String),
     BenchGraph(Vec<String>),
     BenchLive,
@@ -157,7 +158,14 @@ impl Task {
             "bench-embed" => {
                 Task::BenchEmbed(args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000))
             }
-            "bench-search" => Task::BenchSearch(name_or("jdk")),
+            "bench-search" => Task::BenchSearch {
+                name: rest
+                    .iter()
+                    .find(|a| !a.starts_with("--"))
+                    .cloned()
+                    .unwrap_or_else(|| "jdk".into()),
+                lexical_only: rest.iter().any(|a| a == "--lexical-only"),
+            },
             "bench-cli" => Task::BenchCli(name_or("jdk")),
             "bench-graph" => Task::BenchGraph(names_or(rest, &["jdk"])),
             "bench-live" => Task::BenchLive,
@@ -199,7 +207,9 @@ impl Task {
                 Ok(())
             }
             Task::BenchEmbed(n) => tasks::bench_embed::bench_embed(n),
-            Task::BenchSearch(name) => tasks::bench_search::bench_search(&name),
+            Task::BenchSearch { name, lexical_only } => {
+                tasks::bench_search::bench_search(&name, lexical_only)
+            }
             Task::BenchCli(name) => tasks::bench_cli::bench_cli(&name),
             Task::BenchGraph(names) => {
                 for name in names {
@@ -281,6 +291,7 @@ mod tests {
             "eval-search django tokio",
             "eval-search --queries 10",
             "bench-search jdk",
+            "bench-search jdk --lexical-only",
             "bench-search",
             "bench-cli",
             "bench-cli jdk",

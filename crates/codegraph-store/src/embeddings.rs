@@ -55,6 +55,18 @@ impl Conn {
     /// (chunks with an embedding for `model`, all chunks).
     pub fn embedding_coverage(&self, model: &str) -> Result<(u64, u64)> {
         let total = self.count("SELECT COUNT(*) FROM chunks")?;
+        // No vector of this model at all (a lexical index): no scan.
+        let any: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM embeddings WHERE model = ?1)",
+                [model],
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        if !any {
+            return Ok((0, total));
+        }
         let done: i64 = self
             .conn
             .query_row(

@@ -124,29 +124,56 @@ impl Conn {
     /// Chunks by id, with their file and definition, in the order asked
     /// (ids not found are left out). Run it on a snapshot to see one state.
     pub fn chunk_details(&self, ids: &[ChunkId]) -> Result<Vec<ChunkDetail>> {
+        self.chunk_rows(ids, true)
+    }
+
+    /// [`Conn::chunk_details`] without the chunks' text (left empty): what
+    /// ranking needs, without reading every candidate's body.
+    pub fn chunk_summaries(&self, ids: &[ChunkId]) -> Result<Vec<ChunkDetail>> {
+        self.chunk_rows(ids, false)
+    }
+
+    /// The text of each chunk found, in the order asked.
+    pub fn chunk_texts(&self, ids: &[ChunkId]) -> Result<Vec<(ChunkId, String)>> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.extend(self.rows(
-                "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), d.qualified_name, c.def_id,
-                        c.start_line, c.end_line, c.text, COALESCE(f.importance, 0)
-                 FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
-                 WHERE c.id = ?1",
-                [id.0],
-                |r| {
-                    Ok(ChunkDetail {
-                        id: ChunkId(r.get(0)?),
-                        path: r.get(1)?,
-                        language: r.get(2)?,
-                        kind: parse_kind(r, 3)?,
-                        symbol: r.get(4)?,
-                        def_id: r.get::<_, Option<i64>>(5)?.map(DefId),
-                        start_line: r.get(6)?,
-                        end_line: r.get(7)?,
-                        text: r.get(8)?,
-                        importance: r.get(9)?,
-                    })
-                },
-            )?);
+            out.extend(
+                self.rows("SELECT id, text FROM chunks WHERE id = ?1", [id.0], |r| {
+                    Ok((ChunkId(r.get(0)?), r.get(1)?))
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    fn chunk_rows(&self, ids: &[ChunkId], with_text: bool) -> Result<Vec<ChunkDetail>> {
+        let sql = if with_text {
+            "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), d.qualified_name, c.def_id,
+                    c.start_line, c.end_line, c.text, COALESCE(f.importance, 0)
+             FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
+             WHERE c.id = ?1"
+        } else {
+            "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), d.qualified_name, c.def_id,
+                    c.start_line, c.end_line, '', COALESCE(f.importance, 0)
+             FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
+             WHERE c.id = ?1"
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.rows(sql, [id.0], |r| {
+                Ok(ChunkDetail {
+                    id: ChunkId(r.get(0)?),
+                    path: r.get(1)?,
+                    language: r.get(2)?,
+                    kind: parse_kind(r, 3)?,
+                    symbol: r.get(4)?,
+                    def_id: r.get::<_, Option<i64>>(5)?.map(DefId),
+                    start_line: r.get(6)?,
+                    end_line: r.get(7)?,
+                    text: r.get(8)?,
+                    importance: r.get(9)?,
+                })
+            })?);
         }
         Ok(out)
     }

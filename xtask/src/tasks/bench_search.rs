@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-pub fn bench_search(name: &str) -> Result<()> {
+pub fn bench_search(name: &str, lexical_only: bool) -> Result<()> {
     use codegraph::{Codegraph, IndexOptions, NoProgress, SearchMode, SearchOptions};
     let root = corpus(name)?;
     let idx = bench_dir().join(format!("index-{name}"));
@@ -42,6 +42,7 @@ pub fn bench_search(name: &str) -> Result<()> {
         }
     }
     let mut times = Vec::new();
+    let mut stages: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
     for q in &queries {
         let t = Instant::now();
         let r = cg.search(&SearchOptions {
@@ -51,7 +52,9 @@ pub fn bench_search(name: &str) -> Result<()> {
             ..SearchOptions::default()
         })?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
-        std::hint::black_box(r);
+        for (stage, ms) in &r.stages {
+            stages.entry(stage.clone()).or_default().push(*ms);
+        }
     }
     times.sort_by(|a, b| a.total_cmp(b));
     println!(
@@ -64,6 +67,21 @@ pub fn bench_search(name: &str) -> Result<()> {
         percentile(&times, 0.5),
         percentile(&times, 0.99)
     );
+    let stage_line: Vec<String> = stages
+        .iter_mut()
+        .map(|(stage, ms)| {
+            ms.sort_by(|a, b| a.total_cmp(b));
+            format!(
+                "{stage} {:.2}/{:.2}",
+                percentile(ms, 0.5),
+                percentile(ms, 0.99)
+            )
+        })
+        .collect();
+    println!("stages p50/p99 ms: {}", stage_line.join("  "));
+    if lexical_only {
+        return Ok(());
+    }
     // What an agent does without an index: rg -l for the query's words.
     let mut rg = Vec::new();
     for q in queries.iter().take(100) {

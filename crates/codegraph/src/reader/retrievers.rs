@@ -159,12 +159,12 @@ impl Retriever for ExactRetriever<'_> {
                 candidates = index.search(text, EXACT_CANDIDATES, &filter)?;
             }
             let ids: Vec<ChunkId> = candidates.iter().map(|c| c.0).collect();
-            let details = self.reader.pool().read()?.chunk_details(&ids)?;
-            for (rank, d) in details.iter().enumerate() {
-                if squash(&d.text).contains(&needle) {
+            let texts = self.reader.pool().read()?.chunk_texts(&ids)?;
+            for (rank, (id, text)) in texts.iter().enumerate() {
+                if squash(text).contains(&needle) {
                     // Earlier strings and better BM25 ranks first.
                     let score = 1.0 / (1.0 + n as f32) + 1.0 / (10.0 + rank as f32);
-                    let slot = best.entry(d.id).or_insert(0.0);
+                    let slot = best.entry(*id).or_insert(0.0);
                     *slot = slot.max(score);
                 }
             }

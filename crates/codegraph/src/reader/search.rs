@@ -563,18 +563,22 @@ impl Reader {
         fused: &[Fused],
         names: &[&str],
     ) -> Result<Vec<SearchResult>> {
-        let ids: Vec<ChunkId> = fused.iter().map(|f| f.id).collect();
-        // One read snapshot: a concurrent update shows whole or not at all.
-        let details = self.pool().snapshot()?.chunk_details(&ids)?;
-        let by_id: HashMap<ChunkId, &codegraph_store::ChunkDetail> =
-            details.iter().map(|d| (d.id, d)).collect();
         let focus = self.focus_files(&options.focus)?;
         let understood = understand(query);
         let mentioned = self.mentioned_files(&understood)?;
+        let ids: Vec<ChunkId> = fused.iter().map(|f| f.id).collect();
+        // One read snapshot: a concurrent update shows whole or not at all.
+        // Ranking reads no chunk text; only the results kept are read whole.
+        let snapshot = self.pool().snapshot()?;
+        let details = snapshot.chunk_summaries(&ids)?;
+        let by_id: HashMap<ChunkId, &codegraph_store::ChunkDetail> =
+            details.iter().map(|d| (d.id, d)).collect();
         let terms: HashSet<String> = codegraph_search::analyzer::query_terms(query)
             .into_iter()
             .collect();
         let mut results: Vec<SearchResult> = Vec::new();
+        // The chunk of each result, for its snippet once the top k are known.
+        let mut chunk_of: HashMap<(String, u32, u32), ChunkId> = HashMap::new();
         let mut seen_defs = HashSet::new();
         for f in fused {
             let Some(d) = by_id.get(&f.id) else { continue };
@@ -627,15 +631,27 @@ impl Reader {
                 language: d.language.clone(),
                 score: f.score * prior,
                 ranks: ranks_of(f, names),
-                snippet: snippet(&d.text, d.start_line, &terms),
+                snippet: String::new(),
                 matches: None,
             });
+            chunk_of.insert((d.path.clone(), d.start_line, d.end_line), d.id);
         }
         results.sort_by(|a, b| b.score.total_cmp(&a.score));
         if options.group_by_file {
             results = group_by_file(results);
         }
         results.truncate(options.k);
+        let key = |r: &SearchResult| (r.path.clone(), r.start_line, r.end_line);
+        let kept: Vec<ChunkId> = results
+            .iter()
+            .filter_map(|r| chunk_of.get(&key(r)).copied())
+            .collect();
+        let texts: HashMap<ChunkId, String> = snapshot.chunk_texts(&kept)?.into_iter().collect();
+        for r in &mut results {
+            if let Some(text) = chunk_of.get(&key(r)).and_then(|id| texts.get(id)) {
+                r.snippet = snippet(text, r.start_line, &terms);
+            }
+        }
         Ok(results)
     }
 
