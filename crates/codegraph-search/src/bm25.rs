@@ -5,7 +5,8 @@
 use crate::analyzer::{CodeTokenizer, query_terms};
 use crate::{Result, SearchError};
 use codegraph_core::{ChunkId, DocKind, SearchDoc};
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -68,9 +69,19 @@ pub struct Bm25Index {
     reader: IndexReader,
     fields: Fields,
     dir: PathBuf,
+    /// The writer of the last update, finishing its segment merges on a
+    /// thread of its own (the update returns at its commit); joined before
+    /// the next write and on drop.
+    merging: Option<std::thread::JoinHandle<()>>,
     /// True when this open created the index (empty, or rebuilt after a
     /// version change): the caller must fill it from scratch.
     pub created: bool,
+}
+
+impl Drop for Bm25Index {
+    fn drop(&mut self) {
+        self.finish_merges();
+    }
 }
 
 impl std::fmt::Debug for Bm25Index {
@@ -127,6 +138,27 @@ impl Bm25Index {
     /// repairs anything; a missing, foreign-version or damaged index is an
     /// error (the indexer rebuilds it).
     pub fn open_read(dir: &Path) -> Result<Bm25Index> {
+        // A writer's merges may replace the segments between reading the
+        // commit and opening its files: a failed open retried on a newer
+        // commit is a race lost, not damage.
+        let committed = || {
+            std::fs::metadata(dir.join("meta.json"))
+                .and_then(|m| m.modified())
+                .ok()
+        };
+        let mut attempts = 0;
+        loop {
+            let before = committed();
+            match Bm25Index::open_read_once(dir) {
+                Err(e) if !e.is_damage() && attempts < 3 && committed() != before => {
+                    attempts += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_read_once(dir: &Path) -> Result<Bm25Index> {
         if let Ok(message) = std::fs::read_to_string(dir.join(DAMAGE_MARKER)) {
             return Err(SearchError::Damaged {
                 path: dir.to_owned(),
@@ -146,7 +178,13 @@ impl Bm25Index {
         // Segment files are never written after the commit that lists
         // them: one changed later was changed by something else. Then (and
         // only then: it reads the whole index) the checksums decide.
-        if let Some(file) = changed_after_commit(dir) {
+        let listed: HashSet<String> = index
+            .searchable_segment_ids()
+            .map_err(err(dir))?
+            .iter()
+            .map(|id| id.uuid_string())
+            .collect();
+        if let Some(file) = changed_after_commit(dir, &listed) {
             let damaged = match index.validate_checksum() {
                 Ok(damaged) if damaged.is_empty() => None,
                 Ok(damaged) => Some(format!("{} fail their checksums", damaged.len())),
@@ -186,6 +224,7 @@ impl Bm25Index {
             reader,
             fields,
             dir: dir.to_owned(),
+            merging: None,
             created,
         })
     }
@@ -255,7 +294,20 @@ impl Bm25Index {
         Bm25Index::with_reader(index, dir, created)
     }
 
-    fn writer(&self, docs: usize) -> Result<IndexWriter> {
+    /// Waits for the last update's segment merges. A merge that fails
+    /// loses nothing (its segments stay as committed): it is logged.
+    fn finish_merges(&mut self) {
+        if let Some(merging) = self.merging.take()
+            && merging.join().is_err()
+        {
+            tracing::warn!(dir = %self.dir.display(), "a segment merge panicked; the segments stay as committed");
+        }
+    }
+
+    fn writer(&mut self, docs: usize) -> Result<IndexWriter> {
+        // One writer at a time: the last one holds the directory's lock
+        // until its merges end.
+        self.finish_merges();
         // Big rebuilds use every core; small updates one thread.
         let threads = if docs > 5_000 {
             std::thread::available_parallelism()
@@ -272,7 +324,9 @@ impl Bm25Index {
     /// Replaces the documents of `files` with `docs` (which must belong to
     /// those files) in one commit. With `all`, everything is replaced.
     pub fn update(&mut self, files: &[String], docs: &[SearchDoc], all: bool) -> Result<()> {
+        let started = std::time::Instant::now();
         let mut writer = self.writer(docs.len())?;
+        let waited = started.elapsed();
         if all {
             writer.delete_all_documents().map_err(err(&self.dir))?;
         } else {
@@ -302,9 +356,32 @@ impl Bm25Index {
             }
             writer.add_document(doc).map_err(err(&self.dir))?;
         }
+        let added = started.elapsed();
         writer.commit().map_err(err(&self.dir))?;
-        writer.wait_merging_threads().map_err(err(&self.dir))?;
         self.reader.reload().map_err(err(&self.dir))?;
+        tracing::debug!(
+            dir = %self.dir.display(),
+            docs = docs.len(),
+            wait_ms = waited.as_millis() as u64,
+            added_ms = added.as_millis() as u64,
+            committed_ms = started.elapsed().as_millis() as u64,
+            "lexical update"
+        );
+        // The commit is what readers need; merges (tens to hundreds of
+        // milliseconds on a big index) finish behind the caller's back.
+        let dir = self.dir.clone();
+        let merging = std::thread::Builder::new()
+            .name("bm25-merge".into())
+            .spawn(move || {
+                if let Err(e) = writer.wait_merging_threads() {
+                    tracing::warn!(dir = %dir.display(), error = %e, "a segment merge failed; the segments stay as committed");
+                }
+            })
+            .map_err(|e| SearchError::Io {
+                path: self.dir.clone(),
+                source: e,
+            })?;
+        self.merging = Some(merging);
         Ok(())
     }
 
@@ -502,47 +579,93 @@ impl Bm25Index {
         let top = searcher
             .search(&query, &TopDocs::with_limit(k).order_by_score())
             .map_err(err(&self.dir))?;
-        let mut out = Vec::with_capacity(top.len());
+        // Each segment's columns opened once; the hits' chunk ids read, and
+        // their files' term ordinals.
+        let mut columns: HashMap<u32, SegmentColumns> = HashMap::new();
+        let mut hits = Vec::with_capacity(top.len());
         let mut seen = HashSet::new();
         for (score, addr) in top {
-            let segment = searcher.segment_reader(addr.segment_ord);
-            let ids = segment
-                .fast_fields()
-                .i64("chunk_id")
-                .map_err(err(&self.dir))?;
-            if let Some(id) = ids.first(addr.doc_id)
-                && seen.insert(id)
-            {
-                let mut path = String::new();
-                if with_paths
-                    && let Some(files) =
-                        segment.fast_fields().str("file").map_err(err(&self.dir))?
-                    && let Some(ord) = files.term_ords(addr.doc_id).next()
-                {
-                    files
-                        .ord_to_str(ord, &mut path)
-                        .map_err(|e| SearchError::Index {
-                            path: self.dir.clone(),
-                            message: e.to_string(),
-                        })?;
+            let cols = match columns.entry(addr.segment_ord) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    let fast = searcher.segment_reader(addr.segment_ord).fast_fields();
+                    e.insert(SegmentColumns {
+                        ids: fast.i64("chunk_id").map_err(err(&self.dir))?,
+                        files: if with_paths {
+                            fast.str("file").map_err(err(&self.dir))?
+                        } else {
+                            None
+                        },
+                        ords: Vec::new(),
+                    })
                 }
-                out.push((ChunkId(id), score, path));
+            };
+            let Some(id) = cols.ids.first(addr.doc_id) else {
+                continue;
+            };
+            if !seen.insert(id) {
+                continue;
             }
+            let ord = cols
+                .files
+                .as_ref()
+                .and_then(|f| f.term_ords(addr.doc_id).next());
+            if let Some(ord) = ord {
+                cols.ords.push(ord);
+            }
+            hits.push((ChunkId(id), score, addr.segment_ord, ord));
         }
-        Ok(out)
+        // Paths decoded in one ordered pass per segment: each dictionary
+        // block (compressed) is read once, not once per hit.
+        let mut paths: HashMap<(u32, u64), String> = HashMap::new();
+        for (segment, cols) in &mut columns {
+            let Some(files) = &cols.files else { continue };
+            cols.ords.sort_unstable();
+            cols.ords.dedup();
+            let mut ords = cols.ords.iter();
+            files
+                .dictionary()
+                .sorted_ords_to_term_cb(&cols.ords, |bytes| {
+                    if let Some(&ord) = ords.next() {
+                        paths.insert((*segment, ord), String::from_utf8_lossy(bytes).into_owned());
+                    }
+                })
+                .map_err(|e| SearchError::Index {
+                    path: self.dir.clone(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(hits
+            .into_iter()
+            .map(|(id, score, segment, ord)| {
+                let path = ord
+                    .and_then(|o| paths.get(&(segment, o)).cloned())
+                    .unwrap_or_default();
+                (id, score, path)
+            })
+            .collect())
     }
 }
 
-/// The first segment file (`<segment id>.<ext>`) of `dir` modified after
-/// the commit file (`meta.json`) was last written, if any.
-fn changed_after_commit(dir: &Path) -> Option<String> {
+/// A segment's columns read by a search (chunk ids, file paths) and the
+/// term ordinals of the hits' files.
+struct SegmentColumns {
+    ids: tantivy::columnar::Column<i64>,
+    files: Option<tantivy::columnar::StrColumn>,
+    ords: Vec<u64>,
+}
+
+/// The first file of a committed segment (`<segment id>.<ext>`, the id in
+/// `listed`) of `dir` modified after the commit file (`meta.json`) was
+/// last written, if any. Files of other segments (a merge under way) are
+/// read by nobody.
+fn changed_after_commit(dir: &Path, listed: &HashSet<String>) -> Option<String> {
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let committed = modified(&dir.join("meta.json"))?;
     std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
         let name = entry.file_name().to_string_lossy().into_owned();
         let (stem, _) = name.split_once('.')?;
-        let segment = stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit());
-        (segment && modified(&entry.path())? > committed).then_some(name)
+        (listed.contains(stem) && modified(&entry.path())? > committed).then_some(name)
     })
 }
 
@@ -750,5 +873,52 @@ mod tests {
         }
         let missing = tempfile::tempdir().unwrap();
         assert!(Bm25Index::open_read(&missing.path().join("none")).is_err());
+    }
+
+    /// A reader opening the index while the writer's merges run (they
+    /// finish after `update` returns) sees new segment files no commit
+    /// lists yet: not damage. A committed segment's file changed after its
+    /// commit still is.
+    #[test]
+    fn merges_under_way_are_not_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut idx = Bm25Index::open(dir.path()).unwrap();
+        for i in 0..12 {
+            let path = format!("f{i}.py");
+            let d = doc(i, &path, "parseDate", "return datetime.strptime(text)");
+            idx.update(&[path], &[d], false).unwrap();
+            // Searchable at once, merges or not.
+            assert_eq!(
+                idx.search("parseDate", 50, &Bm25Filter::default())
+                    .unwrap()
+                    .len(),
+                i as usize + 1
+            );
+        }
+        drop(idx); // joins the last merges
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let unlisted = dir.path().join(format!("{}.idx", "ab".repeat(16)));
+        std::fs::write(&unlisted, b"a segment being merged").unwrap();
+        let reader = Bm25Index::open_read(dir.path()).expect("an unlisted segment is no damage");
+        assert_eq!(
+            reader
+                .search("parseDate", 50, &Bm25Filter::default())
+                .unwrap()
+                .len(),
+            12
+        );
+        drop(reader);
+        std::fs::remove_file(&unlisted).unwrap();
+        let listed = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "term"))
+            .expect("a committed segment's file");
+        let mut bytes = std::fs::read(&listed).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0xFF;
+        std::fs::write(&listed, bytes).unwrap();
+        let e = Bm25Index::open_read(dir.path()).expect_err("a changed committed file");
+        assert!(e.is_damage(), "{e}");
     }
 }
