@@ -1,7 +1,7 @@
 //! The embedding cache: a chunk's vector by model and content hash, so
 //! re-indexing, renames and duplicate chunks never embed twice.
 
-use crate::{Conn, Result, Store};
+use crate::{Conn, MetaKey, Result, Store};
 use codegraph_core::ChunkId;
 use rusqlite::{OptionalExtension, params};
 
@@ -54,6 +54,17 @@ impl Conn {
 
     /// (chunks with an embedding for `model`, all chunks).
     pub fn embedding_coverage(&self, model: &str) -> Result<(u64, u64)> {
+        if let Some(recorded) = self.meta(MetaKey::VectorCoverage)?
+            && let Some(coverage) = parse_coverage(&recorded, model)
+        {
+            return Ok(coverage);
+        }
+        self.count_coverage(model)
+    }
+
+    /// [`Conn::embedding_coverage`] counted from the tables (a scan of
+    /// every chunk when the model has vectors).
+    pub fn count_coverage(&self, model: &str) -> Result<(u64, u64)> {
         let total = self.count("SELECT COUNT(*) FROM chunks")?;
         // No vector of this model at all (a lexical index): no scan.
         let any: bool = self
@@ -118,10 +129,47 @@ impl Conn {
     }
 }
 
+/// `(done, total)` of a recorded coverage when it is `model`'s.
+fn parse_coverage(recorded: &str, model: &str) -> Option<(u64, u64)> {
+    let mut fields = recorded.split('\t');
+    if fields.next()? != model {
+        return None;
+    }
+    let done = fields.next()?.parse().ok()?;
+    let total = fields.next()?.parse().ok()?;
+    Some((done, total))
+}
+
+/// Drops the recorded coverage (chunks or vectors changed), inside the
+/// caller's transaction.
+pub(crate) fn forget_coverage(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+    conn.prepare_cached("DELETE FROM meta WHERE key = ?1")?
+        .execute([MetaKey::VectorCoverage.as_str()])
+}
+
 impl Store {
+    /// Counts `model`'s coverage and records it, so that readers get it
+    /// from one row. Returns it.
+    pub fn record_coverage(&mut self, model: &str) -> Result<(u64, u64)> {
+        self.write(|conn| {
+            let (done, total) = conn.count_coverage(model)?;
+            conn.conn
+                .prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
+                .and_then(|mut s| {
+                    s.execute(params![
+                        MetaKey::VectorCoverage.as_str(),
+                        format!("{model}\t{done}\t{total}")
+                    ])
+                })
+                .map_err(conn.err())?;
+            Ok((done, total))
+        })
+    }
+
     /// Stores embeddings (one transaction).
     pub fn put_embeddings(&mut self, model: &str, items: &[(Vec<u8>, Vec<f32>)]) -> Result<()> {
         self.write(|conn| {
+            forget_coverage(&conn.conn).map_err(conn.err())?;
             let mut stmt = conn
                 .conn
                 .prepare_cached(

@@ -446,6 +446,9 @@ pub struct Writer<'a> {
     tx: Option<Tx>,
     added: Vec<String>,
     now: i64,
+    /// Whether this write replaced or removed chunks (the recorded vector
+    /// coverage no longer holds).
+    chunks_changed: bool,
 }
 
 impl std::fmt::Debug for Writer<'_> {
@@ -498,6 +501,7 @@ impl<'a> Writer<'a> {
             tx: Some(tx),
             added: Vec::new(),
             now: codegraph_core::unix_now_secs(),
+            chunks_changed: false,
         })
     }
 
@@ -620,6 +624,7 @@ impl<'a> Writer<'a> {
     /// Writes a file and everything extracted from it, replacing what was
     /// stored for that path.
     pub fn replace_file(&mut self, rec: &FileRecord<'_>) -> Result<FileChange> {
+        self.chunks_changed = true;
         let facts = rec.facts;
         let (file, old_definitions) = self.upsert_file(rec)?;
         let f = file.0;
@@ -748,6 +753,7 @@ impl<'a> Writer<'a> {
             return Ok(None);
         };
         let old_definitions = self.definition_names(file)?;
+        self.chunks_changed = true;
         self.delete_children(file)?;
         self.conn()
             .execute("DELETE FROM files WHERE id = ?1", [file.0])
@@ -772,6 +778,9 @@ impl<'a> Writer<'a> {
     }
 
     pub fn commit(mut self) -> Result<()> {
+        if self.chunks_changed {
+            crate::embeddings::forget_coverage(self.conn()).map_err(self.err())?;
+        }
         let tx = self.tx.take().expect("a writer commits once");
         tx.commit(self.conn()).map_err(self.err())?;
         self.added.clear();

@@ -24,6 +24,10 @@ pub enum MetaKey {
     VectorsDirty,
     /// The statistics of the last whole resolution, as JSON.
     Resolution,
+    /// Chunks with a vector, and all chunks, for one model
+    /// (`model\tdone\ttotal`), as of the last write that changed either;
+    /// absent when unknown.
+    VectorCoverage,
 }
 
 impl MetaKey {
@@ -40,6 +44,7 @@ impl MetaKey {
             MetaKey::GraphDirty => "graph_dirty",
             MetaKey::VectorsDirty => "vectors_dirty",
             MetaKey::Resolution => "resolution",
+            MetaKey::VectorCoverage => "vector_coverage",
         }
     }
 }

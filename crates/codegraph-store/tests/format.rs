@@ -205,3 +205,38 @@ fn replacing_or_deleting_a_file_replaces_its_bindings() {
     w.commit().unwrap();
     assert!(store.read().graph_facts().unwrap().bindings.is_empty());
 }
+
+/// The vector coverage is recorded by the embedding step so that readers
+/// read one row instead of scanning every chunk; any write that changes
+/// chunks or vectors drops the record, and readers count again.
+#[test]
+fn recorded_vector_coverage_never_outlives_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("index.sqlite")).unwrap();
+    write_one(&mut store);
+    let hash = store.read().embed_jobs("m", 10).unwrap()[0].hash.clone();
+    assert_eq!(store.read().embedding_coverage("m").unwrap(), (0, 1));
+    store.put_embeddings("m", &[(hash, vec![1.0])]).unwrap();
+    assert_eq!(store.record_coverage("m").unwrap(), (1, 1));
+    assert_eq!(
+        store.read().meta(MetaKey::VectorCoverage).unwrap().as_deref(),
+        Some("m\t1\t1")
+    );
+    // Another model's question is not answered from the record.
+    assert_eq!(store.read().embedding_coverage("other").unwrap(), (0, 1));
+    // A write that replaces the chunks drops it; the count still holds.
+    write_one(&mut store);
+    assert_eq!(store.read().meta(MetaKey::VectorCoverage).unwrap(), None);
+    assert_eq!(store.read().embedding_coverage("m").unwrap(), (1, 1));
+    store.record_coverage("m").unwrap();
+    // Deleting the file drops it, and the count follows.
+    let mut w = store.writer().unwrap();
+    w.delete_file("m.py").unwrap();
+    w.commit().unwrap();
+    assert_eq!(store.read().meta(MetaKey::VectorCoverage).unwrap(), None);
+    assert_eq!(store.read().embedding_coverage("m").unwrap(), (0, 0));
+    // New vectors drop it too.
+    store.record_coverage("m").unwrap();
+    store.put_embeddings("m", &[(vec![9], vec![2.0])]).unwrap();
+    assert_eq!(store.read().meta(MetaKey::VectorCoverage).unwrap(), None);
+}

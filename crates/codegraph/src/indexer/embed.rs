@@ -105,7 +105,8 @@ impl Indexer {
             progress.embed_progress(done_before + embedded, total);
         }
         let elapsed = started.elapsed();
-        let (with_vectors, chunks) = self.store.read().embedding_coverage(&tag)?;
+        // Recorded: readers then read it from one row, not a scan.
+        let (with_vectors, chunks) = self.store.record_coverage(&tag)?;
         let t = Instant::now();
         progress.phase(crate::Phase::VectorIndex);
         let (points, patched) = if cancelled {
