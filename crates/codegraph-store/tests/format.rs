@@ -219,7 +219,11 @@ fn recorded_vector_coverage_never_outlives_a_change() {
     store.put_embeddings("m", &[(hash, vec![1.0])]).unwrap();
     assert_eq!(store.record_coverage("m").unwrap(), (1, 1));
     assert_eq!(
-        store.read().meta(MetaKey::VectorCoverage).unwrap().as_deref(),
+        store
+            .read()
+            .meta(MetaKey::VectorCoverage)
+            .unwrap()
+            .as_deref(),
         Some("m\t1\t1")
     );
     // Another model's question is not answered from the record.

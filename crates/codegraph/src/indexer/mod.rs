@@ -74,6 +74,10 @@ pub struct Indexer {
     token: u64,
     /// The directories the last index run entered (a watcher watches them).
     walked_dirs: Option<Vec<std::path::PathBuf>>,
+    /// The threads of the graph stage, apart from rayon's global pool: a
+    /// reader's parallel work (search retrievers, similarity) in the same
+    /// process never queues behind a resolution.
+    graph_pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl Indexer {
@@ -132,6 +136,7 @@ impl Indexer {
             lock: None,
             token: lock::writer_token(),
             walked_dirs: None,
+            graph_pool: None,
         }
     }
 
@@ -242,6 +247,19 @@ impl Indexer {
         }
     }
 
+    /// The graph stage's thread pool, built on first use.
+    fn graph_pool(&mut self) -> Result<Arc<rayon::ThreadPool>> {
+        if let Some(pool) = &self.graph_pool {
+            return Ok(pool.clone());
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.options.threads)
+            .thread_name(|i| format!("codegraph-graph-{i}"))
+            .build()
+            .map_err(|e| Error::Other(format!("thread pool: {e}")))?;
+        Ok(self.graph_pool.insert(Arc::new(pool)).clone())
+    }
+
     fn index_run(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
         let started = Instant::now();
         let rebuilt = self.store.rebuilt().map(str::to_owned);
@@ -284,12 +302,14 @@ impl Indexer {
         {
             // Incremental only from a graph that matched the store before
             // this run (after a crash, what changed is unknown).
-            let (report, graph_change) = self.update_graph(&run.changes)?;
+            let pool = self.graph_pool()?;
+            let (report, graph_change) = pool.install(|| self.update_graph(&run.changes))?;
             changes.graph = graph_change;
             Some(report)
         } else {
             changes.graph = GraphChange::Rebuilt;
-            Some(self.rebuild_graph()?)
+            let pool = self.graph_pool()?;
+            Some(pool.install(|| self.rebuild_graph())?)
         };
         let graph_ms = started.elapsed().as_millis() as u64;
         progress.phase(Phase::LexicalIndex);
