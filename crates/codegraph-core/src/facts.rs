@@ -78,7 +78,7 @@ pub struct Inheritance {
 
 /// A name whose type is known cheaply: `u = User()`, `let s: Session`,
 /// `Foo foo = new Foo()`, a typed parameter or field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Binding {
     /// The name as written (`u`, `self.repo`).
     pub name: String,

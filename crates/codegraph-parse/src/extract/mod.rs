@@ -232,6 +232,7 @@ pub(crate) fn extract(
     }
     let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
     let mut raw = Raw::default();
+    let siblings = Siblings::default();
     let mut package = Packages::default();
     let mut cursor = QueryCursor::new();
     let mut progress = |_: &tree_sitter::QueryCursorState| stop();
@@ -243,7 +244,7 @@ pub(crate) fn extract(
         };
         match role {
             Role::Definition(_) | Role::Scope if c.name.is_some() => {
-                raw.definition(language, text, role, node, &c, m.pattern_index);
+                raw.definition(language, text, role, node, &c, m.pattern_index, &siblings);
             }
             Role::Call(kind) => raw.call(text, node, &c, kind),
             Role::Skip => raw
@@ -382,14 +383,16 @@ fn shape(root: Node) -> (usize, usize) {
 }
 
 impl Raw {
-    fn definition(
+    #[allow(clippy::too_many_arguments)]
+    fn definition<'t>(
         &mut self,
         language: &Language,
         text: &str,
         role: Role,
-        node: Node,
+        node: Node<'t>,
         c: &Captures,
         pattern: usize,
+        siblings: &Siblings<'t>,
     ) {
         let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
         let kind = match role {
@@ -425,7 +428,7 @@ impl Raw {
         };
         let (doc, doc_start) = match c.doc {
             Some(d) => (doc::clean(node_text(d)), None),
-            None if kind.is_some() => preceding_doc(language, node, text),
+            None if kind.is_some() => preceding_doc(language, node, text, siblings),
             None => (None, None),
         };
         let outer_start = match node.parent() {

@@ -101,24 +101,71 @@ pub(super) fn outline(
 
 /// Comments directly before a definition (or before its wrapper), joined;
 /// with the byte where they start.
-pub(super) fn preceding_doc(
+/// Each node's previous sibling and parent, found once per parent:
+/// tree-sitter's `prev_sibling` and `parent` walk down from the parent or
+/// the root, so asking them for each of a parent's 70,000 children (a
+/// module of assignments) is quadratic.
+#[derive(Default)]
+pub(super) struct Siblings<'t> {
+    /// Node id -> its place.
+    known: RefCell<HashMap<usize, Place<'t>>>,
+}
+
+/// A node's parent and previous sibling.
+type Place<'t> = (Option<Node<'t>>, Option<Node<'t>>);
+
+impl<'t> Siblings<'t> {
+    fn lookup(&self, n: Node<'t>) -> Place<'t> {
+        if let Some(found) = self.known.borrow().get(&n.id()) {
+            return *found;
+        }
+        let Some(parent) = n.parent() else {
+            self.known.borrow_mut().insert(n.id(), (None, None));
+            return (None, None);
+        };
+        let mut known = self.known.borrow_mut();
+        let mut cursor = parent.walk();
+        let mut before = None;
+        for child in parent.children(&mut cursor) {
+            known.insert(child.id(), (Some(parent), before));
+            before = Some(child);
+        }
+        // Not among its parent's children (cannot happen): ask the tree.
+        *known
+            .entry(n.id())
+            .or_insert_with(|| (Some(parent), n.prev_sibling()))
+    }
+
+    /// The sibling before `n`, if any.
+    pub(super) fn prev(&self, n: Node<'t>) -> Option<Node<'t>> {
+        self.lookup(n).1
+    }
+
+    /// `n`'s parent, if any.
+    pub(super) fn parent(&self, n: Node<'t>) -> Option<Node<'t>> {
+        self.lookup(n).0
+    }
+}
+
+pub(super) fn preceding_doc<'t>(
     language: &Language,
-    node: Node,
+    node: Node<'t>,
     text: &str,
+    siblings: &Siblings<'t>,
 ) -> (Option<String>, Option<u32>) {
     let mut target = node;
     loop {
-        let (doc, start) = comments_before(language, target, text);
+        let (doc, start) = comments_before(language, target, text, siblings);
         if doc.is_some() {
             return (doc, start);
         }
         // A wrapper, or a block the definition opens (a comment before the
         // first statement of a body can belong to the body's parent).
-        match target.parent() {
+        match siblings.parent(target) {
             Some(p)
                 if (language.wrapper_kinds.iter().any(|k| k == p.kind())
                     && p.start_byte() <= node.start_byte())
-                    || (p.start_byte() == node.start_byte() && target.prev_sibling().is_none()) =>
+                    || (p.start_byte() == node.start_byte() && siblings.prev(target).is_none()) =>
             {
                 target = p
             }
@@ -129,18 +176,20 @@ pub(super) fn preceding_doc(
 
 /// The node before `n`, climbing out of a parent `n` opens (Haskell's
 /// first declaration opens `declarations`).
-pub(super) fn node_before(n: Node<'_>) -> Option<Node<'_>> {
-    n.prev_sibling().or_else(|| {
-        n.parent()
+pub(super) fn node_before<'t>(n: Node<'t>, siblings: &Siblings<'t>) -> Option<Node<'t>> {
+    siblings.prev(n).or_else(|| {
+        siblings
+            .parent(n)
             .filter(|p| p.start_byte() == n.start_byte())
-            .and_then(|p| p.prev_sibling())
+            .and_then(|p| siblings.prev(p))
     })
 }
 
-pub(super) fn comments_before(
+pub(super) fn comments_before<'t>(
     language: &Language,
-    node: Node,
+    node: Node<'t>,
     text: &str,
+    siblings: &Siblings<'t>,
 ) -> (Option<String>, Option<u32>) {
     if language.comment_kinds.is_empty() {
         return (None, None);
@@ -148,7 +197,7 @@ pub(super) fn comments_before(
     let mut parts: Vec<&str> = Vec::new();
     let mut next_row = node.start_position().row;
     let mut start = None;
-    let mut sibling = node_before(node);
+    let mut sibling = node_before(node, siblings);
     while let Some(s) = sibling {
         let kind = s.kind();
         let is_comment = language.comment_kinds.iter().any(|k| k == kind);
@@ -186,7 +235,7 @@ pub(super) fn comments_before(
             parts.push(t);
             start = Some(s.start_byte() as u32);
         }
-        sibling = node_before(s);
+        sibling = node_before(s, siblings);
     }
     if parts.is_empty() {
         return (None, None);
