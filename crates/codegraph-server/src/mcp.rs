@@ -114,10 +114,27 @@ pub fn router(
     let route = axum::Router::new()
         .route(MCP_PATH, axum::routing::any(serve_mcp))
         .with_state(state);
-    match token {
+    let route = match token {
         Some(t) => route.layer(middleware::from_fn_with_state(t, require_bearer)),
         None => route,
+    };
+    route.layer(middleware::map_response(close_after_refusal))
+}
+
+/// A refusal (a missing token, a foreign `Host`, an unknown repository)
+/// often leaves the request's body unread, and the server then drops the
+/// connection after answering: a client reusing it would see the next
+/// request fail with no response. Saying so (`Connection: close`) makes
+/// clients open a new one.
+async fn close_after_refusal(mut response: Response) -> Response {
+    let status = response.status();
+    if status.is_client_error() || status.is_server_error() {
+        response.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
     }
+    response
 }
 
 /// One MCP request: the repository it names, then rmcp's handling.
@@ -267,7 +284,7 @@ pub async fn grpc_or_404(request: Request) -> Response {
     if grpc {
         tonic::Status::unimplemented("no such service or method").into_http::<axum::body::Body>()
     } else {
-        (StatusCode::NOT_FOUND, "not found\n").into_response()
+        close_after_refusal((StatusCode::NOT_FOUND, "not found\n").into_response()).await
     }
 }
 

@@ -122,6 +122,10 @@ async def raw(url, token, uds):
               f"raw initialize -> {r.status_code} {r.text[:120]!r}")
         r = await hc.post(url, json=init, headers={**hdr, "Host": "evil.example"})
         check(r.status_code == 403, f"a foreign Host header (DNS rebinding) -> {r.status_code}")
+        # A refusal leaves the body unread: the server says it closes the
+        # connection, so a client never reuses one that is going away.
+        check(r.headers.get("connection") == "close",
+              f"a refusal closes its connection: Connection {r.headers.get('connection')!r}")
         base = url.split("?")[0]
         r = await hc.post(base.replace("/mcp", "/.well-known/oauth-protected-resource"), headers=hdr)
         check(r.status_code == 404, f"another path -> {r.status_code}")

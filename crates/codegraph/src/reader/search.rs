@@ -634,7 +634,9 @@ impl Reader {
                 snippet: String::new(),
                 matches: None,
             });
-            chunk_of.insert((d.path.clone(), d.start_line, d.end_line), d.id);
+            chunk_of
+                .entry((d.path.clone(), d.start_line, d.end_line))
+                .or_insert(d.id);
         }
         results.sort_by(|a, b| b.score.total_cmp(&a.score));
         if options.group_by_file {
