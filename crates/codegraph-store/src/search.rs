@@ -147,20 +147,17 @@ impl Conn {
     }
 
     fn chunk_rows(&self, ids: &[ChunkId], with_text: bool) -> Result<Vec<ChunkDetail>> {
-        let sql = if with_text {
+        // One statement either way; without text the column reads empty.
+        let text = if with_text { "c.text" } else { "''" };
+        let sql = format!(
             "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), d.qualified_name, c.def_id,
-                    c.start_line, c.end_line, c.text, COALESCE(f.importance, 0)
+                    c.start_line, c.end_line, {text}, COALESCE(f.importance, 0)
              FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
              WHERE c.id = ?1"
-        } else {
-            "SELECT c.id, f.path, f.language, COALESCE(d.kind, c.kind), d.qualified_name, c.def_id,
-                    c.start_line, c.end_line, '', COALESCE(f.importance, 0)
-             FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN definitions d ON d.id = c.def_id
-             WHERE c.id = ?1"
-        };
+        );
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.extend(self.rows(sql, [id.0], |r| {
+            out.extend(self.rows(&sql, [id.0], |r| {
                 Ok(ChunkDetail {
                     id: ChunkId(r.get(0)?),
                     path: r.get(1)?,
