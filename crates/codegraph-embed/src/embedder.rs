@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Instant;
 
 use fastembed::{InitOptionsUserDefined, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel};
@@ -19,12 +19,51 @@ const BYTES_PER_TOKEN_BOUND: usize = 16;
 
 /// A loaded embedding model. Cheap to share (`&self` methods, `Sync`); each
 /// ONNX Runtime session is used by one thread at a time.
+///
+/// Queries ([`Embedder::embed_one`]) and batches ([`Embedder::embed`]) run
+/// on different sessions: a query never waits for a batch that background
+/// indexing (at the lowest CPU priority) is running. The batch sessions are
+/// built on the first batch, so a process that only embeds queries pays
+/// for one session.
 pub struct Embedder {
-    sessions: Vec<Mutex<TextEmbedding>>,
+    /// The session queries run on; batches never take it.
+    query: Mutex<TextEmbedding>,
+    /// The sessions batches run on, built on first use.
+    batch: OnceLock<std::result::Result<Vec<Mutex<TextEmbedding>>, String>>,
+    /// What building a session takes; dropped once the batch sessions exist.
+    recipe: Mutex<Option<SessionRecipe>>,
+    /// The number of batch sessions.
+    sessions: usize,
     /// The model's tokenizer without padding, to measure lengths.
     length_tokenizer: Tokenizer,
     config: ModelConfig,
     threads_per_session: usize,
+}
+
+/// The model bytes and options one ONNX Runtime session is built from.
+#[derive(Clone)]
+struct SessionRecipe {
+    onnx: Vec<u8>,
+    tokenizer_files: TokenizerFiles,
+    pooling: fastembed::Pooling,
+    max_tokens: usize,
+    threads: usize,
+    allow_spinning: bool,
+}
+
+impl SessionRecipe {
+    fn build(&self) -> std::result::Result<TextEmbedding, String> {
+        let model = UserDefinedEmbeddingModel::new(self.onnx.clone(), self.tokenizer_files.clone())
+            .with_pooling(self.pooling.clone());
+        let options = InitOptionsUserDefined::new()
+            .with_max_length(self.max_tokens)
+            .with_intra_threads(self.threads)
+            .with_session_config(
+                "session.intra_op.allow_spinning",
+                if self.allow_spinning { "1" } else { "0" },
+            );
+        TextEmbedding::try_new_from_user_defined(model, options).map_err(|e| e.to_string())
+    }
 }
 
 impl std::fmt::Debug for Embedder {
@@ -32,7 +71,7 @@ impl std::fmt::Debug for Embedder {
         f.debug_struct("Embedder")
             .field("model_id", &self.config.model_id)
             .field("model_dir", &self.config.model_dir)
-            .field("sessions", &self.sessions.len())
+            .field("batch_sessions", &self.sessions)
             .field("threads_per_session", &self.threads_per_session)
             .field("max_tokens", &self.config.max_tokens)
             .finish_non_exhaustive()
@@ -171,22 +210,18 @@ impl Embedder {
         let threads_per_session = (threads / sessions).max(1);
 
         let started = Instant::now();
-        let mut loaded = Vec::with_capacity(sessions);
-        for _ in 0..sessions {
-            let model = UserDefinedEmbeddingModel::new(onnx.clone(), tokenizer_files.clone())
-                .with_pooling(pooling.clone());
-            let options = InitOptionsUserDefined::new()
-                .with_max_length(config.max_tokens)
-                .with_intra_threads(threads_per_session)
-                .with_session_config(
-                    "session.intra_op.allow_spinning",
-                    if config.allow_spinning { "1" } else { "0" },
-                );
-            let session = TextEmbedding::try_new_from_user_defined(model, options)
-                .map_err(|e| Error::Model(format!("loading {}: {e}", onnx_path.display())))?;
-            loaded.push(session);
-        }
-        let mut length_tokenizer = loaded[0].tokenizer.clone();
+        let recipe = SessionRecipe {
+            onnx,
+            tokenizer_files,
+            pooling,
+            max_tokens: config.max_tokens,
+            threads: threads_per_session,
+            allow_spinning: config.allow_spinning,
+        };
+        let query = recipe
+            .build()
+            .map_err(|e| Error::Model(format!("loading {}: {e}", onnx_path.display())))?;
+        let mut length_tokenizer = query.tokenizer.clone();
         length_tokenizer.with_padding(None);
         if length_tokenizer.get_truncation().map(|t| t.max_length) != Some(config.max_tokens) {
             // fastembed caps the window at the tokenizer's model_max_length.
@@ -198,20 +233,23 @@ impl Embedder {
         }
         tracing::info!(
             model = %config.model_id,
-            sessions,
+            batch_sessions = sessions,
             threads_per_session,
             max_tokens = config.max_tokens,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "embedding model loaded"
         );
         let embedder = Embedder {
-            sessions: loaded.into_iter().map(Mutex::new).collect(),
+            query: Mutex::new(query),
+            batch: OnceLock::new(),
+            recipe: Mutex::new(Some(recipe)),
+            sessions,
             length_tokenizer,
             config: config.clone(),
             threads_per_session,
         };
         // Catch a wrong `dim` at load, not at the first real batch.
-        embedder.embed(&["dimension check"])?;
+        embedder.embed_one("dimension check")?;
         Ok(embedder)
     }
 
@@ -274,6 +312,32 @@ impl Embedder {
     /// (see [`plan_batches`](crate::plan_batches)), spread over the configured sessions. Texts longer
     /// than `max_tokens` tokens are truncated.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        self.embed_on(texts, Lane::Batch, &|_| {})
+    }
+
+    /// [`Self::embed`], calling `progress` with the number of texts embedded
+    /// so far after each batch (from the thread that ran it, while that
+    /// batch's session is still held).
+    pub fn embed_with_progress(
+        &self,
+        texts: &[&str],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<Vec<f32>>> {
+        self.embed_on(texts, Lane::Batch, progress)
+    }
+
+    /// Embeds one text (a query, typically), on the query session: it does
+    /// not queue behind batches.
+    pub fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
+        Ok(self.embed_on(&[text], Lane::Query, &|_| {})?.remove(0))
+    }
+
+    fn embed_on(
+        &self,
+        texts: &[&str],
+        lane: Lane,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<Vec<f32>>> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
@@ -285,15 +349,29 @@ impl Embedder {
             self.config.batch_token_budget,
         );
         let tokenized = started.elapsed();
+        let done = AtomicUsize::new(0);
+        let run = |session: &mut TextEmbedding, batch: &[usize]| {
+            let result = self.run_batch(session, batch, &inputs);
+            if result.is_ok() {
+                progress(done.fetch_add(batch.len(), Ordering::Relaxed) + batch.len());
+            }
+            result
+        };
 
-        let results: Vec<BatchResult> = if self.sessions.len() == 1 || batches.len() == 1 {
-            let mut session = self.any_session();
-            batches
-                .iter()
-                .map(|b| self.run_batch(&mut session, b, &inputs))
-                .collect()
-        } else {
-            self.run_parallel(&batches, &inputs)
+        let results: Vec<BatchResult> = match lane {
+            Lane::Query => {
+                let mut session = self.query_session();
+                batches.iter().map(|b| run(&mut session, b)).collect()
+            }
+            Lane::Batch => {
+                let sessions = self.batch_sessions()?;
+                if sessions.len() == 1 || batches.len() == 1 {
+                    let mut session = any_session(sessions);
+                    batches.iter().map(|b| run(&mut session, b)).collect()
+                } else {
+                    run_parallel(sessions, &batches, &run)
+                }
+            }
         };
         let results = results.into_iter().collect::<Result<Vec<_>>>()?;
         let vectors = scatter(texts.len(), &batches, results);
@@ -309,79 +387,48 @@ impl Embedder {
         Ok(vectors)
     }
 
-    /// Embeds one text (a query, typically).
-    pub fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
-        Ok(self.embed(&[text])?.remove(0))
-    }
-
-    /// A free session if there is one (so a query is not queued behind a
-    /// background batch on another session), else the next in turn.
-    fn any_session(&self) -> std::sync::MutexGuard<'_, TextEmbedding> {
-        for session in &self.sessions {
-            if let Ok(guard) = session.try_lock() {
-                return guard;
+    /// The query session, or an idle batch session while another query
+    /// holds it; never waits for a batch.
+    fn query_session(&self) -> MutexGuard<'_, TextEmbedding> {
+        if let Ok(guard) = self.query.try_lock() {
+            return guard;
+        }
+        if let Some(Ok(batch)) = self.batch.get() {
+            for session in batch {
+                if let Ok(guard) = session.try_lock() {
+                    return guard;
+                }
             }
         }
-        static TURN: AtomicUsize = AtomicUsize::new(0);
-        let k = TURN.fetch_add(1, Ordering::Relaxed) % self.sessions.len();
-        self.sessions[k]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.query.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs batches on all sessions at once, each worker thread taking the next
-    /// batch from a shared counter. Results are indexed like `batches`.
-    fn run_parallel(&self, batches: &[Vec<usize>], inputs: &[&str]) -> Vec<BatchResult> {
-        let next = AtomicUsize::new(0);
-        let mut slots: Vec<Option<BatchResult>> = (0..batches.len()).map(|_| None).collect();
-        let per_worker: Vec<Vec<(usize, BatchResult)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .sessions
-                .iter()
-                .map(|session| {
-                    let next = &next;
-                    scope.spawn(move || {
-                        let mut done = Vec::new();
-                        let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
-                        loop {
-                            let k = next.fetch_add(1, Ordering::Relaxed);
-                            if k >= batches.len() {
-                                break;
-                            }
-                            let result = self.run_batch(&mut session, &batches[k], inputs);
-                            let failed = result.is_err();
-                            done.push((k, result));
-                            if failed {
-                                // Stop everyone early.
-                                next.store(batches.len(), Ordering::Relaxed);
-                                break;
-                            }
-                        }
-                        done
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
+    /// The batch sessions, built on the first call.
+    fn batch_sessions(&self) -> Result<&[Mutex<TextEmbedding>]> {
+        let built = self.batch.get_or_init(|| {
+            let started = Instant::now();
+            let recipe = self
+                .recipe
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+                .ok_or_else(|| "the model bytes are gone".to_string())?;
+            let sessions = (0..self.sessions)
+                .map(|_| recipe.build().map(Mutex::new))
+                .collect::<std::result::Result<Vec<_>, String>>()?;
+            tracing::debug!(
+                sessions = sessions.len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "batch sessions built"
+            );
+            Ok(sessions)
         });
-        for (k, result) in per_worker.into_iter().flatten() {
-            slots[k] = Some(result);
-        }
-        slots
-            .into_iter()
-            .map(|s| {
-                s.unwrap_or_else(|| {
-                    Err(Error::Model(
-                        "batch not run after an earlier failure".into(),
-                    ))
-                })
-            })
-            .collect()
+        built.as_deref().map_err(|e| {
+            Error::Model(format!(
+                "building the batch sessions of {}: {e}",
+                self.config.model_id
+            ))
+        })
     }
 
     fn run_batch(
@@ -413,6 +460,83 @@ impl Embedder {
         }
         Ok(vectors)
     }
+}
+
+/// Which sessions a call runs on.
+#[derive(Clone, Copy)]
+enum Lane {
+    Query,
+    Batch,
+}
+
+/// Runs batches on all sessions at once, each worker thread taking the next
+/// batch from a shared counter. Results are indexed like `batches`.
+fn run_parallel(
+    sessions: &[Mutex<TextEmbedding>],
+    batches: &[Vec<usize>],
+    run: &(dyn Fn(&mut TextEmbedding, &[usize]) -> BatchResult + Sync),
+) -> Vec<BatchResult> {
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<BatchResult>> = (0..batches.len()).map(|_| None).collect();
+    let per_worker: Vec<Vec<(usize, BatchResult)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sessions
+            .iter()
+            .map(|session| {
+                let next = &next;
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= batches.len() {
+                            break;
+                        }
+                        let result = run(&mut session, &batches[k]);
+                        let failed = result.is_err();
+                        done.push((k, result));
+                        if failed {
+                            // Stop everyone early.
+                            next.store(batches.len(), Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    for (k, result) in per_worker.into_iter().flatten() {
+        slots[k] = Some(result);
+    }
+    slots
+        .into_iter()
+        .map(|s| {
+            s.unwrap_or_else(|| {
+                Err(Error::Model(
+                    "batch not run after an earlier failure".into(),
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A free session if there is one, else the next in turn.
+fn any_session(sessions: &[Mutex<TextEmbedding>]) -> MutexGuard<'_, TextEmbedding> {
+    for session in sessions {
+        if let Ok(guard) = session.try_lock() {
+            return guard;
+        }
+    }
+    static TURN: AtomicUsize = AtomicUsize::new(0);
+    let k = TURN.fetch_add(1, Ordering::Relaxed) % sessions.len();
+    sessions[k].lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn validate(config: &ModelConfig) -> Result<()> {

@@ -103,6 +103,51 @@ fn date_query_is_closer_to_date_parser_than_to_socket_code() {
     }
     assert!(embedder.embed(&[]).unwrap().is_empty());
 
+    // A query does not wait for a batch: every progress call of the batch
+    // (made while its session is held) waits until a query is answered.
+    let long_texts: Vec<String> = (0..8)
+        .map(|i| format!("{i} {}", SOCKET_FN.repeat(3)))
+        .collect();
+    let refs: Vec<&str> = long_texts.iter().map(String::as_str).collect();
+    let (running_tx, running_rx) = std::sync::mpsc::channel::<()>();
+    let running_tx = std::sync::Mutex::new(running_tx);
+    let answered = (std::sync::Mutex::new(false), std::sync::Condvar::new());
+    let gave_up = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let vectors = embedder
+                .embed_with_progress(&refs, &|_done| {
+                    let _ = running_tx.lock().unwrap().send(());
+                    if gave_up.load(std::sync::atomic::Ordering::SeqCst) {
+                        return;
+                    }
+                    let (flag, signal) = &answered;
+                    let (flag, timeout) = signal
+                        .wait_timeout_while(
+                            flag.lock().unwrap(),
+                            std::time::Duration::from_secs(60),
+                            |answered| !*answered,
+                        )
+                        .unwrap();
+                    if timeout.timed_out() && !*flag {
+                        gave_up.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                })
+                .unwrap();
+            assert_eq!(vectors.len(), refs.len());
+        });
+        running_rx.recv().unwrap();
+        let during = embedder.embed_one("parse a date string").unwrap();
+        assert!(cosine(&during, &query) > 0.9999);
+        *answered.0.lock().unwrap() = true;
+        answered.1.notify_all();
+    });
+    // True (after a minute) when the query had to wait for the batch.
+    assert!(
+        !gave_up.load(std::sync::atomic::Ordering::SeqCst),
+        "the query waited for a batch session"
+    );
+
     // Real batches (padding, several sessions), fp32 and int8 activations:
     // still the caller's order, vectors close to the single-text ones.
     for int8 in [false, true] {

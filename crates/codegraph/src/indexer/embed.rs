@@ -19,8 +19,6 @@ const SAVE_AFTER_POINTS: usize = 256;
 /// Chunks embedded per batch written to the store (each batch is one
 /// transaction, so an interrupted run resumes where it stopped).
 const EMBED_BATCH: usize = 256;
-/// Chunks embedded between two progress reports (within a batch).
-const EMBED_PROGRESS_STEP: usize = 32;
 
 /// What an embedding run did.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -88,15 +86,12 @@ impl Indexer {
                 break;
             }
             let texts: Vec<&str> = jobs.iter().map(|j| j.text.as_str()).collect();
-            let mut vectors = Vec::with_capacity(texts.len());
-            for part in texts.chunks(EMBED_PROGRESS_STEP) {
-                vectors.extend(
-                    embedder
-                        .embed(part)
-                        .map_err(|e| crate::Error::Other(format!("embedding failed: {e}")))?,
-                );
-                progress.embed_progress(done_before + embedded + vectors.len() as u64, total);
-            }
+            let so_far = done_before + embedded;
+            let vectors = embedder
+                .embed_with_progress(&texts, &|done| {
+                    progress.embed_progress(so_far + done as u64, total);
+                })
+                .map_err(|e| crate::Error::Other(format!("embedding failed: {e}")))?;
             let items: Vec<(Vec<u8>, Vec<f32>)> =
                 jobs.into_iter().map(|j| j.hash).zip(vectors).collect();
             self.store.put_embeddings(&tag, &items)?;
