@@ -63,15 +63,26 @@ struct Fields {
     text: [Field; 6],
 }
 
+/// How long a writer waits for the previous holder's writer lock (held
+/// while that holder's last merges finish).
+const WRITER_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Updates of more documents than this write with every core (up to 4).
+const BIG_UPDATE_DOCS: usize = 5_000;
+
 /// A BM25 index on disk.
 pub struct Bm25Index {
     index: Index,
     reader: IndexReader,
     fields: Fields,
     dir: PathBuf,
-    /// The writer of the last update, finishing its segment merges on a
-    /// thread of its own (the update returns at its commit); joined before
-    /// the next write and on drop.
+    /// The single-thread writer of small updates, kept between them: its
+    /// segment merges run in its background while later commits go
+    /// through (a new writer would first wait for them).
+    kept: Option<IndexWriter>,
+    /// The writer of the last big update, finishing its segment merges on
+    /// a thread of its own (the update returns at its commit); joined
+    /// before the next write and on drop.
     merging: Option<std::thread::JoinHandle<()>>,
     /// True when this open created the index (empty, or rebuilt after a
     /// version change): the caller must fill it from scratch.
@@ -224,6 +235,7 @@ impl Bm25Index {
             reader,
             fields,
             dir: dir.to_owned(),
+            kept: None,
             merging: None,
             created,
         })
@@ -294,9 +306,16 @@ impl Bm25Index {
         Bm25Index::with_reader(index, dir, created)
     }
 
-    /// Waits for the last update's segment merges. A merge that fails
-    /// loses nothing (its segments stay as committed): it is logged.
-    fn finish_merges(&mut self) {
+    /// Waits for the segment merges of earlier updates and lets their
+    /// writers go, releasing the directory's writer lock: call it before
+    /// another handle (or process) may write. A merge that fails loses
+    /// nothing (its segments stay as committed): it is logged.
+    pub fn finish_merges(&mut self) {
+        if let Some(kept) = self.kept.take()
+            && let Err(e) = kept.wait_merging_threads()
+        {
+            tracing::warn!(dir = %self.dir.display(), error = %e, "a segment merge failed; the segments stay as committed");
+        }
         if let Some(merging) = self.merging.take()
             && merging.join().is_err()
         {
@@ -304,21 +323,69 @@ impl Bm25Index {
         }
     }
 
+    /// A writer for `docs` documents: the kept one for a small update,
+    /// a new one using every core (up to 4) for a big one.
     fn writer(&mut self, docs: usize) -> Result<IndexWriter> {
+        if docs <= BIG_UPDATE_DOCS
+            && let Some(kept) = self.kept.take()
+        {
+            return Ok(kept);
+        }
         // One writer at a time: the last one holds the directory's lock
         // until its merges end.
         self.finish_merges();
-        // Big rebuilds use every core; small updates one thread.
-        let threads = if docs > 5_000 {
+        let threads = if docs > BIG_UPDATE_DOCS {
             std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
                 .min(4)
         } else {
             1
         };
-        self.index
-            .writer_with_num_threads(threads, threads * 96 * 1024 * 1024)
-            .map_err(err(&self.dir))
+        // The last holder of the index's write lock may still be finishing
+        // its merges (see `release_writer`): its writer lock goes with them.
+        let deadline = std::time::Instant::now() + WRITER_LOCK_WAIT;
+        loop {
+            match self
+                .index
+                .writer_with_num_threads(threads, threads * 96 * 1024 * 1024)
+            {
+                Err(tantivy::TantivyError::LockFailure(
+                    tantivy::directory::error::LockError::LockBusy,
+                    _,
+                )) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other.map_err(err(&self.dir)),
+            }
+        }
+    }
+
+    /// Lets the kept writer go (its merges finish on a thread of their
+    /// own, then its directory lock is released): call it when another
+    /// handle or process may write next. The next write through this
+    /// handle waits for those merges.
+    pub fn release_writer(&mut self) {
+        let Some(writer) = self.kept.take() else {
+            return;
+        };
+        self.merging = self.finish_in_background(writer);
+    }
+
+    /// A thread that waits for `writer`'s merges, then drops it. Without
+    /// a thread to spare, the writer is dropped now: its merges are
+    /// abandoned, the committed segments stay.
+    fn finish_in_background(&self, writer: IndexWriter) -> Option<std::thread::JoinHandle<()>> {
+        let dir = self.dir.clone();
+        let finish = move || {
+            if let Err(e) = writer.wait_merging_threads() {
+                tracing::warn!(dir = %dir.display(), error = %e, "a segment merge failed; the segments stay as committed");
+            }
+        };
+        std::thread::Builder::new()
+            .name("bm25-merge".into())
+            .spawn(finish)
+            .inspect_err(|e| tracing::warn!(error = %e, "no thread for the segment merges; they are abandoned"))
+            .ok()
     }
 
     /// Replaces the documents of `files` with `docs` (which must belong to
@@ -368,20 +435,14 @@ impl Bm25Index {
             "lexical update"
         );
         // The commit is what readers need; merges (tens to hundreds of
-        // milliseconds on a big index) finish behind the caller's back.
-        let dir = self.dir.clone();
-        let merging = std::thread::Builder::new()
-            .name("bm25-merge".into())
-            .spawn(move || {
-                if let Err(e) = writer.wait_merging_threads() {
-                    tracing::warn!(dir = %dir.display(), error = %e, "a segment merge failed; the segments stay as committed");
-                }
-            })
-            .map_err(|e| SearchError::Io {
-                path: self.dir.clone(),
-                source: e,
-            })?;
-        self.merging = Some(merging);
+        // milliseconds on a big index) finish behind the caller's back: in
+        // the kept writer after a small update, on a thread of their own
+        // after a big one.
+        if docs.len() <= BIG_UPDATE_DOCS {
+            self.kept = Some(writer);
+            return Ok(());
+        }
+        self.merging = self.finish_in_background(writer);
         Ok(())
     }
 
@@ -404,6 +465,9 @@ impl Bm25Index {
     /// Merges every segment into one, purging deleted documents, so scores
     /// equal those of a fresh index of the same documents.
     pub fn compact(&mut self) -> Result<()> {
+        // Merges under way would hold some of the segments.
+        self.finish_merges();
+        self.reader.reload().map_err(err(&self.dir))?;
         let ids = self
             .index
             .searchable_segment_ids()
@@ -886,7 +950,8 @@ mod tests {
         for i in 0..12 {
             let path = format!("f{i}.py");
             let d = doc(i, &path, "parseDate", "return datetime.strptime(text)");
-            idx.update(&[path], &[d], false).unwrap();
+            idx.update(std::slice::from_ref(&path), &[d], false)
+                .unwrap();
             // Searchable at once, merges or not.
             assert_eq!(
                 idx.search("parseDate", 50, &Bm25Filter::default())
@@ -894,7 +959,26 @@ mod tests {
                     .len(),
                 i as usize + 1
             );
+            // Replacing a file while earlier merges may run, and
+            // compacting with the kept writer's merges under way.
+            if i % 4 == 3 {
+                let d = doc(i, &path, "parseDate", "return datetime.strptime(text, fmt)");
+                idx.update(std::slice::from_ref(&path), &[d], false)
+                    .unwrap();
+                idx.compact().unwrap();
+                assert_eq!(idx.deleted_ratio(), 0.0);
+                assert_eq!(idx.len(), i as u64 + 1);
+            }
         }
+        // Once this handle lets its kept writer go (merges may still run),
+        // another handle writes: it waits for the writer lock.
+        let d = doc(12, "f12.py", "parseDate", "return datetime.strptime(text)");
+        idx.update(&["f12.py".to_owned()], std::slice::from_ref(&d), false)
+            .unwrap();
+        idx.release_writer();
+        let mut other = Bm25Index::open(dir.path()).unwrap();
+        other.update(&["f12.py".to_owned()], &[d], false).unwrap();
+        drop(other);
         drop(idx); // joins the last merges
         std::thread::sleep(std::time::Duration::from_millis(20));
         let unlisted = dir.path().join(format!("{}.idx", "ab".repeat(16)));
@@ -905,7 +989,7 @@ mod tests {
                 .search("parseDate", 50, &Bm25Filter::default())
                 .unwrap()
                 .len(),
-            12
+            13
         );
         drop(reader);
         std::fs::remove_file(&unlisted).unwrap();

@@ -179,6 +179,13 @@ impl Indexer {
         }
         self.lock = Some(lock);
         let result = f(self);
+        // The lexical writers are kept while the lock is held (a watcher
+        // holds it for good, and its commits never wait for merges); past
+        // it, their merges finish in the background and their directory
+        // locks go with them.
+        for index in [&mut self.bm25, &mut self.bm25_files].into_iter().flatten() {
+            index.release_writer();
+        }
         self.lock = None;
         result
     }
