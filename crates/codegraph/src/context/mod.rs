@@ -17,6 +17,7 @@ mod similarity;
 
 pub(crate) use corpus::Corpus;
 pub use cursor::byte_offset;
+pub(crate) use relevance::OutlineCache;
 
 use crate::{Error, Reader, Result};
 use codegraph_core::{ContextReason, DefKind};

@@ -221,9 +221,17 @@ impl Reader {
         let language = Registry::builtin()
             .for_path(std::path::Path::new(&d.path))
             .or(fallback);
-        let conn = self.pool().read()?;
         let text = if d.kind.is_type_like() {
-            render_type(&conn, d, language)?
+            let key = (d.id, language.map(|l| l.name.clone()));
+            match self.outlines().get(&key) {
+                Some(text) => text,
+                None => {
+                    let conn = self.pool().read()?;
+                    let text = render_type(&conn, d, language)?;
+                    self.outlines().put(key, &text);
+                    text
+                }
+            }
         } else {
             render_signature(d, language)
         };
@@ -236,5 +244,38 @@ impl Reader {
             reason: target.reason.clone(),
             text,
         })
+    }
+}
+
+/// Type outlines rendered from one reader's state, by definition and the
+/// language they are rendered in: a type used at many cursors (a busy
+/// receiver type) is read from the store once per reader. Bounded: past
+/// [`OUTLINES_KEPT`] entries it starts over.
+#[derive(Debug, Default)]
+pub(crate) struct OutlineCache(std::sync::Mutex<std::collections::HashMap<OutlineKey, String>>);
+
+/// A type, and the language its outline is rendered in.
+type OutlineKey = (codegraph_core::DefId, Option<String>);
+
+/// Outlines a reader keeps (a few MB at most).
+const OUTLINES_KEPT: usize = 4096;
+
+impl OutlineCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<OutlineKey, String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(super) fn get(&self, key: &OutlineKey) -> Option<String> {
+        self.entries().get(key).cloned()
+    }
+
+    pub(super) fn put(&self, key: OutlineKey, text: &str) {
+        let mut entries = self.entries();
+        if entries.len() >= OUTLINES_KEPT {
+            entries.clear();
+        }
+        entries.insert(key, text.to_owned());
     }
 }

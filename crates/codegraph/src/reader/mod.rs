@@ -54,6 +54,8 @@ pub struct Reader {
     /// The store's counts (whole-table scans: read once per reader).
     stats: Lazy<codegraph_store::Stats>,
     corpus: Lazy<Arc<Corpus>>,
+    /// Type outlines rendered from this reader's state.
+    outlines: crate::context::OutlineCache,
 }
 
 /// The lexical indexes of a reader.
@@ -102,6 +104,7 @@ impl Reader {
             coverage: Lazy::default(),
             stats: Lazy::default(),
             corpus: Lazy::default(),
+            outlines: Default::default(),
         })
     }
 
@@ -134,6 +137,7 @@ impl Reader {
             coverage: Lazy::default(),
             stats: Lazy::default(),
             corpus: Lazy::default(),
+            outlines: Default::default(),
         })
     }
 
@@ -143,6 +147,10 @@ impl Reader {
 
     pub(crate) fn pool(&self) -> &ReadPool {
         &self.pool
+    }
+
+    pub(crate) fn outlines(&self) -> &crate::context::OutlineCache {
+        &self.outlines
     }
 
     /// The reader that sees `changes` (written by the indexer since this
@@ -200,6 +208,7 @@ impl Reader {
             coverage: Lazy::default(),
             stats: Lazy::default(),
             corpus,
+            outlines: Default::default(),
         };
         if self.bm25.get().is_some() {
             next.bm25()?;

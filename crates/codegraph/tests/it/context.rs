@@ -55,6 +55,34 @@ fn a_receiver_brings_the_outline_of_its_type_with_real_methods() {
     assert!(!first.text.contains("saveUser"));
     assert!(r.stats.tokens_used <= 2048);
     assert!(r.stats.candidates_scanned > 0 && r.stats.files_considered == 4);
+
+    // Asked again, the outline is the same; after the type gains a method,
+    // the next answer shows it (outlines are kept per reader state).
+    let again = cg
+        .context(&at("src/app/UserController.java", 6, 20))
+        .unwrap();
+    assert_eq!(again.structures[0].text, first.text);
+    let mut cg = cg;
+    write(
+        repo.path(),
+        "src/app/UserService.java",
+        SERVICE.replace(
+            "    public void removeUser",
+            "    public void renameUser(User user, String name) {}\n\n    public void removeUser",
+        ),
+    );
+    cg.index(&NoProgress).unwrap();
+    let after = cg
+        .context(&at("src/app/UserController.java", 6, 20))
+        .unwrap();
+    assert_eq!(after.structures[0].symbol, "app.UserService");
+    assert!(
+        after.structures[0]
+            .text
+            .contains("public void renameUser(User user, String name)"),
+        "{}",
+        after.structures[0].text
+    );
 }
 
 #[test]
