@@ -925,3 +925,77 @@ async fn a_damaged_database_is_rebuilt_under_the_server_not_dropped() {
         server.stop().await;
     }
 }
+
+/// Regression: a FIFO in a repository blocked the request that read it,
+/// and shutdown then waited on that request. Neither the index run, nor a
+/// context request on the FIFO, nor the shutdown after it waits on it.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fifo_blocks_neither_requests_nor_shutdown() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("python"), repo.path());
+    let made = std::process::Command::new("mkfifo")
+        .arg(repo.path().join("pipe.py"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let options = on_socket(state.path(), cache.path(), &[repo.path()]);
+    let server = start(options, vec![state, cache]).await;
+    let mut index = IndexServiceClient::connect(server.addr.clone())
+        .await
+        .unwrap();
+    let mut context = ContextServiceClient::connect(server.addr.clone())
+        .await
+        .unwrap();
+    let id = index
+        .register_repository(pb::RegisterRepositoryRequest {
+            path: repo.path().to_string_lossy().into_owned(),
+            options: Some(pb::RepositoryOptions {
+                embed: Some(false),
+                watch: Some(true),
+                watch_quiet_ms: 50,
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .repository
+        .unwrap()
+        .id;
+    wait_ready(&mut index, &id).await;
+    let answer = tokio::time::timeout(
+        Duration::from_secs(60),
+        context.get_completion_context(pb::GetCompletionContextRequest {
+            repository: id.clone(),
+            path: "pipe.py".into(),
+            cursor: Some(pb::Position { line: 0, column: 0 }),
+            ..Default::default()
+        }),
+    )
+    .await
+    .expect("the request answered instead of blocking on the FIFO");
+    let refused = answer.unwrap_err();
+    assert!(
+        matches!(
+            refused.code(),
+            Code::InvalidArgument | Code::NotFound | Code::FailedPrecondition
+        ),
+        "{refused:?}"
+    );
+    // A regular file still answers, and the server stops in time.
+    let ok = context
+        .get_completion_context(pb::GetCompletionContextRequest {
+            repository: id.clone(),
+            path: "shop/service.py".into(),
+            cursor: Some(pb::Position { line: 1, column: 0 }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ok.path, "shop/service.py");
+    server.stop().await;
+}
