@@ -393,7 +393,21 @@ impl Reader {
             None
         } else {
             // The vectors first: without them the model is not loaded.
-            match self.vector_index() {
+            // With vectors, the model loads beside them (a cold process
+            // pays for the slower of the two, not their sum).
+            let index = if self.vector_coverage()?.0 > 0 && !self.model_loaded() {
+                std::thread::scope(|s| {
+                    let model = s.spawn(|| {
+                        self.embedder();
+                    });
+                    let index = self.vector_index();
+                    let _ = model.join();
+                    index
+                })
+            } else {
+                self.vector_index()
+            };
+            match index {
                 None => {
                     notice = Some(crate::NO_VECTORS.to_owned());
                     None
