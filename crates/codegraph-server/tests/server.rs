@@ -67,6 +67,26 @@ impl Running {
     }
 }
 
+/// Registers `root`, watched, without embeddings; its repository id.
+async fn register_watched(index: &mut IndexServiceClient<Channel>, root: &str) -> String {
+    index
+        .register_repository(pb::RegisterRepositoryRequest {
+            path: root.to_owned(),
+            options: Some(pb::RepositoryOptions {
+                embed: Some(false),
+                watch: Some(true),
+                watch_quiet_ms: 50,
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .repository
+        .unwrap()
+        .id
+}
+
 async fn wait_ready(index: &mut IndexServiceClient<Channel>, id: &str) {
     let mut stream = index
         .watch_progress(pb::WatchProgressRequest {
@@ -109,20 +129,7 @@ async fn register_query_refuse_and_follow_edits() {
     let mut graph = GraphServiceClient::connect(url.clone()).await.unwrap();
 
     let root = repo.path().to_string_lossy().into_owned();
-    let registered = index
-        .register_repository(pb::RegisterRepositoryRequest {
-            path: root.clone(),
-            options: Some(pb::RepositoryOptions {
-                embed: Some(false),
-                watch: Some(true),
-                watch_quiet_ms: 50,
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let id = registered.repository.unwrap().id;
+    let id = register_watched(&mut index, &root).await;
     assert_eq!(id.len(), 16);
     wait_ready(&mut index, &id).await;
 
@@ -949,22 +956,7 @@ async fn a_fifo_blocks_neither_requests_nor_shutdown() {
     let mut context = ContextServiceClient::connect(server.addr.clone())
         .await
         .unwrap();
-    let id = index
-        .register_repository(pb::RegisterRepositoryRequest {
-            path: repo.path().to_string_lossy().into_owned(),
-            options: Some(pb::RepositoryOptions {
-                embed: Some(false),
-                watch: Some(true),
-                watch_quiet_ms: 50,
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .repository
-        .unwrap()
-        .id;
+    let id = register_watched(&mut index, &repo.path().to_string_lossy()).await;
     wait_ready(&mut index, &id).await;
     let answer = tokio::time::timeout(
         Duration::from_secs(60),
