@@ -307,10 +307,9 @@ impl Bm25Index {
     }
 
     /// Waits for the segment merges of earlier updates and lets their
-    /// writers go, releasing the directory's writer lock: call it before
-    /// another handle (or process) may write. A merge that fails loses
-    /// nothing (its segments stay as committed): it is logged.
-    pub fn finish_merges(&mut self) {
+    /// writers go, releasing the directory's writer lock. A merge that
+    /// fails loses nothing (its segments stay as committed): it is logged.
+    fn finish_merges(&mut self) {
         if let Some(kept) = self.kept.take()
             && let Err(e) = kept.wait_merging_threads()
         {
