@@ -100,6 +100,35 @@ mod tests {
             "]".repeat(MAX_NESTING * 2)
         );
         assert!(parse_file(python, "deep.py", &deep).definitions.is_empty());
+        // Just past the limit, deep inside a function among many small
+        // ones (the walk enters only subtrees big enough to be that deep).
+        let small: String = (0..300)
+            .map(|i| format!("def f{i}(a, b):\n    return [a, (b, {{i: a}})]\n\n"))
+            .collect();
+        let buried = format!(
+            "{small}def g():\n    return {}{}\n\n{small}",
+            "[".repeat(MAX_NESTING + 8),
+            "]".repeat(MAX_NESTING + 8)
+        );
+        let facts = parse_file(python, "buried.py", &buried);
+        assert!(
+            facts.definitions.is_empty(),
+            "{} definitions",
+            facts.definitions.len()
+        );
+        assert!(
+            facts
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("chunked as text")),
+            "{:?}",
+            facts.diagnostics
+        );
+        let shallow = format!("{small}def g():\n    return [[[1]]]\n\n{small}");
+        assert_eq!(
+            parse_file(python, "shallow.py", &shallow).definitions.len(),
+            601
+        );
         // Ordinary nesting and ordinary errors are parsed as code.
         let fine = format!(
             "x = {}{}\n\ndef g():\n    pass\n",

@@ -354,8 +354,12 @@ impl Packages {
     }
 }
 
-/// The depth of the deepest node and the most children of a syntax error
-/// node, walked without recursion.
+/// The depth of the deepest node (once past [`MAX_NESTING`]; below it, a
+/// lower bound) and the most children of a syntax error node, walked
+/// without recursion. Only subtrees that could matter are entered: one
+/// with errors, or one with more descendants than levels left below the
+/// limit (a subtree of `n` nodes is at most `n` deep), so a sound file
+/// costs a walk of its few big nodes, not of every node.
 fn shape(root: Node) -> (usize, usize) {
     let mut cursor = root.walk();
     let (mut depth, mut deepest) = (0usize, 0usize);
@@ -365,7 +369,8 @@ fn shape(root: Node) -> (usize, usize) {
         if node.is_error() {
             widest_error = widest_error.max(node.child_count());
         }
-        if cursor.goto_first_child() {
+        let may_matter = node.has_error() || depth + node.descendant_count() > MAX_NESTING;
+        if may_matter && cursor.goto_first_child() {
             depth += 1;
             deepest = deepest.max(depth);
             continue;
