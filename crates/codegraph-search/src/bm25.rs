@@ -67,8 +67,24 @@ struct Fields {
 /// while that holder's last merges finish).
 const WRITER_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// Updates of more documents than this write with every core (up to 4).
+/// Updates of more documents than this, or of more text than
+/// [`BIG_UPDATE_BYTES`], write with every core (up to 4).
 const BIG_UPDATE_DOCS: usize = 5_000;
+
+/// See [`BIG_UPDATE_DOCS`]: a whole-file index has few documents, each
+/// a whole file.
+const BIG_UPDATE_BYTES: usize = 8 << 20;
+
+/// Whether `docs` make a big update (see [`BIG_UPDATE_DOCS`]).
+fn is_big(docs: &[SearchDoc]) -> bool {
+    docs.len() > BIG_UPDATE_DOCS || {
+        let mut bytes = 0usize;
+        docs.iter().any(|d| {
+            bytes += d.body.len() + d.doc.len() + d.signature.len();
+            bytes > BIG_UPDATE_BYTES
+        })
+    }
+}
 
 /// A BM25 index on disk.
 pub struct Bm25Index {
@@ -322,18 +338,16 @@ impl Bm25Index {
         }
     }
 
-    /// A writer for `docs` documents: the kept one for a small update,
-    /// a new one using every core (up to 4) for a big one.
-    fn writer(&mut self, docs: usize) -> Result<IndexWriter> {
-        if docs <= BIG_UPDATE_DOCS
-            && let Some(kept) = self.kept.take()
-        {
+    /// A writer for an update: the kept one for a small update, a new one
+    /// using every core (up to 4) for a big one.
+    fn writer(&mut self, big: bool) -> Result<IndexWriter> {
+        if !big && let Some(kept) = self.kept.take() {
             return Ok(kept);
         }
         // One writer at a time: the last one holds the directory's lock
         // until its merges end.
         self.finish_merges();
-        let threads = if docs > BIG_UPDATE_DOCS {
+        let threads = if big {
             std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
                 .min(4)
@@ -391,7 +405,8 @@ impl Bm25Index {
     /// those files) in one commit. With `all`, everything is replaced.
     pub fn update(&mut self, files: &[String], docs: &[SearchDoc], all: bool) -> Result<()> {
         let started = std::time::Instant::now();
-        let mut writer = self.writer(docs.len())?;
+        let big = is_big(docs);
+        let mut writer = self.writer(big)?;
         let waited = started.elapsed();
         if all {
             writer.delete_all_documents().map_err(err(&self.dir))?;
@@ -437,7 +452,7 @@ impl Bm25Index {
         // milliseconds on a big index) finish behind the caller's back: in
         // the kept writer after a small update, on a thread of their own
         // after a big one.
-        if docs.len() <= BIG_UPDATE_DOCS {
+        if !big {
             self.kept = Some(writer);
             return Ok(());
         }
@@ -474,7 +489,7 @@ impl Bm25Index {
         if ids.len() <= 1 && self.deleted_ratio() == 0.0 {
             return Ok(());
         }
-        let mut writer = self.writer(0)?;
+        let mut writer = self.writer(false)?;
         writer.merge(&ids).wait().map_err(err(&self.dir))?;
         writer.wait_merging_threads().map_err(err(&self.dir))?;
         self.reader.reload().map_err(err(&self.dir))?;
