@@ -349,12 +349,16 @@ fn rows_by_file(
     Ok(wanted)
 }
 
-fn insert_row(conn: &rusqlite::Connection, file: FileId, row: &Row) -> rusqlite::Result<()> {
-    let (kind, st, si, dt, di, prov, line) = row;
+/// The statement [`insert_row`] runs.
+fn insert_edge(conn: &rusqlite::Connection) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
     conn.prepare_cached(&format!(
         "INSERT INTO edges ({EDGE_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
-    ))?
-    .execute(params![
+    ))
+}
+
+fn insert_row(insert: &mut rusqlite::Statement, file: FileId, row: &Row) -> rusqlite::Result<()> {
+    let (kind, st, si, dt, di, prov, line) = row;
+    insert.execute(params![
         kind.as_str(),
         st,
         si,
@@ -386,9 +390,14 @@ impl Store {
                 for (id, value) in importance {
                     set.execute(params![id.0, value])?;
                 }
-                for (file, rows) in rows_by_file(tx, edges, externals)? {
+                // File by file, in id order: each index's insertions then
+                // land near the last ones.
+                let mut by_file: Vec<_> = rows_by_file(tx, edges, externals)?.into_iter().collect();
+                by_file.sort_unstable_by_key(|(file, _)| *file);
+                let mut insert = insert_edge(tx)?;
+                for (file, rows) in by_file {
                     for row in &rows {
-                        insert_row(tx, file, row)?;
+                        insert_row(&mut insert, file, row)?;
                     }
                 }
                 Ok(())
@@ -419,6 +428,7 @@ impl Store {
                 files.extend(wanted.keys().copied());
                 files.sort_unstable();
                 files.dedup();
+                let mut insert = insert_edge(tx)?;
                 for f in files {
                     let mut stored: HashMap<Row, Vec<i64>> = HashMap::new();
                     let mut old = tx.prepare_cached(&format!(
@@ -435,7 +445,7 @@ impl Store {
                     for row in wanted.remove(&f).unwrap_or_default() {
                         // Already stored: kept as it is.
                         if stored.get_mut(&row).and_then(Vec::pop).is_none() {
-                            insert_row(tx, f, &row)?;
+                            insert_row(&mut insert, f, &row)?;
                         }
                     }
                     for (row, rowids) in stored {
