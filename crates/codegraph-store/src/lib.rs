@@ -307,6 +307,11 @@ pub struct Store {
 /// The SQLite page cache of the writer's connection, in KiB.
 const WRITER_CACHE_KIB: i64 = 65536;
 
+/// Write-ahead log pages after which a bulk load's commits checkpoint
+/// (4 KiB pages: 64 MiB); other commits keep SQLite's default (1,000).
+const BULK_CHECKPOINT_PAGES: i64 = 16384;
+const DEFAULT_CHECKPOINT_PAGES: i64 = 1000;
+
 impl Store {
     /// Opens or creates the database at `path`. A database of another format
     /// version, or a damaged file, is replaced by an empty one.
@@ -451,6 +456,32 @@ impl Store {
             side: self.side.clone(),
             tx: Some(tx),
         })
+    }
+
+    /// Enters or leaves bulk loading (a first index, or one resuming after
+    /// a crash, which commits in batches). Checkpoints copy every page a
+    /// commit touched from the write-ahead log into the database; at
+    /// SQLite's default (every 1,000 pages) a first index of a big
+    /// repository copies its hot index pages again at each of hundreds of
+    /// checkpoints. A bulk load checkpoints rarely; leaving it checkpoints
+    /// what it logged, so the next small update does not pay for it.
+    pub fn set_bulk_load(&mut self, bulk: bool) -> Result<()> {
+        let side = self.side.lock();
+        let pages = if bulk {
+            BULK_CHECKPOINT_PAGES
+        } else {
+            DEFAULT_CHECKPOINT_PAGES
+        };
+        let conn = &side.conn;
+        conn.conn
+            .pragma_update(None, "wal_autocheckpoint", pages)
+            .map_err(conn.err())?;
+        if !bulk {
+            conn.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                .map_err(conn.err())?;
+        }
+        Ok(())
     }
 
     /// Forgets the cached token vocabulary (another process may have

@@ -2,6 +2,7 @@
 
 use codegraph_core::{Chunk, ChunkKind, DefKind, Definition, FileFacts, Span};
 use codegraph_store::{FORMAT_VERSION, FileRecord, MetaKey, Store};
+use std::path::PathBuf;
 
 fn facts() -> FileFacts {
     FileFacts {
@@ -243,4 +244,50 @@ fn recorded_vector_coverage_never_outlives_a_change() {
     store.record_coverage("m").unwrap();
     store.put_embeddings("m", &[(vec![9], vec![2.0])]).unwrap();
     assert_eq!(store.read().meta(MetaKey::VectorCoverage).unwrap(), None);
+}
+
+/// A bulk load leaves its pages in the write-ahead log until it ends (no
+/// checkpoint every 1,000 pages), and ending it moves them into the
+/// database file.
+#[test]
+fn a_bulk_load_checkpoints_when_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    store.set_bulk_load(true).unwrap();
+    let mut facts = facts();
+    for i in 0..200 {
+        // 24 KB of text per file: about 1,200 pages in all.
+        facts.chunks[0].text = format!("def f{i}():\n    return {}\n", "x + ".repeat(6000));
+        facts.chunks[0].span.end_byte = facts.chunks[0].text.len() as u32;
+        let mut w = store.writer().unwrap();
+        w.replace_file(&FileRecord {
+            path: &format!("m{i}.py"),
+            size: 20,
+            mtime_ns: 1,
+            hash: [i as u8; 32],
+            facts: &facts,
+            chunk_tokens: &[vec!["def".to_owned()]],
+        })
+        .unwrap();
+        w.commit().unwrap();
+    }
+    let len = |suffix: &str| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        std::fs::metadata(PathBuf::from(p)).map_or(0, |m| m.len())
+    };
+    assert!(len("-wal") > 4_000_000, "log {} bytes", len("-wal"));
+    assert!(
+        len("") < 1_000_000,
+        "checkpointed during the load: {} bytes",
+        len("")
+    );
+    store.set_bulk_load(false).unwrap();
+    assert!(
+        len("") > 4_000_000,
+        "not checkpointed at the end: {} bytes",
+        len("")
+    );
+    assert_eq!(store.read().chunks_in_file("m199.py").unwrap().len(), 1);
 }

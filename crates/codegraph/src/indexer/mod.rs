@@ -237,7 +237,12 @@ impl Indexer {
         // resuming after a crash, commits in batches instead, so an
         // interruption keeps what was done.
         if !self.store.read().graph_current()? {
-            return self.index_run(progress);
+            self.store.set_bulk_load(true)?;
+            let run = self.index_run(progress);
+            let left = self.store.set_bulk_load(false);
+            let report = run?;
+            left?;
+            return Ok(report);
         }
         let update = self.store.begin_update()?;
         match self.index_run(progress) {
