@@ -75,6 +75,20 @@ const BIG_UPDATE_DOCS: usize = 5_000;
 /// a whole file.
 const BIG_UPDATE_BYTES: usize = 8 << 20;
 
+/// Segments are merged with segments of a similar number of documents
+/// (tantivy's log policy) from [`MERGE_MIN_LAYER_DOCS`] up. Tantivy's
+/// default puts every segment under 10,000 documents in one layer: an
+/// index of fewer documents (a small repository's chunks, any whole-file
+/// index) then merged its whole bulk with every eighth one-file update.
+fn merge_policy() -> tantivy::indexer::LogMergePolicy {
+    let mut policy = tantivy::indexer::LogMergePolicy::default();
+    policy.set_min_layer_size(MERGE_MIN_LAYER_DOCS);
+    policy
+}
+
+/// See [`merge_policy`].
+const MERGE_MIN_LAYER_DOCS: u32 = 256;
+
 /// Whether `docs` make a big update (see [`BIG_UPDATE_DOCS`]).
 fn is_big(docs: &[SearchDoc]) -> bool {
     docs.len() > BIG_UPDATE_DOCS || {
@@ -368,7 +382,11 @@ impl Bm25Index {
                 )) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                other => return other.map_err(err(&self.dir)),
+                other => {
+                    let writer = other.map_err(err(&self.dir))?;
+                    writer.set_merge_policy(Box::new(merge_policy()));
+                    return Ok(writer);
+                }
             }
         }
     }
@@ -951,6 +969,43 @@ mod tests {
         }
         let missing = tempfile::tempdir().unwrap();
         assert!(Bm25Index::open_read(&missing.path().join("none")).is_err());
+    }
+
+    /// One-file updates never merge an index's bulk: only segments of a
+    /// similar size merge (tantivy's default put all segments under 10,000
+    /// documents in one layer, so every eighth update rewrote the bulk).
+    #[test]
+    fn small_updates_leave_the_bulk_segment_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut idx = Bm25Index::open(dir.path()).unwrap();
+        let bulk: Vec<SearchDoc> = (0..1000)
+            .map(|i| {
+                doc(
+                    i,
+                    &format!("b{i}.py"),
+                    "parseDate",
+                    "return datetime.strptime(text)",
+                )
+            })
+            .collect();
+        idx.update(&[], &bulk, true).unwrap();
+        for i in 0..24 {
+            let path = format!("f{i}.py");
+            let d = doc(2000 + i, &path, "formatDate", "return value.strftime(fmt)");
+            idx.update(std::slice::from_ref(&path), &[d], false)
+                .unwrap();
+        }
+        idx.release_writer();
+        idx.finish_merges();
+        let metas = idx.index.searchable_segment_metas().unwrap();
+        assert!(
+            metas.iter().any(|m| m.max_doc() == 1000),
+            "the bulk was merged: {:?}",
+            metas.iter().map(|m| m.max_doc()).collect::<Vec<_>>()
+        );
+        // The small ones did merge among themselves.
+        assert!(metas.len() < 24, "{} segments", metas.len());
+        assert_eq!(idx.len(), 1024);
     }
 
     /// A reader opening the index while the writer's merges run (they
