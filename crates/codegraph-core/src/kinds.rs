@@ -221,6 +221,11 @@ string_enum! {
         Binary => "binary",
         /// The parser panicked.
         ParseFailed => "parse_failed",
+        /// A directory whose ignore file (`.gitignore`, `.ignore`,
+        /// `.codegraphignore`) is too large to honour: each pattern costs
+        /// about 20 KB and 0.2 ms to compile. At the root, the ignore
+        /// files are not honoured instead (and the file is listed).
+        IgnoreFileTooLarge => "ignore_file_too_large",
     }
 }
 

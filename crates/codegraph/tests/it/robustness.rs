@@ -232,6 +232,58 @@ fn ignore_rules_and_default_exclusions_apply() {
     assert_eq!(skipped_reason(&cg, "gen.go").as_deref(), Some("generated"));
 }
 
+/// Regression (issue 16: "`.gitignore` costs ~11 KB per pattern"; 100,000
+/// patterns took 18 s and 2 GB to index one file): an ignore file over
+/// 256 KiB is never compiled. Below the root its directory is skipped with
+/// the reason; at the root the ignore files go unhonoured, and say so.
+#[test]
+fn oversized_ignore_files_are_never_compiled() {
+    // 20,000 patterns, over 256 KiB; the last one would ignore every file.
+    let huge: String = (0..20_000)
+        .map(|i| format!("build_output_{i}/**/*.o\n"))
+        .chain(["*.py\n".to_owned()])
+        .collect();
+    assert!(huge.len() > 256 * 1024);
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), ".gitignore", "ignored.py\n");
+    write(repo.path(), "ignored.py", PY);
+    write(repo.path(), "keep.py", PY);
+    write(repo.path(), "big/.gitignore", &huge);
+    write(repo.path(), "big/inside.py", PY);
+    write(repo.path(), "fine/.ignore", "local.py\n");
+    write(repo.path(), "fine/local.py", PY);
+    write(repo.path(), "fine/other.py", PY);
+    let idx = tempfile::tempdir().unwrap();
+    index(repo.path(), idx.path());
+    let cg = open(repo.path(), idx.path());
+    let files: Vec<String> = cg.files().unwrap().into_iter().map(|f| f.path).collect();
+    assert_eq!(files, ["fine/other.py", "keep.py"]);
+    let skip = cg
+        .skipped()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.path == "big")
+        .expect("big/ is listed as skipped");
+    assert_eq!(skip.reason, SkipReason::IgnoreFileTooLarge);
+    assert!(skip.detail.contains(".gitignore"), "{}", skip.detail);
+
+    // At the root: nothing can be skipped, so nothing is ignored.
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), ".gitignore", &huge);
+    write(repo.path(), "a.py", PY);
+    write(repo.path(), "sub/.ignore", "b.py\n");
+    write(repo.path(), "sub/b.py", PY);
+    let idx = tempfile::tempdir().unwrap();
+    index(repo.path(), idx.path());
+    let cg = open(repo.path(), idx.path());
+    let files: Vec<String> = cg.files().unwrap().into_iter().map(|f| f.path).collect();
+    assert_eq!(files, ["a.py", "sub/b.py"]);
+    assert_eq!(
+        skipped_reason(&cg, ".gitignore").as_deref(),
+        Some("ignore_file_too_large")
+    );
+}
+
 #[test]
 fn indexing_never_writes_into_the_repository() {
     let repo = tempfile::tempdir().unwrap();
