@@ -97,7 +97,9 @@ pub fn status(e: codegraph::Error) -> Status {
         E::InvalidRequest(m) => Status::invalid_argument(m),
         E::DeadlineExceeded(_) => Status::deadline_exceeded(e.to_string()),
         E::UnknownLanguage(_) | E::Binary(_) => Status::invalid_argument(e.to_string()),
-        E::OutsideRoot(_) => Status::permission_denied(e.to_string()),
+        // A root the library refuses: the request named the wrong thing.
+        E::NonUtf8Path(_) => Status::invalid_argument(e.to_string()),
+        E::OutsideRoot(_) | E::ForbiddenRoot(_) => Status::permission_denied(e.to_string()),
         E::ForeignIndex { .. } => Status::failed_precondition(e.to_string()),
         // Retry later: the indexer heals damage it hears of, and a busy
         // index is free again after the other writer's run.

@@ -991,3 +991,62 @@ async fn a_fifo_blocks_neither_requests_nor_shutdown() {
     assert_eq!(ok.path, "shop/service.py");
     server.stop().await;
 }
+
+/// Regression (issue 16: "a repository root with such a name cannot be
+/// addressed and is dropped on restart"): a path that resolves to a root
+/// whose name is not UTF-8 (through a symbolic link: the request itself is
+/// UTF-8) is refused at registration, saying why; nothing is registered,
+/// so nothing is lost or half-restored when the server starts again.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_utf8_root_is_refused_at_registration_not_dropped_later() {
+    use std::os::unix::ffi::OsStrExt;
+    let allowed = tempfile::tempdir().unwrap();
+    let odd = allowed
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"repo-\xff"));
+    copy_dir(&fixtures().join("python"), &odd);
+    let link = allowed.path().join("link");
+    std::os::unix::fs::symlink(&odd, &link).unwrap();
+    let fine = allowed.path().join("fine");
+    copy_dir(&fixtures().join("python"), &fine);
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let options = |n: u32| codegraph_server::ServeOptions {
+        ready_file: Some(state.path().join(format!("ready-{n}"))),
+        ..on_socket(state.path(), cache.path(), &[allowed.path()])
+    };
+    let server = start(options(0), Vec::new()).await;
+    let mut index = IndexServiceClient::connect(server.addr.clone())
+        .await
+        .unwrap();
+    let e = index
+        .register_repository(pb::RegisterRepositoryRequest {
+            path: link.to_string_lossy().into_owned(),
+            options: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+    assert!(e.message().contains("UTF-8"), "{e:?}");
+    let id = register_watched(&mut index, &fine.to_string_lossy()).await;
+    wait_ready(&mut index, &id).await;
+    server.stop().await;
+
+    let server = start(options(1), Vec::new()).await;
+    let mut index = IndexServiceClient::connect(server.addr.clone())
+        .await
+        .unwrap();
+    let listed = index
+        .list_repositories(pb::ListRepositoriesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let roots: Vec<&str> = listed
+        .repositories
+        .iter()
+        .map(|r| r.root.as_str())
+        .collect();
+    assert_eq!(roots, [fine.to_string_lossy()], "restored after a restart");
+    server.stop().await;
+}
