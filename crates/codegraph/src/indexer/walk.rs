@@ -59,6 +59,24 @@ fn oversized_ignore_file(dir: &Path) -> Option<(&'static str, u64)> {
         })
 }
 
+/// The root cannot be skipped: when one of its ignore files is too large,
+/// no ignore file is honoured, and that file is listed as skipped.
+fn root_ignore_too_large(root: &Path) -> Option<Skipped> {
+    let (name, len) = oversized_ignore_file(root)?;
+    tracing::warn!(
+        file = name,
+        bytes = len,
+        "ignore file too large; ignore files are not honoured"
+    );
+    Some(Skipped {
+        path: name.to_owned(),
+        reason: SkipReason::IgnoreFileTooLarge,
+        detail: format!(
+            "{len} bytes, over {MAX_IGNORE_FILE_BYTES}: ignore files are not honoured in this repository"
+        ),
+    })
+}
+
 /// Walks `root`, honouring `.gitignore`, `.ignore`, git's global excludes and
 /// `.codegraphignore`; returns candidates, the directories entered and what
 /// was skipped on the way.
@@ -75,21 +93,9 @@ pub fn walk(root: &Path, options: &IndexOptions, index_dir: &Path) -> Walk {
     let filter_root = root.to_owned();
     let filter_skipped = Arc::clone(&skipped);
     let mut builder = WalkBuilder::new(root);
-    // The root cannot be skipped: its ignore files go unread instead.
-    let honour_ignore_files = match oversized_ignore_file(root) {
-        Some((name, len)) => {
-            tracing::warn!(
-                file = name,
-                bytes = len,
-                "ignore file too large; ignore files are not honoured"
-            );
-            skipped.lock().unwrap().push(Skipped {
-                path: name.to_owned(),
-                reason: SkipReason::IgnoreFileTooLarge,
-                detail: format!(
-                    "{len} bytes, over {MAX_IGNORE_FILE_BYTES}: ignore files are not honoured in this repository"
-                ),
-            });
+    let honour_ignore_files = match root_ignore_too_large(root) {
+        Some(skip) => {
+            skipped.lock().unwrap().push(skip);
             false
         }
         None => true,
