@@ -26,7 +26,9 @@ pub fn bench_index(name: &str, runs: usize) -> Result<()> {
     let mut last_summary = serde_json::Value::Null;
     let mut size = 0;
     for _ in 0..runs {
-        let idx = bench_dir().join(format!("index-{name}"));
+        // A directory of its own: `.bench/index-NAME` is the other benches'
+        // index (bench-search embeds it once; bench-serve seeds from it).
+        let idx = bench_dir().join(format!("index-fresh-{name}"));
         let _ = std::fs::remove_dir_all(&idx);
         let (t, peak, out) = measure(
             Command::new(&bin)
