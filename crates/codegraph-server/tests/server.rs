@@ -56,6 +56,15 @@ fn on_socket(state: &Path, cache: &Path, roots: &[&Path]) -> codegraph_server::S
     }
 }
 
+/// [`on_socket`] for the `n`-th start of a server on the same state and
+/// cache (each start writes a ready file of its own).
+fn restart(state: &Path, cache: &Path, roots: &[&Path], n: u32) -> codegraph_server::ServeOptions {
+    codegraph_server::ServeOptions {
+        ready_file: Some(state.join(format!("ready-{n}"))),
+        ..on_socket(state, cache, roots)
+    }
+}
+
 impl Running {
     async fn stop(mut self) {
         let _ = self.stop.take().unwrap().send(());
@@ -849,10 +858,7 @@ async fn a_damaged_database_is_rebuilt_under_the_server_not_dropped() {
     copy_dir(&fixtures().join("python"), &repo);
     let state = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
-    let options = |n: u32| codegraph_server::ServeOptions {
-        ready_file: Some(state.path().join(format!("ready-{n}"))),
-        ..on_socket(state.path(), cache.path(), &[allowed.path()])
-    };
+    let options = |n: u32| restart(state.path(), cache.path(), &[allowed.path()], n);
     let server = start(options(0), Vec::new()).await;
     let mut index = IndexServiceClient::connect(server.addr.clone())
         .await
@@ -1012,10 +1018,7 @@ async fn a_non_utf8_root_is_refused_at_registration_not_dropped_later() {
     copy_dir(&fixtures().join("python"), &fine);
     let state = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
-    let options = |n: u32| codegraph_server::ServeOptions {
-        ready_file: Some(state.path().join(format!("ready-{n}"))),
-        ..on_socket(state.path(), cache.path(), &[allowed.path()])
-    };
+    let options = |n: u32| restart(state.path(), cache.path(), &[allowed.path()], n);
     let server = start(options(0), Vec::new()).await;
     let mut index = IndexServiceClient::connect(server.addr.clone())
         .await
