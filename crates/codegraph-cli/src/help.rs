@@ -17,7 +17,12 @@ repository has no index yet (run `codegraph index`).
 
 The repository: PATH when given, taken as it is; otherwise the nearest \
 ancestor of the working directory that holds .git, .codegraph.toml or an \
-index (only the file's presence counts so far), else the working directory.";
+index, else the working directory. Settings: .codegraph.toml at the root \
+([index] exclude, exclude_dirs, include_dirs, max_file_size, max_line_length, \
+follow_symlinks, languages; [embeddings] enabled, model_dir, ...).
+
+Long output on a terminal goes through $CODEGRAPH_PAGER, $PAGER or less \
+(--no-pager: never).";
 
 /// An example or two for each subcommand, by name.
 const EXAMPLES: &[(&str, &str)] = &[

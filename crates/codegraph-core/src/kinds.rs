@@ -217,6 +217,9 @@ string_enum! {
         Minified => "minified",
         /// No language for this file.
         UnknownType => "unknown_type",
+        /// A language the settings leave out (`[index] languages` in
+        /// `.codegraph.toml`, `IndexOptions::languages`).
+        LanguageExcluded => "language_excluded",
         TooLarge => "too_large",
         Binary => "binary",
         /// The parser panicked.

@@ -39,6 +39,7 @@ mod git;
 mod indexer;
 mod lazy;
 pub mod process;
+mod project;
 mod reader;
 mod vectors;
 
@@ -68,6 +69,9 @@ pub use indexer::pipeline::RunCounts;
 pub use indexer::walk::{DEFAULT_EXCLUDED_DIRS, IGNORE_FILE};
 pub use indexer::watch::{WatchOptions, WatchUpdate, WatcherState};
 pub use indexer::{GraphReport, IndexReport, Indexer, LockHolder, write_lock_holder};
+pub use project::{
+    ByteSize, EmbeddingSettings, IndexSettings, PROJECT_FILE, PoolingSetting, ProjectConfig,
+};
 pub use reader::agent::{
     Impact, ImpactItem, ImpactVia, MAX_SCAN_BYTES, Reference, Scan, ScanHit, SourceLines,
 };
@@ -139,6 +143,10 @@ pub enum Error {
     Search(#[from] codegraph_search::SearchError),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The repository's `.codegraph.toml` cannot be used; the message says
+    /// what to fix.
+    #[error("{}: {message}", path.display())]
+    ProjectConfig { path: PathBuf, message: String },
     /// The request's deadline passed; work stopped before this stage.
     #[error("the deadline passed before {0}")]
     DeadlineExceeded(&'static str),
@@ -198,6 +206,15 @@ pub struct IndexOptions {
     /// How long a write waits for another process's write to end (`None`:
     /// as long as it takes) before failing with [`Error::IndexBusy`].
     pub lock_wait: Option<std::time::Duration>,
+    /// Only files of these languages (names of the language table) are
+    /// indexed; others are skipped as `language_excluded`. `None`: all.
+    pub languages: Option<Vec<String>>,
+    /// Whether [`Indexer::embed_pending`] embeds (`false`: the index stays
+    /// lexical and graph only).
+    pub embed: bool,
+    /// Whether the repository's `.codegraph.toml` fills in the settings
+    /// left at their defaults (re-read at every index run).
+    pub project_config: bool,
 }
 
 impl Default for IndexOptions {
@@ -216,6 +233,9 @@ impl Default for IndexOptions {
             batch_files: 256,
             model: None,
             lock_wait: None,
+            languages: None,
+            embed: true,
+            project_config: true,
         }
     }
 }

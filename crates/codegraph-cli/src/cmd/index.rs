@@ -50,6 +50,10 @@ pub fn index(args: IndexArgs) -> Result<Outcome> {
     human::print_report(&cg, &report, total_ms, embed_ms);
     match &embedded {
         Some(e) => human::print_embed_report(e),
+        None if !args.no_embed && !cg.indexer().options().embed => eprintln!(
+            "note: embeddings are off ([embeddings] enabled = false in {}): search is lexical",
+            codegraph::PROJECT_FILE
+        ),
         None if !args.no_embed => eprintln!("note: {}", codegraph::NO_MODEL),
         None => {}
     }

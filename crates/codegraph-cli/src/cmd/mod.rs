@@ -17,9 +17,8 @@ use anyhow::{Context, Result};
 use codegraph::{Codegraph, IndexOptions, Reader};
 use std::path::{Path, PathBuf};
 
-/// The name of the project configuration file; only its presence counts
-/// so far (it marks the repository root).
-const CONFIG_FILE: &str = ".codegraph.toml";
+/// The repository's settings file (it also marks the repository root).
+const CONFIG_FILE: &str = codegraph::PROJECT_FILE;
 /// The database file of an index, inside its directory.
 const DATABASE: &str = "index.sqlite";
 

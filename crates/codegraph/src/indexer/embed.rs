@@ -65,6 +65,10 @@ impl Indexer {
     }
 
     fn embed_locked(&mut self, progress: &dyn Progress) -> Result<Option<EmbedReport>> {
+        if !self.options.embed {
+            tracing::debug!("embeddings are off (settings)");
+            return Ok(None);
+        }
         let Some(embedder) = self.embedder() else {
             return Ok(None);
         };

@@ -55,7 +55,12 @@ pub struct IndexReport {
 #[derive(Debug)]
 pub struct Indexer {
     loc: Location,
+    /// The options the caller gave; `options` adds `.codegraph.toml`.
+    base: IndexOptions,
+    /// The options runs use: `base` with the repository's settings file.
     options: IndexOptions,
+    /// The settings file as last read (`None`: none, or not read).
+    project: Option<crate::ProjectConfig>,
     store: Store,
     /// The lexical index's writer side, opened on first use.
     bm25: Option<Bm25Index>,
@@ -86,9 +91,11 @@ impl Indexer {
     /// [`Error::ForeignIndex`] (see [`Indexer::open_replacing`]).
     pub fn open(root: &Path, options: IndexOptions) -> Result<Indexer> {
         let loc = Location::new(root, &options)?;
+        // A bad settings file is refused before the store is touched.
+        crate::project::effective(&loc.root, &options)?;
         let store = Store::open(&loc.database())?;
         loc.check_owner(&store.read())?;
-        Ok(Indexer::with_store(loc, options, store))
+        Indexer::with_store(loc, options, store)
     }
 
     /// Opens the index directory for `root` whatever it holds, and empties
@@ -98,8 +105,10 @@ impl Indexer {
     /// repository's index.
     pub fn open_replacing(root: &Path, options: IndexOptions) -> Result<Indexer> {
         let loc = Location::new(root, &options)?;
+        // A bad settings file is refused before the store is touched.
+        crate::project::effective(&loc.root, &options)?;
         let store = Store::open(&loc.database())?;
-        let mut indexer = Indexer::with_store(loc, options, store);
+        let mut indexer = Indexer::with_store(loc, options, store)?;
         indexer.locked("rebuild", |ix| ix.reset("rebuilt on request"))?;
         Ok(indexer)
     }
@@ -111,8 +120,10 @@ impl Indexer {
     /// when their contents differ.) For an index seeded from a copy.
     pub fn open_moved(root: &Path, options: IndexOptions) -> Result<Indexer> {
         let loc = Location::new(root, &options)?;
+        // A bad settings file is refused before the store is touched.
+        crate::project::effective(&loc.root, &options)?;
         let store = Store::open(&loc.database())?;
-        let mut indexer = Indexer::with_store(loc, options, store);
+        let mut indexer = Indexer::with_store(loc, options, store)?;
         indexer.locked("adopt", |ix| {
             let root = ix.loc.root.to_string_lossy().into_owned();
             let mut writer = ix.store.writer()?;
@@ -123,10 +134,13 @@ impl Indexer {
         Ok(indexer)
     }
 
-    fn with_store(loc: Location, options: IndexOptions, store: Store) -> Indexer {
-        Indexer {
+    fn with_store(loc: Location, options: IndexOptions, store: Store) -> Result<Indexer> {
+        let (effective, project) = crate::project::effective(&loc.root, &options)?;
+        Ok(Indexer {
             loc,
-            options,
+            base: options,
+            options: effective,
+            project,
             store,
             bm25: None,
             bm25_files: None,
@@ -137,7 +151,38 @@ impl Indexer {
             token: lock::writer_token(),
             walked_dirs: None,
             graph_pool: None,
+        })
+    }
+
+    /// Re-reads `.codegraph.toml` (a run picks up its edits). A file that
+    /// became unusable keeps the settings in effect, with a warning: a
+    /// watcher must not stop on a typo.
+    fn refresh_settings(&mut self) {
+        let (effective, project) = match crate::project::effective(&self.loc.root, &self.base) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "keeping the settings in effect");
+                return;
+            }
+        };
+        if project == self.project {
+            return;
         }
+        tracing::info!("the repository's settings changed");
+        if effective.model_config().cache_tag() != self.options.model_config().cache_tag()
+            || effective.model.as_ref().map(|m| &m.model_dir)
+                != self.options.model.as_ref().map(|m| &m.model_dir)
+        {
+            self.embedder = None;
+            self.vectors = None;
+        }
+        self.options = effective;
+        self.project = project;
+    }
+
+    /// The repository's `.codegraph.toml` as the last run read it.
+    pub fn project_config(&self) -> Option<&crate::ProjectConfig> {
+        self.project.as_ref()
     }
 
     /// Empties the index (the database, keeping its embedding cache, and
@@ -231,6 +276,7 @@ impl Indexer {
     }
 
     fn index_locked(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
+        self.refresh_settings();
         // An update of an index whose graph is current is one SQLite
         // transaction (facts, graph, search bookkeeping, metadata), so
         // readers see it whole or not at all. A first index, or one

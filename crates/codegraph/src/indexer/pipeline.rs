@@ -108,6 +108,15 @@ pub(crate) fn process(
         }
         None => return skip(c, SkipReason::UnknownType, "no language for this extension"),
     };
+    if let Some(only) = &options.languages
+        && !only.contains(&language.name)
+    {
+        return skip(
+            c,
+            SkipReason::LanguageExcluded,
+            format!("{} is not among the languages indexed", language.name),
+        );
+    }
     let meta = match std::fs::metadata(&c.abs) {
         Ok(m) => m,
         Err(e) => return io_skip(c, &e),

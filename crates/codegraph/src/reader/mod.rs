@@ -83,6 +83,15 @@ impl Reader {
         })?;
         loc.check_owner(&conn)?;
         drop(conn);
+        // The settings name the model queries are embedded with. A reader
+        // answers even when the file became unusable (the writer says why).
+        let options = match crate::project::effective(&loc.root, &options) {
+            Ok((effective, _)) => effective,
+            Err(e) => {
+                tracing::warn!(error = %e, "answering with the default settings");
+                options
+            }
+        };
         Reader::open_at(loc, options, None, None)
     }
 

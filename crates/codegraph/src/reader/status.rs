@@ -98,6 +98,13 @@ impl Reader {
                 stats.chunks
             ));
         }
+        if self.options().project_config
+            && let Err(e) = crate::ProjectConfig::load(self.root())
+        {
+            problems.push(format!(
+                "{e}; index runs keep the settings they had until it is fixed"
+            ));
+        }
         if codegraph_store::damage_reported(&self.loc.database()) {
             problems.push(
                 "a read found the index database damaged; the next `codegraph index` checks and rebuilds it"

@@ -8,6 +8,7 @@ mod incremental;
 mod outlines;
 mod robustness;
 mod search;
+mod settings;
 mod stored_graph;
 mod vectors;
 mod watch;
