@@ -9,6 +9,7 @@ mod cmd;
 mod help;
 mod human;
 mod output;
+mod pager;
 mod progress;
 mod remote;
 mod term;
@@ -36,6 +37,10 @@ struct Cli {
         value_name = "WHEN"
     )]
     color: term::ColorChoice,
+    /// Never pipe long output into a pager ($CODEGRAPH_PAGER, $PAGER or
+    /// less, used on a terminal when the output is longer than the screen)
+    #[arg(long, global = true)]
+    no_pager: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -482,6 +487,23 @@ struct TreeArgs {
     depth: usize,
 }
 
+impl Command {
+    /// Whether long output goes through a pager on a terminal: read
+    /// commands' answers, not progress, streams, servers or files to save.
+    fn pages(&self) -> bool {
+        !matches!(
+            self,
+            Command::Index(_)
+                | Command::Watch(_)
+                | Command::Serve(_)
+                | Command::Mcp(_)
+                | Command::Model { .. }
+                | Command::Completions(_)
+                | Command::Man
+        )
+    }
+}
+
 /// mimalloc: a long-lived server's many threads would otherwise keep
 /// memory in per-thread glibc arenas long after use.
 #[global_allocator]
@@ -502,7 +524,12 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     term::init_color(cli.color);
-    match run(cli) {
+    if !cli.no_pager && cli.command.pages() {
+        term::page_long_output();
+    }
+    let outcome = run(cli);
+    term::finish();
+    match outcome {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::NoMatch) => ExitCode::from(EXIT_NO_MATCH),
         Err(e) => {

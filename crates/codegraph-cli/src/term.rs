@@ -5,9 +5,10 @@
 //! ends the process quietly with status 0, as ripgrep does; any other
 //! write error ends it with status 2 and one line on stderr.
 
-use std::io::{IsTerminal, Write};
+use crate::pager::Sink;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// Writes formatted text to stdout (see the module doc).
 macro_rules! out {
@@ -22,10 +23,21 @@ macro_rules! outln {
 
 pub(crate) use {out, outln};
 
+/// Where stdout goes: straight out, or through a pager ([`crate::pager`]).
+static SINK: Mutex<Sink> = Mutex::new(Sink::Direct);
+
+fn sink() -> std::sync::MutexGuard<'static, Sink> {
+    SINK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Writes to stdout; a closed pipe ends the process quietly.
 pub fn write(args: std::fmt::Arguments<'_>) {
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_fmt(args) {
+    let text = match args.as_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(args.to_string()),
+    };
+    if let Err(e) = sink().write(text.as_bytes()) {
         handle(e);
     }
 }
@@ -33,7 +45,27 @@ pub fn write(args: std::fmt::Arguments<'_>) {
 /// Flushes stdout (after each `watch` update); a closed pipe ends the
 /// process quietly.
 pub fn flush() {
-    if let Err(e) = std::io::stdout().lock().flush() {
+    if let Err(e) = sink().flush() {
+        handle(e);
+    }
+}
+
+/// Output longer than the screen goes through a pager from now on, when
+/// stdout is a terminal and the environment names one (see
+/// [`crate::pager`]).
+pub fn page_long_output() {
+    if !std::io::stdout().is_terminal() {
+        return;
+    }
+    if let Some(pager) = crate::pager::pager_command() {
+        *sink() = Sink::held(pager, crate::pager::screen_rows());
+    }
+}
+
+/// Writes what is held, or waits for the pager to end. Call once, before
+/// the process exits.
+pub fn finish() {
+    if let Err(e) = sink().finish() {
         handle(e);
     }
 }

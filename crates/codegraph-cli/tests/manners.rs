@@ -475,3 +475,119 @@ fn every_subcommand_shows_an_example() {
         );
     }
 }
+
+/// Runs `args` under a pseudo-terminal of `rows` lines with `pager` as
+/// the pager; what the terminal received.
+fn paged(r: &Repo, args: &str, rows: usize, pager: &Path) -> String {
+    let bin = env!("CARGO_BIN_EXE_codegraph");
+    let out = run(Command::new("script")
+        .current_dir(&r.root)
+        .env("CODEGRAPH_CACHE_DIR", &r.cache)
+        .env("CODEGRAPH_PAGER", pager)
+        .env("LINES", rows.to_string())
+        .env_remove("LESS")
+        .env("NO_COLOR", "1")
+        .args(["-qec", &format!("'{bin}' {args}"), "/dev/null"])
+        .stdin(Stdio::null()));
+    assert!(out.status.success(), "{args}: {}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn long_output_on_a_terminal_goes_through_the_pager() {
+    let r = repo();
+    let many: String = (0..40)
+        .map(|i| format!("def handler_{i}():\n    pass\n\n\n"))
+        .collect();
+    write(&r.root, "many.py", &many);
+    let dir = tempfile::tempdir().unwrap();
+    let pager = dir.path().join("pager.sh");
+    std::fs::write(
+        &pager,
+        "#!/bin/sh\necho \"LESS=$LESS\"\nsed 's/^/PAGED|/'\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pager, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let long = paged(&r, "symbols many.py", 10, &pager);
+    assert!(
+        long.contains("LESS=FRX"),
+        "less gets FRX by default: {long:?}"
+    );
+    assert!(long.contains("PAGED|"), "{long:?}");
+    assert!(
+        long.lines()
+            .filter(|l| l.contains("handler_"))
+            .all(|l| l.starts_with("PAGED|")),
+        "every line went through the pager, the first screen too: {long:?}"
+    );
+    assert!(long.contains("handler_39"), "{long:?}");
+
+    // What fits the screen is written directly.
+    let short = paged(&r, "symbols src/app/config.py", 10, &pager);
+    assert!(short.contains("parse_config"), "{short:?}");
+    assert!(!short.contains("PAGED|"), "{short:?}");
+    // The same long output on a taller screen fits it.
+    let tall = paged(&r, "symbols many.py", 500, &pager);
+    assert!(tall.contains("handler_39") && !tall.contains("PAGED|"));
+
+    // --no-pager, and output that is not a terminal, are never paged.
+    let flag = paged(&r, "--no-pager symbols many.py", 10, &pager);
+    assert!(flag.contains("handler_39") && !flag.contains("PAGED|"));
+    let piped = run(codegraph(&r.cache)
+        .current_dir(&r.root)
+        .env("CODEGRAPH_PAGER", &pager)
+        .env("LINES", "10")
+        .args(["symbols", "many.py"]));
+    assert!(stdout(&piped).contains("handler_39") && !stdout(&piped).contains("PAGED|"));
+
+    // A pager that does not exist loses nothing.
+    let missing = paged(&r, "symbols many.py", 10, &dir.path().join("no-such-pager"));
+    assert!(missing.contains("handler_39") && !missing.contains("PAGED|"));
+}
+
+#[test]
+fn the_settings_file_is_obeyed_and_a_bad_one_is_refused_with_the_fix() {
+    let r = repo();
+    write(
+        &r.root,
+        ".codegraph.toml",
+        "[index]\nexclude = [\"tools/**\"]\n\n[embeddings]\nenabled = false\n",
+    );
+    // From a subdirectory: the file marks the root and is read there.
+    let out = r.at("src/app", &["index"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("embeddings are off"),
+        "{}",
+        stderr(&out)
+    );
+    let out = r.at(".", &["symbol", "settings_main"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "tools/ is excluded: {}",
+        stdout(&out)
+    );
+    let out = r.at(".", &["symbol", "parse_config"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    write(
+        &r.root,
+        ".codegraph.toml",
+        "[index]\nexclud = [\"tools/**\"]\n",
+    );
+    let out = r.at(".", &["index", "--no-embed"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(".codegraph.toml") && err.contains("exclud") && err.contains("exclude_dirs"),
+        "names the file, the key and the valid keys: {err}"
+    );
+    // The index is untouched and status says what is wrong.
+    let out = r.at(".", &["query", "parse_config", "--mode", "lexical"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = r.at(".", &["status"]);
+    assert!(stdout(&out).contains("exclud"), "{}", stdout(&out));
+}
