@@ -144,6 +144,7 @@ impl Embedder {
     /// Returns [`Error::NotInstalled`] when the model files or the ONNX
     /// Runtime library are missing, so callers can fall back to lexical search.
     pub fn load(config: &ModelConfig) -> Result<Embedder> {
+        let started = Instant::now();
         validate(config)?;
         let onnx_path = config.model_dir.join("model.onnx");
         let mut required = vec![onnx_path.clone()];
@@ -166,21 +167,15 @@ impl Embedder {
             let path = config.model_dir.join(name);
             std::fs::read(&path).io_context(|| format!("reading {}", path.display()))
         };
-        let mut onnx =
-            std::fs::read(&onnx_path).io_context(|| format!("reading {}", onnx_path.display()))?;
-        if config.int8_activations {
-            let (rewritten, count) = crate::quantize::dynamic_int8(&onnx)
-                .map_err(|e| Error::Model(format!("rewriting {}: {e}", onnx_path.display())))?;
-            if count == 0 {
-                tracing::warn!(model = %onnx_path.display(), "int8_activations: no weight-only int8 MatMul in this model; running it as is");
-            } else {
-                tracing::debug!(
-                    matmuls = count,
-                    "running weight-only int8 MatMuls as DynamicQuantizeMatMul"
-                );
-                onnx = rewritten;
+        let prepared = if config.int8_activations {
+            crate::rewritten::int8_model(&onnx_path, false)?
+        } else {
+            crate::rewritten::Prepared {
+                bytes: std::fs::read(&onnx_path)
+                    .io_context(|| format!("reading {}", onnx_path.display()))?,
+                from_cache: false,
             }
-        }
+        };
         let tokenizer_files = TokenizerFiles {
             tokenizer_file: read("tokenizer.json")?,
             config_file: read("config.json")?,
@@ -209,18 +204,32 @@ impl Embedder {
             .clamp(1, threads);
         let threads_per_session = (threads / sessions).max(1);
 
-        let started = Instant::now();
-        let recipe = SessionRecipe {
-            onnx,
+        let mut recipe = SessionRecipe {
+            onnx: prepared.bytes,
             tokenizer_files,
             pooling,
             max_tokens: config.max_tokens,
             threads: threads_per_session,
             allow_spinning: config.allow_spinning,
         };
-        let query = recipe
-            .build()
-            .map_err(|e| Error::Model(format!("loading {}: {e}", onnx_path.display())))?;
+        let query = match recipe.build() {
+            Ok(session) => session,
+            Err(e) if prepared.from_cache => {
+                // A damaged cache heals: rewrite from the source.
+                tracing::warn!(error = %e, "the cached rewritten model did not load; rewriting it");
+                crate::rewritten::forget(&onnx_path);
+                recipe.onnx = crate::rewritten::int8_model(&onnx_path, true)?.bytes;
+                recipe
+                    .build()
+                    .map_err(|e| Error::Model(format!("loading {}: {e}", onnx_path.display())))?
+            }
+            Err(e) => {
+                return Err(Error::Model(format!(
+                    "loading {}: {e}",
+                    onnx_path.display()
+                )));
+            }
+        };
         let mut length_tokenizer = query.tokenizer.clone();
         length_tokenizer.with_padding(None);
         if length_tokenizer.get_truncation().map(|t| t.max_length) != Some(config.max_tokens) {

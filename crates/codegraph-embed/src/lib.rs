@@ -16,6 +16,7 @@ mod error;
 mod install;
 pub mod pins;
 pub mod quantize;
+mod rewritten;
 
 pub use batch::{cosine, l2_normalize, plan_batches, scatter};
 pub use config::{DATA_DIR_ENV, DEFAULT_MAX_TOKENS, ModelConfig, Pooling, default_data_dir};

@@ -223,3 +223,48 @@ fn wrong_ort_library_is_a_load_error_not_a_panic() {
         "unexpected error: {err}"
     );
 }
+
+#[test]
+fn the_rewritten_model_is_cached_and_a_damaged_cache_heals() {
+    let data_dir = data_dir();
+    if let Err(err) = install(&data_dir) {
+        notice(&format!(
+            "SKIPPED the_rewritten_model_is_cached_and_a_damaged_cache_heals: no model here ({err})"
+        ));
+        return;
+    }
+    // A private copy of the model directory: the cache is written beside
+    // the model, and other tests load the shared one.
+    let installed = ModelConfig::from_data_dir(&data_dir);
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&installed.model_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("model.dq8") {
+            std::fs::copy(&path, dir.path().join(&name)).unwrap();
+        }
+    }
+    let config = ModelConfig {
+        model_dir: dir.path().to_owned(),
+        ..installed
+    };
+    let fresh = Embedder::load(&config).unwrap().embed_one(DATE_FN).unwrap();
+    let cache = dir.path().join("model.dq8.onnx");
+    let written = std::fs::read(&cache).expect("the first load caches the rewrite");
+    let cached = Embedder::load(&config).unwrap().embed_one(DATE_FN).unwrap();
+    assert!(cosine(&fresh, &cached) > 0.9999);
+
+    // Garbled in place (same length): the load notices, rewrites, heals.
+    let mut garbled = written.clone();
+    for b in garbled.iter_mut().take(4096) {
+        *b = 0xA5;
+    }
+    std::fs::write(&cache, &garbled).unwrap();
+    let healed = Embedder::load(&config).expect("a damaged cache is rebuilt, not fatal");
+    assert!(cosine(&fresh, &healed.embed_one(DATE_FN).unwrap()) > 0.9999);
+    assert_eq!(
+        std::fs::read(&cache).unwrap(),
+        written,
+        "the cache is rewritten"
+    );
+}

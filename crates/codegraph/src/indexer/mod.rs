@@ -243,6 +243,8 @@ impl Indexer {
         &self.loc.index_dir
     }
 
+    /// The options runs use: the caller's, with the repository's
+    /// `.codegraph.toml` filled in (as the last run read it).
     pub fn options(&self) -> &IndexOptions {
         &self.options
     }
