@@ -40,10 +40,13 @@ pub struct Embedder {
     threads_per_session: usize,
 }
 
-/// The model bytes and options one ONNX Runtime session is built from.
+/// Where the model comes from, and the options one ONNX Runtime session is
+/// built with. The bytes are read per build, not kept: a reader that only
+/// embeds queries never holds a second copy of the model.
 #[derive(Clone)]
 struct SessionRecipe {
-    onnx: Vec<u8>,
+    onnx_path: PathBuf,
+    int8_activations: bool,
     tokenizer_files: TokenizerFiles,
     pooling: fastembed::Pooling,
     max_tokens: usize,
@@ -52,8 +55,16 @@ struct SessionRecipe {
 }
 
 impl SessionRecipe {
+    /// A session on the model read afresh (from the rewrite's cache).
     fn build(&self) -> std::result::Result<TextEmbedding, String> {
-        let model = UserDefinedEmbeddingModel::new(self.onnx.clone(), self.tokenizer_files.clone())
+        let bytes = crate::rewritten::prepare(&self.onnx_path, self.int8_activations, false)
+            .map_err(|e| e.to_string())?
+            .bytes;
+        self.build_with(bytes)
+    }
+
+    fn build_with(&self, onnx: Vec<u8>) -> std::result::Result<TextEmbedding, String> {
+        let model = UserDefinedEmbeddingModel::new(onnx, self.tokenizer_files.clone())
             .with_pooling(self.pooling.clone());
         let options = InitOptionsUserDefined::new()
             .with_max_length(self.max_tokens)
@@ -167,15 +178,7 @@ impl Embedder {
             let path = config.model_dir.join(name);
             std::fs::read(&path).io_context(|| format!("reading {}", path.display()))
         };
-        let prepared = if config.int8_activations {
-            crate::rewritten::int8_model(&onnx_path, false)?
-        } else {
-            crate::rewritten::Prepared {
-                bytes: std::fs::read(&onnx_path)
-                    .io_context(|| format!("reading {}", onnx_path.display()))?,
-                from_cache: false,
-            }
-        };
+        let prepared = crate::rewritten::prepare(&onnx_path, config.int8_activations, false)?;
         let tokenizer_files = TokenizerFiles {
             tokenizer_file: read("tokenizer.json")?,
             config_file: read("config.json")?,
@@ -204,23 +207,25 @@ impl Embedder {
             .clamp(1, threads);
         let threads_per_session = (threads / sessions).max(1);
 
-        let mut recipe = SessionRecipe {
-            onnx: prepared.bytes,
+        let recipe = SessionRecipe {
+            onnx_path: onnx_path.clone(),
+            int8_activations: config.int8_activations,
             tokenizer_files,
             pooling,
             max_tokens: config.max_tokens,
             threads: threads_per_session,
             allow_spinning: config.allow_spinning,
         };
-        let query = match recipe.build() {
+        let from_cache = prepared.from_cache;
+        let query = match recipe.build_with(prepared.bytes) {
             Ok(session) => session,
-            Err(e) if prepared.from_cache => {
+            Err(e) if from_cache => {
                 // A damaged cache heals: rewrite from the source.
                 tracing::warn!(error = %e, "the cached rewritten model did not load; rewriting it");
                 crate::rewritten::forget(&onnx_path);
-                recipe.onnx = crate::rewritten::int8_model(&onnx_path, true)?.bytes;
+                let bytes = crate::rewritten::prepare(&onnx_path, true, true)?.bytes;
                 recipe
-                    .build()
+                    .build_with(bytes)
                     .map_err(|e| Error::Model(format!("loading {}: {e}", onnx_path.display())))?
             }
             Err(e) => {

@@ -23,6 +23,19 @@ pub(crate) struct Prepared {
     pub from_cache: bool,
 }
 
+/// The bytes of the model at `onnx_path` for a session: rewritten for
+/// int8 activations ([`int8_model`]) when asked, else as they are.
+pub(crate) fn prepare(onnx_path: &Path, int8_activations: bool, fresh: bool) -> Result<Prepared> {
+    if int8_activations {
+        return int8_model(onnx_path, fresh);
+    }
+    Ok(Prepared {
+        bytes: std::fs::read(onnx_path)
+            .io_context(|| format!("reading {}", onnx_path.display()))?,
+        from_cache: false,
+    })
+}
+
 /// The key the cache must carry for the source at `onnx_path`.
 fn key_for(onnx_path: &Path) -> Option<String> {
     let meta = std::fs::metadata(onnx_path).ok()?;
