@@ -30,6 +30,9 @@ pub use lock::{LockHolder, write_lock_holder};
 /// (and readers reload rather than patch).
 pub(crate) const INCREMENTAL_MAX_CHANGED: usize = 256;
 
+/// The options an index runs with, and the settings file they came from.
+type Settings = (IndexOptions, Option<crate::ProjectConfig>);
+
 /// The result of [`Indexer::index`].
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexReport {
@@ -90,12 +93,10 @@ impl Indexer {
     /// An index directory that holds another repository's index is
     /// [`Error::ForeignIndex`] (see [`Indexer::open_replacing`]).
     pub fn open(root: &Path, options: IndexOptions) -> Result<Indexer> {
-        let loc = Location::new(root, &options)?;
-        // A bad settings file is refused before the store is touched.
-        crate::project::effective(&loc.root, &options)?;
+        let (loc, settings) = Indexer::locate(root, &options)?;
         let store = Store::open(&loc.database())?;
         loc.check_owner(&store.read())?;
-        Indexer::with_store(loc, options, store)
+        Ok(Indexer::with_store(loc, options, settings, store))
     }
 
     /// Opens the index directory for `root` whatever it holds, and empties
@@ -104,11 +105,9 @@ impl Indexer {
     /// index --rebuild`, and for taking over a directory that holds another
     /// repository's index.
     pub fn open_replacing(root: &Path, options: IndexOptions) -> Result<Indexer> {
-        let loc = Location::new(root, &options)?;
-        // A bad settings file is refused before the store is touched.
-        crate::project::effective(&loc.root, &options)?;
+        let (loc, settings) = Indexer::locate(root, &options)?;
         let store = Store::open(&loc.database())?;
-        let mut indexer = Indexer::with_store(loc, options, store)?;
+        let mut indexer = Indexer::with_store(loc, options, settings, store);
         indexer.locked("rebuild", |ix| ix.reset("rebuilt on request"))?;
         Ok(indexer)
     }
@@ -119,11 +118,9 @@ impl Indexer {
     /// the move changed are re-read by the next run, and re-parsed only
     /// when their contents differ.) For an index seeded from a copy.
     pub fn open_moved(root: &Path, options: IndexOptions) -> Result<Indexer> {
-        let loc = Location::new(root, &options)?;
-        // A bad settings file is refused before the store is touched.
-        crate::project::effective(&loc.root, &options)?;
+        let (loc, settings) = Indexer::locate(root, &options)?;
         let store = Store::open(&loc.database())?;
-        let mut indexer = Indexer::with_store(loc, options, store)?;
+        let mut indexer = Indexer::with_store(loc, options, settings, store);
         indexer.locked("adopt", |ix| {
             let root = ix.loc.root.to_string_lossy().into_owned();
             let mut writer = ix.store.writer()?;
@@ -134,9 +131,21 @@ impl Indexer {
         Ok(indexer)
     }
 
-    fn with_store(loc: Location, options: IndexOptions, store: Store) -> Result<Indexer> {
-        let (effective, project) = crate::project::effective(&loc.root, &options)?;
-        Ok(Indexer {
+    /// Where the index of `root` is, and the settings it runs with (a bad
+    /// settings file is refused here, before the store is touched).
+    fn locate(root: &Path, options: &IndexOptions) -> Result<(Location, Settings)> {
+        let loc = Location::new(root, options)?;
+        let settings = crate::project::effective(&loc.root, options)?;
+        Ok((loc, settings))
+    }
+
+    fn with_store(
+        loc: Location,
+        options: IndexOptions,
+        (effective, project): Settings,
+        store: Store,
+    ) -> Indexer {
+        Indexer {
             loc,
             base: options,
             options: effective,
@@ -151,7 +160,7 @@ impl Indexer {
             token: lock::writer_token(),
             walked_dirs: None,
             graph_pool: None,
-        })
+        }
     }
 
     /// Re-reads `.codegraph.toml` (a run picks up its edits). A file that
