@@ -44,6 +44,9 @@ pub struct ChangeSet {
     pub(crate) embeddings: bool,
     /// The vector index after the update, when the update touched it.
     pub(crate) vectors: Option<VectorIndex>,
+    /// The options the indexer runs with, when the repository's settings
+    /// changed (readers take them: the model that embeds queries).
+    pub(crate) options: Option<crate::IndexOptions>,
 }
 
 impl ChangeSet {
@@ -54,6 +57,7 @@ impl ChangeSet {
             && !self.search
             && !self.embeddings
             && self.vectors.is_none()
+            && self.options.is_none()
     }
 
     /// Files whose facts changed; `None` when too many to list (reload).
@@ -101,6 +105,9 @@ impl ChangeSet {
         self.embeddings |= later.embeddings;
         if later.vectors.is_some() {
             self.vectors = later.vectors;
+        }
+        if later.options.is_some() {
+            self.options = later.options;
         }
     }
 }

@@ -64,6 +64,8 @@ pub struct Indexer {
     options: IndexOptions,
     /// The settings file as last read (`None`: none, or not read).
     project: Option<crate::ProjectConfig>,
+    /// The settings changed and no update has told readers yet.
+    settings_unpublished: bool,
     store: Store,
     /// The lexical index's writer side, opened on first use.
     bm25: Option<Bm25Index>,
@@ -150,6 +152,7 @@ impl Indexer {
             base: options,
             options: effective,
             project,
+            settings_unpublished: false,
             store,
             bm25: None,
             bm25_files: None,
@@ -187,6 +190,7 @@ impl Indexer {
         }
         self.options = effective;
         self.project = project;
+        self.settings_unpublished = true;
     }
 
     /// The repository's `.codegraph.toml` as the last run read it.
@@ -276,14 +280,18 @@ impl Indexer {
     /// A damaged database or lexical index found on the way is rebuilt
     /// (the report says so in `rebuilt`).
     pub fn index(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
-        self.locked("index", |ix| match ix.index_locked(progress) {
+        let mut report = self.locked("index", |ix| match ix.index_locked(progress) {
             Err(e) if e.is_damage() => {
                 tracing::warn!(error = %e, "the index is damaged; rebuilding it");
                 ix.reset(&format!("damaged: {e}"))?;
                 ix.index_locked(progress)
             }
             other => other,
-        })
+        })?;
+        if std::mem::take(&mut self.settings_unpublished) {
+            report.changes.options = Some(self.options.clone());
+        }
+        Ok(report)
     }
 
     fn index_locked(&mut self, progress: &dyn Progress) -> Result<IndexReport> {

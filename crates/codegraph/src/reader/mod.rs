@@ -200,19 +200,31 @@ impl Reader {
             (Some(c), Files::Some(files)) => Lazy::with(Arc::new(c.patched(self.pool(), files)?)),
             (Some(_), Files::All) => Lazy::with(Arc::new(Corpus::load(self.pool())?)),
         };
+        // New settings may name another model: its queries, its vectors.
+        let options = changes
+            .options
+            .clone()
+            .unwrap_or_else(|| self.options.clone());
+        let same_model = options.model_config().cache_tag()
+            == self.options.model_config().cache_tag()
+            && options.model_config().model_dir == self.options.model_config().model_dir;
         let vectors = match (&changes.vectors, self.vectors.get()) {
             (Some(v), _) => Lazy::with(Some(v.clone())),
-            (None, Some(v)) => Lazy::with(v.clone()),
-            (None, None) => Lazy::default(),
+            (None, Some(v)) if same_model => Lazy::with(v.clone()),
+            (None, _) => Lazy::default(),
+        };
+        let embedder = match same_model {
+            // Query embeddings never wait for the indexer's model.
+            true => Lazy::from_option(self.embedder.get().cloned()),
+            false => Lazy::default(),
         };
         let next = Reader {
             loc: self.loc.clone(),
-            options: self.options.clone(),
+            options,
             pool: self.pool.clone(),
             graph,
             bm25: Lazy::default(),
-            // Query embeddings never wait for the indexer's model.
-            embedder: Lazy::from_option(self.embedder.get().cloned()),
+            embedder,
             vectors,
             coverage: Lazy::default(),
             stats: Lazy::default(),

@@ -200,3 +200,32 @@ fn the_caller_can_set_or_ignore_the_settings() {
     cg.index(&NoProgress).unwrap();
     assert!(paths(&cg).len() > 3);
 }
+
+#[test]
+fn readers_follow_a_change_of_model_in_the_settings() {
+    let repo = repo_with_three_languages();
+    let idx = tempfile::tempdir().unwrap();
+    let mut cg = open(repo.path(), idx.path());
+    cg.index(&NoProgress).unwrap();
+    let default_model = cg.reader().model_config().model_id;
+
+    // A server or watcher goes on with the same indexer and follows its
+    // updates: its readers must embed queries with the model now named.
+    write(
+        repo.path(),
+        ".codegraph.toml",
+        "[embeddings]\nmodel_dir = \"models/mini\"\nmodel_id = \"team-model\"\ndimensions = 256\n",
+    );
+    let report = cg.index(&NoProgress).unwrap();
+    assert!(!report.changes.is_empty(), "a settings change is a change");
+    let config = cg.reader().model_config();
+    assert_eq!(config.model_id, "team-model", "was {default_model}");
+    assert_eq!(config.dim, 256);
+    assert!(config.model_dir.ends_with("models/mini"));
+    let next = cg.reader().next(&report.changes).unwrap();
+    assert_eq!(next.model_config().model_id, "team-model");
+
+    // An unchanged file changes nothing.
+    let report = cg.index(&NoProgress).unwrap();
+    assert!(report.changes.is_empty());
+}
