@@ -23,6 +23,8 @@ pub const VECTOR_FORMAT_VERSION: u32 = 3;
 const BASENAME: &str = "hnsw";
 const MANIFEST: &str = "manifest";
 const KEYS: &str = "keys";
+/// Up to this many points, a search's candidate list holds them all.
+const SEARCH_ALL_UP_TO: usize = 2048;
 /// Inserts of at most this many points run on the calling thread.
 const SERIAL_INSERT_MAX: usize = 256;
 
@@ -233,7 +235,14 @@ impl VectorIndex {
         }
         // Removed points still take places in the raw answer: ask for more.
         let want = k + self.removed.min(k * 4);
-        let ef = self.params.ef_search.max(want);
+        // A small graph is searched through: a handful of badly linked
+        // points must not hide the nearest one, and it costs little.
+        let points = self.hnsw.get_nb_point();
+        let ef = if points <= SEARCH_ALL_UP_TO {
+            points.max(want)
+        } else {
+            self.params.ef_search.max(want)
+        };
         let mut out: Vec<(u64, f32)> = self
             .hnsw
             .search(query, want, ef)
@@ -497,6 +506,30 @@ mod tests {
                 (1000 + i as u64, unit(v))
             })
             .collect()
+    }
+
+    #[test]
+    fn a_small_index_answers_as_brute_force_does() {
+        // A sparsely linked graph and a narrow search: alone, they miss
+        // some of the nearest points.
+        let sparse = HnswParams {
+            max_connections: 8,
+            ef_construction: 16,
+            ef_search: 1,
+        };
+        let pts = points(600, 24);
+        let idx = VectorIndex::build(&pts, 24, "t", sparse);
+        let queries = points(700, 24);
+        for (_, q) in &queries[600..] {
+            let mut exact: Vec<(u64, f32)> = pts
+                .iter()
+                .map(|(k, v)| (*k, v.iter().zip(q).map(|(x, y)| x * y).sum::<f32>()))
+                .collect();
+            exact.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let want: Vec<u64> = exact[..5].iter().map(|e| e.0).collect();
+            let got: Vec<u64> = idx.search(q, 5).iter().map(|e| e.0).collect();
+            assert_eq!(got, want);
+        }
     }
 
     #[test]
