@@ -73,6 +73,18 @@ mod tests {
     use super::*;
     use codegraph_lang::Registry;
 
+    /// The file fell back to text chunks, and a diagnostic says so.
+    fn assert_chunked_as_text(facts: &FileFacts) {
+        assert!(
+            facts
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("chunked as text")),
+            "{:?}",
+            facts.diagnostics
+        );
+    }
+
     /// Regression: `x = [[[[...` (200,000 brackets) took 46 s of CPU in the
     /// tags query, whose cost grows with depth for every node.
     #[test]
@@ -85,14 +97,7 @@ mod tests {
         let facts = parse_file(python, "bomb.py", &text);
         assert!(facts.definitions.is_empty(), "{:?}", facts.definitions);
         assert!(!facts.chunks.is_empty());
-        assert!(
-            facts
-                .diagnostics
-                .iter()
-                .any(|d| d.message.contains("chunked as text")),
-            "{:?}",
-            facts.diagnostics
-        );
+        assert_chunked_as_text(&facts);
         // Too deep, closed: text too.
         let deep = format!(
             "def f():\n    return 1\n\nx = {}{}\n",
@@ -116,14 +121,7 @@ mod tests {
             "{} definitions",
             facts.definitions.len()
         );
-        assert!(
-            facts
-                .diagnostics
-                .iter()
-                .any(|d| d.message.contains("chunked as text")),
-            "{:?}",
-            facts.diagnostics
-        );
+        assert_chunked_as_text(&facts);
         let shallow = format!("{small}def g():\n    return [[[1]]]\n\n{small}");
         assert_eq!(
             parse_file(python, "shallow.py", &shallow).definitions.len(),
