@@ -87,6 +87,38 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// One connection to the index and the reads it answers. Reads are the
 /// same whichever connection they run on: the writer's (inside an open
 /// update they see it), a pooled one, or a snapshot.
+/// Puts the database in write-ahead-log mode (a setting kept in the
+/// file, so only its first opener changes it). The change takes an
+/// exclusive lock, and SQLite answers `SQLITE_BUSY` at once, without
+/// calling the busy handler, when another connection opens the new file
+/// at the same moment; so the change is retried until the busy timeout.
+fn use_write_ahead_log(conn: &Connection) -> rusqlite::Result<()> {
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(1);
+    loop {
+        let mode = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+            .and_then(|mode| {
+                if mode.eq_ignore_ascii_case("wal") {
+                    Ok(mode)
+                } else {
+                    conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                }
+            });
+        match mode {
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && started.elapsed() < PATIENCE =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Conn {
     conn: Connection,
@@ -102,9 +134,9 @@ impl Conn {
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
+        use_write_ahead_log(&conn).map_err(err)?;
         conn.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
+            "PRAGMA synchronous = NORMAL;
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -{cache_kib};
              PRAGMA foreign_keys = OFF;"
@@ -751,6 +783,40 @@ mod tests {
                 .as_deref(),
             Some("kept")
         );
+    }
+
+    /// Regression (CI at stop 29): a second opener of a brand-new file got
+    /// `database is locked` from the switch to write-ahead logging, which
+    /// SQLite refuses without waiting; openers now take turns.
+    #[test]
+    fn openers_of_a_new_database_at_the_same_moment_all_succeed() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("index.sqlite");
+            let start = Arc::new(std::sync::Barrier::new(4));
+            let openers: Vec<_> = (0..4)
+                .map(|i| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        if i % 2 == 0 {
+                            Store::open(&path).map(drop)
+                        } else {
+                            Store::open_for_reading(&path).map(drop)
+                        }
+                    })
+                })
+                .collect();
+            for opener in openers {
+                opener.join().unwrap().expect("every opener succeeds");
+            }
+            let conn = Conn::open(&path, 1024).unwrap();
+            let mode: String = conn
+                .conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+        }
     }
 
     #[test]
