@@ -302,8 +302,14 @@ mod tests {
             assert_eq!(got, reference(text), "{text:?}");
         }
         // And on real code: this crate's sources.
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src")).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
+        let files = std::fs::read_dir(src)
+            .unwrap()
+            .chain(std::fs::read_dir(src.join("bm25")).unwrap())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file());
+        for path in files {
+            let text = std::fs::read_to_string(path).unwrap();
             let got: Vec<(String, usize, usize, usize)> = analyze(&text)
                 .into_iter()
                 .map(|t| (t.text, t.offset_from, t.offset_to, t.position))

@@ -2,6 +2,9 @@
 //! chunk's definition, boosted name > qualified name > signature > path, doc
 //! > body.
 
+mod write;
+pub use write::Write;
+
 use crate::analyzer::{CodeTokenizer, query_terms};
 use crate::{Result, SearchError};
 use codegraph_core::{ChunkId, DocKind, SearchDoc};
@@ -13,7 +16,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 /// Bump when the schema or the analyzer changes: the index is rebuilt.
 pub const BM25_FORMAT_VERSION: u32 = 2;
@@ -422,9 +425,22 @@ impl Bm25Index {
     /// Replaces the documents of `files` with `docs` (which must belong to
     /// those files) in one commit. With `all`, everything is replaced.
     pub fn update(&mut self, files: &[String], docs: &[SearchDoc], all: bool) -> Result<()> {
+        let mut write = self.begin(files, all, is_big(docs))?;
+        for d in docs {
+            write.add(d)?;
+        }
+        write.commit()
+    }
+
+    /// An update whose documents are added one by one (so a caller can
+    /// stream them instead of holding them all), committed by
+    /// [`Write::commit`]: the documents of `files` (with `all`,
+    /// everything) are replaced by those added. `big`: a large update,
+    /// written with every core (up to 4); else with the kept writer.
+    /// Dropped without a commit, nothing changes.
+    pub fn begin(&mut self, files: &[String], all: bool, big: bool) -> Result<Write<'_>> {
         let started = std::time::Instant::now();
-        let big = is_big(docs);
-        let mut writer = self.writer(big)?;
+        let writer = self.writer(big)?;
         let waited = started.elapsed();
         if all {
             writer.delete_all_documents().map_err(err(&self.dir))?;
@@ -433,49 +449,14 @@ impl Bm25Index {
                 writer.delete_term(Term::from_field_text(self.fields.file, f));
             }
         }
-        let fl = self.fields;
-        for d in docs {
-            let mut doc = TantivyDocument::default();
-            doc.add_i64(fl.chunk_id, d.chunk_id.0);
-            doc.add_text(fl.file, &d.path);
-            doc.add_text(fl.language, &d.language);
-            doc.add_text(fl.kind, d.kind.as_str());
-            let values = [
-                &d.name,
-                &d.qualified_name,
-                &d.signature,
-                &d.path,
-                &d.doc,
-                &d.body,
-            ];
-            for (field, value) in fl.text.iter().zip(values) {
-                if !value.is_empty() {
-                    doc.add_text(*field, value);
-                }
-            }
-            writer.add_document(doc).map_err(err(&self.dir))?;
-        }
-        let added = started.elapsed();
-        writer.commit().map_err(err(&self.dir))?;
-        self.reader.reload().map_err(err(&self.dir))?;
-        tracing::debug!(
-            dir = %self.dir.display(),
-            docs = docs.len(),
-            wait_ms = waited.as_millis() as u64,
-            added_ms = added.as_millis() as u64,
-            committed_ms = started.elapsed().as_millis() as u64,
-            "lexical update"
-        );
-        // The commit is what readers need; merges (tens to hundreds of
-        // milliseconds on a big index) finish behind the caller's back: in
-        // the kept writer after a small update, on a thread of their own
-        // after a big one.
-        if !big {
-            self.kept = Some(writer);
-            return Ok(());
-        }
-        self.merging = self.finish_in_background(writer);
-        Ok(())
+        Ok(Write {
+            index: self,
+            writer,
+            big,
+            docs: 0,
+            started,
+            waited,
+        })
     }
 
     /// Share of stored documents that are deleted but still counted by

@@ -44,20 +44,44 @@ fn search_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchDoc> {
 impl Conn {
     /// Search documents of every chunk, or of the chunks of `paths`.
     pub fn search_docs(&self, paths: Option<&[String]>) -> Result<Vec<SearchDoc>> {
-        match paths {
-            None => self.rows(SEARCH_DOC_SQL, [], search_doc),
-            Some(paths) => {
-                let mut out = Vec::new();
-                for p in paths {
-                    out.extend(self.rows(
-                        &format!("{SEARCH_DOC_SQL} WHERE f.path = ?1"),
-                        [p],
-                        search_doc,
-                    )?);
+        let mut out = Vec::new();
+        self.each_search_doc(paths, |d| {
+            out.push(d);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// [`Conn::search_docs`] one at a time, never all in memory; `f`
+    /// returns false to stop.
+    pub fn each_search_doc(
+        &self,
+        paths: Option<&[String]>,
+        mut f: impl FnMut(SearchDoc) -> bool,
+    ) -> Result<()> {
+        let by_path = format!("{SEARCH_DOC_SQL} WHERE f.path = ?1");
+        let mut stmt = match paths {
+            None => self.conn.prepare_cached(SEARCH_DOC_SQL),
+            Some(_) => self.conn.prepare_cached(&by_path),
+        }
+        .map_err(self.err())?;
+        let keys: Vec<Option<&String>> = match paths {
+            None => vec![None],
+            Some(paths) => paths.iter().map(Some).collect(),
+        };
+        for key in keys {
+            let mut rows = match key {
+                None => stmt.query([]),
+                Some(p) => stmt.query([p]),
+            }
+            .map_err(self.err())?;
+            while let Some(row) = rows.next().map_err(self.err())? {
+                if !f(search_doc(row).map_err(self.err())?) {
+                    return Ok(());
                 }
-                Ok(out)
             }
         }
+        Ok(())
     }
 
     /// One search document per file, for ranking whole files: the file's
@@ -66,47 +90,76 @@ impl Conn {
     /// (the chunk a file-level hit stands for). Every file, or those of
     /// `paths`; files without chunks have none.
     pub fn file_search_docs(&self, paths: Option<&[String]>) -> Result<Vec<SearchDoc>> {
+        let mut out = Vec::new();
+        self.each_file_search_doc(paths, |d| {
+            out.push(d);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// [`Conn::file_search_docs`] one file at a time; `f` returns false
+    /// to stop.
+    pub fn each_file_search_doc(
+        &self,
+        paths: Option<&[String]>,
+        mut f: impl FnMut(SearchDoc) -> bool,
+    ) -> Result<()> {
         const SQL: &str = "SELECT c.id, f.path, f.language, c.text
             FROM chunks c JOIN files f ON f.id = c.file_id";
         const ORDER: &str = "ORDER BY f.path, c.start_line, c.part";
-        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, String, String, String)> {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        let all = format!("{SQL} {ORDER}");
+        let by_path = format!("{SQL} WHERE f.path = ?1 {ORDER}");
+        let mut stmt = match paths {
+            None => self.conn.prepare_cached(&all),
+            Some(_) => self.conn.prepare_cached(&by_path),
+        }
+        .map_err(self.err())?;
+        let keys: Vec<Option<&String>> = match paths {
+            None => vec![None],
+            Some(paths) => paths.iter().map(Some).collect(),
         };
-        let rows = match paths {
-            None => self.rows(&format!("{SQL} {ORDER}"), [], row)?,
-            Some(paths) => {
-                let mut out = Vec::new();
-                for p in paths {
-                    out.extend(self.rows(&format!("{SQL} WHERE f.path = ?1 {ORDER}"), [p], row)?);
-                }
-                out
+        let mut open: Option<SearchDoc> = None;
+        for key in keys {
+            let mut rows = match key {
+                None => stmt.query([]),
+                Some(p) => stmt.query([p]),
             }
-        };
-        let mut docs: Vec<SearchDoc> = Vec::new();
-        for (id, path, language, text) in rows {
-            match docs.last_mut() {
-                Some(d) if d.path == path => {
+            .map_err(self.err())?;
+            while let Some(r) = rows.next().map_err(self.err())? {
+                let row = || -> rusqlite::Result<(i64, String, String, String)> {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                };
+                let (id, path, language, text) = row().map_err(self.err())?;
+                if let Some(d) = open.as_mut().filter(|d| d.path == path) {
                     d.body.push('\n');
                     d.body.push_str(&text);
+                    continue;
                 }
-                _ => {
-                    let file_name = path.rsplit('/').next().unwrap_or(&path);
-                    let stem = file_name.split('.').next().unwrap_or(file_name);
-                    docs.push(SearchDoc {
-                        chunk_id: ChunkId(id),
-                        name: stem.to_owned(),
-                        qualified_name: String::new(),
-                        signature: String::new(),
-                        doc: String::new(),
-                        kind: DocKind::Chunk(ChunkKind::Code),
-                        body: text,
-                        language,
-                        path,
-                    });
+                if let Some(done) = open.take()
+                    && !f(done)
+                {
+                    return Ok(());
                 }
+                let file_name = path.rsplit('/').next().unwrap_or(&path);
+                let stem = file_name.split('.').next().unwrap_or(file_name);
+                open = Some(SearchDoc {
+                    chunk_id: ChunkId(id),
+                    name: stem.to_owned(),
+                    qualified_name: String::new(),
+                    signature: String::new(),
+                    doc: String::new(),
+                    kind: DocKind::Chunk(ChunkKind::Code),
+                    body: text,
+                    language,
+                    path,
+                });
             }
         }
-        Ok(docs)
+        if let Some(done) = open {
+            f(done);
+        }
+        Ok(())
     }
 
     /// Files that have chunks (the documents of the file-level index).

@@ -24,6 +24,7 @@ use std::time::Instant;
 pub use graph::GraphReport;
 use lock::WriteLock;
 pub use lock::{LockHolder, write_lock_holder};
+use search::LexicalSync;
 
 /// Incremental graph updates re-resolve the changed files and their
 /// dependents; above this many changed files a whole resolution is cheaper
@@ -303,14 +304,14 @@ impl Indexer {
         // interruption keeps what was done.
         if !self.store.read().graph_current()? {
             self.store.set_bulk_load(true)?;
-            let run = self.index_run(progress);
+            let run = self.index_run(progress, true);
             let left = self.store.set_bulk_load(false);
             let report = run?;
             left?;
             return Ok(report);
         }
         let update = self.store.begin_update()?;
-        match self.index_run(progress) {
+        match self.index_run(progress, false) {
             Ok(report) => {
                 update.commit()?;
                 Ok(report)
@@ -322,6 +323,32 @@ impl Indexer {
                 Err(e)
             }
         }
+    }
+
+    /// The graph's resolution and the lexical indexes' writing side by
+    /// side: the first is mostly one thread (loading facts, storing
+    /// edges), the second mostly the others (tokenizing). Only for a bulk
+    /// load, where the lexical side's own connection sees every parsed
+    /// file. Returns the graph's report and chunk documents written.
+    fn rebuild_graph_beside_search(
+        &mut self,
+        pool: &rayon::ThreadPool,
+    ) -> Result<(graph::GraphReport, u64)> {
+        let conn = Store::open_for_reading(self.store.path())?;
+        let loc = self.loc.clone();
+        let (mut chunks, mut files) = (self.bm25.take(), self.bm25_files.take());
+        let (graph, synced) = std::thread::scope(|s| {
+            let (loc, chunks, files) = (&loc, &mut chunks, &mut files);
+            let lexical = s.spawn(move || LexicalSync { loc, chunks, files }.run(&conn));
+            let graph = pool.install(|| self.rebuild_graph());
+            let synced = lexical
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (graph, synced)
+        });
+        (self.bm25, self.bm25_files) = (chunks, files);
+        let graph = graph?;
+        Ok((graph, self.finish_search(synced?)?))
     }
 
     /// The graph stage's thread pool, built on first use.
@@ -337,7 +364,10 @@ impl Indexer {
         Ok(self.graph_pool.insert(Arc::new(pool)).clone())
     }
 
-    fn index_run(&mut self, progress: &dyn Progress) -> Result<IndexReport> {
+    /// One run. `bulk`: a first index (or one resuming), whose parsed files
+    /// are committed in batches, so another connection sees them and the
+    /// lexical indexes can be written beside the graph's resolution.
+    fn index_run(&mut self, progress: &dyn Progress, bulk: bool) -> Result<IndexReport> {
         let started = Instant::now();
         let rebuilt = self.store.rebuilt().map(str::to_owned);
         if rebuilt.is_none()
@@ -371,6 +401,7 @@ impl Indexer {
         let parsed_ms = started.elapsed().as_millis() as u64;
         progress.phase(Phase::ResolvingGraph);
         let mut changes = ChangeSet::default();
+        let mut search_docs = None;
         let graph = if self.store.read().graph_current()? {
             None
         } else if graph_was_current
@@ -386,11 +417,20 @@ impl Indexer {
         } else {
             changes.graph = GraphChange::Rebuilt;
             let pool = self.graph_pool()?;
-            Some(pool.install(|| self.rebuild_graph())?)
+            if bulk {
+                let (graph, synced) = self.rebuild_graph_beside_search(&pool)?;
+                search_docs = Some(synced);
+                Some(graph)
+            } else {
+                Some(pool.install(|| self.rebuild_graph())?)
+            }
         };
         let graph_ms = started.elapsed().as_millis() as u64;
         progress.phase(Phase::LexicalIndex);
-        let search_docs = self.sync_search()?;
+        let search_docs = match search_docs {
+            Some(written) => written,
+            None => self.sync_search()?,
+        };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         self.write_run_meta(elapsed_ms)?;
         tracing::debug!(

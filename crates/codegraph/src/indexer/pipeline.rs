@@ -257,18 +257,20 @@ pub(crate) fn run(
         .build()
         .map_err(|e| Error::Other(format!("thread pool: {e}")))?;
     let (tx, rx) = crossbeam_channel::bounded::<(usize, Outcome)>(options.batch_files.max(16) * 2);
+    // The largest files first: a giant file parsed last would keep one
+    // core busy while the others have nothing left to take.
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(candidates[i].size));
     let result: Result<(), Error> = std::thread::scope(|scope| {
         let previous = &previous;
         scope.spawn(move || {
             pool.install(|| {
-                candidates
-                    .par_iter()
-                    .enumerate()
-                    .for_each_with(tx, |tx, (i, c)| {
-                        let outcome = process(c, options, previous.get(&c.rel), registry);
-                        // The receiver only goes away on a write error; stop then.
-                        let _ = tx.send((i, outcome));
-                    });
+                order.par_iter().for_each_with(tx, |tx, &i| {
+                    let c = &candidates[i];
+                    let outcome = process(c, options, previous.get(&c.rel), registry);
+                    // The receiver only goes away on a write error; stop then.
+                    let _ = tx.send((i, outcome));
+                });
             });
         });
         let mut writer = store.writer()?;

@@ -1,9 +1,10 @@
 //! Keeping the lexical index in step with the store.
 
 use super::Indexer;
-use crate::Result;
+use crate::{Location, Result};
 use codegraph_core::SearchDoc;
 use codegraph_search::Bm25Index;
+use codegraph_store::Conn;
 
 /// Deleted share of the BM25 index above which an update merges segments.
 const COMPACT_DELETED_RATIO: f64 = 0.2;
@@ -51,18 +52,31 @@ enum Level {
     Files,
 }
 
-impl Indexer {
+/// The lexical indexes' writer sides, borrowed from the indexer, and what
+/// bringing them up to date with a connection's view of the store takes.
+/// Runs on the indexer's own connection, or beside the graph stage on a
+/// connection of its own ([`Indexer::index`] of a first index).
+pub(super) struct LexicalSync<'a> {
+    pub(super) loc: &'a Location,
+    pub(super) chunks: &'a mut Option<Bm25Index>,
+    pub(super) files: &'a mut Option<Bm25Index>,
+}
+
+/// What a lexical sync wrote: chunk documents, and the pending files it
+/// covered (to clear in the store once both indexes committed).
+pub(super) struct Synced {
+    pub(super) written: u64,
+    pub(super) pending: Vec<String>,
+}
+
+impl LexicalSync<'_> {
     /// A lexical index's writer side, opened on first use.
     /// Its files' checksums are verified at the first open of a write
     /// (a damaged index is rebuilt).
-    fn lexical_writer(&mut self, level: Level) -> Result<&mut Bm25Index> {
-        let dir = match level {
-            Level::Chunks => self.loc.bm25_dir(),
-            Level::Files => self.loc.bm25_files_dir(),
-        };
-        let slot = match level {
-            Level::Chunks => &mut self.bm25,
-            Level::Files => &mut self.bm25_files,
+    fn writer(&mut self, level: Level) -> Result<&mut Bm25Index> {
+        let (dir, slot) = match level {
+            Level::Chunks => (self.loc.bm25_dir(), &mut *self.chunks),
+            Level::Files => (self.loc.bm25_files_dir(), &mut *self.files),
         };
         if Bm25Index::damage_reported(&dir) {
             *slot = None;
@@ -73,71 +87,91 @@ impl Indexer {
         Ok(slot.as_mut().expect("opened above"))
     }
 
-    /// Brings both lexical indexes up to date with the store: everything
-    /// when one was (re)created or does not match the store, else the
-    /// pending files. Returns chunk documents written.
-    pub(super) fn sync_search(&mut self) -> Result<u64> {
-        let pending = self.store.read().search_pending()?;
-        let chunks = self.plan_level(Level::Chunks, &pending)?;
+    /// Brings both lexical indexes up to date with what `conn` sees:
+    /// everything when one was (re)created or does not match the store,
+    /// else the pending files.
+    pub(super) fn run(mut self, conn: &Conn) -> Result<Synced> {
+        let pending = conn.search_pending()?;
+        let chunks_whole = self.whole(Level::Chunks, &pending, conn)?;
+        if chunks_whole && conn.chunk_count()? >= SIDE_BY_SIDE_DOCS as u64 {
+            // A big rebuild: documents stream from the store into one
+            // index at a time, never all in memory.
+            let written = self.stream(Level::Chunks, conn)?;
+            if self.whole(Level::Files, &pending, conn)? {
+                self.stream(Level::Files, conn)?;
+            } else {
+                let files = self.docs(Level::Files, false, &pending, conn)?;
+                apply(self.writer(Level::Files)?, files, &pending)?;
+            }
+            return Ok(Synced { written, pending });
+        }
+        let chunks = self.docs(Level::Chunks, chunks_whole, &pending, conn)?;
         let written = chunks.as_ref().map_or(0, |p| p.docs.len() as u64);
-        let files = if small(&chunks) {
-            self.plan_level(Level::Files, &pending)?
-        } else {
-            // A rebuild: one index's documents in memory at a time.
-            apply(self.lexical_writer(Level::Chunks)?, chunks, &pending)?;
-            let files = self.plan_level(Level::Files, &pending)?;
-            apply(self.lexical_writer(Level::Files)?, files, &pending)?;
-            self.store.clear_search_pending(&pending)?;
-            return Ok(written);
-        };
-        self.lexical_writer(Level::Chunks)?;
-        self.lexical_writer(Level::Files)?;
-        let (Some(chunk_index), Some(file_index)) = (&mut self.bm25, &mut self.bm25_files) else {
+        if !small(&chunks) {
+            // Many changed files: one index's documents in memory at a time.
+            apply(self.writer(Level::Chunks)?, chunks, &pending)?;
+            let whole = self.whole(Level::Files, &pending, conn)?;
+            let files = self.docs(Level::Files, whole, &pending, conn)?;
+            apply(self.writer(Level::Files)?, files, &pending)?;
+            return Ok(Synced { written, pending });
+        }
+        let whole = self.whole(Level::Files, &pending, conn)?;
+        let files = self.docs(Level::Files, whole, &pending, conn)?;
+        self.writer(Level::Chunks)?;
+        self.writer(Level::Files)?;
+        let (Some(chunk_index), Some(file_index)) = (self.chunks, self.files) else {
             unreachable!("both lexical writers were opened above");
         };
         // An update's two small commits run side by side, the files' on a
         // thread of its own (commits block; rayon's pool serves requests).
-        let pending = &pending;
+        let both = &pending;
         std::thread::scope(|s| {
-            let other = s.spawn(move || apply(file_index, files, pending));
-            let first = apply(chunk_index, chunks, pending);
+            let other = s.spawn(move || apply(file_index, files, both));
+            let first = apply(chunk_index, chunks, both);
             let second = other
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             first.and(second)
         })?;
-        self.store.clear_search_pending(pending)?;
-        Ok(written)
+        Ok(Synced { written, pending })
     }
 
-    /// What one level needs written, opening its writer: `None` when it
-    /// is up to date.
-    fn plan_level(&mut self, level: Level, pending: &[String]) -> Result<Option<Plan>> {
+    /// Whether one level must be written whole (it was created, or does
+    /// not account for the store's documents), opening its writer.
+    fn whole(&mut self, level: Level, pending: &[String], conn: &Conn) -> Result<bool> {
         let expected = match level {
-            Level::Chunks => self.store.read().chunk_count()?,
-            Level::Files => self.store.read().files_with_chunks()?,
+            Level::Chunks => conn.chunk_count()?,
+            Level::Files => conn.files_with_chunks()?,
         };
-        let whole = {
-            let index = self.lexical_writer(level)?;
-            let whole = index.created
-                || (index.is_empty() && !pending.is_empty())
-                // Documents the store does not account for: lost or extra.
-                || (pending.is_empty() && index.len() != expected);
-            if whole && !index.created && pending.is_empty() {
-                tracing::warn!(
-                    ?level,
-                    documents = index.len(),
-                    expected,
-                    "a lexical index does not match the store; rebuilding it"
-                );
-            }
-            whole
-        };
+        let index = self.writer(level)?;
+        let whole = index.created
+            || (index.is_empty() && !pending.is_empty())
+            // Documents the store does not account for: lost or extra.
+            || (pending.is_empty() && index.len() != expected);
+        if whole && !index.created && pending.is_empty() {
+            tracing::warn!(
+                ?level,
+                documents = index.len(),
+                expected,
+                "a lexical index does not match the store; rebuilding it"
+            );
+        }
+        Ok(whole)
+    }
+
+    /// What one level needs written: every document (`whole`), those of
+    /// the pending files, or `None` when it is up to date.
+    fn docs(
+        &mut self,
+        level: Level,
+        whole: bool,
+        pending: &[String],
+        conn: &Conn,
+    ) -> Result<Option<Plan>> {
         if !whole && pending.is_empty() {
             return Ok(None);
         }
         let paths = (!whole).then_some(pending);
-        let conn = self.store.read();
         let docs = match level {
             Level::Chunks => conn.search_docs(paths)?,
             Level::Files => conn.file_search_docs(paths)?,
@@ -145,13 +179,73 @@ impl Indexer {
         Ok(Some(Plan { whole, docs }))
     }
 
+    /// Rewrites one level whole from the store's documents, streamed.
+    /// Returns the documents written.
+    fn stream(&mut self, level: Level, conn: &Conn) -> Result<u64> {
+        let index = self.writer(level)?;
+        let mut write = index.begin(&[], true, true)?;
+        let (mut written, mut failed) = (0u64, None);
+        let add = |d: codegraph_core::SearchDoc| match write.add(&d) {
+            Ok(()) => {
+                written += 1;
+                true
+            }
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        };
+        match level {
+            Level::Chunks => conn.each_search_doc(None, add)?,
+            Level::Files => conn.each_file_search_doc(None, add)?,
+        }
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        write.commit()?;
+        index.created = false;
+        Ok(written)
+    }
+}
+
+impl Indexer {
+    /// The lexical indexes' writer sides, borrowed.
+    pub(super) fn lexical(&mut self) -> LexicalSync<'_> {
+        LexicalSync {
+            loc: &self.loc,
+            chunks: &mut self.bm25,
+            files: &mut self.bm25_files,
+        }
+    }
+
+    /// Brings both lexical indexes up to date with the store (see
+    /// [`LexicalSync::run`]). Returns chunk documents written.
+    pub(super) fn sync_search(&mut self) -> Result<u64> {
+        let conn = self.store.read();
+        let synced = LexicalSync {
+            loc: &self.loc,
+            chunks: &mut self.bm25,
+            files: &mut self.bm25_files,
+        }
+        .run(&conn)?;
+        drop(conn);
+        self.finish_search(synced)
+    }
+
+    /// Clears the pending files a sync covered.
+    pub(super) fn finish_search(&mut self, synced: Synced) -> Result<u64> {
+        self.store.clear_search_pending(&synced.pending)?;
+        Ok(synced.written)
+    }
+
     /// Merges the search indexes' segments, purging deleted documents:
     /// their scores then equal a fresh index's. Updates do it on their own
     /// once deleted documents pass a fifth of an index.
     pub fn compact_search_index(&mut self) -> Result<()> {
         self.locked("compact", |ix| {
-            ix.lexical_writer(Level::Chunks)?.compact()?;
-            Ok(ix.lexical_writer(Level::Files)?.compact()?)
+            let mut lexical = ix.lexical();
+            lexical.writer(Level::Chunks)?.compact()?;
+            Ok(lexical.writer(Level::Files)?.compact()?)
         })
     }
 }

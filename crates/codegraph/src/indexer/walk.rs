@@ -32,6 +32,9 @@ pub const IGNORE_FILE: &str = ".codegraphignore";
 pub struct Candidate {
     pub rel: String,
     pub abs: PathBuf,
+    /// The size the walk saw (0 when unknown): the largest files are
+    /// parsed first.
+    pub size: u64,
 }
 
 /// What a walk found.
@@ -194,9 +197,11 @@ pub fn walk(root: &Path, options: &IndexOptions, index_dir: &Path) -> Walk {
                     });
                     continue;
                 }
+                let size = entry.metadata().map_or(0, |m| m.len());
                 candidates.push(Candidate {
                     rel,
                     abs: entry.into_path(),
+                    size,
                 });
             }
             Err(err) => {

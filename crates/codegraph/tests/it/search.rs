@@ -420,3 +420,76 @@ fn a_pasted_message_without_quotes_is_found_verbatim_even_in_a_test() {
     );
     assert!(response.results[0].ranks.other.contains_key("exact"));
 }
+
+/// A first index of more than 5,000 chunks streams its documents from the
+/// store into both lexical indexes, beside the graph's resolution; what it
+/// writes answers as an update of the same files answers, which writes
+/// from documents held in memory.
+#[test]
+fn a_big_first_index_streams_into_the_lexical_indexes_an_update_would_write() {
+    let module = |f: usize| -> String {
+        (0..120)
+            .map(|i| {
+                format!(
+                    "def fn_{f}_{i}(x):\n    \"\"\"Handles case {i} of module {f}: {}.\"\"\"\n    return x + {i}\n\n",
+                    ["parse", "render", "store", "fetch"][(f + i) % 4]
+                )
+            })
+            .collect()
+    };
+    let streamed = tempfile::tempdir().unwrap();
+    let updated = tempfile::tempdir().unwrap();
+    for f in 0..44 {
+        write(streamed.path(), &format!("mod_{f}.py"), module(f));
+    }
+    write(updated.path(), "mod_0.py", module(0));
+    let (idx_s, idx_u) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let report = index(streamed.path(), idx_s.path());
+    assert!(report.search_docs > 5_000, "{}", report.search_docs);
+    index(updated.path(), idx_u.path());
+    for f in 1..44 {
+        write(updated.path(), &format!("mod_{f}.py"), module(f));
+    }
+    let update = index(updated.path(), idx_u.path());
+    assert!(update.search_docs > 5_000, "{}", update.search_docs);
+
+    let (s, u) = (
+        open(streamed.path(), idx_s.path()),
+        open(updated.path(), idx_u.path()),
+    );
+    for cg in [&s, &u] {
+        let status = cg.status().unwrap();
+        assert_eq!(status.lexical_documents, Some(status.stats.chunks));
+        assert!(status.problems.is_empty(), "{:?}", status.problems);
+    }
+    let top = |cg: &Codegraph, query: &str| {
+        let results = cg.search(&lexical(query)).unwrap().results;
+        (results[0].symbol.clone(), results.len())
+    };
+    for (query, wanted) in [
+        ("fn_17_5", "mod_17.fn_17_5"),
+        ("fn_40_113", "mod_40.fn_40_113"),
+        ("fn_0_0", "mod_0.fn_0_0"),
+    ] {
+        assert_eq!(top(&s, query).0.as_deref(), Some(wanted));
+        assert_eq!(top(&s, query), top(&u, query), "{query}");
+    }
+    let again = index(streamed.path(), idx_s.path());
+    assert_eq!(again.search_docs, 0, "the streamed index matches the store");
+    let top_file = |cg: &Codegraph| {
+        cg.reader()
+            .locate(&codegraph::LocateOptions {
+                text: "module 29 handles case 7 in fn_29_7".into(),
+                k: 3,
+                deadline: None,
+            })
+            .unwrap()
+            .files
+            .into_iter()
+            .map(|f| f.path)
+            .collect::<Vec<_>>()
+    };
+    // (Past the first two, files tie on these generated words.)
+    assert_eq!(top_file(&s)[..2], ["mod_29.py", "mod_7.py"]);
+    assert_eq!(top_file(&s)[..2], top_file(&u)[..2]);
+}
