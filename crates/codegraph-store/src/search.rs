@@ -60,11 +60,22 @@ impl Conn {
         mut f: impl FnMut(SearchDoc) -> bool,
     ) -> Result<()> {
         let by_path = format!("{SEARCH_DOC_SQL} WHERE f.path = ?1");
-        let mut stmt = match paths {
-            None => self.conn.prepare_cached(SEARCH_DOC_SQL),
-            Some(_) => self.conn.prepare_cached(&by_path),
-        }
-        .map_err(self.err())?;
+        self.each_row(SEARCH_DOC_SQL, &by_path, paths, |row| {
+            Ok(f(search_doc(row).map_err(self.err())?))
+        })
+    }
+
+    /// Runs `all`, or `by_path` once per path of `paths`, handing each
+    /// row to `f` until it returns false.
+    fn each_row(
+        &self,
+        all: &str,
+        by_path: &str,
+        paths: Option<&[String]>,
+        mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let sql = if paths.is_some() { by_path } else { all };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(self.err())?;
         let keys: Vec<Option<&String>> = match paths {
             None => vec![None],
             Some(paths) => paths.iter().map(Some).collect(),
@@ -76,7 +87,7 @@ impl Conn {
             }
             .map_err(self.err())?;
             while let Some(row) = rows.next().map_err(self.err())? {
-                if !f(search_doc(row).map_err(self.err())?) {
+                if !f(row)? {
                     return Ok(());
                 }
             }
@@ -110,52 +121,38 @@ impl Conn {
         const ORDER: &str = "ORDER BY f.path, c.start_line, c.part";
         let all = format!("{SQL} {ORDER}");
         let by_path = format!("{SQL} WHERE f.path = ?1 {ORDER}");
-        let mut stmt = match paths {
-            None => self.conn.prepare_cached(&all),
-            Some(_) => self.conn.prepare_cached(&by_path),
-        }
-        .map_err(self.err())?;
-        let keys: Vec<Option<&String>> = match paths {
-            None => vec![None],
-            Some(paths) => paths.iter().map(Some).collect(),
-        };
         let mut open: Option<SearchDoc> = None;
-        for key in keys {
-            let mut rows = match key {
-                None => stmt.query([]),
-                Some(p) => stmt.query([p]),
+        self.each_row(&all, &by_path, paths, |r| {
+            let row = || -> rusqlite::Result<(i64, String, String, String)> {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            };
+            let (id, path, language, text) = row().map_err(self.err())?;
+            if let Some(d) = open.as_mut().filter(|d| d.path == path) {
+                d.body.push('\n');
+                d.body.push_str(&text);
+                return Ok(true);
             }
-            .map_err(self.err())?;
-            while let Some(r) = rows.next().map_err(self.err())? {
-                let row = || -> rusqlite::Result<(i64, String, String, String)> {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                };
-                let (id, path, language, text) = row().map_err(self.err())?;
-                if let Some(d) = open.as_mut().filter(|d| d.path == path) {
-                    d.body.push('\n');
-                    d.body.push_str(&text);
-                    continue;
-                }
-                if let Some(done) = open.take()
-                    && !f(done)
-                {
-                    return Ok(());
-                }
-                let file_name = path.rsplit('/').next().unwrap_or(&path);
-                let stem = file_name.split('.').next().unwrap_or(file_name);
-                open = Some(SearchDoc {
-                    chunk_id: ChunkId(id),
-                    name: stem.to_owned(),
-                    qualified_name: String::new(),
-                    signature: String::new(),
-                    doc: String::new(),
-                    kind: DocKind::Chunk(ChunkKind::Code),
-                    body: text,
-                    language,
-                    path,
-                });
+            if let Some(done) = open.take()
+                && !f(done)
+            {
+                return Ok(false);
             }
-        }
+            let file_name = path.rsplit('/').next().unwrap_or(&path);
+            let stem = file_name.split('.').next().unwrap_or(file_name);
+            open = Some(SearchDoc {
+                chunk_id: ChunkId(id),
+                name: stem.to_owned(),
+                qualified_name: String::new(),
+                signature: String::new(),
+                doc: String::new(),
+                kind: DocKind::Chunk(ChunkKind::Code),
+                body: text,
+                language,
+                path,
+            });
+            Ok(true)
+        })?;
+        // (Stopped early, nothing is open: the stopping file was taken.)
         if let Some(done) = open {
             f(done);
         }
