@@ -14,7 +14,7 @@ pub mod vector;
 pub use bm25::{BM25_FORMAT_VERSION, Bm25Filter, Bm25Index};
 pub use codegraph_core::SearchDoc;
 pub use fusion::{Fused, RankScore, rrf};
-pub use vector::{HnswParams, VectorIndex};
+pub use vector::{HnswParams, VectorAccess, VectorIndex};
 
 use std::path::PathBuf;
 

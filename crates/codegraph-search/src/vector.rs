@@ -2,18 +2,23 @@
 //! each with an opaque `u64` key chosen by the caller.
 //!
 //! Persisted: the graph and data are dumped with hnsw_rs's own format next to
-//! a key file and a manifest (format version, dimension, count, a caller tag
+//! a key file, a scan copy ([`VectorAccess::Scan`], `vector/scan.rs`) and a
+//! manifest (format version, dimension, count, a caller tag
 //! such as the model id and a generation, and the length and blake3 hash of
 //! every file). `open` loads the dump when the manifest matches what the
 //! caller expects and every file is exactly what was written, else the
 //! caller rebuilds. hnsw_rs's loader ends the process on a short or
 //! garbled dump, so nothing reaches it unchecked.
 
+mod scan;
+
 use crate::{Result, SearchError};
 use hnsw_rs::api::AnnT;
 use hnsw_rs::hnswio::HnswIo;
 use hnsw_rs::prelude::{DistCosine, Hnsw};
+use scan::Scan;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Bump when the on-disk layout changes.
 /// 2: each point has a version (the caller's content stamp) and a removed
@@ -23,10 +28,36 @@ pub const VECTOR_FORMAT_VERSION: u32 = 3;
 const BASENAME: &str = "hnsw";
 const MANIFEST: &str = "manifest";
 const KEYS: &str = "keys";
+/// The scan copy. Dumps written before it existed lack it: a scanning
+/// reader builds its copy from the stored vectors, and the next save
+/// writes it.
+const SCAN: &str = "scan";
 /// Up to this many points, a search's candidate list holds them all.
 const SEARCH_ALL_UP_TO: usize = 2048;
 /// Inserts of at most this many points run on the calling thread.
 const SERIAL_INSERT_MAX: usize = 256;
+
+/// How a vector index is searched once opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VectorAccess {
+    /// Through the HNSW graph: opening reads the graph back into memory
+    /// (hundreds of milliseconds for tens of thousands of points), then a
+    /// query costs well under a millisecond. For readers that live long.
+    #[default]
+    Graph,
+    /// An exact scan of the quantised copy: opening reads a quarter of the
+    /// vectors' size and builds nothing, and a query scans every point (a
+    /// few milliseconds per ten thousand). For a process that answers a
+    /// query or two and exits.
+    Scan,
+}
+
+/// What answers the searches of an index.
+#[derive(Clone)]
+enum Backend {
+    Graph(Arc<Hnsw<'static, f32, DistCosine>>),
+    Scan(Arc<Scan>),
+}
 
 /// HNSW parameters.
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +89,7 @@ impl Default for HnswParams {
 /// writer patches its own.
 #[derive(Clone)]
 pub struct VectorIndex {
-    hnsw: std::sync::Arc<Hnsw<'static, f32, DistCosine>>,
+    backend: Backend,
     keys: Vec<u64>,
     /// The caller's content stamp of each point (0 when unused).
     versions: Vec<u64>,
@@ -77,6 +108,7 @@ impl std::fmt::Debug for VectorIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VectorIndex")
             .field("points", &self.keys.len())
+            .field("access", &self.access())
             .field("removed", &self.removed)
             .field("dim", &self.dim)
             .field("tag", &self.tag)
@@ -131,7 +163,7 @@ impl VectorIndex {
             hnsw.parallel_insert_slice(&data);
         }
         VectorIndex {
-            hnsw: std::sync::Arc::new(hnsw),
+            backend: Backend::Graph(Arc::new(hnsw)),
             keys: points.iter().map(|(k, _)| *k).collect(),
             versions: versions.to_vec(),
             dead: vec![false; points.len()],
@@ -140,6 +172,54 @@ impl VectorIndex {
             dim,
             tag: tag.to_owned(),
             params,
+        }
+    }
+
+    /// [`VectorIndex::build_versioned`] for `access`: a scanned index
+    /// builds no graph (it cannot be saved).
+    pub fn build_for(
+        access: VectorAccess,
+        points: &[(u64, Vec<f32>)],
+        versions: &[u64],
+        dim: usize,
+        tag: &str,
+        params: HnswParams,
+    ) -> VectorIndex {
+        match access {
+            VectorAccess::Graph => VectorIndex::build_versioned(points, versions, dim, tag, params),
+            VectorAccess::Scan => {
+                let mut scan = Scan::new(dim);
+                for (_, v) in points {
+                    scan.push(v);
+                }
+                VectorIndex {
+                    backend: Backend::Scan(Arc::new(scan)),
+                    keys: points.iter().map(|(k, _)| *k).collect(),
+                    versions: versions.to_vec(),
+                    dead: vec![false; points.len()],
+                    removed: 0,
+                    unsaved: 0,
+                    dim,
+                    tag: tag.to_owned(),
+                    params,
+                }
+            }
+        }
+    }
+
+    /// How this index answers.
+    pub fn access(&self) -> VectorAccess {
+        match self.backend {
+            Backend::Graph(_) => VectorAccess::Graph,
+            Backend::Scan(_) => VectorAccess::Scan,
+        }
+    }
+
+    /// Points of the shared graph or scan (clones' additions included).
+    fn taken(&self) -> usize {
+        match &self.backend {
+            Backend::Graph(hnsw) => hnsw.get_nb_point(),
+            Backend::Scan(scan) => scan.len(),
         }
     }
 
@@ -191,7 +271,7 @@ impl VectorIndex {
         // New points take positions past every point of the shared graph
         // (clones of this index may have added some this one does not
         // see); the positions between are dead here.
-        let taken = self.hnsw.get_nb_point();
+        let taken = self.taken();
         while self.keys.len() < taken {
             self.keys.push(u64::MAX);
             self.versions.push(0);
@@ -213,14 +293,22 @@ impl VectorIndex {
                 self.unsaved += 1;
             }
         }
-        // A few points go in on the calling thread (at its priority, not
-        // on the shared pool); many in parallel.
-        if data.len() <= SERIAL_INSERT_MAX {
-            for &point in &data {
-                self.hnsw.insert_slice(point);
+        match &mut self.backend {
+            // A few points go in on the calling thread (at its priority,
+            // not on the shared pool); many in parallel.
+            Backend::Graph(hnsw) if data.len() <= SERIAL_INSERT_MAX => {
+                for &point in &data {
+                    hnsw.insert_slice(point);
+                }
             }
-        } else {
-            self.hnsw.parallel_insert_slice(&data);
+            Backend::Graph(hnsw) => hnsw.parallel_insert_slice(&data),
+            // Copied once if shared: a scanning reader is one process's.
+            Backend::Scan(scan) => {
+                let scan = Arc::make_mut(scan);
+                for (v, _) in &data {
+                    scan.push(v);
+                }
+            }
         }
     }
 
@@ -233,18 +321,28 @@ impl VectorIndex {
         if self.keys.is_empty() || query.len() != self.dim || k == 0 {
             return Vec::new();
         }
+        let hnsw = match &self.backend {
+            Backend::Graph(hnsw) => hnsw,
+            Backend::Scan(scan) => {
+                let live = |at: usize| at < self.dead.len() && !self.dead[at];
+                return scan
+                    .nearest(query, k, live)
+                    .into_iter()
+                    .map(|(at, score)| (self.keys[at], score))
+                    .collect();
+            }
+        };
         // Removed points still take places in the raw answer: ask for more.
         let want = k + self.removed.min(k * 4);
         // A small graph is searched through: a handful of badly linked
         // points must not hide the nearest one, and it costs little.
-        let points = self.hnsw.get_nb_point();
+        let points = hnsw.get_nb_point();
         let ef = if points <= SEARCH_ALL_UP_TO {
             points.max(want)
         } else {
             self.params.ef_search.max(want)
         };
-        let mut out: Vec<(u64, f32)> = self
-            .hnsw
+        let mut out: Vec<(u64, f32)> = hnsw
             .search(query, want, ef)
             .into_iter()
             .filter(|n| !self.dead.get(n.d_id).copied().unwrap_or(true))
@@ -256,8 +354,15 @@ impl VectorIndex {
 
     /// Writes the index into `dir` (replacing what is there). Points that
     /// other clones added to the shared graph are written too, flagged as
-    /// removed.
+    /// removed. An index opened or built for scanning has no graph to
+    /// write: [`SearchError::Index`].
     pub fn save(&mut self, dir: &Path) -> Result<()> {
+        let Backend::Graph(hnsw) = &self.backend else {
+            return Err(SearchError::Index {
+                path: dir.to_owned(),
+                message: "a vector index opened for scanning has no graph to save".into(),
+            });
+        };
         // Written whole into a sibling directory, then swapped in by rename:
         // a process that has the old index loaded keeps answering from it,
         // and a crash leaves either the old index or none.
@@ -280,16 +385,20 @@ impl VectorIndex {
         let tmp = parent.join(format!("{name}.tmp-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
         if !self.keys.is_empty() {
-            self.hnsw
-                .file_dump(&tmp, BASENAME)
+            hnsw.file_dump(&tmp, BASENAME)
                 .map_err(|e| SearchError::Index {
                     path: tmp.clone(),
                     message: e.to_string(),
                 })?;
+            let mut scan = Scan::zeroed(self.dim, hnsw.get_nb_point());
+            for point in hnsw.get_point_indexation() {
+                scan.set(point.get_origin_id(), point.get_v());
+            }
+            std::fs::write(tmp.join(SCAN), scan.encode()).map_err(io_err(&tmp))?;
         }
         // Per point: key, version (LE u64 each) and a removed flag; points
         // of the shared graph this clone does not see are written removed.
-        let count = self.keys.len().max(self.hnsw.get_nb_point());
+        let count = self.keys.len().max(hnsw.get_nb_point());
         let mut keys: Vec<u8> = Vec::with_capacity(count * 17);
         for ((k, v), dead) in self.keys.iter().zip(&self.versions).zip(&self.dead) {
             keys.extend(k.to_le_bytes());
@@ -336,6 +445,17 @@ impl VectorIndex {
         tag: &str,
         params: HnswParams,
     ) -> std::result::Result<Option<VectorIndex>, String> {
+        VectorIndex::open_for(VectorAccess::Graph, dir, tag, params)
+    }
+
+    /// [`VectorIndex::open_checked`] for `access`: only the files that
+    /// access reads are checked and read.
+    pub fn open_for(
+        access: VectorAccess,
+        dir: &Path,
+        tag: &str,
+        params: HnswParams,
+    ) -> std::result::Result<Option<VectorIndex>, String> {
         let Ok(manifest) = std::fs::read_to_string(dir.join(MANIFEST)) else {
             return match dir.exists() {
                 true => Err("the manifest is missing or unreadable".into()),
@@ -356,12 +476,36 @@ impl VectorIndex {
         if version != VECTOR_FORMAT_VERSION as usize || saved_tag != tag {
             return Ok(None);
         }
-        verify_files(dir, lines, count > 0)?;
-        Ok(VectorIndex::load(dir, tag, params, dim, count))
+        let needed = needed_files(access, count > 0);
+        verify_files(dir, lines, &needed)?;
+        Ok(VectorIndex::load(access, dir, tag, params, dim, count))
+    }
+
+    /// Whether the index saved in `dir` has points and its scan copy is
+    /// missing (a dump from before scan copies) or damaged: what a writer
+    /// fixes by saving again (readers through the graph never read it).
+    pub fn scan_needs_writing(dir: &Path) -> bool {
+        let Ok(manifest) = std::fs::read_to_string(dir.join(MANIFEST)) else {
+            return false;
+        };
+        let graph = format!("file {BASENAME}.hnsw.graph ");
+        manifest.lines().any(|l| l.starts_with(&graph))
+            && verify_files(dir, manifest.lines(), &[SCAN.to_owned()]).is_err()
+    }
+
+    /// Whether the index saved in `dir` has points but no scan copy (a
+    /// dump written before scan copies existed): scanning readers then
+    /// build their copy from the stored vectors, until a save writes it.
+    pub fn lacks_scan(dir: &Path) -> bool {
+        std::fs::read_to_string(dir.join(MANIFEST)).is_ok_and(|m| {
+            let named = |name: &str| m.lines().any(|l| l.starts_with(&format!("file {name} ")));
+            named(&format!("{BASENAME}.hnsw.graph")) && !named(SCAN)
+        })
     }
 
     /// Loads a dump whose files were checked.
     fn load(
+        access: VectorAccess,
         dir: &Path,
         tag: &str,
         params: HnswParams,
@@ -383,22 +527,18 @@ impl VectorIndex {
             dead.push(rec[16] != 0);
         }
         if count == 0 {
-            return Some(VectorIndex::build(&[], dim, tag, params));
+            return Some(VectorIndex::build_for(access, &[], &[], dim, tag, params));
         }
         let removed = dead.iter().filter(|d| **d).count();
-        // hnsw_rs ties a loaded index to its loader's lifetime, so the
-        // loader is leaked (a few hundred bytes per open). Vectors are read
-        // into the index rather than memory-mapped: a mapping would belong
-        // to the leaked loader and outlive the index, and a long-lived
-        // server opens each new generation of the index after updates.
-        let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));
-        loader.set_options(hnsw_rs::hnswio::ReloadOptions::default().set_mmap(false));
-        let hnsw: Hnsw<'static, f32, DistCosine> = loader.load_hnsw().ok()?;
-        if hnsw.get_nb_point() != count {
-            return None;
-        }
+        let backend = match access {
+            VectorAccess::Scan => {
+                let bytes = std::fs::read(dir.join(SCAN)).ok()?;
+                Backend::Scan(Arc::new(Scan::decode(&bytes, dim, count)?))
+            }
+            VectorAccess::Graph => Backend::Graph(Arc::new(load_graph(dir, count)?)),
+        };
         Some(VectorIndex {
-            hnsw: std::sync::Arc::new(hnsw),
+            backend,
             keys,
             versions,
             dead,
@@ -426,13 +566,42 @@ impl VectorIndex {
     }
 }
 
-/// The files a saved index consists of (the hnsw dump only when it has
-/// points).
-fn dump_files(with_graph: bool) -> Vec<String> {
+/// The HNSW graph dumped in `dir`, when it holds `count` points.
+fn load_graph(dir: &Path, count: usize) -> Option<Hnsw<'static, f32, DistCosine>> {
+    // hnsw_rs ties a loaded index to its loader's lifetime, so the loader
+    // is leaked (a few hundred bytes per open). Vectors are read into the
+    // index rather than memory-mapped: a mapping would belong to the leaked
+    // loader and outlive the index, and a long-lived server opens each new
+    // generation of the index after updates.
+    let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));
+    loader.set_options(hnsw_rs::hnswio::ReloadOptions::default().set_mmap(false));
+    let hnsw: Hnsw<'static, f32, DistCosine> = loader.load_hnsw().ok()?;
+    (hnsw.get_nb_point() == count).then_some(hnsw)
+}
+
+/// The files a saved index consists of (the hnsw dump and the scan copy
+/// only when it has points).
+fn dump_files(with_points: bool) -> Vec<String> {
     let mut out = vec![KEYS.to_owned()];
-    if with_graph {
+    if with_points {
         out.push(format!("{BASENAME}.hnsw.graph"));
         out.push(format!("{BASENAME}.hnsw.data"));
+        out.push(SCAN.to_owned());
+    }
+    out
+}
+
+/// The files opening with `access` reads.
+fn needed_files(access: VectorAccess, with_points: bool) -> Vec<String> {
+    let mut out = vec![KEYS.to_owned()];
+    if with_points {
+        match access {
+            VectorAccess::Graph => {
+                out.push(format!("{BASENAME}.hnsw.graph"));
+                out.push(format!("{BASENAME}.hnsw.data"));
+            }
+            VectorAccess::Scan => out.push(SCAN.to_owned()),
+        }
     }
     out
 }
@@ -449,7 +618,7 @@ fn file_digest(path: &Path) -> std::io::Result<(u64, String)> {
 fn verify_files<'m>(
     dir: &Path,
     lines: impl Iterator<Item = &'m str>,
-    with_graph: bool,
+    needed: &[String],
 ) -> Result<(), String> {
     let mut named = Vec::new();
     for line in lines {
@@ -459,6 +628,10 @@ fn verify_files<'m>(
         else {
             continue;
         };
+        // What this opening does not read is not its concern.
+        if !needed.iter().any(|n| n == name) {
+            continue;
+        }
         let path = dir.join(name);
         // Length first: a truncated file is found without reading it.
         let actual = std::fs::metadata(&path)
@@ -473,8 +646,8 @@ fn verify_files<'m>(
         }
         named.push(name.to_owned());
     }
-    for name in dump_files(with_graph) {
-        if !named.contains(&name) {
+    for name in needed {
+        if !named.contains(name) {
             return Err(format!("{name}: not in the manifest"));
         }
     }
@@ -573,6 +746,82 @@ mod tests {
             VectorIndex::build(&[], 32, "t", HnswParams::default())
                 .search(&q, 3)
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_scanning_open_answers_as_exact_search_does_and_checks_only_its_files() {
+        let pts = points(3000, 32);
+        let mut idx = VectorIndex::build(&pts, 32, "m@1", HnswParams::default());
+        let gone: std::collections::HashSet<u64> = [pts[5].0, pts[9].0].into();
+        idx.remove(&gone);
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("vectors");
+        idx.save(&dir).unwrap();
+        assert!(!VectorIndex::lacks_scan(&dir));
+        assert!(!VectorIndex::scan_needs_writing(&dir));
+        let mut scan =
+            VectorIndex::open_for(VectorAccess::Scan, &dir, "m@1", HnswParams::default())
+                .unwrap()
+                .unwrap();
+        assert_eq!(scan.access(), VectorAccess::Scan);
+        assert_eq!(scan.len(), 2998);
+        let exact = |q: &[f32], alive: &dyn Fn(u64) -> bool| -> Vec<u64> {
+            let mut all: Vec<(u64, f32)> = pts
+                .iter()
+                .filter(|(k, _)| alive(*k))
+                .map(|(k, v)| (*k, v.iter().zip(q).map(|(x, y)| x * y).sum::<f32>()))
+                .collect();
+            all.sort_by(|a, b| b.1.total_cmp(&a.1));
+            all.iter().take(3).map(|e| e.0).collect()
+        };
+        for (_, q) in points(3010, 32).iter().skip(3000) {
+            let got: Vec<u64> = scan.search(q, 3).iter().map(|e| e.0).collect();
+            assert_eq!(got, exact(q, &|k| !gone.contains(&k)));
+        }
+        // Removed points stay out; a point inserted into the scan is found.
+        assert!(
+            scan.search(&pts[5].1, 3)
+                .iter()
+                .all(|(k, _)| *k != pts[5].0)
+        );
+        let extra = unit((0..32).map(|i| (i as f32 * 0.7).cos()).collect());
+        scan.insert(&[(77, 1, extra.clone())]);
+        assert_eq!(scan.search(&extra, 1)[0].0, 77);
+        // A scanning index has no graph to save.
+        assert!(scan.save(&parent.path().join("other")).is_err());
+
+        // A damaged scan copy is refused for scanning; the graph, which does
+        // not read it, still opens.
+        let bytes = std::fs::read(dir.join(SCAN)).unwrap();
+        let mut garbled = bytes.clone();
+        garbled[100] ^= 0x55;
+        std::fs::write(dir.join(SCAN), &garbled).unwrap();
+        let why = VectorIndex::open_for(VectorAccess::Scan, &dir, "m@1", HnswParams::default())
+            .unwrap_err();
+        assert!(why.contains("scan"), "{why}");
+        assert!(VectorIndex::open(&dir, "m@1", HnswParams::default()).is_some());
+        assert!(VectorIndex::scan_needs_writing(&dir));
+        // A dump written before scan copies: scanning says so, the graph
+        // opens.
+        std::fs::write(dir.join(SCAN), &bytes).unwrap();
+        let manifest = std::fs::read_to_string(dir.join(MANIFEST)).unwrap();
+        let older: String = manifest
+            .lines()
+            .filter(|l| !l.starts_with("file scan "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(dir.join(MANIFEST), older).unwrap();
+        assert!(VectorIndex::lacks_scan(&dir));
+        assert!(VectorIndex::scan_needs_writing(&dir));
+        assert!(
+            VectorIndex::open_for(VectorAccess::Scan, &dir, "m@1", HnswParams::default()).is_err()
+        );
+        assert_eq!(
+            VectorIndex::open(&dir, "m@1", HnswParams::default())
+                .unwrap()
+                .len(),
+            2998
         );
     }
 
@@ -724,8 +973,14 @@ mod tests {
                     }
                     _ => std::fs::remove_file(&path).unwrap(),
                 }
+                // Refused by the opening that reads the file.
+                let access = if name == SCAN {
+                    VectorAccess::Scan
+                } else {
+                    VectorAccess::Graph
+                };
                 assert!(
-                    VectorIndex::open(dir.path(), "m", HnswParams::default()).is_none(),
+                    VectorIndex::open_for(access, dir.path(), "m", HnswParams::default()).is_err(),
                     "{damage} {name} was accepted"
                 );
             }

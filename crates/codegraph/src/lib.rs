@@ -55,7 +55,7 @@ pub use codegraph_graph::{
     line_tokens,
 };
 pub use codegraph_search::similar::Similarity;
-pub use codegraph_search::{Fused, RankScore, SearchError};
+pub use codegraph_search::{Fused, RankScore, SearchError, VectorAccess};
 pub use codegraph_store::{
     ChunkRow, DefinitionRow, Diagnostic, FORMAT_VERSION, FileRow, Skipped, Stats,
 };
@@ -215,6 +215,11 @@ pub struct IndexOptions {
     /// Whether the repository's `.codegraph.toml` fills in the settings
     /// left at their defaults (re-read at every index run).
     pub project_config: bool,
+    /// How readers search the vectors: through the HNSW graph (the default:
+    /// slower to open, for readers that live long) or by an exact scan of a
+    /// compact copy (opens in milliseconds: for a process that answers a
+    /// query and exits, as the command line does).
+    pub vector_access: codegraph_search::VectorAccess,
 }
 
 impl Default for IndexOptions {
@@ -236,6 +241,7 @@ impl Default for IndexOptions {
             languages: None,
             embed: true,
             project_config: true,
+            vector_access: codegraph_search::VectorAccess::Graph,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::Result;
 use codegraph_core::ChunkId;
-use codegraph_search::{HnswParams, VectorIndex};
+use codegraph_search::{HnswParams, VectorAccess, VectorIndex};
 use codegraph_store::Conn;
 use std::collections::HashSet;
 
@@ -55,13 +55,24 @@ pub(crate) fn reconcile(conn: &Conn, index: &mut VectorIndex, tag: &str) -> Resu
 
 /// A vector index over every stored vector of `tag`.
 pub(crate) fn build_from_store(conn: &Conn, tag: &str, dim: usize) -> Result<VectorIndex> {
+    build_from_store_for(VectorAccess::Graph, conn, tag, dim)
+}
+
+/// [`build_from_store`] for `access`.
+pub(crate) fn build_from_store_for(
+    access: VectorAccess,
+    conn: &Conn,
+    tag: &str,
+    dim: usize,
+) -> Result<VectorIndex> {
     let mut points = Vec::new();
     let mut versions = Vec::new();
     for (id, hash, v) in conn.chunk_vectors(tag)? {
         points.push((key_of(id), v));
         versions.push(version_of(&hash));
     }
-    Ok(VectorIndex::build_versioned(
+    Ok(VectorIndex::build_for(
+        access,
         &points,
         &versions,
         dim,
@@ -70,23 +81,30 @@ pub(crate) fn build_from_store(conn: &Conn, tag: &str, dim: usize) -> Result<Vec
     ))
 }
 
-/// The saved vector index of `tag` in `dir`: `None` when there is none
-/// (or of another version); a damaged one is rebuilt from the store, in
-/// memory, with a warning.
+/// The saved vector index of `tag` in `dir`, opened for `access`: `None`
+/// when there is none (or of another version); a damaged one is rebuilt
+/// from the store, in memory, with a warning. A scanning reader of a dump
+/// written before scan copies builds its copy from the store (quietly: the
+/// next index run writes it).
 pub(crate) fn open_or_heal(
+    access: VectorAccess,
     conn: &Conn,
     dir: &std::path::Path,
     tag: &str,
     dim: usize,
 ) -> Result<Option<VectorIndex>> {
-    match VectorIndex::open_checked(dir, tag, HnswParams::default()) {
+    if access == VectorAccess::Scan && VectorIndex::lacks_scan(dir) {
+        tracing::debug!(dir = %dir.display(), "no scan copy yet; building it from the stored vectors");
+        return build_from_store_for(access, conn, tag, dim).map(Some);
+    }
+    match VectorIndex::open_for(access, dir, tag, HnswParams::default()) {
         Ok(found) => Ok(found),
         Err(why) => {
             tracing::warn!(
                 dir = %dir.display(),
                 "the vector index is damaged ({why}); rebuilding it from the stored embeddings"
             );
-            build_from_store(conn, tag, dim).map(Some)
+            build_from_store_for(access, conn, tag, dim).map(Some)
         }
     }
 }

@@ -14,7 +14,7 @@ pub mod symbols;
 use crate::RepoArgs;
 use crate::remote::Remote;
 use anyhow::{Context, Result};
-use codegraph::{Codegraph, IndexOptions, Reader};
+use codegraph::{Codegraph, IndexOptions, Reader, VectorAccess};
 use std::path::{Path, PathBuf};
 
 /// The repository's settings file (it also marks the repository root).
@@ -118,6 +118,10 @@ fn open_reader(repo: &RepoArgs, mut options: IndexOptions) -> Result<Reader> {
         return Err(NoIndex(shown).into());
     }
     options.index_dir = repo.index_dir.clone();
+    // One process, one question: a scan of the vectors' compact copy opens
+    // in milliseconds, where the HNSW graph would take longer to load than
+    // every query the process will run.
+    options.vector_access = VectorAccess::Scan;
     Reader::open(&root, options)
         .with_context(|| format!("cannot open the index of {}", root.display()))
 }

@@ -156,6 +156,7 @@ impl Indexer {
         let dim = embedder.dim();
         let dir = VectorIndex::dir_for(&self.loc.index_dir, &tag);
         let dirty = self.store.read().meta(MetaKey::VectorsDirty)?.as_deref() != Some("0");
+        let in_memory = self.vectors.as_ref().is_some_and(|v| v.tag == tag);
         let existing = match self.vectors.take() {
             Some(v) if v.tag == tag => Some(v),
             _ => match VectorIndex::open_checked(&dir, &tag, HnswParams::default()) {
@@ -166,7 +167,14 @@ impl Indexer {
                 }
             },
         };
-        if !dirty && let Some(existing) = existing {
+        if !dirty && let Some(mut existing) = existing {
+            // A dump from before scan copies gets one, and a damaged copy
+            // is written again: scanning readers would otherwise build
+            // theirs from the store at every open. (Checked when the dump
+            // is opened, not at every update of a long-lived writer.)
+            if !in_memory && VectorIndex::scan_needs_writing(&dir) {
+                existing.save(&dir)?;
+            }
             let n = existing.len() as u64;
             self.vectors = Some(existing);
             return Ok((n, false));

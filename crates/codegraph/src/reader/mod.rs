@@ -381,7 +381,9 @@ impl Reader {
                 if conn.embedding_coverage(&tag).ok()?.0 == 0 {
                     return None;
                 }
-                let mut index = match crate::vectors::open_or_heal(&conn, &dir, &tag, config.dim) {
+                let access = self.options.vector_access;
+                let opened = crate::vectors::open_or_heal(access, &conn, &dir, &tag, config.dim);
+                let mut index = match opened {
                     Ok(found) => found?,
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot read the stored vectors");

@@ -79,6 +79,21 @@ fn hybrid_search_finds_what_words_alone_miss() {
         })
         .unwrap();
     assert_eq!(vector.results[0].symbol.as_deref(), Some("maths.mean"));
+    // A reader that scans the compact copy (as the command line does)
+    // ranks as the graph does.
+    let scanning = codegraph::Reader::open(repo.path(), scanning(idx.path())).unwrap();
+    let scanned = scanning
+        .search(&SearchOptions {
+            query: "average of numbers".into(),
+            mode: SearchMode::Vector,
+            ..SearchOptions::default()
+        })
+        .unwrap();
+    let paths = |r: &codegraph::SearchResponse| -> Vec<String> {
+        r.results.iter().map(|h| h.path.clone()).collect()
+    };
+    assert_eq!(scanned.mode, SearchMode::Vector);
+    assert_eq!(paths(&scanned), paths(&vector));
 }
 
 #[test]
@@ -265,8 +280,8 @@ fn a_damaged_vector_index_heals_and_never_kills_the_process() {
         .collect();
     files.sort();
     assert!(
-        files.len() >= 4,
-        "manifest, keys and the hnsw dump: {files:?}"
+        files.len() >= 5,
+        "manifest, keys, the hnsw dump and the scan copy: {files:?}"
     );
     let query = |cg: &Codegraph| {
         cg.search(&SearchOptions {
@@ -325,6 +340,19 @@ fn a_damaged_vector_index_heals_and_never_kills_the_process() {
                 r.notice
             );
             assert_eq!(r.results[0].path, "net.py", "{damage} {file}");
+            // So does a reader that scans (the compact copy, or the stored
+            // vectors when the copy is damaged).
+            let scanner = codegraph::Reader::open(repo.path(), scanning(idx.path())).unwrap();
+            let r = scanner
+                .search(&SearchOptions {
+                    query: "open a network connection".into(),
+                    mode: SearchMode::Vector,
+                    k: 3,
+                    ..SearchOptions::default()
+                })
+                .unwrap();
+            assert_eq!(r.mode, SearchMode::Vector, "{damage} {file} scanned");
+            assert_eq!(r.results[0].path, "net.py", "{damage} {file} scanned");
             // The next embedding run writes a sound index again.
             cg.index(&NoProgress).unwrap();
             cg.embed_pending(&NoProgress).unwrap();
@@ -377,5 +405,13 @@ fn options(idx: &Path) -> codegraph::IndexOptions {
     codegraph::IndexOptions {
         index_dir: Some(idx.to_owned()),
         ..codegraph::IndexOptions::default()
+    }
+}
+
+/// Options of a reader that scans its vectors, as the command line's.
+fn scanning(idx: &Path) -> codegraph::IndexOptions {
+    codegraph::IndexOptions {
+        vector_access: codegraph::VectorAccess::Scan,
+        ..options(idx)
     }
 }
