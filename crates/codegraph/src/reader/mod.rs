@@ -350,7 +350,11 @@ impl Reader {
     /// installed (or it fails to load — logged once).
     pub fn embedder(&self) -> Option<&Embedder> {
         self.embedder
-            .get_or_load(|| load_embedder(&self.options.model_config()))
+            .get_or_load(|| {
+                let mut config = self.options.model_config();
+                config.quick_start = self.options.reader_life == crate::ReaderLife::OneShot;
+                load_embedder(&config)
+            })
             .as_deref()
     }
 
@@ -381,7 +385,7 @@ impl Reader {
                 if conn.embedding_coverage(&tag).ok()?.0 == 0 {
                     return None;
                 }
-                let access = self.options.vector_access;
+                let access = self.options.reader_life.vector_access();
                 let opened = crate::vectors::open_or_heal(access, &conn, &dir, &tag, config.dim);
                 let mut index = match opened {
                     Ok(found) => found?,

@@ -408,10 +408,11 @@ fn options(idx: &Path) -> codegraph::IndexOptions {
     }
 }
 
-/// Options of a reader that scans its vectors, as the command line's.
+/// Options of a one-shot reader, as the command line's: it scans its
+/// vectors and embeds queries on a quick session.
 fn scanning(idx: &Path) -> codegraph::IndexOptions {
     codegraph::IndexOptions {
-        vector_access: codegraph::VectorAccess::Scan,
+        reader_life: codegraph::ReaderLife::OneShot,
         ..options(idx)
     }
 }
