@@ -106,15 +106,27 @@ impl SessionRecipe {
         quick: bool,
     ) -> std::result::Result<(Box<dyn EmbedSession>, Tokenizer), String> {
         if quick {
-            let tokenizer = load_tokenizer(&self.tokenizer_files, self.max_tokens)?;
-            let env = environment().map_err(|e| e.to_string())?;
-            let session = QuickSession::build(
-                env,
-                &onnx,
-                tokenizer.clone(),
-                self.pooling,
-                self.quick_threads,
-            )?;
+            // The tokenizer (a 0.5 MB JSON) is built beside the session.
+            let (tokenizer, session) = std::thread::scope(|s| {
+                let tokenizer = s.spawn(|| {
+                    let t = Instant::now();
+                    let built = load_tokenizer(&self.tokenizer_files, self.max_tokens);
+                    tracing::debug!(ms = t.elapsed().as_millis() as u64, "tokenizer built");
+                    built
+                });
+                let t = Instant::now();
+                let session = environment().map_err(|e| e.to_string()).and_then(|env| {
+                    tracing::debug!(ms = t.elapsed().as_millis() as u64, "environment ready");
+                    QuickSession::build(env, &onnx, self.pooling, self.quick_threads)
+                });
+                tracing::debug!(ms = t.elapsed().as_millis() as u64, "quick session built");
+                let tokenizer = tokenizer
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (tokenizer, session)
+            });
+            let tokenizer = tokenizer?;
+            let session = session?.with_tokenizer(tokenizer.clone());
             return Ok((Box::new(session), tokenizer));
         }
         let session = self.build_with(onnx)?;
@@ -173,8 +185,12 @@ fn environment() -> Result<&'static ort::environment::Environment> {
         return Ok(env);
     }
     let env = ort::init()
+        .with_telemetry(false)
         .build()
         .map_err(|e| Error::Model(format!("creating the ONNX Runtime environment: {e}")))?;
+    // ONNX Runtime's verbose and info messages (one per allocation and
+    // graph pass) cost time to format even when `tracing` drops them.
+    env.set_log_level(ort::logging::LogLevel::Warning);
     Ok(ENVIRONMENT.get_or_init(|| env))
 }
 

@@ -92,7 +92,8 @@ pub(crate) fn load_tokenizer(
 /// A session with graph optimisations off, and what running it takes.
 pub(crate) struct QuickSession {
     session: Session,
-    tokenizer: Tokenizer,
+    /// Set by [`QuickSession::with_tokenizer`] (built beside the session).
+    tokenizer: Option<Tokenizer>,
     token_type_ids: bool,
     pooling: Pooling,
 }
@@ -101,7 +102,6 @@ impl QuickSession {
     pub(crate) fn build(
         environment: &Environment,
         onnx: &[u8],
-        tokenizer: Tokenizer,
         pooling: Pooling,
         threads: usize,
     ) -> Result<QuickSession, String> {
@@ -119,10 +119,15 @@ impl QuickSession {
             .any(|input| input.name() == "token_type_ids");
         Ok(QuickSession {
             session,
-            tokenizer,
+            tokenizer: None,
             token_type_ids,
             pooling,
         })
+    }
+
+    pub(crate) fn with_tokenizer(mut self, tokenizer: Tokenizer) -> QuickSession {
+        self.tokenizer = Some(tokenizer);
+        self
     }
 
     /// The width of the model's vectors as its output declares it (`None`
@@ -145,6 +150,8 @@ impl QuickSession {
         }
         let encodings = self
             .tokenizer
+            .as_ref()
+            .ok_or("the quick session has no tokenizer")?
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| e.to_string())?;
         let (rows, width) = (encodings.len(), encodings[0].len());

@@ -304,6 +304,21 @@ impl Retriever for LexicalRetriever<'_> {
 struct VectorRetriever<'r> {
     embedder: &'r codegraph_embed::Embedder,
     index: &'r codegraph_search::VectorIndex,
+    /// The query's embedding when it was computed while the index loaded.
+    early: Option<Embedded>,
+}
+
+/// A query head's embedding and what it took (ms).
+struct Embedded {
+    head: String,
+    vector: Vec<f32>,
+    ms: f64,
+}
+
+/// What of a query the model reads: the head of a long one (a few hundred
+/// tokens at most).
+fn model_head(text: &str) -> String {
+    text.chars().take(2000).collect()
 }
 
 impl Retriever for VectorRetriever<'_> {
@@ -313,13 +328,17 @@ impl Retriever for VectorRetriever<'_> {
 
     fn retrieve(&self, query: &Query<'_>) -> Result<Hits> {
         let t = Instant::now();
-        // The model reads a few hundred tokens: the head of a long query.
-        let head: String = query.text.chars().take(2000).collect();
-        let q = self
-            .embedder
-            .embed_one(&head)
-            .map_err(|e| Error::Other(format!("query embedding failed: {e}")))?;
-        let embed_ms = ms(t);
+        let head = model_head(query.text);
+        let (q, embed_ms) = match &self.early {
+            Some(e) if e.head == head => (e.vector.clone(), e.ms),
+            _ => {
+                let q = self
+                    .embedder
+                    .embed_one(&head)
+                    .map_err(|e| Error::Other(format!("query embedding failed: {e}")))?;
+                (q, ms(t))
+            }
+        };
         let t = Instant::now();
         let hits = self
             .index
@@ -395,17 +414,26 @@ impl Reader {
             // The vectors first: without them the model is not loaded.
             // With vectors, the model loads beside them (a cold process
             // pays for the slower of the two, not their sum).
-            let index = if self.vector_coverage()?.0 > 0 && !self.model_loaded() {
+            // The model's thread also embeds the query: a fresh session's
+            // first run is its slowest, and it overlaps the index's load.
+            let (index, early) = if self.vector_coverage()?.0 > 0 && !self.model_loaded() {
                 std::thread::scope(|s| {
                     let model = s.spawn(|| {
-                        self.embedder();
+                        let embedder = self.embedder()?;
+                        let head = model_head(&bounded_query(&options.query).ok()?);
+                        let t = Instant::now();
+                        let vector = embedder.embed_one(&head).ok()?;
+                        Some(Embedded {
+                            head,
+                            vector,
+                            ms: ms(t),
+                        })
                     });
                     let index = self.vector_index();
-                    let _ = model.join();
-                    index
+                    (index, model.join().ok().flatten())
                 })
             } else {
-                self.vector_index()
+                (self.vector_index(), None)
             };
             match index {
                 None => {
@@ -413,7 +441,7 @@ impl Reader {
                     None
                 }
                 Some(v) => match self.embedder() {
-                    Some(e) => Some((e, v)),
+                    Some(e) => Some((e, v, early)),
                     None => {
                         notice = Some(crate::NO_MODEL.to_owned());
                         None
@@ -463,8 +491,15 @@ impl Reader {
                 pipeline.add(Box::new(ExactRetriever { reader: self }), 1.5);
             }
         }
-        if let Some((embedder, index)) = vectors {
-            pipeline.add(Box::new(VectorRetriever { embedder, index }), 1.0);
+        if let Some((embedder, index, early)) = vectors {
+            pipeline.add(
+                Box::new(VectorRetriever {
+                    embedder,
+                    index,
+                    early,
+                }),
+                1.0,
+            );
         }
         Ok(pipeline)
     }
