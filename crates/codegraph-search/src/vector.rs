@@ -162,8 +162,21 @@ impl VectorIndex {
         if !data.is_empty() {
             hnsw.parallel_insert_slice(&data);
         }
+        let backend = Backend::Graph(Arc::new(hnsw));
+        VectorIndex::over(backend, points, versions, dim, tag, params)
+    }
+
+    /// An index of `points`, all live, answered by `backend`.
+    fn over(
+        backend: Backend,
+        points: &[(u64, Vec<f32>)],
+        versions: &[u64],
+        dim: usize,
+        tag: &str,
+        params: HnswParams,
+    ) -> VectorIndex {
         VectorIndex {
-            backend: Backend::Graph(Arc::new(hnsw)),
+            backend,
             keys: points.iter().map(|(k, _)| *k).collect(),
             versions: versions.to_vec(),
             dead: vec![false; points.len()],
@@ -192,17 +205,8 @@ impl VectorIndex {
                 for (_, v) in points {
                     scan.push(v);
                 }
-                VectorIndex {
-                    backend: Backend::Scan(Arc::new(scan)),
-                    keys: points.iter().map(|(k, _)| *k).collect(),
-                    versions: versions.to_vec(),
-                    dead: vec![false; points.len()],
-                    removed: 0,
-                    unsaved: 0,
-                    dim,
-                    tag: tag.to_owned(),
-                    params,
-                }
+                let backend = Backend::Scan(Arc::new(scan));
+                VectorIndex::over(backend, points, versions, dim, tag, params)
             }
         }
     }

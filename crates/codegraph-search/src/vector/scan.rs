@@ -51,6 +51,17 @@ impl Ord for Hit {
     }
 }
 
+/// Keeps `hit` if it is among the `k` best in `heap` (whose top is the
+/// worst kept).
+fn offer(heap: &mut BinaryHeap<Hit>, hit: Hit, k: usize) {
+    if heap.len() < k {
+        heap.push(hit);
+    } else if heap.peek().is_some_and(|worst| hit < *worst) {
+        heap.pop();
+        heap.push(hit);
+    }
+}
+
 /// `v` normalised to unit length and quantised: (bytes, scale).
 fn quantise(v: &[f32]) -> (Vec<i8>, f32) {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -167,13 +178,7 @@ impl Scan {
                     continue;
                 }
                 let score = dot(&q, row) as f32 * q_scale * self.scales[at];
-                let hit = Hit(score, at);
-                if heap.len() < k {
-                    heap.push(hit);
-                } else if heap.peek().is_some_and(|worst| hit < *worst) {
-                    heap.pop();
-                    heap.push(hit);
-                }
+                offer(&mut heap, Hit(score, at), k);
             }
             heap
         };
@@ -184,12 +189,7 @@ impl Scan {
             .map(|(task, rows)| best(task * ROWS_PER_TASK, rows))
             .reduce(BinaryHeap::new, |mut a, b| {
                 for hit in b {
-                    if a.len() < k {
-                        a.push(hit);
-                    } else if a.peek().is_some_and(|worst| hit < *worst) {
-                        a.pop();
-                        a.push(hit);
-                    }
+                    offer(&mut a, hit, k);
                 }
                 a
             })
