@@ -204,10 +204,10 @@ fn pool(
     pooling: Pooling,
 ) -> Result<Vec<Vec<f32>>, String> {
     match *shape {
-        [b, d] if b as usize == rows => {
+        [b, d] if b as usize == rows && d > 0 => {
             Ok(values.chunks(d as usize).map(<[f32]>::to_vec).collect())
         }
-        [b, n, d] if b as usize == rows && n as usize == width => {
+        [b, n, d] if b as usize == rows && n as usize == width && d > 0 => {
             let d = d as usize;
             Ok((0..rows)
                 .map(|r| {
@@ -254,5 +254,8 @@ mod tests {
         let pooled = pool(&[2, 2], &values[..4], &mask, 2, 3, Pooling::Mean).unwrap();
         assert_eq!(pooled, vec![vec![1.0, 2.0], vec![3.0, 4.0]]);
         assert!(pool(&[3, 3, 2], &values, &mask, 2, 3, Pooling::Mean).is_err());
+        // A model declaring empty vectors is an error, not a panic.
+        assert!(pool(&[2, 0], &[], &mask, 2, 3, Pooling::Mean).is_err());
+        assert!(pool(&[2, 3, 0], &[], &mask, 2, 3, Pooling::Mean).is_err());
     }
 }
