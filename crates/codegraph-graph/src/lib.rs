@@ -20,7 +20,7 @@ mod resolve;
 pub use codegraph_core::ResolutionStats;
 pub use map::{
     MapDefinition, MapEntry, MapOptions, RepoMap, UnknownFocus, file_importance, line_tokens,
-    pagerank, pagerank_personal,
+    pagerank, pagerank_personal, pagerank_push,
 };
 pub use petgraph::graph::NodeIndex;
 pub use resolve::{Resolution, resolve, resolve_files};

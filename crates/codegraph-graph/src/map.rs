@@ -168,6 +168,73 @@ pub fn pagerank_personal(
     rank
 }
 
+/// Personalised PageRank by forward push (Andersen, Chung and Lang, 2006):
+/// only the neighbourhood of `seeds` (a teleport distribution summing to
+/// 1) is visited, so the cost follows the mass that spreads, not the graph's
+/// size. A node is pushed while its residual exceeds `epsilon` times its
+/// out-degree; dangling mass goes back to the seeds; at most `max_work`
+/// links are followed (what is left unpushed is dropped, a lower bound of
+/// the exact rank). Returns the rank of every node and the nodes with a
+/// rank, in the order they were first reached.
+pub fn pagerank_push(
+    links: &[Vec<(usize, f64)>],
+    seeds: &[(usize, f64)],
+    damping: f64,
+    epsilon: f64,
+    max_work: usize,
+) -> (Vec<f64>, Vec<usize>) {
+    let n = links.len();
+    let mut rank = vec![0.0; n];
+    let mut residual = vec![0.0; n];
+    let mut queued = vec![false; n];
+    let mut queue = std::collections::VecDeque::new();
+    let mut reached = Vec::new();
+    let threshold = |u: usize| epsilon * links[u].len().max(1) as f64;
+    for &(s, w) in seeds {
+        residual[s] += w;
+        if !queued[s] {
+            queued[s] = true;
+            queue.push_back(s);
+        }
+    }
+    let mut work = 0usize;
+    while let Some(u) = queue.pop_front() {
+        queued[u] = false;
+        let r = residual[u];
+        if r <= threshold(u) {
+            continue;
+        }
+        residual[u] = 0.0;
+        if rank[u] == 0.0 {
+            reached.push(u);
+        }
+        rank[u] += (1.0 - damping) * r;
+        work += links[u].len() + 1;
+        let total: f64 = links[u].iter().map(|&(_, w)| w).sum();
+        let mut spread = |j: usize, x: f64| {
+            residual[j] += x;
+            if !queued[j] && residual[j] > threshold(j) {
+                queued[j] = true;
+                queue.push_back(j);
+            }
+        };
+        if total <= 0.0 {
+            for &(s, w) in seeds {
+                spread(s, damping * r * w);
+            }
+        } else {
+            let share = damping * r / total;
+            for &(j, w) in &links[u] {
+                spread(j, share * w);
+            }
+        }
+        if work > max_work {
+            break;
+        }
+    }
+    (rank, reached)
+}
+
 /// The weight of an edge kind in file ranking (`None`: not a file link).
 pub(crate) fn link_weight(kind: EdgeKind) -> Option<f64> {
     match kind {
@@ -269,8 +336,23 @@ fn ref_weight(kind: EdgeKind, provenance: Provenance) -> Option<f64> {
 pub(crate) struct MapCache {
     def_graph: OnceLock<Arc<DefGraph>>,
     /// The unfocused ranking and the options it was made with.
-    rank: Mutex<Option<(RankKey, Arc<Vec<f64>>)>>,
+    rank: Mutex<Option<(RankKey, Arc<Global>)>>,
 }
+
+/// The unfocused ranking: the rank of every position, and the definitions
+/// by score (rank × damping), best first.
+struct Global {
+    rank: Vec<f64>,
+    order: Vec<usize>,
+}
+
+/// The share of a focused ranking that is the focus's own personalised
+/// rank; the rest is the unfocused ranking.
+const FOCUS_SHARE: f64 = 0.75;
+/// Push threshold of the focused ranking (residual per out-link).
+const PUSH_EPSILON: f64 = 1e-6;
+/// Links a focused ranking may follow.
+const PUSH_MAX_WORK: usize = 4_000_000;
 
 /// The options a ranking depends on: damping (as bits) and iterations.
 type RankKey = (u64, usize);
@@ -302,6 +384,9 @@ struct DefGraph {
     depth: Vec<usize>,
     damp: Vec<f64>,
     links: Vec<Vec<(usize, f64)>>,
+    /// Positions that are definitions, and the files that have one.
+    definitions: usize,
+    files_with_defs: usize,
 }
 
 impl Graph {
@@ -404,6 +489,12 @@ impl Graph {
                 }
             }
         }
+        let definitions = (0..n).filter(|&i| file[i] != i).count();
+        let files_with_defs = (0..n)
+            .filter(|&i| file[i] != i)
+            .map(|i| file[i])
+            .collect::<std::collections::HashSet<_>>()
+            .len();
         DefGraph {
             nodes,
             pos,
@@ -412,30 +503,42 @@ impl Graph {
             depth,
             damp,
             links,
+            definitions,
+            files_with_defs,
         }
     }
 
-    /// The teleport distribution: every definition by its damping; with a
-    /// focus, three quarters of it on what the focus names.
-    fn personalisation(
-        &self,
-        dg: &DefGraph,
-        options: &MapOptions,
-    ) -> Result<Vec<f64>, UnknownFocus> {
-        let g = self.inner();
-        let n = dg.nodes.len();
-        // Teleport: every definition by its damping; with a focus, three
-        // quarters of it on what the focus names.
-        let mut base: Vec<f64> = (0..n)
+    /// The unfocused teleport distribution: every definition by its
+    /// damping.
+    fn base_teleport(dg: &DefGraph) -> Vec<f64> {
+        let mut base: Vec<f64> = (0..dg.nodes.len())
             .map(|i| if dg.file[i] == i { 0.0 } else { dg.damp[i] })
             .collect();
         normalize(&mut base);
-        let mut focus = vec![0.0; n];
+        base
+    }
+
+    /// What the focus names, as a teleport distribution (empty without a
+    /// focus): a file and its definitions (by damping), every file under a
+    /// directory, each named definition three times a file's weight.
+    fn focus_seeds(
+        &self,
+        dg: &DefGraph,
+        options: &MapOptions,
+    ) -> Result<Vec<(usize, f64)>, UnknownFocus> {
+        let g = self.inner();
+        let n = dg.nodes.len();
+        let path_of = |i: usize| match &g[dg.nodes[i]] {
+            Node::File { path, .. } => path.as_str(),
+            Node::Symbol(s) => s.path.as_str(),
+            _ => "",
+        };
+        let mut focus: BTreeMap<usize, f64> = BTreeMap::new();
         let mut unknown = Vec::new();
         for f in &options.focus {
             let path = f.trim_end_matches('/');
-            let hits: Vec<usize> = if let Some(node) = self.path_node(path) {
-                match &g[node] {
+            let hits: Vec<usize> = match self.path_node(path) {
+                Some(node) => match &g[node] {
                     Node::File { .. } => vec![dg.pos[&node]],
                     _ => {
                         let prefix = format!("{path}/");
@@ -447,18 +550,19 @@ impl Graph {
                             })
                             .collect()
                     }
-                }
-            } else {
-                Vec::new()
+                },
+                None => Vec::new(),
             };
             if hits.is_empty() {
                 unknown.push(f.clone());
             }
             for file in hits {
-                focus[file] += 1.0;
-                for (i, slot) in focus.iter_mut().enumerate() {
-                    if dg.file[i] == file && i != file {
-                        *slot += dg.damp[i].max(0.05);
+                *focus.entry(file).or_default() += 1.0;
+                // A file's definitions follow it in position order.
+                let path = path_of(file);
+                for i in (file + 1..n).take_while(|&i| path_of(i) == path) {
+                    if dg.file[i] == file {
+                        *focus.entry(i).or_default() += dg.damp[i].max(0.05);
                     }
                 }
             }
@@ -470,39 +574,23 @@ impl Graph {
             }
             for h in hits {
                 if let Some(&i) = dg.pos.get(&h) {
-                    focus[i] += 3.0;
+                    *focus.entry(i).or_default() += 3.0;
                 }
             }
         }
         if !unknown.is_empty() {
             return Err(UnknownFocus(unknown));
         }
-        Ok(if focus.iter().any(|&x| x > 0.0) {
-            normalize(&mut focus);
-            focus
-                .iter()
-                .zip(&base)
-                .map(|(f, b)| 0.75 * f + 0.25 * b)
-                .collect()
-        } else {
-            base
-        })
+        let total: f64 = focus.values().sum();
+        Ok(focus
+            .into_iter()
+            .filter(|&(_, w)| w > 0.0)
+            .map(|(i, w)| (i, w / total))
+            .collect())
     }
 
-    /// The personalised PageRank of every definition; the unfocused one is
-    /// computed once per graph and options.
-    fn ranking(&self, dg: &DefGraph, options: &MapOptions) -> Result<Arc<Vec<f64>>, UnknownFocus> {
-        let rank = |personal: &[f64]| {
-            Arc::new(pagerank_personal(
-                &dg.links,
-                personal,
-                options.damping,
-                options.iterations,
-            ))
-        };
-        if !options.focus.is_empty() || !options.focus_symbols.is_empty() {
-            return Ok(rank(&self.personalisation(dg, options)?));
-        }
+    /// The unfocused ranking, computed once per graph and options.
+    fn global_ranking(&self, dg: &DefGraph, options: &MapOptions) -> Arc<Global> {
         let key = (options.damping.to_bits(), options.iterations);
         // Held while ranking: concurrent first callers wait for one result.
         let mut slot = self
@@ -513,11 +601,73 @@ impl Graph {
         if let Some((k, r)) = slot.as_ref()
             && *k == key
         {
-            return Ok(r.clone());
+            return r.clone();
         }
-        let r = rank(&self.personalisation(dg, options)?);
+        let rank = pagerank_personal(
+            &dg.links,
+            &Self::base_teleport(dg),
+            options.damping,
+            options.iterations,
+        );
+        let mut order: Vec<usize> = (0..dg.nodes.len()).filter(|&i| dg.file[i] != i).collect();
+        let score = |i: usize| rank[i] * dg.damp[i];
+        order.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+        let r = Arc::new(Global { rank, order });
         *slot = Some((key, r.clone()));
-        Ok(r)
+        r
+    }
+
+    /// Definitions by score, best first: the unfocused ranking, or with a
+    /// focus, its personalised rank (by forward push, so only what the
+    /// focus reaches is visited) mixed with the unfocused one. Definitions
+    /// the focus does not reach keep their unfocused order, so the two
+    /// sorted lists merge without sorting everything.
+    fn ranked<'a>(
+        &self,
+        dg: &'a DefGraph,
+        global: &'a Global,
+        options: &MapOptions,
+    ) -> Result<Box<dyn Iterator<Item = (usize, f64)> + 'a>, UnknownFocus> {
+        let seeds = self.focus_seeds(dg, options)?;
+        if seeds.is_empty() {
+            return Ok(Box::new(
+                global
+                    .order
+                    .iter()
+                    .map(|&i| (i, global.rank[i] * dg.damp[i])),
+            ));
+        }
+        let (own, reached) = pagerank_push(
+            &dg.links,
+            &seeds,
+            options.damping,
+            PUSH_EPSILON,
+            PUSH_MAX_WORK,
+        );
+        let mut near: Vec<(usize, f64)> = reached
+            .into_iter()
+            .filter(|&i| dg.file[i] != i)
+            .map(|i| {
+                let rank = FOCUS_SHARE * own[i] + (1.0 - FOCUS_SHARE) * global.rank[i];
+                (i, rank * dg.damp[i])
+            })
+            .collect();
+        let better = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        near.sort_by(better);
+        let mut near = near.into_iter().peekable();
+        let mut far = global
+            .order
+            .iter()
+            .filter(move |&&i| own[i] == 0.0)
+            .map(|&i| (i, (1.0 - FOCUS_SHARE) * global.rank[i] * dg.damp[i]))
+            .peekable();
+        Ok(Box::new(std::iter::from_fn(move || {
+            match (near.peek(), far.peek()) {
+                (Some(a), Some(b)) if better(a, b).is_le() => near.next(),
+                (Some(_), None) => near.next(),
+                _ => far.next(),
+            }
+        })))
     }
 
     /// The repository map packed into `options.budget_tokens`. Every focus
@@ -530,15 +680,8 @@ impl Graph {
             .def_graph
             .get_or_init(|| Arc::new(self.def_graph()))
             .clone();
-        let n = dg.nodes.len();
-        let rank = self.ranking(&dg, options)?;
-
-        // Definitions by score.
-        let mut order: Vec<(usize, f64)> = (0..n)
-            .filter(|&i| dg.file[i] != i)
-            .map(|i| (i, rank[i] * dg.damp[i]))
-            .collect();
-        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let global = self.global_ranking(&dg, options);
+        let order = self.ranked(&dg, &global, options)?;
 
         let symbol = |i: usize| match &g[dg.nodes[i]] {
             Node::Symbol(s) => Some(s),
@@ -557,15 +700,11 @@ impl Graph {
         // Chosen per file: position → score (0 for context-only).
         let mut chosen: BTreeMap<usize, BTreeMap<usize, f64>> = BTreeMap::new();
         let mut shown: HashMap<usize, bool> = HashMap::new(); // pos → context only
-        let mut omitted = 0usize;
+        let mut placed = 0usize;
         let mut misses = 0usize;
-        for &(i, score) in &order {
-            if shown.get(&i) == Some(&false) {
-                continue;
-            }
+        for (i, score) in order {
             if misses > 2_000 {
-                omitted += 1;
-                continue;
+                break;
             }
             let file = dg.file[i];
             let mut extra = 0usize;
@@ -585,10 +724,10 @@ impl Graph {
                 extra += cost(&line_of(i));
             }
             if tokens + extra > budget {
-                omitted += 1;
                 misses += 1;
                 continue;
             }
+            placed += 1;
             tokens += extra;
             let defs = chosen.entry(file).or_default();
             for p in ancestors {
@@ -605,11 +744,6 @@ impl Graph {
             .map(|(&f, defs)| (f, defs.values().copied().fold(0.0, f64::max)))
             .collect();
         files.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let files_with_defs = (0..n)
-            .filter(|&i| dg.file[i] != i)
-            .map(|i| dg.file[i])
-            .collect::<std::collections::HashSet<_>>()
-            .len();
 
         let mut text = String::new();
         let mut entries = Vec::new();
@@ -646,11 +780,11 @@ impl Graph {
             });
         }
         Ok(RepoMap {
-            omitted_files: files_with_defs - entries.len(),
+            omitted_files: dg.files_with_defs - entries.len(),
             files: entries,
             tokens,
             budget_tokens: budget,
-            omitted_definitions: omitted,
+            omitted_definitions: dg.definitions - placed,
             text,
         })
     }
@@ -670,5 +804,86 @@ fn normalize(v: &mut [f64]) {
     } else if !v.is_empty() {
         let u = 1.0 / v.len() as f64;
         v.iter_mut().for_each(|x| *x = u);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reproducible random weighted graph with some dangling nodes.
+    fn graph(n: usize, seed: u64) -> Vec<Vec<(usize, f64)>> {
+        let mut x = seed;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..n)
+            .map(|i| {
+                if i % 7 == 3 {
+                    return Vec::new();
+                }
+                let mut out: Vec<(usize, f64)> = (0..1 + next() % 5)
+                    .map(|_| ((next() % n as u64) as usize, 0.1 + (next() % 10) as f64))
+                    .filter(|&(j, _)| j != i)
+                    .collect();
+                out.sort_by_key(|&(j, _)| j);
+                out.dedup_by_key(|&mut (j, _)| j);
+                out
+            })
+            .collect()
+    }
+
+    #[test]
+    fn push_agrees_with_power_iteration() {
+        let links = graph(400, 0x2545_F491_4F6C_DD1D);
+        let seeds = [(5usize, 0.5), (17, 0.25), (3, 0.25)];
+        let mut personal = vec![0.0; links.len()];
+        for &(i, w) in &seeds {
+            personal[i] = w;
+        }
+        let exact = pagerank_personal(&links, &personal, 0.85, 200);
+        let (pushed, reached) = pagerank_push(&links, &seeds, 0.85, 1e-9, usize::MAX);
+        let err: f64 = exact.iter().zip(&pushed).map(|(a, b)| (a - b).abs()).sum();
+        assert!(err < 1e-5, "L1 distance {err}");
+        // Everything with a rank was reached, once.
+        let mut r = reached.clone();
+        r.sort();
+        r.dedup();
+        assert_eq!(r.len(), reached.len());
+        assert_eq!(reached.len(), pushed.iter().filter(|&&x| x > 0.0).count());
+        // The top ten agree.
+        let top = |v: &[f64]| {
+            let mut o: Vec<usize> = (0..v.len()).collect();
+            o.sort_by(|&a, &b| v[b].total_cmp(&v[a]).then(a.cmp(&b)));
+            o.truncate(10);
+            o
+        };
+        assert_eq!(top(&exact), top(&pushed));
+    }
+
+    #[test]
+    fn push_stays_near_its_seeds_and_within_its_work() {
+        // Two components: mass from a seed in the first never reaches the second.
+        let mut links = graph(200, 7);
+        for l in links.iter_mut().take(100) {
+            l.retain(|&(j, _)| j < 100);
+        }
+        for l in links.iter_mut().skip(100) {
+            l.retain(|&(j, _)| j >= 100);
+        }
+        let (rank, reached) = pagerank_push(&links, &[(10, 1.0)], 0.85, 1e-7, usize::MAX);
+        assert!(reached.iter().all(|&i| i < 100), "{reached:?}");
+        assert!(rank[100..].iter().all(|&x| x == 0.0));
+        // Dangling mass returns to the seed: nothing is lost but the residue.
+        let total: f64 = rank.iter().sum();
+        assert!((total - 1.0).abs() < 1e-3, "total {total}");
+        // A work bound stops early and leaves a lower bound.
+        let (bounded, _) = pagerank_push(&links, &[(10, 1.0)], 0.85, 1e-7, 50);
+        let bounded_total: f64 = bounded.iter().sum();
+        assert!(bounded_total < total && bounded_total > 0.0);
+        assert!(bounded.iter().zip(&rank).all(|(b, r)| *b <= *r + 1e-12));
     }
 }

@@ -54,6 +54,8 @@ async def main(a):
             ("importers", {"path": a.file}),
             ("impact", {"target": a.symbol}),
             ("repo_map", {}),
+            ("repo_map", {"focus_files": [a.file]}),
+            ("repo_map", {"focus_symbols": [a.symbol]}),
             ("completion_context", {"path": a.file, "line": 10, "column": 1}),
             ("locate", {"text": task[:5000]}),
             ("index_status", {}),
@@ -61,6 +63,7 @@ async def main(a):
         print(f"first answer after process start: {first:.0f} ms (includes interpreter-side spawn)")
         print(f"{'tool':20} {'p50 ms':>8} {'p99 ms':>8} {'tokens':>7}  error")
         for name, args in calls:
+            label = name + ("+" + "+".join(k.split("_")[1] for k in args) if name == "repo_map" and args else "")
             await c.call_tool(name, args)  # warm this path
             times = []
             r = None
@@ -70,7 +73,7 @@ async def main(a):
                 times.append((time.perf_counter() - t) * 1000)
             toks = (r.structured_content or {}).get("cost", {}).get("tokens", "")
             err = r.content[0].text[:60] if r.is_error else ""
-            print(f"{name:20} {statistics.median(times):8.2f} {pct(times, 99):8.2f} {toks!s:>7}  {err}")
+            print(f"{label:20} {statistics.median(times):8.2f} {pct(times, 99):8.2f} {toks!s:>7}  {err}")
 
 
 if __name__ == "__main__":

@@ -88,6 +88,28 @@ pub fn bench_graph(name: &str) -> Result<()> {
         percentile(&map_times, 0.99)
     );
 
+    // Focused maps: each on a different file (the ranking is personal, so
+    // nothing is cached between them).
+    let files = cg.files()?;
+    let mut focused = Vec::new();
+    for _ in 0..50 {
+        let f = &files[(rng.next() % files.len() as u64) as usize];
+        let t = Instant::now();
+        let map = cg.map(&MapOptions {
+            budget_tokens: 1024,
+            focus: vec![f.path.clone()],
+            ..MapOptions::default()
+        })?;
+        focused.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(map);
+    }
+    focused.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "map focused on a file       p50 {:.1} ms  p99 {:.1} ms  (50 random files)",
+        percentile(&focused, 0.5),
+        percentile(&focused, 0.99)
+    );
+
     // 50 random resolved call edges with the call line and the callee's header.
     let edges: Vec<_> = cg
         .reference_edges()?
