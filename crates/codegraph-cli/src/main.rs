@@ -239,6 +239,11 @@ struct McpArgs {
     /// Index once at start, then stop following edits
     #[arg(long)]
     no_watch: bool,
+    /// Open the index even when a running `codegraph serve --mcp` holds
+    /// the repository (by default this process forwards to it and shares
+    /// its warm index)
+    #[arg(long)]
+    no_server: bool,
 }
 
 #[derive(Subcommand)]

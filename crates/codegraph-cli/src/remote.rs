@@ -134,6 +134,16 @@ impl Remote {
         &self.root
     }
 
+    /// The server's socket.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// The repository's id on the server.
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
     /// The answer of `ask`, or `None` (said at debug level).
     fn answer<T>(&self, what: &str, ask: impl FnOnce(&Remote) -> Result<T, Why>) -> Option<T> {
         match ask(self) {

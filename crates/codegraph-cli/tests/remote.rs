@@ -2,7 +2,9 @@
 //! `query`, `callers`, `callees`, `context` and `map` print through the
 //! server exactly what they print from the index (`--no-server`), and the
 //! debug log proves which one answered. A server that does not hold the
-//! repository, or no server at all, changes nothing but the log.
+//! repository, or no server at all, changes nothing but the log. `codegraph
+//! mcp` forwards to a server that also serves MCP, and answers by itself
+//! once that server is gone.
 
 use codegraph_server::pb;
 use codegraph_server::pb::index_service_client::IndexServiceClient;
@@ -26,6 +28,11 @@ struct Served {
 
 impl Served {
     fn start() -> Served {
+        Served::start_with(&[])
+    }
+
+    /// A server started with `extra` options as well.
+    fn start_with(extra: &[&str]) -> Served {
         let home = tempfile::tempdir().unwrap();
         let repo = tempfile::tempdir().unwrap();
         copy_dir(&fixtures().join("python"), repo.path());
@@ -33,7 +40,10 @@ impl Served {
         let server = ServeProcess::start(&ServeArgs {
             binary: Path::new(env!("CARGO_BIN_EXE_codegraph")),
             home: home.path(),
-            args: vec!["--allow-root".into(), repo_path.to_string_lossy().into()],
+            args: ["--allow-root".into(), repo_path.to_string_lossy().into()]
+                .into_iter()
+                .chain(extra.iter().map(|a| a.to_string()))
+                .collect(),
             env: Vec::new(),
         });
         let rt = tokio::runtime::Runtime::new().unwrap();
@@ -254,4 +264,176 @@ fn what_the_server_does_not_answer_is_answered_locally() {
     assert!(text(&out.stdout).contains("add_user"));
     let err = text(&out.stderr);
     assert!(err.contains("no server: nothing at"), "{err}");
+}
+
+/// `codegraph mcp` on stdio, spoken to in JSON-RPC lines.
+struct McpSession {
+    child: std::process::Child,
+    out: std::io::BufReader<std::process::ChildStdout>,
+    stderr: PathBuf,
+    next_id: u64,
+}
+
+impl McpSession {
+    fn start(s: &Served, extra: &[&str]) -> McpSession {
+        let stderr = s.home.join(format!("mcp-{}.err", extra.len()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_codegraph"))
+            .args(["mcp", "--no-embed"])
+            .args(extra)
+            .current_dir(&s.repo)
+            .env("XDG_RUNTIME_DIR", runtime_dir(&s.home))
+            .env("CODEGRAPH_CACHE_DIR", s.home.join("cache"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut session = McpSession {
+            child,
+            out,
+            stderr,
+            next_id: 1,
+        };
+        let init = session.request(
+            "initialize",
+            serde_json::json!({
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "remote-test", "version": "1"}
+            }),
+        );
+        assert_eq!(init["result"]["serverInfo"]["name"], "codegraph", "{init}");
+        session.send(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        session
+    }
+
+    fn send(&mut self, message: serde_json::Value) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{message}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn request(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        use std::io::BufRead;
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        );
+        let mut line = String::new();
+        self.out.read_line(&mut line).unwrap();
+        assert!(!line.is_empty(), "no answer to {method}:\n{}", self.log());
+        let answer: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(answer["id"], id, "{answer}");
+        answer
+    }
+
+    /// The text of a tool's answer (the call must succeed).
+    fn tool(&mut self, name: &str, arguments: serde_json::Value) -> String {
+        let answer = self.request(
+            "tools/call",
+            serde_json::json!({"name": name, "arguments": arguments}),
+        );
+        let result = &answer["result"];
+        assert_eq!(result["isError"], false, "{answer}\n{}", self.log());
+        result["content"][0]["text"].as_str().unwrap().to_owned()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Closes stdin; the process must exit cleanly.
+    fn close(mut self) -> String {
+        drop(self.child.stdin.take());
+        let status = codegraph_testkit::wait_timeout(&mut self.child, Duration::from_secs(20))
+            .expect("codegraph mcp did not exit after stdin closed");
+        assert!(status.success(), "{status}\n{}", self.log());
+        self.log()
+    }
+}
+
+impl Drop for McpSession {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What `codegraph mcp` prints when it forwards to a server.
+const FORWARDING: &str = "through codegraph serve at";
+
+#[test]
+fn mcp_forwards_to_a_running_server_and_answers_alone_once_it_is_gone() {
+    let mut s = Served::start_with(&["--mcp"]);
+    let mut mcp = McpSession::start(&s, &[]);
+    let log = mcp.log();
+    assert!(log.contains(FORWARDING), "{log}");
+    let tools = mcp.request("tools/list", serde_json::json!({}));
+    let names: Vec<&str> = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"locate") && names.contains(&"repo_map"),
+        "{names:?}"
+    );
+    let found = mcp.tool("find_symbol", serde_json::json!({"name": "normalise"}));
+    assert!(found.contains("shop/util.py:1-3"), "{found}");
+    let callers = mcp.tool("callers", serde_json::json!({"symbol": "Repository.save"}));
+    assert!(callers.contains("add_user"), "{callers}");
+    // The server's errors come back as they are: it is still there.
+    let unknown = mcp.request(
+        "tools/call",
+        serde_json::json!({"name": "nope", "arguments": {}}),
+    );
+    assert!(unknown["error"]["message"].as_str().is_some(), "{unknown}");
+    let bad = mcp.request(
+        "tools/call",
+        serde_json::json!({"name": "read_code", "arguments": {"path": "../../etc/passwd"}}),
+    );
+    assert_eq!(bad["result"]["isError"], true, "{bad}");
+    let resource = mcp.request(
+        "resources/read",
+        serde_json::json!({"uri": "codegraph://repository/map"}),
+    );
+    let map = resource["result"]["contents"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(map.contains("shop/service.py"), "{resource}");
+    assert!(!mcp.log().contains("went away"), "{}", mcp.log());
+
+    // The same answers from a session that opens the index itself.
+    let mut alone = McpSession::start(&s, &["--no-server"]);
+    assert!(!alone.log().contains(FORWARDING), "{}", alone.log());
+    let local = alone.tool("find_symbol", serde_json::json!({"name": "normalise"}));
+    let first_line = |t: &str| t.lines().next().unwrap_or_default().to_owned();
+    assert_eq!(first_line(&local), first_line(&found));
+    alone.close();
+
+    // The server dies: the next call is answered from the index, and so
+    // is every later one.
+    s.server.take().unwrap().kill9();
+    let after = mcp.tool("find_symbol", serde_json::json!({"name": "normalise"}));
+    assert_eq!(first_line(&after), first_line(&found), "{after}");
+    let callers = mcp.tool("callers", serde_json::json!({"symbol": "Repository.save"}));
+    assert!(callers.contains("add_user"), "{callers}");
+    let log = mcp.close();
+    assert!(log.contains("the server went away"), "{log}");
+}
+
+#[test]
+fn mcp_opens_the_index_when_the_server_does_not_serve_mcp() {
+    // A server without --mcp holds the repository: gRPC only.
+    let s = Served::start();
+    let mut mcp = McpSession::start(&s, &[]);
+    let found = mcp.tool("find_symbol", serde_json::json!({"name": "normalise"}));
+    assert!(found.contains("shop/util.py:1-3"), "{found}");
+    let log = mcp.close();
+    assert!(!log.contains(FORWARDING), "{log}");
+    assert!(log.contains("on stdio"), "{log}");
 }

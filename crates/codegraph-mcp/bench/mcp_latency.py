@@ -12,10 +12,28 @@ first answer. Not a test: figures for the README and reviews.
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 
 from mcp import Client, StdioServerParameters
+
+
+def server_memory():
+    """Peak and current resident memory (MB) of this script's `codegraph mcp` child."""
+    me = str(os.getpid())
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if status.get("PPid", "").strip() == me and b"mcp" in argv:
+            kb = lambda k: int(status.get(k, "0 kB").split()[0]) / 1024
+            return kb("VmHWM"), kb("VmRSS")
+    return None
 
 
 def pct(xs, p):
@@ -24,7 +42,11 @@ def pct(xs, p):
 
 
 async def main(a):
-    params = StdioServerParameters(command=a.binary, args=["mcp", a.repo, "--no-embed"])
+    # The whole environment: the SDK passes only a few variables by default,
+    # and CODEGRAPH_CACHE_DIR and XDG_RUNTIME_DIR (where a server is found) matter.
+    params = StdioServerParameters(
+        command=a.binary, args=["mcp", a.repo, "--no-embed"], env=dict(os.environ)
+    )
     t0 = time.perf_counter()
     async with Client(params, mode="legacy", read_timeout_seconds=600) as c:
         await c.call_tool("index_status", {})
@@ -74,6 +96,9 @@ async def main(a):
             toks = (r.structured_content or {}).get("cost", {}).get("tokens", "")
             err = r.content[0].text[:60] if r.is_error else ""
             print(f"{label:20} {statistics.median(times):8.2f} {pct(times, 99):8.2f} {toks!s:>7}  {err}")
+        mem = server_memory()
+        if mem:
+            print(f"codegraph mcp resident memory: peak {mem[0]:.0f} MB, now {mem[1]:.0f} MB")
 
 
 if __name__ == "__main__":

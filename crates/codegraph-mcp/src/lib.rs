@@ -5,7 +5,8 @@
 //! the official Rust SDK (`rmcp`).
 //!
 //! [`Live`] keeps the index current (the library's watcher, reader swaps);
-//! [`CodegraphMcp`] is the handler; [`serve_stdio`] serves it on the
+//! [`CodegraphMcp`] is the handler; [`Bridge`] forwards to a running
+//! `codegraph serve --mcp` instead; [`serve_stdio`] serves either on the
 //! process's stdin and stdout until the client closes stdin or the token
 //! is cancelled. Thin over the `codegraph` library: the questions are the
 //! library's, this crate validates arguments, keeps answers within their
@@ -13,11 +14,13 @@
 
 mod answer;
 mod args;
+mod bridge;
 mod live;
 mod server;
 mod tools;
 
 pub use answer::{MAX_BUDGET, MIN_BUDGET, tokens};
+pub use bridge::{Bridge, Fallback, Upstream};
 pub use live::{Completeness, IndexState, Live, LiveOptions, Source};
 pub use server::CodegraphMcp;
 
@@ -49,7 +52,10 @@ pub enum Ended {
 /// Serves `server` over stdin and stdout until the client closes stdin or
 /// `cancel` is cancelled. Logs go through `tracing` (to stderr in the CLI);
 /// stdout carries only protocol messages.
-pub async fn serve_stdio(server: CodegraphMcp, cancel: CancellationToken) -> Result<Ended, Error> {
+pub async fn serve_stdio<H: rmcp::ServerHandler>(
+    server: H,
+    cancel: CancellationToken,
+) -> Result<Ended, Error> {
     let transport = rmcp::transport::async_rw::AsyncRwTransport::new_server(
         tokio::io::stdin(),
         tokio::io::stdout(),

@@ -402,16 +402,7 @@ impl CodegraphMcp {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for CodegraphMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_resources()
-                .build(),
-        )
-        .with_server_info(
-            Implementation::new("codegraph", env!("CARGO_PKG_VERSION")).with_title("codegraph"),
-        )
-        .with_instructions(INSTRUCTIONS)
+        server_info()
     }
 
     async fn list_resources(
@@ -488,6 +479,20 @@ impl ServerHandler for CodegraphMcp {
             )),
         }
     }
+}
+
+/// What the server says of itself at `initialize`.
+pub(crate) fn server_info() -> ServerConfig {
+    ServerConfig::new(
+        ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .build(),
+    )
+    .with_server_info(
+        Implementation::new("codegraph", env!("CARGO_PKG_VERSION")).with_title("codegraph"),
+    )
+    .with_instructions(INSTRUCTIONS)
 }
 
 /// The README at the root, if any.
