@@ -522,6 +522,11 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .without_time()
+        // Colour only where a person reads the log: a terminal, NO_COLOR unset.
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .init();
     let matches = help::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {

@@ -359,6 +359,22 @@ fn color_highlights_matches_and_locations_only_when_asked() {
     );
 }
 
+#[test]
+fn logs_are_plain_text_unless_stderr_is_a_terminal() {
+    let r = repo();
+    let out = run(codegraph(&r.cache)
+        .current_dir(&r.root)
+        .env("CODEGRAPH_LOG", "debug")
+        .args(["index", "--no-embed"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(log.contains("DEBUG"), "the debug log is on stderr: {log}");
+    assert!(
+        !log.contains('\x1b'),
+        "a log in a file or pipe has no colour codes: {log:?}"
+    );
+}
+
 /// Runs `command` under a pseudo-terminal (`script`) and returns what the
 /// terminal received.
 fn on_a_terminal(r: &Repo, command: &str, no_color: bool) -> String {
