@@ -169,9 +169,9 @@ pub fn pagerank_personal(
 }
 
 /// Personalised PageRank by forward push (Andersen, Chung and Lang, 2006):
-/// only the neighbourhood of `seeds` (a teleport distribution summing to
-/// 1) is visited, so the cost follows the mass that spreads, not the graph's
-/// size. A node is pushed while its residual exceeds `epsilon` times its
+/// only the neighbourhood of `seeds` (a teleport distribution, summing to
+/// one) is visited, so the cost follows the mass that spreads, not the
+/// graph's size. A node is pushed while its residual exceeds `epsilon` times its
 /// out-degree; dangling mass goes back to the seeds; at most `max_work`
 /// links are followed (what is left unpushed is dropped, a lower bound of
 /// the exact rank). Returns the rank of every node and the nodes with a
