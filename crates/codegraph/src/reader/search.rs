@@ -208,6 +208,12 @@ pub trait Retriever: Send + Sync {
     /// A short name, shown with each result's ranks (`lexical`, `vector`).
     fn name(&self) -> &str;
     fn retrieve(&self, query: &Query<'_>) -> Result<Hits>;
+    /// A rough relative cost (1: a lookup in an index). The retrievers run
+    /// in parallel, costliest first, so that the cheap ones share the other
+    /// threads beside it rather than queue behind it.
+    fn cost(&self) -> u32 {
+        1
+    }
 }
 
 /// Fuses the retrievers' lists into one ranking, best first. `lists[i]`
@@ -324,6 +330,11 @@ fn model_head(text: &str) -> String {
 impl Retriever for VectorRetriever<'_> {
     fn name(&self) -> &str {
         "vector"
+    }
+
+    /// Embedding the query costs more than the index lookups together.
+    fn cost(&self) -> u32 {
+        8
     }
 
     fn retrieve(&self, query: &Query<'_>) -> Result<Hits> {
@@ -540,12 +551,16 @@ impl Reader {
             depth: (options.k * 5).max(50),
         };
         crate::check_deadline(options.deadline, "retrieval")?;
-        // The retrievers run in parallel.
-        let mut lists: Vec<Hits> = pipeline
-            .retrievers
+        // The retrievers run in parallel, costliest first; the lists keep
+        // the pipeline's order.
+        let mut order: Vec<usize> = (0..pipeline.retrievers.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(pipeline.retrievers[i].0.cost()));
+        let mut found: Vec<(usize, Hits)> = order
             .par_iter()
-            .map(|(r, _)| r.retrieve(&q))
+            .map(|&i| Ok((i, pipeline.retrievers[i].0.retrieve(&q)?)))
             .collect::<Result<_>>()?;
+        found.sort_by_key(|(i, _)| *i);
+        let mut lists: Vec<Hits> = found.into_iter().map(|(_, hits)| hits).collect();
         self.apply_filters(&q, &mut lists)?;
         for hits in &lists {
             for (stage, t) in &hits.stages {
