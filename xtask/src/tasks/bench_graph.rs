@@ -71,44 +71,41 @@ pub fn bench_graph(name: &str) -> Result<()> {
         percentile(&times, 0.99)
     );
 
-    let mut map_times = Vec::new();
-    for _ in 0..20 {
-        let t = Instant::now();
-        let map = cg.map(&MapOptions {
-            budget_tokens: 1024,
-            ..MapOptions::default()
-        })?;
-        map_times.push(t.elapsed().as_secs_f64() * 1000.0);
-        std::hint::black_box(map);
-    }
-    map_times.sort_by(|a, b| a.total_cmp(b));
-    println!(
-        "map --budget-tokens 1024    p50 {:.1} ms  p99 {:.1} ms  (20 runs)",
-        percentile(&map_times, 0.5),
-        percentile(&map_times, 0.99)
-    );
-
-    // Focused maps: each on a different file (the ranking is personal, so
-    // nothing is cached between them).
+    // Maps of 1,024 tokens: unfocused (the ranking is cached after the
+    // first), then each focused on a different file (a personal ranking,
+    // nothing cached between them).
     let files = cg.files()?;
-    let mut focused = Vec::new();
-    for _ in 0..50 {
-        let f = &files[(rng.next() % files.len() as u64) as usize];
-        let t = Instant::now();
-        let map = cg.map(&MapOptions {
-            budget_tokens: 1024,
-            focus: vec![f.path.clone()],
-            ..MapOptions::default()
-        })?;
-        focused.push(t.elapsed().as_secs_f64() * 1000.0);
-        std::hint::black_box(map);
-    }
-    focused.sort_by(|a, b| a.total_cmp(b));
-    println!(
-        "map focused on a file       p50 {:.1} ms  p99 {:.1} ms  (50 random files)",
-        percentile(&focused, 0.5),
-        percentile(&focused, 0.99)
-    );
+    let mut time_maps = |label: &str, runs: usize, focused: bool| -> Result<()> {
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let focus = if focused {
+                vec![
+                    files[(rng.next() % files.len() as u64) as usize]
+                        .path
+                        .clone(),
+                ]
+            } else {
+                Vec::new()
+            };
+            let t = Instant::now();
+            let map = cg.map(&MapOptions {
+                budget_tokens: 1024,
+                focus,
+                ..MapOptions::default()
+            })?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(map);
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "{label:<28}p50 {:.1} ms  p99 {:.1} ms  ({runs} runs)",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
+        Ok(())
+    };
+    time_maps("map --budget-tokens 1024", 20, false)?;
+    time_maps("map focused on a file", 50, true)?;
 
     // 50 random resolved call edges with the call line and the callee's header.
     let edges: Vec<_> = cg
