@@ -116,8 +116,48 @@ pub(super) fn one_line(text: &str) -> Option<&str> {
     (!t.contains('\n') && (8..=200).contains(&t.len())).then_some(t)
 }
 
-fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Whether `text`, with its whitespace runs read as one space, contains
+/// `words` joined by single spaces (without building that text: a pass of
+/// substring search for the first word, then word-by-word checks).
+fn contains_words(text: &str, words: &[&str]) -> bool {
+    let Some((first, rest)) = words.split_first() else {
+        return true;
+    };
+    if rest.is_empty() {
+        return text.contains(first);
+    }
+    let skip_space = |at: usize| -> Option<usize> {
+        let tail = &text[at..];
+        let trimmed = tail.trim_start();
+        (trimmed.len() < tail.len()).then_some(at + tail.len() - trimmed.len())
+    };
+    let matches_at = |start: usize| {
+        let mut at = start + first.len();
+        for (i, word) in rest.iter().enumerate() {
+            let Some(next) = skip_space(at) else {
+                return false;
+            };
+            if !text[next..].starts_with(word) {
+                return false;
+            }
+            at = next + word.len();
+            // A word inside the text is whole: whitespace after it.
+            if i + 1 < rest.len() && skip_space(at).is_none() {
+                return false;
+            }
+        }
+        true
+    };
+    // Every occurrence of the first word, overlapping ones included.
+    let mut from = 0;
+    while let Some(i) = text[from..].find(first) {
+        let start = from + i;
+        if matches_at(start) {
+            return true;
+        }
+        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
 }
 
 impl Retriever for ExactRetriever<'_> {
@@ -150,7 +190,7 @@ impl Retriever for ExactRetriever<'_> {
             needles.insert(0, line.to_owned());
         }
         for (n, text) in needles.iter().take(MAX_EXACT_STRINGS).enumerate() {
-            let needle = squash(text);
+            let words: Vec<&str> = text.split_whitespace().collect();
             // Chunks holding every term of the text first (a chunk that
             // contains the text always does); the best-scored ones when
             // none does (terms the index splits differently).
@@ -161,7 +201,7 @@ impl Retriever for ExactRetriever<'_> {
             let ids: Vec<ChunkId> = candidates.iter().map(|c| c.0).collect();
             let texts = self.reader.pool().read()?.chunk_texts(&ids)?;
             for (rank, (id, text)) in texts.iter().enumerate() {
-                if squash(text).contains(&needle) {
+                if contains_words(text, &words) {
                     // Earlier strings and better BM25 ranks first.
                     let score = 1.0 / (1.0 + n as f32) + 1.0 / (10.0 + rank as f32);
                     let slot = best.entry(*id).or_insert(0.0);
@@ -231,7 +271,40 @@ impl Retriever for FileRetriever<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::one_line;
+    use super::{contains_words, one_line};
+
+    fn squashed_contains(text: &str, needle: &str) -> bool {
+        let squash = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        squash(text).contains(&squash(needle))
+    }
+
+    #[test]
+    fn words_match_across_any_whitespace_as_squashed_text_would() {
+        let text = "fn run() {\n    let x =   call(a,\n\t b);\n}  ";
+        for needle in [
+            "let x = call(a, b);",
+            "x = call(a,",
+            "un() { let",
+            "et x",
+            "b);\n}",
+            "call(a, b); }",
+            "call(a,b)",
+            "let  y",
+            "fn run() { let x = call(a, b); } extra",
+            "",
+        ] {
+            let words: Vec<&str> = needle.split_whitespace().collect();
+            assert_eq!(
+                contains_words(text, &words),
+                squashed_contains(text, needle),
+                "{needle:?}"
+            );
+        }
+        assert!(contains_words("a b a b c", &["a", "b", "c"]));
+        assert!(!contains_words("ab c", &["b", "c", "d"]));
+        // Overlapping occurrences of the first word.
+        assert!(contains_words("aaa b", &["aa", "b"]));
+    }
 
     #[test]
     fn one_line_queries_are_pasted_text() {
