@@ -54,6 +54,15 @@ pub struct Call {
     pub name: String,
     /// The qualifier or receiver text: `self`, `obj`, `mod`, `Type`.
     pub receiver: Option<String>,
+    /// The receiver is a path written with the language's own separator
+    /// where that is not `.` (`module::f`, `Type::new`): a module or a
+    /// type, never a value (a local of its name does not shadow it).
+    #[serde(default)]
+    pub path: bool,
+    /// The number of arguments, when the call's argument list has a fixed
+    /// count (no `*xs`, `...xs`): to check that a callee found by name fits.
+    #[serde(default)]
+    pub args: Option<u32>,
     pub line: u32,
     /// 1-based column in bytes.
     pub column: u32,

@@ -46,6 +46,10 @@ pub struct CallFact {
     pub caller_id: Option<DefId>,
     pub name: String,
     pub receiver: Option<String>,
+    /// The receiver is a module or type path ([`crate::Call::path`]).
+    pub path: bool,
+    /// Arguments at the call site ([`crate::Call::args`]).
+    pub args: Option<u32>,
     pub line: u32,
     pub kind: crate::RefKind,
 }
@@ -286,6 +290,8 @@ impl GraphFacts {
                     caller_id: c.enclosing.map(|e| def_ids[e]),
                     name: c.name.clone(),
                     receiver: c.receiver.clone(),
+                    path: c.path,
+                    args: c.args,
                     line: c.line,
                     kind: c.kind,
                 });

@@ -16,6 +16,7 @@
 //! lines are inclusive; byte offsets are 0-based and half-open (`start..end`)
 //! into the file's UTF-8 text.
 
+pub mod arity;
 mod facts;
 mod graph;
 mod ids;

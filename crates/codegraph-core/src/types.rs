@@ -36,9 +36,34 @@ pub fn qualifier(s: &str) -> Option<&str> {
     s.rsplit_once('.').map(|(q, _)| q)
 }
 
+/// Whether `qualified` ends with the partly qualified `name` at a
+/// separator (`Class.method` for `app.models.Class.method`, `mod::Type`);
+/// `crate::a::f`, as written inside a crate, ends any crate's `a::f`.
+pub fn ends_with_qualified(qualified: &str, name: &str) -> bool {
+    let suffix = name.strip_prefix("crate::").unwrap_or(name);
+    qualified
+        .strip_suffix(suffix)
+        .is_some_and(|head| head.ends_with('.') || head.ends_with("::"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualified_suffixes_end_at_a_separator() {
+        assert!(ends_with_qualified("app.models.User.save", "User.save"));
+        assert!(ends_with_qualified("shop::store::Store", "store::Store"));
+        assert!(ends_with_qualified(
+            "shop::store::Store",
+            "crate::store::Store"
+        ));
+        assert!(!ends_with_qualified(
+            "app.models.SuperUser.save",
+            "User.save"
+        ));
+        assert!(!ends_with_qualified("User.save", "User.save"));
+    }
 
     #[test]
     fn cleans_types() {

@@ -78,11 +78,10 @@ impl Graph {
         if out.is_empty() && (name.contains('.') || name.contains("::")) {
             let last = name.rsplit(['.', ':']).next().unwrap_or(name);
             for &n in self.by_name.get(last).into_iter().flatten() {
-                if let Node::Symbol(s) = &self.g[n] {
-                    let q = &s.qualified_name;
-                    if q.ends_with(&format!(".{name}")) || q.ends_with(&format!("::{name}")) {
-                        out.push(n);
-                    }
+                if let Node::Symbol(s) = &self.g[n]
+                    && codegraph_core::types::ends_with_qualified(&s.qualified_name, name)
+                {
+                    out.push(n);
                 }
             }
         }

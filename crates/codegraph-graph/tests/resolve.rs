@@ -39,10 +39,26 @@ fn facts_of(files: &[(String, String)]) -> (Vec<(String, FileFacts)>, GraphFacts
         .iter()
         .filter_map(|(path, text)| {
             let language = registry.detect(Path::new(path), text.as_bytes())?;
-            Some((
-                path.clone(),
-                codegraph_parse::parse_file(language, path, text),
-            ))
+            let mut facts = codegraph_parse::parse_file(language, path, text);
+            // The package its manifest names, as the indexer gives it.
+            if let (Some(dir), Some(manifest)) = (
+                codegraph_parse::manifest_dir(language, path),
+                language.manifest.as_deref(),
+            ) {
+                let at = if dir.is_empty() {
+                    manifest.to_owned()
+                } else {
+                    format!("{dir}/{manifest}")
+                };
+                if let Some(name) = files
+                    .iter()
+                    .find(|(p, _)| *p == at)
+                    .and_then(|(_, t)| language.manifest_package(t))
+                {
+                    codegraph_parse::qualify_in_package(&mut facts, language, &name);
+                }
+            }
+            Some((path.clone(), facts))
         })
         .collect();
     let configs: HashMap<String, String> = files

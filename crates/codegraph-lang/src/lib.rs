@@ -167,6 +167,11 @@ struct Row {
     members_close: Option<String>,
     #[serde(default)]
     project_files: Vec<String>,
+    manifest: Option<String>,
+    #[serde(default)]
+    manifest_name: Vec<String>,
+    #[serde(default)]
+    strict_arity: bool,
 }
 
 fn yes() -> bool {
@@ -384,12 +389,40 @@ pub struct Language {
     /// File names that mark a project root anywhere in the repository
     /// (`pyproject.toml`): module names are also taken relative to it.
     pub project_files: Vec<String>,
+    /// The file naming the package whose sources sit in its directory
+    /// (`Cargo.toml`): that name replaces the module root of qualified
+    /// names (`crate::run` -> `codegraph_cli::run`).
+    pub manifest: Option<String>,
+    /// Where the manifest (TOML) holds the name, dotted keys tried in order
+    /// (`lib.name`, then `package.name`).
+    pub manifest_name: Vec<String>,
+    /// A call must pass as many arguments as the callee's parameters
+    /// allow (defaults and rest parameters read from its signature): a
+    /// definition found by name only whose parameters cannot take the call's
+    /// arguments is not its callee.
+    pub strict_arity: bool,
     grammar: Option<tree_sitter::Language>,
     query_source: Option<String>,
     tags: OnceLock<Result<Tags, String>>,
 }
 
 impl Language {
+    /// The package name a manifest's text gives this language: the first
+    /// of its [`Language::manifest_name`] keys (dotted, `package.name`)
+    /// that holds a string. `None` when the text is not TOML or names no
+    /// package (a workspace's manifest).
+    pub fn manifest_package(&self, text: &str) -> Option<String> {
+        let table = text.parse::<toml::Table>().ok()?;
+        self.manifest_name.iter().find_map(|k| {
+            let mut parts = k.split('.');
+            let mut value = table.get(parts.next()?)?;
+            for part in parts {
+                value = value.as_table()?.get(part)?;
+            }
+            value.as_str().map(str::to_owned)
+        })
+    }
+
     /// The tree-sitter grammar, for languages that have one.
     pub fn grammar(&self) -> Option<&tree_sitter::Language> {
         self.grammar.as_ref()
@@ -582,6 +615,9 @@ impl Registry {
                 members_open: row.members_open,
                 members_close: row.members_close,
                 project_files: row.project_files,
+                manifest: row.manifest,
+                manifest_name: row.manifest_name,
+                strict_arity: row.strict_arity,
                 grammar,
                 query_source,
                 tags,

@@ -25,7 +25,7 @@ use codegraph_core::FileFacts;
 use codegraph_lang::{Chunking, Language};
 
 pub use chunk::{ChunkLimits, LIMITS};
-pub use module::module_prefix;
+pub use module::{manifest_dir, module_prefix, package_identifier, qualify_in_package};
 
 pub use extract::{MAX_ERROR_WIDTH, MAX_NESTING};
 

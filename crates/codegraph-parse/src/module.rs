@@ -1,6 +1,64 @@
 //! The module prefix of qualified names, from a file's path.
 
+use codegraph_core::FileFacts;
 use codegraph_lang::{Language, ModuleStyle};
+
+/// The first part of qualified names in a module style that has one
+/// (`crate`), which a package manifest's name replaces.
+fn module_root(style: ModuleStyle) -> Option<&'static str> {
+    match style {
+        ModuleStyle::Rust => Some("crate"),
+        _ => None,
+    }
+}
+
+/// The directory whose manifest ([`Language::manifest`]) names the package
+/// of the file at `path`: the one holding the source root (`crates/x` for
+/// `crates/x/src/a.rs`, `""` for `src/lib.rs`). `None` for files outside a
+/// source root (build scripts, integration tests: crates of their own) and
+/// for languages without a manifest.
+pub fn manifest_dir<'p>(language: &Language, path: &'p str) -> Option<&'p str> {
+    language.manifest.as_ref()?;
+    module_root(language.module_style)?;
+    if path.starts_with("src/") {
+        return Some("");
+    }
+    path.rfind("/src/").map(|i| &path[..i])
+}
+
+/// A package name as the first part of qualified names: characters an
+/// identifier cannot hold become `_` (`codegraph-cli` -> `codegraph_cli`).
+pub fn package_identifier(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Qualified names of a file in the package `package` (found by
+/// [`manifest_dir`]): the module root becomes the package's identifier
+/// (`crate::store::Store` -> `codegraph_store::store::Store`).
+pub fn qualify_in_package(facts: &mut FileFacts, language: &Language, package: &str) {
+    let Some(root) = module_root(language.module_style) else {
+        return;
+    };
+    let name = package_identifier(package);
+    if name.is_empty() {
+        return;
+    }
+    for d in &mut facts.definitions {
+        if let Some(rest) = d.qualified_name.strip_prefix(root)
+            && (rest.is_empty() || rest.starts_with(language.separator.as_str()))
+        {
+            d.qualified_name = format!("{name}{rest}");
+        }
+    }
+}
 
 /// The qualified-name prefix of definitions in the file at `path` (relative,
 /// `/`-separated), given the package the file declares, if any.
@@ -24,7 +82,7 @@ pub fn module_prefix(language: &Language, path: &str, package: Option<&str>) -> 
             Some(stem.replace('/', "."))
         }
         ModuleStyle::Rust => {
-            let mut out = String::from("crate");
+            let mut out = String::from(module_root(language.module_style).unwrap_or_default());
             let Some(rest) = after_last_src(stem) else {
                 return Some(out);
             };
@@ -129,6 +187,31 @@ mod tests {
         );
         assert_eq!(prefix("rust", "src/a/mod.rs").as_deref(), Some("crate::a"));
         assert_eq!(prefix("rust", "build.rs").as_deref(), Some("crate"));
+    }
+
+    #[test]
+    fn a_manifest_names_the_package_of_its_source_root() {
+        let rust = Registry::builtin().by_name("rust").unwrap();
+        assert_eq!(manifest_dir(rust, "crates/x/src/a/b.rs"), Some("crates/x"));
+        assert_eq!(manifest_dir(rust, "src/lib.rs"), Some(""));
+        assert_eq!(manifest_dir(rust, "crates/x/tests/t.rs"), None);
+        assert_eq!(manifest_dir(rust, "build.rs"), None);
+        let python = Registry::builtin().by_name("python").unwrap();
+        assert_eq!(manifest_dir(python, "src/pkg/a.py"), None);
+
+        let text = "pub fn run() {}\nmod store { pub struct Store; }\n";
+        let mut facts = crate::parse_file(rust, "crates/cli/src/lib.rs", text);
+        qualify_in_package(&mut facts, rust, "codegraph-cli");
+        let names: Vec<&str> = facts
+            .definitions
+            .iter()
+            .map(|d| d.qualified_name.as_str())
+            .collect();
+        assert!(names.contains(&"codegraph_cli::run"), "{names:?}");
+        assert!(names.contains(&"codegraph_cli::store::Store"), "{names:?}");
+        assert!(!names.iter().any(|n| n.starts_with("crate")), "{names:?}");
+        // A name that merely starts like the root is left alone.
+        assert_eq!(package_identifier("a.b-c"), "a_b_c");
     }
 
     #[test]

@@ -657,7 +657,7 @@ impl<'a> Writer<'a> {
             |s, i| s.execute(params![f, i.module, i.name, i.alias, i.wildcard, i.line]),
         )?;
         self.insert_all(
-            "INSERT INTO calls (file_id, caller_id, name, receiver, line, col, kind) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+            "INSERT INTO calls (file_id, caller_id, name, receiver, path, args, line, col, kind) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
             &facts.calls,
             |s, c| {
                 s.execute(params![
@@ -665,6 +665,8 @@ impl<'a> Writer<'a> {
                     def(c.enclosing),
                     c.name,
                     c.receiver,
+                    c.path,
+                    c.args,
                     c.line,
                     c.column,
                     c.kind.as_str()

@@ -123,7 +123,7 @@ impl Conn {
             )?,
             calls: self.rows(
                 &format!(
-                    "SELECT file_id, caller_id, name, receiver, line, kind FROM calls{by_file} ORDER BY rowid"
+                    "SELECT file_id, caller_id, name, receiver, path, args, line, kind FROM calls{by_file} ORDER BY rowid"
                 ),
                 p.clone(),
                 |r| {
@@ -132,8 +132,10 @@ impl Conn {
                         caller_id: opt_def(r, 1)?,
                         name: r.get(2)?,
                         receiver: r.get(3)?,
-                        line: r.get(4)?,
-                        kind: parse_kind(r, 5)?,
+                        path: r.get(4)?,
+                        args: r.get(5)?,
+                        line: r.get(6)?,
+                        kind: parse_kind(r, 7)?,
                     })
                 },
             )?,

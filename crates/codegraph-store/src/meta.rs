@@ -28,6 +28,9 @@ pub enum MetaKey {
     /// (`model\tdone\ttotal`), as of the last write that changed either;
     /// absent when unknown.
     VectorCoverage,
+    /// The package names manifests gave in the last completed run, as JSON
+    /// (`language\tmanifest path` -> name).
+    Packages,
 }
 
 impl MetaKey {
@@ -45,6 +48,7 @@ impl MetaKey {
             MetaKey::VectorsDirty => "vectors_dirty",
             MetaKey::Resolution => "resolution",
             MetaKey::VectorCoverage => "vector_coverage",
+            MetaKey::Packages => "packages",
         }
     }
 }

@@ -24,7 +24,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 
 const TABLES: &[&str] = &[
     "meta",
@@ -92,6 +92,8 @@ CREATE TABLE calls (
     caller_id INTEGER,
     name TEXT NOT NULL,
     receiver TEXT,
+    path INTEGER NOT NULL DEFAULT 0,
+    args INTEGER,
     line INTEGER NOT NULL,
     col INTEGER NOT NULL,
     kind TEXT NOT NULL DEFAULT 'call'

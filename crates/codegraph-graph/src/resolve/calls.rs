@@ -1,6 +1,6 @@
 //! Calls: what a name or a receiver's method designates at a call site.
 
-use super::ctx::{Binding, Ctx};
+use super::ctx::{Binding, Ctx, rust_module};
 use super::{DefIx, FileIx};
 use codegraph_core::types::clean_type;
 use codegraph_core::{DefKind, Provenance};
@@ -222,8 +222,9 @@ impl<'a> Ctx<'a> {
         caller: Option<DefIx>,
         name: &str,
         receiver: Option<&str>,
+        path: bool,
     ) -> Option<(Vec<DefIx>, Provenance)> {
-        self.resolve_call_at(f, caller, name, receiver, 0)
+        self.resolve_call_at(f, caller, name, receiver, path, 0)
     }
 
     pub(super) fn resolve_call_at(
@@ -232,6 +233,7 @@ impl<'a> Ctx<'a> {
         caller: Option<DefIx>,
         name: &str,
         receiver: Option<&str>,
+        path: bool,
         depth: usize,
     ) -> Option<(Vec<DefIx>, Provenance)> {
         if depth > 4 {
@@ -307,10 +309,16 @@ impl<'a> Ctx<'a> {
                 }
                 // A module: its top-level names, through re-exports; never
                 // a method by inference. Outside the repository: nothing.
+                // A local or a parameter shadows a module of its name
+                // (`let util = ..; util.helper()`), not a path
+                // (`util::helper()`).
+                let local = !path && self.is_local(f, caller, r);
                 let head = r.split(['.', ':']).next().unwrap_or(r);
                 match self.scopes[f].names.get(r) {
-                    Some(Binding::Module(files)) => return ok(self.exported(files, name, 0)),
-                    Some(Binding::External) => return None,
+                    Some(Binding::Module(files)) if !local => {
+                        return ok(self.exported(files, name, 0));
+                    }
+                    Some(Binding::External) if !local => return None,
                     _ => {}
                 }
                 if head != r && matches!(self.scopes[f].names.get(head), Some(Binding::External)) {
@@ -341,6 +349,7 @@ impl<'a> Ctx<'a> {
                 }
                 // Rust paths and fully qualified names: `crate::a::f`, `a::b::Type::new`.
                 let sep = self.sep(f);
+                let r = &self.in_own_crate(f, r);
                 if let Some(found) = self.by_qname.get(format!("{r}{sep}{name}").as_str())
                     && let Some(found) = ok(found.to_vec())
                 {
@@ -348,8 +357,10 @@ impl<'a> Ctx<'a> {
                 }
                 // A partly qualified name (`util::Cache` for `app::util::Cache`,
                 // `models.User` for `shop.models.User`): the one definition
-                // whose qualified name ends so.
-                if let Some(found) = self.qualified_suffix(r, sep, name) {
+                // whose qualified name ends so. Not through a local or a
+                // parameter (`graph.imports()` is a value's method, not
+                // the function `imports` of some module `graph`).
+                if !local && let Some(found) = self.qualified_suffix(r, sep, name) {
                     return Some((found, Provenance::Resolved));
                 }
                 // A type: `Type::new()`, `Class.method()`, `Util.format()`.
@@ -360,6 +371,62 @@ impl<'a> Ctx<'a> {
                 }
                 self.infer_method(f, name)
             }
+        }
+    }
+
+    /// The callees whose parameters can take `args` arguments, in a language
+    /// whose calls must fit ([`codegraph_lang::Language::strict_arity`]):
+    /// an inferred callee that cannot is dropped; among several proved
+    /// ones (overloads), those that can are kept when any can. A callee
+    /// without a readable parameter list always fits.
+    pub(super) fn fitting(
+        &self,
+        f: FileIx,
+        args: Option<u32>,
+        targets: Vec<DefIx>,
+        provenance: Provenance,
+    ) -> Option<(Vec<DefIx>, Provenance)> {
+        let Some(args) = args else {
+            return Some((targets, provenance));
+        };
+        if self.lang(f).is_none_or(|l| !l.strict_arity)
+            || (provenance == Provenance::Resolved && targets.len() < 2)
+        {
+            return Some((targets, provenance));
+        }
+        let fits = |d: DefIx| {
+            let def = &self.facts.defs[d];
+            !matches!(def.kind, DefKind::Function | DefKind::Method)
+                || codegraph_core::arity::arity(&def.signature, &def.name)
+                    .is_none_or(|a| a.admits(args))
+        };
+        let kept: Vec<DefIx> = targets.iter().copied().filter(|&d| fits(d)).collect();
+        match provenance {
+            Provenance::Inferred => (!kept.is_empty()).then_some((kept, provenance)),
+            Provenance::Resolved if kept.is_empty() => Some((targets, provenance)),
+            Provenance::Resolved => Some((kept, provenance)),
+        }
+    }
+
+    /// A path from the crate root (`crate::a`) as qualified names spell it
+    /// in the file's crate (`shop::a`, when a manifest names the crate).
+    fn in_own_crate<'r>(&self, f: FileIx, path: &'r str) -> std::borrow::Cow<'r, str> {
+        let rest = match path.strip_prefix("crate") {
+            Some(rest) if rest.is_empty() || rest.starts_with("::") => rest,
+            _ => return path.into(),
+        };
+        if self
+            .lang(f)
+            .is_none_or(|l| l.import_style != ImportStyle::Rust)
+        {
+            return path.into();
+        }
+        let Some((root, _)) = rust_module(&self.facts.files[f].path) else {
+            return path.into();
+        };
+        match self.crates.iter().find(|(_, r)| **r == root) {
+            Some((name, _)) => format!("{name}{rest}").into(),
+            None => path.into(),
         }
     }
 

@@ -65,6 +65,10 @@ pub(super) struct Ctx<'a> {
     pub(super) go_modules: Vec<(String, String)>,
     /// Package name → root directory, from `pubspec.yaml` (`uri` imports).
     pub(super) lib_roots: Vec<(String, String)>,
+    /// Rust crate name → the directory holding its `src/`: crates of the
+    /// repository, whose names the indexer took from their manifests into
+    /// their qualified names (`shop::store::Store`).
+    pub(super) crates: HashMap<String, String>,
     pub(super) scopes: Vec<FileScope>,
     pub(super) bases: HashMap<DefIx, Vec<DefIx>>,
     /// The base a `super(...)` call reaches: the class it extends.
@@ -96,6 +100,7 @@ struct FileIndex<'a> {
     by_basename: HashMap<&'a str, Vec<FileIx>>,
     go_modules: Vec<(String, String)>,
     lib_roots: Vec<(String, String)>,
+    crates: HashMap<String, String>,
     imports_of: HashMap<FileId, Vec<usize>>,
 }
 
@@ -190,6 +195,7 @@ impl<'a> Ctx<'a> {
             by_basename: HashMap::default(),
             go_modules: Vec::new(),
             lib_roots: Vec::new(),
+            crates: HashMap::default(),
             scopes: Vec::new(),
             bases: HashMap::default(),
             superclass: HashMap::default(),
@@ -214,6 +220,7 @@ impl<'a> Ctx<'a> {
         ctx.packages = files.packages;
         ctx.go_modules = files.go_modules;
         ctx.lib_roots = files.lib_roots;
+        ctx.crates = files.crates;
         ctx.imports_of = files.imports_of;
         ctx.bindings = bindings.bindings;
         ctx.file_bindings = bindings.file_bindings;
@@ -326,6 +333,9 @@ impl<'a> Ctx<'a> {
             })
             .map(|f| format!("{}/", dir_of(&f.path)))
             .collect();
+        // The crate root of each Rust file: its definitions' qualified
+        // names start with the crate's name.
+        let mut crate_roots: HashMap<FileId, String> = HashMap::default();
         for (fi, f) in facts.files.iter().enumerate() {
             out.dirs.entry(dir_of(&f.path)).or_default().push(fi);
             let base = f.path.rsplit('/').next().unwrap_or(&f.path);
@@ -355,6 +365,7 @@ impl<'a> Ctx<'a> {
                             .entry(format!("rs:{root}:{module}"))
                             .or_default()
                             .push(fi);
+                        crate_roots.insert(f.id, root);
                     }
                 }
                 ImportStyle::Path => {
@@ -393,6 +404,16 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 _ => {}
+            }
+        }
+        for d in &facts.defs {
+            if let Some(root) = crate_roots.get(&d.file_id)
+                && let Some((name, _)) = d.qualified_name.split_once("::")
+                && name != "crate"
+            {
+                out.crates
+                    .entry(name.to_owned())
+                    .or_insert_with(|| root.clone());
             }
         }
         for (path, text) in &facts.configs {

@@ -57,8 +57,7 @@ impl<'a> Ctx<'a> {
                 })
             }
             ImportStyle::Rust => {
-                let (root, current) = rust_module(path)?;
-                let module = self.rust_absolute(&current, module, path)?;
+                let (root, module) = self.rust_absolute(module, path)?;
                 self.modules.get(&format!("rs:{root}:{module}")).cloned()
             }
             ImportStyle::Path => {
@@ -137,9 +136,13 @@ impl<'a> Ctx<'a> {
             .find(|&f| self.facts.files[f].path == path)
     }
 
-    /// `self::x`, `super::x`, `crate::x` → `crate::...`; other roots are
-    /// external crates (`None`).
-    pub(super) fn rust_absolute(&self, current: &str, module: &str, path: &str) -> Option<String> {
+    /// `self::x`, `super::x`, `crate::x` → `crate::...` in the importing
+    /// file's crate; `name::x` where `name` is another crate of the
+    /// repository → `crate::x` in that crate. As `(crate root, module)`;
+    /// other roots are external crates (`None`).
+    pub(super) fn rust_absolute(&self, module: &str, path: &str) -> Option<(String, String)> {
+        let (root, current) = rust_module(path)?;
+        let current = current.as_str();
         let mut parts: Vec<&str> = module.split("::").collect();
         let is_mod_rs =
             path.ends_with("/mod.rs") || path.ends_with("lib.rs") || path.ends_with("main.rs");
@@ -162,19 +165,25 @@ impl<'a> Ctx<'a> {
             }
             Some(first) => {
                 // `use foo::x` inside a crate: a child module `foo` of the crate root or
-                // of this module (2018 paths), else an external crate.
-                let _ = first;
+                // of this module (2018 paths), else another crate of the
+                // repository, else an external crate.
                 let candidate = if is_mod_rs || current == "crate" {
                     format!("{current}::{module}")
                 } else {
                     format!("crate::{module}")
                 };
-                let (root, _) = rust_module(path)?;
                 let head = candidate.split("::").take(2).collect::<Vec<_>>().join("::");
                 if self.modules.contains_key(&format!("rs:{root}:{head}")) {
-                    return Some(candidate);
+                    return Some((root, candidate));
                 }
-                return None;
+                let other = self.crates.get(first)?;
+                let rest = &parts[1..];
+                let mut out = String::from("crate");
+                for p in rest {
+                    out.push_str("::");
+                    out.push_str(p);
+                }
+                return Some((other.clone(), out));
             }
             None => return None,
         }
@@ -183,7 +192,7 @@ impl<'a> Ctx<'a> {
             out.push_str("::");
             out.push_str(p);
         }
-        Some(out)
+        Some((root, out))
     }
 
     /// Resolves every import: edges to files or external modules, and the

@@ -188,8 +188,9 @@ fn resolve_calls(
         };
         stats.calls += 1;
         let caller = c.caller_id.and_then(|id| ctx.def_ix.get(&id).copied());
-        let Some((targets, provenance)) =
-            ctx.resolve_call(f, caller, &c.name, c.receiver.as_deref())
+        let Some((targets, provenance)) = ctx
+            .resolve_call(f, caller, &c.name, c.receiver.as_deref(), c.path)
+            .and_then(|(targets, provenance)| ctx.fitting(f, c.args, targets, provenance))
         else {
             stats.calls_unresolved += 1;
             continue;

@@ -5,6 +5,7 @@ use super::ctx::{Binding, Ctx};
 use super::{BindingRef, DefIx, FileIx};
 use codegraph_core::types::{clean_type, last_segment, qualifier};
 use codegraph_core::{DefKind, Provenance};
+use codegraph_lang::ModuleStyle;
 
 impl<'a> Ctx<'a> {
     /// Members named `name` of type `t` and its bases.
@@ -12,6 +13,10 @@ impl<'a> Ctx<'a> {
         let q = self.facts.defs[t].qualified_name.as_str();
         if let Some(found) = self.members.get(q).and_then(|m| m.get(name)) {
             return found.to_vec();
+        }
+        let elsewhere = self.impl_elsewhere(t, name);
+        if !elsewhere.is_empty() {
+            return elsewhere;
         }
         if depth > 6 {
             return Vec::new();
@@ -24,6 +29,62 @@ impl<'a> Ctx<'a> {
             }
         }
         out
+    }
+
+    /// Methods named `name` of type `t` declared in another module of its
+    /// crate (`impl Conn { .. }` in `store/embeddings.rs` for the `Conn`
+    /// of `store/conn.rs`): methods owned by `t`'s name under the crate's
+    /// name, in an impl whose path names no type, when the crate has one
+    /// type of that name. Only for module styles with a crate root.
+    fn impl_elsewhere(&self, t: DefIx, name: &str) -> Vec<DefIx> {
+        let f = self.def_file[t];
+        if self
+            .lang(f)
+            .is_none_or(|l| l.module_style != ModuleStyle::Rust)
+        {
+            return Vec::new();
+        }
+        let sep = self.sep(f);
+        let type_name = self.facts.defs[t].name.as_str();
+        let Some((krate, _)) = self.facts.defs[t].qualified_name.split_once(sep) else {
+            return Vec::new();
+        };
+        let in_crate = |d: DefIx| {
+            self.facts.defs[d]
+                .qualified_name
+                .strip_prefix(krate)
+                .is_some_and(|rest| rest.starts_with(sep))
+        };
+        let Some(methods) = self.by_name.get(name) else {
+            return Vec::new();
+        };
+        let owned = format!("{sep}{type_name}{sep}{name}");
+        let found: Vec<DefIx> = methods
+            .iter()
+            .copied()
+            .filter(|&d| self.def_kind[d] == DefKind::Method && in_crate(d))
+            .filter(|&d| self.facts.defs[d].qualified_name.ends_with(&owned))
+            .filter(|&d| {
+                let q = &self.facts.defs[d].qualified_name;
+                let owner = &q[..q.len() - name.len() - sep.len()];
+                self.by_qname
+                    .get(owner)
+                    .is_none_or(|ds| !ds.iter().any(|&o| self.is_type(o)))
+            })
+            .collect();
+        if found.is_empty() {
+            return found;
+        }
+        let same_name_types = self.by_name.get(type_name).map_or(0, |ds| {
+            ds.iter()
+                .filter(|&&d| self.is_type(d) && in_crate(d))
+                .count()
+        });
+        if same_name_types == 1 {
+            found
+        } else {
+            Vec::new()
+        }
     }
 
     /// The type a method belongs to: its type-like ancestor, or the type named
@@ -323,7 +384,11 @@ impl<'a> Ctx<'a> {
         // A call: the callee's declared return type.
         // Only a proved callee types a value: an inferred one would turn into
         // "resolved" edges downstream.
-        let (callees, provenance) = self.resolve_call_at(f, caller, name, qual, depth + 1)?;
+        // `a::f` in a language whose separator is not `.`: a path.
+        let sep = self.sep(f);
+        let path =
+            sep != "." && ty.len() > name.len() && ty[..ty.len() - name.len()].ends_with(sep);
+        let (callees, provenance) = self.resolve_call_at(f, caller, name, qual, path, depth + 1)?;
         if provenance != Provenance::Resolved {
             return None;
         }

@@ -200,6 +200,32 @@ fn parse_tree(
     tree
 }
 
+/// The number of arguments of the call `node` (its `arguments` field, an
+/// argument list): `None` without one, or when one spreads a collection
+/// (`*xs`, `...xs`, `xs...`) or passes a block, so the count is not fixed.
+fn argument_count(node: Node) -> Option<u32> {
+    let list = node.child_by_field_name("arguments")?;
+    if !list.kind().contains("argument") {
+        return None; // `f(x for x in xs)`: a generator, not a list
+    }
+    let mut walk = list.walk();
+    let mut count = 0;
+    for child in list.named_children(&mut walk) {
+        let kind = child.kind();
+        if kind.contains("comment") {
+            continue;
+        }
+        if ["splat", "spread", "variadic", "block"]
+            .iter()
+            .any(|k| kind.contains(k))
+        {
+            return None;
+        }
+        count += 1;
+    }
+    Some(count)
+}
+
 /// Runs the tags query over the file's tree and assembles the facts;
 /// `None` when `stop` cut it short.
 pub(crate) fn extract(
@@ -246,7 +272,7 @@ pub(crate) fn extract(
             Role::Definition(_) | Role::Scope if c.name.is_some() => {
                 raw.definition(language, text, role, node, &c, m.pattern_index, &siblings);
             }
-            Role::Call(kind) => raw.call(text, node, &c, kind),
+            Role::Call(kind) => raw.call(text, node, &c, kind, &language.separator),
             Role::Skip => raw
                 .skips
                 .push((node.start_byte() as u32, node.end_byte() as u32)),
@@ -465,9 +491,18 @@ impl Raw {
         }
     }
 
-    fn call(&mut self, text: &str, node: Node, c: &Captures, kind: RefKind) {
+    fn call(&mut self, text: &str, node: Node, c: &Captures, kind: RefKind, separator: &str) {
         let node_text = |n: Node| text.get(n.byte_range()).unwrap_or("");
         let Some(name_node) = c.name else { return };
+        // `module::f` (the language's separator, not `.`) names a path;
+        // `value.f` a value's member.
+        let path = |r: Node| {
+            separator != "."
+                && r.end_byte() <= name_node.start_byte()
+                && text
+                    .get(r.end_byte()..name_node.start_byte())
+                    .is_some_and(|op| op.trim() == separator)
+        };
         // One call per callee name node; a later match that knows the
         // receiver (or spans less) refines an earlier one.
         if let Some(&i) = self.seen_calls.get(&name_node.id()) {
@@ -476,15 +511,19 @@ impl Raw {
                 && let Some(r) = c.receiver
             {
                 existing.call.receiver = Some(receiver_text(node_text(r)));
+                existing.call.path = path(r);
             }
             return;
         }
         self.seen_calls.insert(name_node.id(), self.calls.len());
         let pos = name_node.start_position();
+        let args = argument_count(node);
         self.calls.push(RawCall {
             call: Call {
                 name: node_text(name_node).to_owned(),
                 receiver: c.receiver.map(|r| receiver_text(node_text(r))),
+                path: c.receiver.is_some_and(path),
+                args,
                 line: pos.row as u32 + 1,
                 column: pos.column as u32 + 1,
                 enclosing: None,

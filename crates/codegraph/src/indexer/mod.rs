@@ -6,6 +6,7 @@
 pub(crate) mod embed;
 mod graph;
 pub(crate) mod lock;
+mod packages;
 pub(crate) mod pipeline;
 mod search;
 pub(crate) mod walk;

@@ -1,6 +1,7 @@
 //! The indexing pipeline: candidates are classified and parsed in parallel
 //! (rayon); one writer commits them in batched transactions.
 
+use super::packages::Packages;
 use super::walk::Candidate;
 use crate::{Error, IndexOptions, Progress};
 use codegraph_core::{Diagnostic, FileChange, FileFacts, SkipReason, content_hash, tokenize};
@@ -84,12 +85,20 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
         .map_or(0, |d| d.as_nanos() as i64)
 }
 
+/// What the manifests of a walk say: the package names, and which changed
+/// since the last run (their files are parsed again).
+pub(crate) struct PackageNames<'p> {
+    pub(crate) packages: &'p Packages,
+    pub(crate) changed: &'p HashSet<String>,
+}
+
 /// Classifies and, when needed, parses one candidate. Never panics outward.
 pub(crate) fn process(
     c: &Candidate,
     options: &IndexOptions,
     previous: Option<&FileState>,
     registry: &Registry,
+    names: &PackageNames<'_>,
 ) -> Outcome {
     let name = c.rel.rsplit('/').next().unwrap_or(&c.rel);
     if LOCKFILES.contains(&name) {
@@ -108,6 +117,10 @@ pub(crate) fn process(
         }
         None => return skip(c, SkipReason::UnknownType, "no language for this extension"),
     };
+    // A file whose package was renamed is parsed again: its qualified
+    // names change though its text did not.
+    let previous = previous.filter(|_| !Packages::is_under(names.changed, language, &c.rel));
+    let package = names.packages.of(language, &c.rel);
     if let Some(only) = &options.languages
         && !only.contains(&language.name)
     {
@@ -171,6 +184,9 @@ pub(crate) fn process(
     };
     let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut facts = codegraph_parse::parse_file(language, &c.rel, &text);
+        if let Some(package) = package {
+            codegraph_parse::qualify_in_package(&mut facts, language, package);
+        }
         if invalid {
             facts.diagnostics.insert(
                 0,
@@ -246,6 +262,12 @@ pub(crate) fn run(
 ) -> Result<RunCounts, Error> {
     let previous = store.read().file_states()?;
     let registry = Registry::builtin();
+    let packages = Packages::read(candidates, registry);
+    let changed = packages.changed_since(store.read().meta(MetaKey::Packages)?.as_deref());
+    let names = PackageNames {
+        packages: &packages,
+        changed: &changed,
+    };
     let mut counts = RunCounts::default();
     let mut present: HashSet<&str> = HashSet::with_capacity(candidates.len());
     progress.files_found(candidates.len());
@@ -262,12 +284,12 @@ pub(crate) fn run(
     let mut order: Vec<usize> = (0..candidates.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(candidates[i].size));
     let result: Result<(), Error> = std::thread::scope(|scope| {
-        let previous = &previous;
+        let (previous, names) = (&previous, &names);
         scope.spawn(move || {
             pool.install(|| {
                 order.par_iter().for_each_with(tx, |tx, &i| {
                     let c = &candidates[i];
-                    let outcome = process(c, options, previous.get(&c.rel), registry);
+                    let outcome = process(c, options, previous.get(&c.rel), registry, names);
                     // The receiver only goes away on a write error; stop then.
                     let _ = tx.send((i, outcome));
                 });
@@ -347,6 +369,9 @@ pub(crate) fn run(
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.dedup_by(|a, b| a.path == b.path);
     writer.set_skipped(&skipped)?;
+    // Only once every file is written: a run cut short parses the files
+    // of a renamed package again next time.
+    writer.set_meta(MetaKey::Packages, &packages.to_json())?;
     writer.commit()?;
     Ok(counts)
 }

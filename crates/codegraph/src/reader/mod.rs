@@ -450,9 +450,22 @@ impl Reader {
         Ok(defs)
     }
 
-    /// Definitions whose name or qualified name is `name`.
+    /// Definitions whose name or qualified name is `name`, else whose
+    /// qualified name ends with it (`Class.method`, `module::Type`), as
+    /// callers and callees read a symbol; `crate::a::f`, as written inside
+    /// a crate, is `a::f` of any crate.
     pub fn find_symbol(&self, name: &str) -> Result<Vec<DefinitionRow>> {
-        Ok(self.pool.read()?.definitions_named(name)?)
+        let conn = self.pool.read()?;
+        let found = conn.definitions_named(name)?;
+        if !found.is_empty() || !(name.contains('.') || name.contains("::")) {
+            return Ok(found);
+        }
+        let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+        Ok(conn
+            .definitions_named(last)?
+            .into_iter()
+            .filter(|d| codegraph_core::types::ends_with_qualified(&d.qualified_name, name))
+            .collect())
     }
 
     /// The chunks of one indexed file, in source order.

@@ -104,12 +104,10 @@ fn found(conn: &Conn, name: &str) -> Result<Vec<StoredSymbol>> {
     }
     if out.is_empty() && (name.contains('.') || name.contains("::")) {
         let last = name.rsplit(['.', ':']).next().unwrap_or(name);
-        let dotted = format!(".{name}");
-        let coloned = format!("::{name}");
         out = conn
             .symbols_with_name(last)?
             .into_iter()
-            .filter(|s| s.qualified_name.ends_with(&dotted) || s.qualified_name.ends_with(&coloned))
+            .filter(|s| codegraph_core::types::ends_with_qualified(&s.qualified_name, name))
             .collect();
     }
     out.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));

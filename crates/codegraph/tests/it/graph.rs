@@ -570,3 +570,203 @@ fn callers_of_a_name_shared_by_a_field_and_a_method_are_the_method_callers() {
     assert_eq!(callers.len(), 1, "{callers:?}");
     assert!(callers[0].symbol.ends_with("missing"), "{callers:?}");
 }
+
+/// A Cargo workspace: qualified names carry each crate's name from its
+/// manifest, calls and imports cross crates, and a renamed package renames
+/// its definitions though no source file changed.
+#[test]
+fn rust_crates_of_a_workspace_keep_apart_and_link_up() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\n",
+    );
+    write(
+        root,
+        "crates/alpha/Cargo.toml",
+        "[package]\nname = \"alpha-core\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        root,
+        "crates/alpha/src/lib.rs",
+        "pub mod util;\nuse beta::Store;\n\npub fn run() -> u32 {\n    let s = Store::new();\n    s.size() + s.extra() + util::helper()\n}\n\npub fn twice() -> u32 {\n    2\n}\n\npub fn local_value() -> u32 {\n    let util = std::env::args();\n    util.helper()\n}\n\npub fn through_path(util: u32) -> u32 {\n    util::helper() + util\n}\n",
+    );
+    write(
+        root,
+        "crates/alpha/src/util.rs",
+        "pub fn helper() -> u32 {\n    crate::twice()\n}\n",
+    );
+    write(
+        root,
+        "crates/beta/Cargo.toml",
+        "[package]\nname = \"beta\"\n",
+    );
+    write(
+        root,
+        "crates/beta/src/lib.rs",
+        "pub mod extra;\n\npub struct Store;\n\nimpl Store {\n    pub fn new() -> Store {\n        Store\n    }\n    pub fn size(&self) -> u32 {\n        0\n    }\n}\n\npub fn run() -> u32 {\n    1\n}\n",
+    );
+    // Methods of a type in an `impl` of another module.
+    write(
+        root,
+        "crates/beta/src/extra.rs",
+        "use crate::Store;\n\nimpl Store {\n    pub fn extra(&self) -> u32 {\n        7\n    }\n}\n",
+    );
+    let mut cg = open(root, idx.path());
+    cg.index(&codegraph::NoProgress).unwrap();
+    let qualified = |cg: &codegraph::Codegraph, name: &str| -> Vec<String> {
+        let mut q: Vec<String> = cg
+            .find_symbol(name)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.qualified_name)
+            .collect();
+        q.sort();
+        q
+    };
+    assert_eq!(qualified(&cg, "run"), ["alpha_core::run", "beta::run"]);
+    assert_eq!(qualified(&cg, "alpha_core::run"), ["alpha_core::run"]);
+    // Across crates: `use beta::Store` and its methods.
+    let callers = cg.callers("beta::Store::new", 1, true).unwrap();
+    assert!(
+        callers.iter().any(|r| r.symbol == "alpha_core::run"),
+        "{callers:?}"
+    );
+    let callers = cg.callers("beta::extra::Store::extra", 1, true).unwrap();
+    assert!(
+        callers.iter().any(|r| r.symbol == "alpha_core::run"),
+        "{callers:?}"
+    );
+    let imports = cg.imports("crates/alpha/src/lib.rs").unwrap();
+    assert!(
+        imports.iter().any(|(p, _)| p == "crates/beta/src/lib.rs"),
+        "{imports:?}"
+    );
+    // A module's function is called through its path (even where a
+    // parameter has the module's name), never through a local's value.
+    let callers = cg.callers("alpha_core::util::helper", 1, false).unwrap();
+    let mut names: Vec<&str> = callers.iter().map(|r| r.symbol.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["alpha_core::run", "alpha_core::through_path"]);
+    // `crate::` as written inside a crate names any crate's path.
+    assert_eq!(
+        qualified(&cg, "crate::util::helper"),
+        ["alpha_core::util::helper"]
+    );
+    assert_eq!(
+        qualified(&cg, "crate::run"),
+        ["alpha_core::run", "beta::run"]
+    );
+    let callers = cg.callers("crate::util::helper", 1, true).unwrap();
+    assert!(
+        callers.iter().any(|r| r.symbol == "alpha_core::run"),
+        "{callers:?}"
+    );
+    match cg.callers("crate::run", 1, false) {
+        Err(codegraph::Error::Ambiguous { candidates, .. }) => assert_eq!(candidates.len(), 2),
+        other => panic!("expected the two crates' `run`, got {other:?}"),
+    }
+    // `crate::twice()` is the crate's own.
+    let callers = cg.callers("alpha_core::twice", 1, true).unwrap();
+    assert!(
+        callers
+            .iter()
+            .any(|r| r.symbol == "alpha_core::util::helper"),
+        "{callers:?}"
+    );
+
+    // Only the manifest changes: the crate's definitions are renamed.
+    write(
+        root,
+        "crates/beta/Cargo.toml",
+        "[package]\nname = \"gamma\"\n",
+    );
+    cg.index(&codegraph::NoProgress).unwrap();
+    assert_eq!(qualified(&cg, "run"), ["alpha_core::run", "gamma::run"]);
+    assert!(qualified(&cg, "beta::run").is_empty());
+    assert_eq!(qualified(&cg, "gamma::Store::new"), ["gamma::Store::new"]);
+    assert_patched_graph_is_fresh("rust workspace, renamed", &cg, root, idx.path());
+    // A crate that appears links the imports that named it.
+    write(
+        root,
+        "crates/alpha/src/util.rs",
+        "use delta::pick;
+
+pub fn helper() -> u32 {
+    crate::twice() + pick()
+}
+",
+    );
+    cg.index(&codegraph::NoProgress).unwrap();
+    write(
+        root,
+        "crates/delta/Cargo.toml",
+        "[package]\nname = \"delta\"\n",
+    );
+    write(
+        root,
+        "crates/delta/src/lib.rs",
+        "pub fn pick() -> u32 {\n    3\n}\n",
+    );
+    cg.index(&codegraph::NoProgress).unwrap();
+    let callers = cg.callers("delta::pick", 1, true).unwrap();
+    assert!(
+        callers
+            .iter()
+            .any(|r| r.symbol == "alpha_core::util::helper"),
+        "{callers:?}"
+    );
+    assert_patched_graph_is_fresh("rust workspace, new crate", &cg, root, idx.path());
+    // A new instance reads the same names from the store.
+    drop(cg);
+    let cg = open(root, idx.path());
+    assert_eq!(qualified(&cg, "gamma::Store"), ["gamma::Store"]);
+}
+
+/// A callee found by its name only must take the call's arguments: the
+/// count read at the call site, the parameters from the signature
+/// (defaults, `*args`, the receiver).
+#[test]
+fn inferred_callees_must_take_the_calls_arguments() {
+    let repo = tempfile::tempdir().unwrap();
+    let idx = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    write(
+        root,
+        "lib.py",
+        "def combine(a, b, sep=\",\"):\n    return a + sep + b\n\n\nclass Page:\n    def render(self, template):\n        return template\n\n\ndef spread(*parts):\n    return parts\n",
+    );
+    write(
+        root,
+        "app.py",
+        "def fits(x):\n    combine(x, x)\n    x.render(\"t\")\n    spread(1, 2, 3, 4)\n\n\ndef too_many(x):\n    combine(x, x, x, x)\n    x.render(\"t\", \"u\", \"v\")\n\n\ndef too_few(x, xs):\n    combine(x)\n    combine(*xs)\n",
+    );
+    let mut cg = open(root, idx.path());
+    cg.index(&codegraph::NoProgress).unwrap();
+    let callers = |symbol: &str| -> Vec<String> {
+        let mut v: Vec<String> = cg
+            .callers(symbol, 1, false)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.symbol)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    // `symbol Class.method` finds what `callers Class.method` reads.
+    let found: Vec<String> = cg
+        .find_symbol("Page.render")
+        .unwrap()
+        .into_iter()
+        .map(|d| d.qualified_name)
+        .collect();
+    assert_eq!(found, ["lib.Page.render"]);
+    // `combine(*xs)` has no fixed count: it may fit.
+    assert_eq!(callers("lib.combine"), ["app.fits", "app.too_few"]);
+    assert_eq!(callers("lib.Page.render"), ["app.fits"]);
+    assert_eq!(callers("lib.spread"), ["app.fits"]);
+}
