@@ -12,7 +12,10 @@
 //! TypeScript overload signature lands on one key on both sides.
 //!
 //! Only files both tools indexed count (the SCIP documents, which the
-//! indexer configuration limits to the package and its tests).
+//! indexer configuration limits to the package and its tests), and only
+//! edges to functions, methods and classes, the oracle's own rule: an edge
+//! of codegraph's to a variable or constant (a call through `ib = attrib`)
+//! is counted apart ([`Figures::to_values`]).
 //!
 //! Causes (heuristics, first match wins), for a miss (an oracle edge
 //! codegraph lacks), read at the oracle's first call site:
@@ -61,6 +64,10 @@ pub struct Figures {
     pub recall_any: usize,
     /// Codegraph edges whose files the oracle did not index.
     pub outside: usize,
+    /// Codegraph edges to a variable, constant or field (a call through
+    /// an alias such as `ib = attrib`): the oracle counts calls of
+    /// functions, methods and classes only, so these are left out.
+    pub to_values: usize,
     /// Codegraph definitions matched to a SCIP symbol / all in shared files.
     pub defs_matched: usize,
     pub defs_shared: usize,
@@ -218,7 +225,12 @@ fn our_edges(ours: &Ours, key_of: &HashMap<DefId, DefKey>, fig: &mut Figures) ->
             fig.outside += 1;
             continue;
         };
-        let name = ours.defs[&e.callee].name.clone();
+        let callee = &ours.defs[&e.callee];
+        if !(callee.kind.is_callable() || callee.kind.is_type()) {
+            fig.to_values += 1;
+            continue;
+        }
+        let name = callee.name.clone();
         let key = (a.clone(), b.clone());
         by_site
             .entry((e.path.clone(), e.line))

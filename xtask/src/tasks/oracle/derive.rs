@@ -28,8 +28,13 @@
 //!   re-export (`from ._api import *` in `__init__.py`, then `httpx.post(`)
 //!   by one symbol of that module (`_api/get().`). When the token differs
 //!   from the symbol's name and the same module defines the token's name
-//!   with the same kind, that sibling is taken ([`Stats::repaired`]); a
-//!   different name with no such sibling is an alias and is kept.
+//!   (with the same kind, else as a function or a class: a class can be
+//!   named by a function's symbol), that sibling is taken ([`Stats::repaired`]); so is
+//!   the one definition of that name and kind at the top of another module
+//!   of the same package (`from ._transports import *`, whose `__init__`
+//!   star-imports `.asgi` and `.mock`, names `httpx.MockTransport(` by
+//!   `_transports.asgi/ASGITransport#`); a different name with no such
+//!   definition is an alias and is kept.
 
 use super::scip::{self, Encoding, Index, ROLE_DEFINITION, Range};
 use std::collections::{BTreeMap, HashMap};
@@ -203,10 +208,20 @@ pub fn derive(index: &Index, lang: Lang, text: &dyn Fn(&str) -> Option<String>) 
                 continue;
             }
             if scip::last_name(&callee) != token {
-                let sibling = scip::sibling(&callee, &token);
-                if oracle.defs.contains_key(&sibling) {
+                let siblings = scip::siblings(&callee, &token);
+                let repaired = siblings
+                    .iter()
+                    .find(|s| oracle.defs.contains_key(*s))
+                    .cloned()
+                    .or_else(|| {
+                        siblings.iter().find_map(|s| {
+                            scip::package_sibling(s, &token, oracle.defs.keys().map(String::as_str))
+                                .map(str::to_owned)
+                        })
+                    });
+                if let Some(found) = repaired {
                     oracle.stats.repaired += 1;
-                    callee = sibling;
+                    callee = found;
                 } else {
                     oracle.stats.renamed += 1;
                 }

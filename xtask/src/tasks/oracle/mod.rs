@@ -115,11 +115,13 @@ fn run_one(c: &setup::Corpus) -> Result<Row> {
     std::fs::write(&path, report)?;
     step("compare", t);
     eprintln!(
-        "[{}] definitions matched to SCIP symbols: {}/{}; codegraph edges outside the shared files: {}; disagreements: {}",
+        "[{}] definitions matched to SCIP symbols: {}/{}; codegraph edges outside the shared files: {}; \
+         to a variable or constant (left out: the oracle has none): {}; disagreements: {}",
         c.name,
         figures.defs_matched,
         figures.defs_shared,
         figures.outside,
+        figures.to_values,
         path.display()
     );
     Ok(Row {

@@ -157,6 +157,61 @@ pub fn sibling(symbol: &str, name: &str) -> String {
     }
 }
 
+/// [`sibling`] first, then the same name as a function and as a type
+/// (scip-python's star re-export symbol may be of another kind: a class
+/// named by a function's symbol).
+pub fn siblings(symbol: &str, name: &str) -> Vec<String> {
+    let (prefix, _) = split_last(symbol);
+    let mut out = vec![sibling(symbol, name)];
+    for other in [format!("{prefix}{name}()."), format!("{prefix}{name}#")] {
+        if !out.contains(&other) {
+            out.push(other);
+        }
+    }
+    out
+}
+
+/// A symbol's text before its module, the module (`` `httpx._api` ``
+/// without the backquotes), and what follows it (`/get().`).
+fn split_module(symbol: &str) -> Option<(&str, &str, &str)> {
+    let open = symbol.find('`')?;
+    let close = open + 1 + symbol[open + 1..].find('`')?;
+    Some((
+        &symbol[..open],
+        &symbol[open + 1..close],
+        &symbol[close + 1..],
+    ))
+}
+
+/// The one symbol among `candidates` that names `name` with `symbol`'s
+/// kind at the top of another module of `symbol`'s package (or of a
+/// package inside it): scip-python names everything a package re-exports
+/// with `from .a import *; from .b import *` by one symbol of one of those
+/// modules. `None` when there is none or more than one.
+pub fn package_sibling<'a>(
+    symbol: &str,
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let wanted = sibling(symbol, name);
+    let (head, module, rest) = split_module(&wanted)?;
+    let (package, _) = module.rsplit_once('.')?;
+    let mut found = None;
+    for c in candidates {
+        let Some((h, m, r)) = split_module(c) else {
+            continue;
+        };
+        let inside = m.strip_prefix(package).is_some_and(|t| t.starts_with('.'));
+        if h == head && r == rest && inside && m != module {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(c);
+        }
+    }
+    found
+}
+
 /// The class of a TypeScript constructor symbol (`C#<constructor>().` →
 /// `C#`): scip-typescript names `new C(...)` so when `C` declares one.
 pub fn constructor_class(symbol: &str) -> Option<&str> {
@@ -168,6 +223,33 @@ pub fn constructor_class(symbol: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn star_re_exports_of_a_package_find_their_module() {
+        let p = |m: &str, d: &str| format!("scip-python python httpx 0.28.1 `{m}`/{d}");
+        let reported = p("httpx._transports.asgi", "ASGITransport#");
+        let defs = [
+            p("httpx._transports.asgi", "ASGITransport#"),
+            p("httpx._transports.mock", "MockTransport#"),
+            p("httpx._transports.mock", "handle()."),
+            p("httpx._models", "MockTransport#"),
+        ];
+        let found = package_sibling(&reported, "MockTransport", defs.iter().map(String::as_str));
+        assert_eq!(found, Some(defs[1].as_str()));
+        // Another kind, or two candidates: nothing.
+        assert_eq!(
+            package_sibling(&reported, "handle", defs.iter().map(String::as_str)),
+            None
+        );
+        let twice = [
+            p("httpx._transports.a", "X#"),
+            p("httpx._transports.b", "X#"),
+        ];
+        assert_eq!(
+            package_sibling(&reported, "X", twice.iter().map(String::as_str)),
+            None
+        );
+    }
 
     #[test]
     fn symbol_names() {
