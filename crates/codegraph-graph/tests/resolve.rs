@@ -190,6 +190,33 @@ fn a_relative_python_import_binds_the_imported_function() {
 }
 
 #[test]
+fn methods_of_builtins_and_protocol_methods_are_not_inferred_to_ours() {
+    let facts = project(&[
+        (
+            "m.py",
+            "class Frozen:\n    def __setattr__(self, name, value):\n        raise AttributeError(name)\n\n    def thaw(self):\n        pass\n",
+        ),
+        (
+            "t.py",
+            "def build(self, other, x):\n    object.__setattr__(self, 'x', 1)\n    BaseException.__setattr__(self, 'y', 2)\n    other.__setattr__('z', 3)\n    x.thaw()\n",
+        ),
+    ]);
+    let edges = edges_of(&facts);
+    assert!(
+        !has_edge(&edges, "calls", "t.build", "m.Frozen.__setattr__"),
+        "{edges:#?}"
+    );
+    // An ordinary unique method on an unknown receiver still infers.
+    assert!(
+        edges.iter().any(|e| e.0 == "calls"
+            && e.1 == "t.build"
+            && e.2 == "m.Frozen.thaw"
+            && e.3 == Provenance::Inferred),
+        "{edges:#?}"
+    );
+}
+
+#[test]
 fn a_method_call_on_self_resolves_through_the_base_class() {
     let facts = project(&[(
         "m.py",

@@ -369,6 +369,11 @@ impl<'a> Ctx<'a> {
                 {
                     return Some(found);
                 }
+                // A builtin the repository does not define (`object`,
+                // `BaseException`): its methods are the language's.
+                if self.lang(f).is_some_and(|l| l.is_builtin(r)) {
+                    return None;
+                }
                 self.infer_method(f, name)
             }
         }
