@@ -15,7 +15,9 @@
 //! indexer configuration limits to the package and its tests), and only
 //! edges to functions, methods and classes, the oracle's own rule: an edge
 //! of codegraph's to a variable or constant (a call through `ib = attrib`)
-//! is counted apart ([`Figures::to_values`]).
+//! is counted apart ([`Figures::to_values`]), as is an edge to a function
+//! nested in another where the oracle's symbol for the call is a local
+//! ([`Figures::to_locals`]: the oracle keys no locals).
 //!
 //! Causes (heuristics, first match wins), for a miss (an oracle edge
 //! codegraph lacks), read at the oracle's first call site:
@@ -68,6 +70,11 @@ pub struct Figures {
     /// an alias such as `ib = attrib`): the oracle counts calls of
     /// functions, methods and classes only, so these are left out.
     pub to_values: usize,
+    /// Codegraph edges to a definition nested in a function where the
+    /// oracle's symbol for the call is local to its document (TypeScript's
+    /// `const helper = () => ..` inside a method): the oracle keys no
+    /// local, so it can neither confirm nor deny them; left out.
+    pub to_locals: usize,
     /// Codegraph definitions matched to a SCIP symbol / all in shared files.
     pub defs_matched: usize,
     pub defs_shared: usize,
@@ -130,7 +137,7 @@ pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String)
     let key_of = def_keys(oracle, ours, texts, &shared, &mut fig);
     let truth = oracle_edges(oracle, &shared);
     fig.oracle = truth.len();
-    let (mine, by_site) = our_edges(ours, &key_of, &mut fig);
+    let (mine, by_site) = our_edges(oracle, ours, &key_of, &mut fig);
     count_hits(&mine, &truth, &mut fig);
 
     // Disagreements.
@@ -217,7 +224,12 @@ fn oracle_edges<'a>(oracle: &'a Oracle, shared: &HashSet<&str>) -> Truth<'a> {
 }
 
 /// Codegraph's edges on the key, and by call site; counts the ones off the key.
-fn our_edges(ours: &Ours, key_of: &HashMap<DefId, DefKey>, fig: &mut Figures) -> (Mine, BySite) {
+fn our_edges(
+    oracle: &Oracle,
+    ours: &Ours,
+    key_of: &HashMap<DefId, DefKey>,
+    fig: &mut Figures,
+) -> (Mine, BySite) {
     let mut mine: Mine = BTreeMap::new();
     let mut by_site: BySite = HashMap::new();
     for e in &ours.edges {
@@ -228,6 +240,18 @@ fn our_edges(ours: &Ours, key_of: &HashMap<DefId, DefKey>, fig: &mut Figures) ->
         let callee = &ours.defs[&e.callee];
         if !(callee.kind.is_callable() || callee.kind.is_type()) {
             fig.to_values += 1;
+            continue;
+        }
+        if nested_in_callable(ours, callee)
+            && oracle
+                .tokens
+                .get(&(e.path.clone(), e.line))
+                .is_some_and(|t| {
+                    t.iter()
+                        .any(|(tok, sym)| *tok == callee.name && scip::is_local(sym))
+                })
+        {
+            fig.to_locals += 1;
             continue;
         }
         let name = callee.name.clone();
@@ -247,6 +271,18 @@ fn our_edges(ours: &Ours, key_of: &HashMap<DefId, DefKey>, fig: &mut Figures) ->
         pair.sites.push((e.path.clone(), e.line, e.provenance));
     }
     (mine, by_site)
+}
+
+/// Whether a definition sits inside a function or method.
+fn nested_in_callable(ours: &Ours, def: &codegraph::core::DefFact) -> bool {
+    let mut at = def.parent_id;
+    while let Some(p) = at.and_then(|id| ours.defs.get(&id)) {
+        if p.kind.is_callable() {
+            return true;
+        }
+        at = p.parent_id;
+    }
+    false
 }
 
 /// Counts codegraph's edges by provenance and how many the oracle has.

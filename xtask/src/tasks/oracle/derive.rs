@@ -170,10 +170,7 @@ pub fn derive(index: &Index, lang: Lang, text: &dyn Fn(&str) -> Option<String>) 
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         for occ in &doc.occurrences {
-            if occ.symbol_roles & ROLE_DEFINITION != 0
-                || occ.symbol.is_empty()
-                || scip::is_local(&occ.symbol)
-            {
+            if occ.symbol_roles & ROLE_DEFINITION != 0 || occ.symbol.is_empty() {
                 continue;
             }
             let Some(r) = Range::from_scip(&occ.range) else {
@@ -195,12 +192,17 @@ pub fn derive(index: &Index, lang: Lang, text: &dyn Fn(&str) -> Option<String>) 
                 oracle.stats.def_like += 1;
                 continue;
             }
-            oracle.stats.call_tokens += 1;
+            // Every call token, a local one too (to explain disagreements);
+            // a local is never a callee.
             oracle
                 .tokens
                 .entry((doc.relative_path.clone(), r.start_line + 1))
                 .or_default()
                 .push((token.clone(), occ.symbol.clone()));
+            if scip::is_local(&occ.symbol) {
+                continue;
+            }
+            oracle.stats.call_tokens += 1;
             let mut callee = scip::constructor_class(&occ.symbol)
                 .unwrap_or(&occ.symbol)
                 .to_owned();

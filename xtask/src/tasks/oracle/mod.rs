@@ -116,12 +116,14 @@ fn run_one(c: &setup::Corpus) -> Result<Row> {
     step("compare", t);
     eprintln!(
         "[{}] definitions matched to SCIP symbols: {}/{}; codegraph edges outside the shared files: {}; \
-         to a variable or constant (left out: the oracle has none): {}; disagreements: {}",
+         to a variable or constant (left out: the oracle has none): {}; \
+         to a nested function the oracle calls local (left out): {}; disagreements: {}",
         c.name,
         figures.defs_matched,
         figures.defs_shared,
         figures.outside,
         figures.to_values,
+        figures.to_locals,
         path.display()
     );
     Ok(Row {
