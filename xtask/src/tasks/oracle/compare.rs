@@ -17,7 +17,11 @@
 //! of codegraph's to a variable or constant (a call through `ib = attrib`)
 //! is counted apart ([`Figures::to_values`]), as is an edge to a function
 //! nested in another where the oracle's symbol for the call is a local
-//! ([`Figures::to_locals`]: the oracle keys no locals).
+//! ([`Figures::to_locals`]: the oracle keys no locals). A codegraph caller
+//! whose SCIP symbol is no scope of the oracle's (`static create = () =>`
+//! in a class: a term without an enclosing range), or that has no symbol
+//! and sits in a function (a local to the oracle), is lifted to its
+//! parent, where the oracle puts those calls ([`Figures::lifted_unscoped`]).
 //!
 //! Causes (heuristics, first match wins), for a miss (an oracle edge
 //! codegraph lacks), read at the oracle's first call site:
@@ -67,14 +71,20 @@ pub struct Figures {
     /// Codegraph edges whose files the oracle did not index.
     pub outside: usize,
     /// Codegraph edges to a variable, constant or field (a call through
-    /// an alias such as `ib = attrib`): the oracle counts calls of
-    /// functions, methods and classes only, so these are left out.
+    /// an alias such as `ib = attrib`), or to a definition the oracle's
+    /// symbol says is no callable (`static create = () =>`, a term without
+    /// an enclosing range): the oracle counts calls of functions, methods
+    /// and classes only, so these are left out.
     pub to_values: usize,
     /// Codegraph edges to a definition nested in a function where the
     /// oracle's symbol for the call is local to its document (TypeScript's
     /// `const helper = () => ..` inside a method): the oracle keys no
     /// local, so it can neither confirm nor deny them; left out.
     pub to_locals: usize,
+    /// Codegraph edges whose caller the oracle has as a symbol but not as
+    /// a scope (a property holding an arrow function), lifted to the
+    /// caller's parent as the oracle's scopes say.
+    pub lifted_unscoped: usize,
     /// Codegraph definitions matched to a SCIP symbol / all in shared files.
     pub defs_matched: usize,
     pub defs_shared: usize,
@@ -134,10 +144,10 @@ type Causes = BTreeMap<(&'static str, String), usize>;
 pub fn compare(oracle: &Oracle, ours: &Ours, texts: &Texts) -> (Figures, String) {
     let mut fig = Figures::default();
     let shared: HashSet<&str> = texts.keys().map(String::as_str).collect();
-    let key_of = def_keys(oracle, ours, texts, &shared, &mut fig);
+    let (key_of, unscoped) = def_keys(oracle, ours, texts, &shared, &mut fig);
     let truth = oracle_edges(oracle, &shared);
     fig.oracle = truth.len();
-    let (mine, by_site) = our_edges(oracle, ours, &key_of, &mut fig);
+    let (mine, by_site) = our_edges(oracle, ours, &key_of, &unscoped, &mut fig);
     count_hits(&mine, &truth, &mut fig);
 
     // Disagreements.
@@ -167,7 +177,7 @@ fn def_keys(
     texts: &Texts,
     shared: &HashSet<&str>,
     fig: &mut Figures,
-) -> HashMap<DefId, DefKey> {
+) -> (HashMap<DefId, DefKey>, HashSet<DefId>) {
     // SCIP definitions by (path, line): (name, symbol).
     let mut scip_at: HashMap<DefKey, Vec<(&str, &str)>> = HashMap::new();
     for (symbol, occs) in &oracle.defs {
@@ -179,6 +189,7 @@ fn def_keys(
         }
     }
     let mut key_of: HashMap<DefId, DefKey> = HashMap::new();
+    let mut unscoped: HashSet<DefId> = HashSet::new();
     for (id, d) in &ours.defs {
         let Some(path) = ours.paths.get(&d.file_id) else {
             continue;
@@ -193,6 +204,12 @@ fn def_keys(
                 .find(|(n, _)| *n == d.name || (d.name == "constructor" && *n == "<constructor>"))
                 .map(|(_, s)| *s)
         });
+        // No scope of the oracle's: a symbol that is no callable, or none
+        // at all for a definition nested in a function (a local there).
+        let local = symbol.is_none() && nested_in_callable(ours, d);
+        if local || symbol.is_some_and(|s| !oracle.scopes.contains(s)) {
+            unscoped.insert(*id);
+        }
         let key = match symbol.and_then(|s| oracle.def(s)) {
             Some(k) => {
                 fig.defs_matched += 1;
@@ -202,7 +219,7 @@ fn def_keys(
         };
         key_of.insert(*id, key);
     }
-    key_of
+    (key_of, unscoped)
 }
 
 /// The oracle's edges between definitions in shared files.
@@ -228,17 +245,31 @@ fn our_edges(
     oracle: &Oracle,
     ours: &Ours,
     key_of: &HashMap<DefId, DefKey>,
+    unscoped: &HashSet<DefId>,
     fig: &mut Figures,
 ) -> (Mine, BySite) {
     let mut mine: Mine = BTreeMap::new();
     let mut by_site: BySite = HashMap::new();
     for e in &ours.edges {
-        let (Some(a), Some(b)) = (key_of.get(&e.caller), key_of.get(&e.callee)) else {
+        // A caller the oracle cannot scope (a class property holding an
+        // arrow function: a term with no enclosing range) is lifted to
+        // its parent, where the oracle puts its calls.
+        let mut caller = e.caller;
+        while unscoped.contains(&caller)
+            && let Some(parent) = ours.defs.get(&caller).and_then(|d| d.parent_id)
+        {
+            caller = parent;
+        }
+        if caller != e.caller {
+            fig.lifted_unscoped += 1;
+        }
+        let (Some(a), Some(b)) = (key_of.get(&caller), key_of.get(&e.callee)) else {
             fig.outside += 1;
             continue;
         };
         let callee = &ours.defs[&e.callee];
-        if !(callee.kind.is_callable() || callee.kind.is_type()) {
+        let no_callable = unscoped.contains(&e.callee) && !nested_in_callable(ours, callee);
+        if !(callee.kind.is_callable() || callee.kind.is_type()) || no_callable {
             fig.to_values += 1;
             continue;
         }

@@ -37,7 +37,7 @@
 //!   definition is an alias and is kept.
 
 use super::scip::{self, Encoding, Index, ROLE_DEFINITION, Range};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A call site: 1-based line, byte column of the callee token.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,6 +74,8 @@ pub struct Oracle {
     /// In-repository symbol → its definition occurrences `(path, 1-based
     /// line)`, first in document and source order.
     pub defs: HashMap<String, Vec<(String, u32)>>,
+    /// Symbols whose definitions are scopes (callers).
+    pub scopes: HashSet<String>,
     /// `(caller, callee)` → call sites.
     pub edges: BTreeMap<(String, String), Vec<Site>>,
     /// `(path, line)` → every call token there as `(token, symbol)`,
@@ -136,6 +138,7 @@ pub fn derive(index: &Index, lang: Lang, text: &dyn Fn(&str) -> Option<String>) 
                 },
                 None => r,
             };
+            oracle.scopes.insert(occ.symbol.clone());
             scopes
                 .entry(doc.relative_path.as_str())
                 .or_default()

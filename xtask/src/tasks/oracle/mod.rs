@@ -116,14 +116,16 @@ fn run_one(c: &setup::Corpus) -> Result<Row> {
     step("compare", t);
     eprintln!(
         "[{}] definitions matched to SCIP symbols: {}/{}; codegraph edges outside the shared files: {}; \
-         to a variable or constant (left out: the oracle has none): {}; \
-         to a nested function the oracle calls local (left out): {}; disagreements: {}",
+         to a variable, constant or what the oracle has as no callable (left out): {}; \
+         to a nested function the oracle calls local (left out): {}; \
+         callers lifted to the oracle's scope: {}; disagreements: {}",
         c.name,
         figures.defs_matched,
         figures.defs_shared,
         figures.outside,
         figures.to_values,
         figures.to_locals,
+        figures.lifted_unscoped,
         path.display()
     );
     Ok(Row {
