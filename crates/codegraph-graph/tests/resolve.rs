@@ -217,6 +217,33 @@ fn methods_of_builtins_and_protocol_methods_are_not_inferred_to_ours() {
 }
 
 #[test]
+fn a_method_of_an_object_constructed_from_an_outside_type_is_not_ours() {
+    let facts = project(&[
+        (
+            "src/codec.ts",
+            "export class Codec {\n  encode(s: string): string {\n    return s;\n  }\n}\n",
+        ),
+        (
+            "src/use.ts",
+            "export function bytes(s: string) {\n  return new TextEncoder().encode(s);\n}\n\nexport function any(x: any) {\n  return x.encode('a');\n}\n",
+        ),
+    ]);
+    let edges = edges_of(&facts);
+    let calls = |caller: &str| {
+        edges
+            .iter()
+            .filter(|e| e.0 == "calls" && e.1.ends_with(caller) && e.2.ends_with("Codec.encode"))
+            .count()
+    };
+    assert_eq!(calls("bytes"), 0, "{edges:#?}");
+    assert_eq!(
+        calls("any"),
+        1,
+        "an unknown receiver still infers: {edges:#?}"
+    );
+}
+
+#[test]
 fn a_method_call_on_self_resolves_through_the_base_class() {
     let facts = project(&[(
         "m.py",

@@ -370,8 +370,10 @@ impl<'a> Ctx<'a> {
                     return Some(found);
                 }
                 // A builtin the repository does not define (`object`,
-                // `BaseException`): its methods are the language's.
-                if self.lang(f).is_some_and(|l| l.is_builtin(r)) {
+                // `BaseException`), or an object constructed from a type it
+                // does not define (`new TextEncoder()`): their methods are
+                // not ours.
+                if r.starts_with("new ") || self.lang(f).is_some_and(|l| l.is_builtin(r)) {
                     return None;
                 }
                 self.infer_method(f, name)
