@@ -217,15 +217,15 @@ fn methods_of_builtins_and_protocol_methods_are_not_inferred_to_ours() {
 }
 
 #[test]
-fn a_method_of_an_object_constructed_from_an_outside_type_is_not_ours() {
+fn a_method_of_an_outside_object_or_a_builtin_method_is_not_inferred_to_ours() {
     let facts = project(&[
         (
             "src/codec.ts",
-            "export class Codec {\n  encode(s: string): string {\n    return s;\n  }\n}\n",
+            "export class Codec {\n  encode(s: string): string {\n    return s;\n  }\n\n  normalize(form: string): string {\n    return form;\n  }\n}\n",
         ),
         (
             "src/use.ts",
-            "export function bytes(s: string) {\n  return new TextEncoder().encode(s);\n}\n\nexport function any(x: any) {\n  return x.encode('a');\n}\n",
+            "export function bytes(s: string) {\n  return new TextEncoder().encode(s);\n}\n\nexport function any(x: any) {\n  return x.encode('a');\n}\n\nexport function text(input: string) {\n  return input.normalize('NFC');\n}\n",
         ),
     ]);
     let edges = edges_of(&facts);
@@ -240,6 +240,13 @@ fn a_method_of_an_object_constructed_from_an_outside_type_is_not_ours() {
         calls("any"),
         1,
         "an unknown receiver still infers: {edges:#?}"
+    );
+    // A method of the language's strings is not inferred to ours.
+    assert!(
+        !edges
+            .iter()
+            .any(|e| e.0 == "calls" && e.1.ends_with("text") && e.2.ends_with("Codec.normalize")),
+        "{edges:#?}"
     );
 }
 
