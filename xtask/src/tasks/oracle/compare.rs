@@ -22,6 +22,8 @@
 //! in a class: a term without an enclosing range), or that has no symbol
 //! and sits in a function (a local to the oracle), is lifted to its
 //! parent, where the oracle puts those calls ([`Figures::lifted_unscoped`]).
+//! codegraph's edge from `super(..)` to the base class is left out too
+//! ([`Figures::super_calls`]): the oracle has no symbol for `super`.
 //!
 //! Causes (heuristics, first match wins), for a miss (an oracle edge
 //! codegraph lacks), read at the oracle's first call site:
@@ -85,6 +87,9 @@ pub struct Figures {
     /// a scope (a property holding an arrow function), lifted to the
     /// caller's parent as the oracle's scopes say.
     pub lifted_unscoped: usize,
+    /// Codegraph edges from `super(..)` in a constructor to the base class:
+    /// the oracle has no symbol for `super`, so never such an edge; left out.
+    pub super_calls: usize,
     /// Codegraph definitions matched to a SCIP symbol / all in shared files.
     pub defs_matched: usize,
     pub defs_shared: usize,
@@ -271,6 +276,15 @@ fn our_edges(
         let no_callable = unscoped.contains(&e.callee) && !nested_in_callable(ours, callee);
         if !(callee.kind.is_callable() || callee.kind.is_type()) || no_callable {
             fig.to_values += 1;
+            continue;
+        }
+        let at_site = ours.calls.get(&(e.path.clone(), e.line));
+        if callee.kind.is_type()
+            && at_site.is_some_and(|c| {
+                c.iter().any(|c| c.name == "super") && !c.iter().any(|c| c.name == callee.name)
+            })
+        {
+            fig.super_calls += 1;
             continue;
         }
         if nested_in_callable(ours, callee)

@@ -118,7 +118,7 @@ fn run_one(c: &setup::Corpus) -> Result<Row> {
         "[{}] definitions matched to SCIP symbols: {}/{}; codegraph edges outside the shared files: {}; \
          to a variable, constant or what the oracle has as no callable (left out): {}; \
          to a nested function the oracle calls local (left out): {}; \
-         callers lifted to the oracle's scope: {}; disagreements: {}",
+         callers lifted to the oracle's scope: {}; super() calls (left out): {}; disagreements: {}",
         c.name,
         figures.defs_matched,
         figures.defs_shared,
@@ -126,6 +126,7 @@ fn run_one(c: &setup::Corpus) -> Result<Row> {
         figures.to_values,
         figures.to_locals,
         figures.lifted_unscoped,
+        figures.super_calls,
         path.display()
     );
     Ok(Row {
