@@ -67,6 +67,17 @@
   left: (attribute) @binding.name
   right: (identifier) @binding.value) @binding
 
+; Module-level aliases: `ib = attrib`, `ib = attr = attrib` (a call of the
+; alias calls what it names; the inner names of a chain are no definitions).
+(module (expression_statement
+  (assignment
+    left: (identifier) @binding.name
+    right: (identifier) @binding.value) @binding))
+(module (expression_statement
+  (assignment
+    left: (identifier) @binding.name
+    right: (assignment right: (identifier) @binding.value)) @binding))
+
 ; Typed parameters: `def f(repo: Repository)`
 (typed_parameter . (identifier) @binding.name type: (type) @binding.type) @binding
 (typed_default_parameter name: (identifier) @binding.name type: (type) @binding.type) @binding

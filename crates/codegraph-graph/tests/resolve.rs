@@ -251,6 +251,34 @@ fn a_method_of_an_outside_object_or_a_builtin_method_is_not_inferred_to_ours() {
 }
 
 #[test]
+fn a_call_of_a_module_alias_calls_what_it_names() {
+    let facts = project(&[
+        (
+            "pkg/_make.py",
+            "def attrib(default=None):\n    return default\n",
+        ),
+        (
+            "pkg/__init__.py",
+            "from ._make import attrib\n\nib = attr = attrib\ns = attrib\nLIMIT = 5\n",
+        ),
+        (
+            "t.py",
+            "import pkg\n\ndef one():\n    return pkg.ib()\n\ndef two():\n    return pkg.s(default=1)\n\ndef three():\n    return pkg.LIMIT\n",
+        ),
+    ]);
+    let edges = edges_of(&facts);
+    for caller in ["t.one", "t.two"] {
+        assert!(
+            edges.iter().any(|e| e.0 == "calls"
+                && e.1 == caller
+                && e.2 == "pkg._make.attrib"
+                && e.3 == Provenance::Resolved),
+            "{caller}: {edges:#?}"
+        );
+    }
+}
+
+#[test]
 fn a_method_call_on_self_resolves_through_the_base_class() {
     let facts = project(&[(
         "m.py",

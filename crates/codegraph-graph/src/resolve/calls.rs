@@ -381,6 +381,57 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Targets with each module-level alias (`ib = attrib`, a variable
+    /// whose value is a plain name) replaced by the functions or types its
+    /// name resolves to in its own file; chains are followed a few steps.
+    pub(super) fn through_aliases(&self, targets: Vec<DefIx>) -> Vec<DefIx> {
+        let mut out = Vec::with_capacity(targets.len());
+        for t in targets {
+            let mut at = vec![t];
+            for _ in 0..4 {
+                let next: Vec<DefIx> = at
+                    .iter()
+                    .flat_map(|&d| self.alias_of(d).unwrap_or_default())
+                    .collect();
+                if next.is_empty() {
+                    break;
+                }
+                at = next;
+            }
+            for d in at {
+                if !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+        }
+        out
+    }
+
+    /// What the module-level variable `d` aliases, when its value is a
+    /// plain name that resolves, in its file, to functions or types.
+    fn alias_of(&self, d: DefIx) -> Option<Vec<DefIx>> {
+        let def = &self.facts.defs[d];
+        if def.parent_id.is_some() || !matches!(def.kind, DefKind::Variable | DefKind::Constant) {
+            return None;
+        }
+        let f = *self.file_ix.get(&def.file_id)?;
+        let value = self
+            .file_bindings
+            .get(&f)?
+            .iter()
+            .find(|(name, _, value)| *name == def.name && value.is_some())?
+            .2?;
+        if value == def.name || !value.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        let found: Vec<DefIx> = self
+            .lookup(f, None, value, false)
+            .into_iter()
+            .filter(|&t| t != d)
+            .collect();
+        (!found.is_empty()).then_some(found)
+    }
+
     /// The callees whose parameters can take `args` arguments, in a language
     /// whose calls must fit ([`codegraph_lang::Language::strict_arity`]):
     /// an inferred callee that cannot is dropped; among several proved

@@ -190,6 +190,7 @@ fn resolve_calls(
         let caller = c.caller_id.and_then(|id| ctx.def_ix.get(&id).copied());
         let Some((targets, provenance)) = ctx
             .resolve_call(f, caller, &c.name, c.receiver.as_deref(), c.path)
+            .map(|(targets, provenance)| (ctx.through_aliases(targets), provenance))
             .and_then(|(targets, provenance)| ctx.fitting(f, c.args, targets, provenance))
         else {
             stats.calls_unresolved += 1;
