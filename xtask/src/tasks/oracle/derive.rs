@@ -24,6 +24,9 @@
 //!   definition; every occurrence is kept so that the other side can be
 //!   matched to any of them. A `def name(` / `function name(` token that
 //!   an indexer reports as a reference is not a call.
+//! - A call of a module-level alias (`ib = attr = attrib`: a term defined
+//!   on a line of names and `=` only) is a call of what its last name
+//!   references there ([`Stats::aliased`]), as codegraph follows it.
 //! - scip-python 0.6.6 names every function reached through a star
 //!   re-export (`from ._api import *` in `__init__.py`, then `httpx.post(`)
 //!   by one symbol of that module (`_api/get().`). When the token differs
@@ -66,6 +69,9 @@ pub struct Stats {
     pub renamed: usize,
     /// Callable definitions with no enclosing range.
     pub defs_without_range: usize,
+    /// Calls through a module-level alias (`ib = attrib`), taken as calls of
+    /// what it names.
+    pub aliased: usize,
 }
 
 /// What the oracle knows.
@@ -160,6 +166,10 @@ pub fn derive(index: &Index, lang: Lang, text: &dyn Fn(&str) -> Option<String>) 
             || (scip::is_term(s) && ranged.get(s).copied().unwrap_or(false))
     };
 
+    // Aliases: `ib = attr = attrib` at module level makes a call of `ib`
+    // a call of what `attrib` names (codegraph follows them too).
+    let aliases = alias_targets(index, text, &oracle, &callable);
+
     // Pass 2: calls.
     for doc in &index.documents {
         oracle.stats.documents += 1;
@@ -209,10 +219,15 @@ pub fn derive(index: &Index, lang: Lang, text: &dyn Fn(&str) -> Option<String>) 
             let mut callee = scip::constructor_class(&occ.symbol)
                 .unwrap_or(&occ.symbol)
                 .to_owned();
+            let aliased = aliases.get(&callee);
+            if let Some(target) = aliased {
+                oracle.stats.aliased += 1;
+                callee = target.clone();
+            }
             if !oracle.defs.contains_key(&callee) || !callable(&callee) {
                 continue;
             }
-            if scip::last_name(&callee) != token {
+            if aliased.is_none() && scip::last_name(&callee) != token {
                 let siblings = scip::siblings(&callee, &token);
                 let repaired = siblings
                     .iter()
@@ -304,8 +319,89 @@ fn def_like(before: &str) -> bool {
     matches!(word, Some("def" | "function" | "class")) || t.ends_with("function*")
 }
 
+/// Module-level aliases: a term defined on a line `a = b = name` (names
+/// and `=` only) whose `name` is a reference to a callable there → that
+/// callable's symbol.
+fn alias_targets(
+    index: &Index,
+    text: &dyn Fn(&str) -> Option<String>,
+    oracle: &Oracle,
+    callable: &dyn Fn(&str) -> bool,
+) -> HashMap<String, String> {
+    // (path, 0-based line) -> terms defined there.
+    let mut wanted: HashMap<(&str, u32), Vec<&str>> = HashMap::new();
+    for (symbol, defs) in &oracle.defs {
+        if scip::is_term(symbol) && !callable(symbol) {
+            for (path, line) in defs {
+                wanted
+                    .entry((path.as_str(), line - 1))
+                    .or_default()
+                    .push(symbol);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for doc in &index.documents {
+        let path = doc.relative_path.as_str();
+        if !wanted.keys().any(|(p, _)| *p == path) {
+            continue;
+        }
+        let Some(source) = text(path) else {
+            continue;
+        };
+        let lines: Vec<&str> = source.lines().collect();
+        let encoding = Encoding::of(doc);
+        for occ in &doc.occurrences {
+            if occ.symbol_roles & ROLE_DEFINITION != 0 || !callable(&occ.symbol) {
+                continue;
+            }
+            let Some(r) = Range::from_scip(&occ.range) else {
+                continue;
+            };
+            let Some(terms) = wanted.get(&(path, r.start_line)) else {
+                continue;
+            };
+            let Some(line) = lines.get(r.start_line as usize) else {
+                continue;
+            };
+            let Some(value) = alias_value(line) else {
+                continue;
+            };
+            let start = encoding.byte_offset(line, r.start_char);
+            let end = encoding.byte_offset(line, r.end_char);
+            if line.get(start..end) == Some(value) {
+                for t in terms {
+                    out.insert((*t).to_owned(), occ.symbol.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The last name of `a = b = name` (only names and `=`; no annotation, no
+/// call, no indentation: module level).
+fn alias_value(line: &str) -> Option<&str> {
+    if line.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let parts: Vec<&str> = line.trim_end().split('=').map(str::trim).collect();
+    let ident = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_');
+    (parts.len() >= 2 && parts.iter().all(|p| ident(p))).then(|| *parts.last().unwrap())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn alias_lines() {
+        assert_eq!(super::alias_value("ib = attr = attrib"), Some("attrib"));
+        assert_eq!(super::alias_value("s = attrs"), Some("attrs"));
+        assert_eq!(super::alias_value("    x = y"), None);
+        assert_eq!(super::alias_value("x = f()"), None);
+        assert_eq!(super::alias_value("x: int = y"), None);
+        assert_eq!(super::alias_value("x == y"), None);
+    }
+
     use super::*;
     use crate::tasks::oracle::scip::proto::{Document, Occurrence};
 

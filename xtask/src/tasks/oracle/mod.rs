@@ -82,6 +82,7 @@ fn run_one(c: &setup::Corpus) -> Result<Row> {
     eprintln!(
         "[{}] oracle: {} documents, {} call tokens, {} to in-repository callables \
          ({} at module level), {} renamed (aliases), {} repaired (star re-exports), \
+         {} through module-level aliases, \
          {} definition-like tokens skipped, {} callable definitions without an enclosing range",
         c.name,
         s.documents,
@@ -90,6 +91,7 @@ fn run_one(c: &setup::Corpus) -> Result<Row> {
         s.module_level,
         s.renamed,
         s.repaired,
+        s.aliased,
         s.def_like,
         s.defs_without_range
     );
