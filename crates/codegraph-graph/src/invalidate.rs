@@ -115,7 +115,9 @@ pub fn interface_of(facts: &GraphFacts, file: FileId) -> Interface {
 /// an edge into a changed file or its old or new definitions (asked of
 /// `edges_into`, which reads the stored edges); files referring by name to
 /// a definition name that appeared or disappeared (calls, bases, imported
-/// names: unique-name inference may flip); for added or deleted files,
+/// names: unique-name inference may flip), and files calling a module-level
+/// variable of a changed file by name (an alias, `ib = attrib`, whose
+/// callers' edges point at what it names); for added or deleted files,
 /// files whose imports name them or their directory. Changes in
 /// `same_interface` (edits that kept the file's [`Interface`]) count only
 /// for the file itself.
@@ -158,8 +160,18 @@ pub fn affected_files<E>(
     let seen_files: Vec<FileId> = seen.iter().map(|c| c.file).collect();
     affected.extend(edges_into(&seen_files, &def_ids)?);
     let last = |s: &str| -> String { s.rsplit(['.', ':', '/']).next().unwrap_or(s).to_owned() };
+    // A module-level variable may alias a function (`ib = attrib`): a call
+    // of it resolves through its value to a definition elsewhere, so no
+    // edge points at this file; its callers are found by name.
+    let variables: HashSet<&str> = new_defs
+        .iter()
+        .filter(|d| {
+            d.parent_id.is_none() && matches!(d.kind, DefKind::Variable | DefKind::Constant)
+        })
+        .map(|d| d.name.as_str())
+        .collect();
     for c in &facts.calls {
-        if flipped.contains(c.name.as_str()) {
+        if flipped.contains(c.name.as_str()) || variables.contains(c.name.as_str()) {
             affected.insert(c.file_id);
         }
     }

@@ -367,6 +367,46 @@ fn resolving_some_files_gives_their_edges_of_a_whole_resolution() {
 }
 
 #[test]
+fn a_changed_alias_sends_its_callers_back_to_resolution() {
+    let files = |alias: &str| {
+        project(&[
+            (
+                "pkg/_make.py",
+                "def attrib():\n    return 1\n\ndef other():\n    return 2\n",
+            ),
+            ("pkg/__init__.py", alias),
+            ("t.py", "import pkg\n\ndef one():\n    return pkg.ib()\n"),
+        ])
+    };
+    let before = files("from ._make import attrib, other\nib = attrib\n");
+    let after = files("from ._make import attrib, other\nib = other\n");
+    let id_of = |path: &str| after.files.iter().find(|f| f.path == path).unwrap().id;
+    let init = id_of("pkg/__init__.py");
+    assert_ne!(interface_of(&before, init), interface_of(&after, init));
+    let change = FileChange {
+        file: init,
+        old_definitions: before
+            .defs
+            .iter()
+            .filter(|d| d.file_id == init)
+            .map(|d| (d.id, d.name.clone()))
+            .collect(),
+        deleted: false,
+    };
+    // The caller's edge points into `_make.py`, not at the alias's file.
+    let affected = affected_files(&after, &[change], &HashSet::new(), |_, _| {
+        Ok::<_, ()>(HashSet::new())
+    })
+    .unwrap();
+    assert!(affected.contains(&id_of("t.py")), "{affected:?}");
+    let edges = edges_of(&after);
+    assert!(
+        has_edge(&edges, "calls", "t.one", "pkg._make.other"),
+        "{edges:#?}"
+    );
+}
+
+#[test]
 fn an_edit_inside_a_body_keeps_the_interface_and_a_new_name_spreads() {
     let before = project(&[
         ("a.py", "def f():\n    return 1\n"),
